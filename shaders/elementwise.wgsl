@@ -1,0 +1,19 @@
+// Elementwise ops on flat f32 arrays: residual add (forward; its backward is the identity, so the
+// engine reuses the incoming gradient) and in-place accumulate, used for gradient sums.
+
+struct Params { n: u32, alpha: f32 }
+
+@group(0) @binding(0) var<storage, read> a: array<f32>;
+@group(0) @binding(1) var<storage, read> b: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+@group(0) @binding(3) var<uniform> params: Params;
+
+override WORKGROUP_SIZE: u32 = 64;
+
+// out = a + alpha * b
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn add_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WORKGROUP_SIZE;
+  if (i >= params.n) { return; }
+  out[i] = a[i] + params.alpha * b[i];
+}

@@ -1,0 +1,36 @@
+// Node host for WebGPU: loads Dawn's `webgpu` package, points it at SwiftShader when no GPU driver is
+// configured, and registers a file-system shader loader. Never imported by browser code.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { acquireGpu, type GpuContext } from './device';
+import { registerShaderLoader } from './shaders';
+
+/** Debian's chromium ships SwiftShader, a CPU Vulkan driver Dawn accepts (Mesa's lavapipe is rejected). */
+export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+const shadersDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shaders');
+
+let gpuPromise: Promise<GPU> | undefined;
+
+/**
+ * Returns Dawn's GPU object. Unless LAB_NATIVE_GPU=1 or VK_ICD_FILENAMES is already set, SwiftShader is
+ * selected, because the Vulkan loader reads the variable once, when Dawn first creates its instance.
+ */
+export function nodeGpu(): Promise<GPU> {
+  gpuPromise ??= (async () => {
+    if (!process.env.VK_ICD_FILENAMES && process.env.LAB_NATIVE_GPU !== '1' && existsSync(SWIFTSHADER_ICD)) {
+      process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+    }
+    const { create, globals } = await import('webgpu');
+    Object.assign(globalThis, globals);
+    registerShaderLoader((name) => readFileSync(join(shadersDir, `${name}.wgsl`), 'utf8'));
+    return create([]) as GPU;
+  })();
+  return gpuPromise;
+}
+
+/** A GPU context in Node, or a WebGpuUnavailableError explaining what is missing. */
+export async function acquireNodeGpu(): Promise<GpuContext> {
+  return acquireGpu(await nodeGpu(), 'spurious-rewards-lab-node');
+}

@@ -1,0 +1,37 @@
+// zustand slice holding the WebGPU device status the whole page shows (badge, CPU-fallback notice).
+import { create } from 'zustand';
+import { acquireGpu, type GpuContext, WebGpuUnavailableError } from '../engine/webgpu/device';
+
+export type GpuStatus =
+  | { state: 'probing' }
+  | { state: 'ready'; gpu: GpuContext }
+  | { state: 'unavailable'; reason: string; message: string }
+  | { state: 'lost'; message: string };
+
+interface GpuSlice {
+  status: GpuStatus;
+  probe: () => Promise<void>;
+}
+
+export const useGpuStore = create<GpuSlice>((set) => ({
+  status: { state: 'probing' },
+  probe: async () => {
+    set({ status: { state: 'probing' } });
+    try {
+      const gpu = await acquireGpu(typeof navigator === 'undefined' ? undefined : navigator.gpu);
+      set({ status: { state: 'ready', gpu } });
+      gpu.lost.then((info) => {
+        // 'destroyed' is our own doing (e.g. a reset); anything else is the browser taking the GPU away.
+        if (info.reason !== 'destroyed') {
+          set({ status: { state: 'lost', message: info.message || 'The GPU device was lost.' } });
+        }
+      });
+    } catch (err) {
+      if (err instanceof WebGpuUnavailableError) {
+        set({ status: { state: 'unavailable', reason: err.reason, message: err.message } });
+      } else {
+        set({ status: { state: 'unavailable', reason: 'unknown', message: String(err) } });
+      }
+    }
+  },
+}));
