@@ -1,0 +1,113 @@
+// The flat parameter layout: every tensor of a Qwen2ForCausalLM under its exact Hugging Face name,
+// carved in a fixed order from one Float32Array (llm.c style). Gradients and both AdamW moments use
+// the same layout, so the optimizer is one loop over one array and checkpoints are plain slices.
+import { Random } from '../util/random';
+import { headDim, type ModelConfig, validateConfig } from './config';
+
+/** How a tensor is initialised by initParameters. */
+export type InitKind = 'normal' | 'zeros' | 'ones';
+
+export interface ParamEntry {
+  /** Exact Hugging Face state_dict name, e.g. `model.layers.0.self_attn.q_proj.weight`. */
+  name: string;
+  /** PyTorch shape: [out, in] for linear weights, [V, C] for embeddings, [n] for vectors. */
+  shape: number[];
+  /** First element of this tensor inside the flat array. */
+  offset: number;
+  /** Number of elements (product of shape). */
+  size: number;
+  init: InitKind;
+}
+
+export interface ParameterLayout {
+  entries: ParamEntry[];
+  /** Total number of float parameters (length of the flat array). */
+  total: number;
+  byName: Map<string, ParamEntry>;
+}
+
+/** Names of one decoder layer's tensors, in layout order, with their shapes and init. */
+function layerTensors(config: ModelConfig, layer: number): Omit<ParamEntry, 'offset' | 'size'>[] {
+  const C = config.hidden_size;
+  const I = config.intermediate_size;
+  const D = headDim(config);
+  const qDim = config.num_attention_heads * D; // H*D
+  const kvDim = config.num_key_value_heads * D; // KVH*D
+  const p = `model.layers.${layer}.`;
+  return [
+    { name: `${p}input_layernorm.weight`, shape: [C], init: 'ones' },
+    { name: `${p}self_attn.q_proj.weight`, shape: [qDim, C], init: 'normal' },
+    { name: `${p}self_attn.q_proj.bias`, shape: [qDim], init: 'zeros' },
+    { name: `${p}self_attn.k_proj.weight`, shape: [kvDim, C], init: 'normal' },
+    { name: `${p}self_attn.k_proj.bias`, shape: [kvDim], init: 'zeros' },
+    { name: `${p}self_attn.v_proj.weight`, shape: [kvDim, C], init: 'normal' },
+    { name: `${p}self_attn.v_proj.bias`, shape: [kvDim], init: 'zeros' },
+    { name: `${p}self_attn.o_proj.weight`, shape: [C, qDim], init: 'normal' },
+    { name: `${p}post_attention_layernorm.weight`, shape: [C], init: 'ones' },
+    { name: `${p}mlp.gate_proj.weight`, shape: [I, C], init: 'normal' },
+    { name: `${p}mlp.up_proj.weight`, shape: [I, C], init: 'normal' },
+    { name: `${p}mlp.down_proj.weight`, shape: [C, I], init: 'normal' },
+  ];
+}
+
+/** The ordered tensors of a model: embeddings, each layer, final norm, then lm_head unless tied. */
+export function parameterLayout(config: ModelConfig): ParameterLayout {
+  validateConfig(config);
+  const C = config.hidden_size;
+  const V = config.vocab_size;
+  const specs: Omit<ParamEntry, 'offset' | 'size'>[] = [
+    { name: 'model.embed_tokens.weight', shape: [V, C], init: 'normal' },
+  ];
+  for (let l = 0; l < config.num_hidden_layers; l++) specs.push(...layerTensors(config, l));
+  specs.push({ name: 'model.norm.weight', shape: [C], init: 'ones' });
+  if (!config.tie_word_embeddings) specs.push({ name: 'lm_head.weight', shape: [V, C], init: 'normal' });
+
+  const entries: ParamEntry[] = [];
+  const byName = new Map<string, ParamEntry>();
+  let offset = 0;
+  for (const spec of specs) {
+    const size = spec.shape.reduce((a, b) => a * b, 1);
+    const entry = { ...spec, offset, size };
+    entries.push(entry);
+    byName.set(entry.name, entry);
+    offset += size;
+  }
+  return { entries, total: offset, byName };
+}
+
+/** The entry for `name`, with an error naming the missing tensor. */
+export function layoutEntry(layout: ParameterLayout, name: string): ParamEntry {
+  const entry = layout.byName.get(name);
+  if (!entry) throw new Error(`parameter layout has no tensor named '${name}'`);
+  return entry;
+}
+
+/** A view (no copy) of one tensor inside a flat params / grads / moments array. */
+export function paramView(flat: Float32Array, entry: ParamEntry): Float32Array {
+  if (entry.offset + entry.size > flat.length) {
+    throw new Error(
+      `flat array of length ${flat.length} is too short for '${entry.name}' (needs ${entry.offset + entry.size})`,
+    );
+  }
+  return flat.subarray(entry.offset, entry.offset + entry.size);
+}
+
+/**
+ * Fresh parameters: normal(0, initializer_range) for matrices and embeddings, zeros for biases, ones
+ * for RMSNorm weights (as HF Qwen2PreTrainedModel._init_weights). One Random stream per tensor, keyed by
+ * its index, so a tensor's init does not depend on the sizes of the tensors before it.
+ */
+export function initParameters(config: ModelConfig, seed: number): Float32Array {
+  const layout = parameterLayout(config);
+  const flat = new Float32Array(layout.total);
+  const std = config.initializer_range;
+  layout.entries.forEach((entry, index) => {
+    const view = paramView(flat, entry);
+    if (entry.init === 'ones') view.fill(1);
+    else if (entry.init === 'normal') {
+      const rng = new Random(seed, index);
+      for (let i = 0; i < view.length; i++) view[i] = rng.normal() * std;
+    }
+  });
+  return flat;
+}
