@@ -1,0 +1,96 @@
+// Kernel tier: the dispatcher itself (kernel.ts) — many dispatches with distinct uniforms in one step
+// (crossing a uniform-arena chunk), bind-group and pipeline reuse, readback, pooled buffers, and the
+// clear errors for configs that do not fit or buffers that alias a writable binding.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { GpuCapacityError, grid1d, type Kernel, KernelRunner } from './kernel';
+import { acquireNodeGpu } from './node-gpu';
+
+const ADD: Kernel<'a' | 'b' | 'out', 'n' | 'alpha'> = {
+  shader: 'elementwise',
+  entryPoint: 'add_forward',
+  bindings: [
+    { name: 'a', access: 'read' },
+    { name: 'b', access: 'read' },
+    { name: 'out', access: 'read_write' },
+  ],
+  uniforms: [
+    { name: 'n', type: 'u32' },
+    { name: 'alpha', type: 'f32' },
+  ],
+  constants: { WORKGROUP_SIZE: 64 },
+  dispatch: (u) => grid1d(u.n, 64),
+};
+
+let runner: KernelRunner;
+beforeAll(async () => {
+  runner = new KernelRunner(await acquireNodeGpu());
+});
+
+describe('grid1d', () => {
+  it('folds large counts into y within the per-dimension limit', () => {
+    expect(grid1d(100, 64)).toEqual([2, 1]);
+    const [x, y] = grid1d(70000 * 64, 64);
+    expect(x).toBeLessThanOrEqual(65535);
+    expect(x * y).toBeGreaterThanOrEqual(70000);
+  });
+});
+
+describe('KernelRunner', () => {
+  it('runs 300 chained dispatches with their own uniforms in one submission', async () => {
+    const n = 77; // ragged against the workgroup of 64
+    const a = runner.pool.tensor('t.a', n);
+    const b = runner.pool.tensor('t.b', n);
+    const c = runner.pool.tensor('t.c', n);
+    const av = new Float32Array(n).map((_, i) => Math.sin(i));
+    const bv = new Float32Array(n).map((_, i) => Math.cos(0.3 * i));
+    runner.write(a, av);
+    runner.write(b, bv);
+    // Ping-pong a <- a + alpha_k * b through c; expected a + (sum alpha_k) * b. 300 > 256 slots per chunk.
+    const step = runner.begin('chain');
+    let alphaSum = 0;
+    const count = 300;
+    for (let k = 0; k < count; k++) {
+      const alpha = ((k % 7) - 3) * 0.01;
+      alphaSum += alpha;
+      if (k % 2 === 0) step.dispatch(ADD, { a, b, out: c }, { n, alpha });
+      else step.dispatch(ADD, { a: c, b, out: a }, { n, alpha });
+    }
+    const result = step.read(count % 2 === 0 ? a : c);
+    await step.submit();
+    const got = await result;
+    for (let i = 0; i < n; i++) expect(got[i]).toBeCloseTo(av[i] + alphaSum * bv[i], 4);
+    expect(step.dispatches).toBe(count);
+    // Same shapes again: the pool returns the same buffers (no allocation).
+    expect(runner.pool.tensor('t.a', n).buffer).toBe(a.buffer);
+  });
+
+  it('reads back after copy and clear inside a step', async () => {
+    const x = runner.tensor('x', 10);
+    const y = runner.tensor('y', 10);
+    runner.write(
+      x,
+      new Float32Array(10).map((_, i) => i + 1),
+    );
+    const step = runner.begin('copy');
+    step.copy(x, y, 4, 2, 5);
+    const copied = step.read(y);
+    step.clear(x);
+    const cleared = step.read(x);
+    await step.submit();
+    expect([...(await copied)]).toEqual([0, 0, 0, 0, 0, 3, 4, 5, 6, 0]);
+    expect([...(await cleared)].every((v) => v === 0)).toBe(true);
+  });
+
+  it('refuses a buffer bound read_write and read in one dispatch', () => {
+    const x = runner.pool.tensor('alias', 8);
+    const step = runner.begin('alias');
+    expect(() => step.dispatch(ADD, { a: x, b: x, out: x }, { n: 8, alpha: 1 })).toThrow(/read_write/);
+    return step.submit();
+  });
+
+  it('explains a buffer larger than the adapter allows', () => {
+    const tooBig = runner.limits.maxStorageBufferBindingSize / 4 + 1024;
+    expect(() => runner.tensor('huge', tooBig)).toThrow(GpuCapacityError);
+    expect(() => runner.tensor('huge', tooBig)).toThrow(/maxStorageBufferBindingSize/);
+  });
+});
