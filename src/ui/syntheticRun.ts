@@ -1,0 +1,128 @@
+// SYNTHETIC run events for unit tests and the dev-only demo. These numbers are made up by a formula:
+// they are not a training run and the UI must never present them as one (runs made from them carry
+// `synthetic: true` and a visible "synthetic demo" label).
+import type { EvalMetrics, RunEvent, SampleGroup, StepMetrics } from './runTypes';
+
+/** A small seeded generator (mulberry32) so synthetic curves are the same on every call. */
+function seededUniform(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Step metrics with every field set; `overrides` pins the ones a test cares about. */
+export function syntheticStepMetrics(step: number, overrides: Partial<StepMetrics> = {}): StepMetrics {
+  return {
+    step,
+    rewardMean: 0.5,
+    rewardStd: 0.5,
+    zeroStdGroupShare: 0.1,
+    clipFracLow: 0.01,
+    clipFracHigh: 0.02,
+    ratioMean: 1,
+    ratioMin: 0.8,
+    ratioMax: 1.2,
+    approxKl: 0.001,
+    refKl: 0,
+    entropy: 1,
+    policyLoss: 0,
+    gradNorm: 0.5,
+    responseLengthMean: 60,
+    responseLengthMax: 120,
+    truncatedShare: 0,
+    codeFrequency: 0.65,
+    rolloutAccuracy: 0.4,
+    timings: { rolloutMs: 100, scoringMs: 5, logprobsMs: 20, updateMs: 80, totalMs: 205 },
+    tokensPerSecond: 1000,
+    ...overrides,
+  };
+}
+
+export function syntheticEvalMetrics(step: number, overrides: Partial<EvalMetrics> = {}): EvalMetrics {
+  return {
+    step,
+    greedyAccuracy: 0.4,
+    avgAtKAccuracy: 0.35,
+    k: 4,
+    codeFrequency: 0.65,
+    accuracyWithCode: 0.5,
+    accuracyLanguageOnly: 0.3,
+    ...overrides,
+  };
+}
+
+const CODE_COMPLETION =
+  'Let me compute it.\n```python\nx = 3 + 4\nprint(x * 2)\n```\n```output\n14\n```\nThe answer is \\boxed{14}.';
+const LANGUAGE_COMPLETION = '3 + 4 = 7. 7 * 2 = 14. So the answer is \\boxed{14}.';
+const WRONG_LANGUAGE_COMPLETION = '3 + 4 = 7. 7 * 2 = 15. So the answer is \\boxed{15}.';
+const DIRECT_UNBOXED_COMPLETION = 'The answer is 14';
+
+export function syntheticSampleGroups(step: number, uniform: () => number = Math.random): SampleGroup[] {
+  const texts = [CODE_COMPLETION, LANGUAGE_COMPLETION, WRONG_LANGUAGE_COMPLETION, DIRECT_UNBOXED_COMPLETION];
+  return [0, 1].map((g) => {
+    const rewards = texts.map(() => (uniform() < 0.5 ? 1 : 0));
+    const mean = rewards.reduce((a, b) => a + b, 0) / rewards.length;
+    const std = Math.sqrt(rewards.reduce((a, r) => a + (r - mean) ** 2, 0) / rewards.length);
+    return {
+      step,
+      prompt: `<|im_start|>user\nWhat is (3 + 4) * 2? (synthetic example ${g + 1})<|im_end|>`,
+      gold: '14',
+      completions: texts.map((text, i) => ({
+        text,
+        reward: rewards[i],
+        advantage: (rewards[i] - mean) / (std + 1e-6),
+        extracted: i === 3 ? null : i === 2 ? '15' : '14',
+        correct: i < 2,
+        style: i === 0 ? 'code' : i === 3 ? 'direct' : 'language',
+      })),
+    };
+  });
+}
+
+/**
+ * The whole event stream of a synthetic run: code frequency drifts up (faster with `drift`), reward
+ * noise is Bernoulli-like, an eval every `evalEvery` steps. Deterministic in `seed`.
+ */
+export function syntheticRunEvents(
+  totalSteps: number,
+  seed: number,
+  { drift = 0.004, evalEvery = 5 }: { drift?: number; evalEvery?: number } = {},
+): RunEvent[] {
+  const uniform = seededUniform(seed);
+  const events: RunEvent[] = [{ type: 'started', totalSteps }];
+  let code = 0.65;
+  for (let step = 1; step <= totalSteps; step++) {
+    code = Math.min(0.99, Math.max(0.01, code + drift + (uniform() - 0.5) * 0.03));
+    events.push({
+      type: 'step',
+      metrics: syntheticStepMetrics(step, {
+        rewardMean: 0.5 + (uniform() - 0.5) * 0.2,
+        codeFrequency: code,
+        entropy: 1.2 - step * 0.004,
+        approxKl: 0.0005 + uniform() * 0.001,
+        clipFracHigh: 0.01 + uniform() * 0.01,
+        clipFracLow: 0.02 + uniform() * 0.01,
+        rolloutAccuracy: 0.3 + code * 0.2,
+        tokensPerSecond: 900 + uniform() * 200,
+      }),
+    });
+    if (step % evalEvery === 0 || step === totalSteps) {
+      events.push({
+        type: 'eval',
+        metrics: syntheticEvalMetrics(step, {
+          codeFrequency: code,
+          greedyAccuracy: 0.3 + code * 0.2,
+          avgAtKAccuracy: 0.28 + code * 0.2,
+        }),
+      });
+      events.push({ type: 'samples', step, groups: syntheticSampleGroups(step, uniform) });
+    }
+  }
+  events.push({ type: 'state', state: 'done' });
+  return events;
+}
