@@ -1,0 +1,776 @@
+// CPU reference ops, llm.c style: one `<op>Forward` / `<op>Backward` pair per op on flat arrays with
+// explicit sizes. These are the oracle for every WGSL kernel and the pretraining engine on CPU, so
+// the hot loops (matmul, attention) avoid allocation and walk memory contiguously.
+//
+// Conventions:
+// - Every function works on Float32Array (production) or Float64Array (finite-difference tests).
+// - Backward: PARAMETER gradients ACCUMULATE (+=), so micro-batches sum; ACTIVATION gradients ASSIGN.
+// - Row-major everywhere; N = number of token rows (B*T), shapes noted as `// (N, C)`.
+// - Linear layers follow nn.Linear: weight (OC, IC), out = inp · weightᵀ + bias.
+
+export type FloatArray = Float32Array | Float64Array;
+
+// ---------------------------------------------------------------------------------------------------
+// Matmul core: every product is turned into out = a · bᵀ ("NT": both operands walk rows contiguously),
+// register-blocked 4x4 so each loaded value feeds four multiply-adds.
+
+/** Reused transpose scratch per element type, so backward passes do not allocate per call. */
+const scratch32: Float32Array[] = [new Float32Array(0), new Float32Array(0)];
+const scratch64: Float64Array[] = [new Float64Array(0), new Float64Array(0)];
+
+function scratchLike(like: FloatArray, slot: 0 | 1, size: number): FloatArray {
+  if (like instanceof Float64Array) {
+    if (scratch64[slot].length < size) scratch64[slot] = new Float64Array(size);
+    return scratch64[slot];
+  }
+  if (scratch32[slot].length < size) scratch32[slot] = new Float32Array(size);
+  return scratch32[slot];
+}
+
+/** out (cols, rows) = inᵀ where in is (rows, cols). */
+export function transpose(out: FloatArray, inp: FloatArray, rows: number, cols: number): void {
+  for (let r = 0; r < rows; r++) {
+    const row = r * cols;
+    for (let c = 0; c < cols; c++) out[c * rows + r] = inp[row + c];
+  }
+}
+
+/**
+ * out (M, N) (= or +=) a (M, K) · bᵀ where b is (N, K), plus bias (N) when given.
+ * `accumulate` adds into out instead of overwriting it.
+ */
+export function matmulNT(
+  out: FloatArray,
+  a: FloatArray,
+  b: FloatArray,
+  bias: FloatArray | null,
+  M: number,
+  N: number,
+  K: number,
+  accumulate: boolean,
+): void {
+  const M4 = M - (M % 4);
+  const N4 = N - (N % 4);
+  for (let m = 0; m < M4; m += 4) {
+    const a0 = m * K;
+    const a1 = a0 + K;
+    const a2 = a1 + K;
+    const a3 = a2 + K;
+    for (let n = 0; n < N4; n += 4) {
+      const b0 = n * K;
+      const b1 = b0 + K;
+      const b2 = b1 + K;
+      const b3 = b2 + K;
+      let c00 = 0,
+        c01 = 0,
+        c02 = 0,
+        c03 = 0;
+      let c10 = 0,
+        c11 = 0,
+        c12 = 0,
+        c13 = 0;
+      let c20 = 0,
+        c21 = 0,
+        c22 = 0,
+        c23 = 0;
+      let c30 = 0,
+        c31 = 0,
+        c32 = 0,
+        c33 = 0;
+      for (let k = 0; k < K; k++) {
+        const x0 = a[a0 + k];
+        const x1 = a[a1 + k];
+        const x2 = a[a2 + k];
+        const x3 = a[a3 + k];
+        const y0 = b[b0 + k];
+        const y1 = b[b1 + k];
+        const y2 = b[b2 + k];
+        const y3 = b[b3 + k];
+        c00 += x0 * y0;
+        c01 += x0 * y1;
+        c02 += x0 * y2;
+        c03 += x0 * y3;
+        c10 += x1 * y0;
+        c11 += x1 * y1;
+        c12 += x1 * y2;
+        c13 += x1 * y3;
+        c20 += x2 * y0;
+        c21 += x2 * y1;
+        c22 += x2 * y2;
+        c23 += x2 * y3;
+        c30 += x3 * y0;
+        c31 += x3 * y1;
+        c32 += x3 * y2;
+        c33 += x3 * y3;
+      }
+      if (bias) {
+        const d0 = bias[n];
+        const d1 = bias[n + 1];
+        const d2 = bias[n + 2];
+        const d3 = bias[n + 3];
+        c00 += d0;
+        c01 += d1;
+        c02 += d2;
+        c03 += d3;
+        c10 += d0;
+        c11 += d1;
+        c12 += d2;
+        c13 += d3;
+        c20 += d0;
+        c21 += d1;
+        c22 += d2;
+        c23 += d3;
+        c30 += d0;
+        c31 += d1;
+        c32 += d2;
+        c33 += d3;
+      }
+      const o0 = m * N + n;
+      const o1 = o0 + N;
+      const o2 = o1 + N;
+      const o3 = o2 + N;
+      if (accumulate) {
+        out[o0] += c00;
+        out[o0 + 1] += c01;
+        out[o0 + 2] += c02;
+        out[o0 + 3] += c03;
+        out[o1] += c10;
+        out[o1 + 1] += c11;
+        out[o1 + 2] += c12;
+        out[o1 + 3] += c13;
+        out[o2] += c20;
+        out[o2 + 1] += c21;
+        out[o2 + 2] += c22;
+        out[o2 + 3] += c23;
+        out[o3] += c30;
+        out[o3 + 1] += c31;
+        out[o3 + 2] += c32;
+        out[o3 + 3] += c33;
+      } else {
+        out[o0] = c00;
+        out[o0 + 1] = c01;
+        out[o0 + 2] = c02;
+        out[o0 + 3] = c03;
+        out[o1] = c10;
+        out[o1 + 1] = c11;
+        out[o1 + 2] = c12;
+        out[o1 + 3] = c13;
+        out[o2] = c20;
+        out[o2 + 1] = c21;
+        out[o2 + 2] = c22;
+        out[o2 + 3] = c23;
+        out[o3] = c30;
+        out[o3 + 1] = c31;
+        out[o3 + 2] = c32;
+        out[o3 + 3] = c33;
+      }
+    }
+    // Leftover columns of this 4-row block.
+    for (let n = N4; n < N; n++) {
+      for (let r = m; r < m + 4; r++) matmulNTDot(out, a, b, bias, r, n, N, K, accumulate);
+    }
+  }
+  // Leftover rows.
+  for (let m = M4; m < M; m++) {
+    for (let n = 0; n < N; n++) matmulNTDot(out, a, b, bias, m, n, N, K, accumulate);
+  }
+}
+
+function matmulNTDot(
+  out: FloatArray,
+  a: FloatArray,
+  b: FloatArray,
+  bias: FloatArray | null,
+  m: number,
+  n: number,
+  N: number,
+  K: number,
+  accumulate: boolean,
+): void {
+  const ar = m * K;
+  const br = n * K;
+  let sum = bias ? bias[n] : 0;
+  for (let k = 0; k < K; k++) sum += a[ar + k] * b[br + k];
+  if (accumulate) out[m * N + n] += sum;
+  else out[m * N + n] = sum;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Linear layer (nn.Linear): out = inp · weightᵀ + bias.
+
+/** out (N, OC) = inp (N, IC) · weight (OC, IC)ᵀ + bias (OC) (bias may be null). */
+export function matmulForward(
+  out: FloatArray,
+  inp: FloatArray,
+  weight: FloatArray,
+  bias: FloatArray | null,
+  N: number,
+  IC: number,
+  OC: number,
+): void {
+  matmulNT(out, inp, weight, bias, N, OC, IC, false);
+}
+
+/**
+ * dinp (N, IC) = dout (N, OC) · weight (OC, IC)      [assigned; skipped when dinp is null]
+ * dweight (OC, IC) += dout (N, OC)ᵀ · inp (N, IC)     [accumulated]
+ * dbias (OC) += column sums of dout                   [accumulated; skipped when null]
+ */
+export function matmulBackward(
+  dinp: FloatArray | null,
+  dweight: FloatArray,
+  dbias: FloatArray | null,
+  dout: FloatArray,
+  inp: FloatArray,
+  weight: FloatArray,
+  N: number,
+  IC: number,
+  OC: number,
+): void {
+  const doutT = scratchLike(dout, 0, OC * N); // (OC, N)
+  transpose(doutT, dout, N, OC);
+  if (dinp) {
+    const weightT = scratchLike(weight, 1, IC * OC); // (IC, OC)
+    transpose(weightT, weight, OC, IC);
+    matmulNT(dinp, dout, weightT, null, N, IC, OC, false);
+  }
+  const inpT = scratchLike(inp, 1, IC * N); // (IC, N)
+  transpose(inpT, inp, N, IC);
+  matmulNT(dweight, doutT, inpT, null, OC, IC, N, true);
+  if (dbias) {
+    for (let o = 0; o < OC; o++) {
+      const row = o * N;
+      let sum = 0;
+      for (let n = 0; n < N; n++) sum += doutT[row + n];
+      dbias[o] += sum;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Token embedding.
+
+function checkToken(token: number, V: number, row: number): void {
+  if (!(token >= 0 && token < V))
+    throw new RangeError(`token id ${token} at row ${row} is outside [0, ${V})`);
+}
+
+/** out (N, C) = wte (V, C)[tokens (N)]. */
+export function embeddingForward(
+  out: FloatArray,
+  tokens: Int32Array,
+  wte: FloatArray,
+  N: number,
+  V: number,
+  C: number,
+): void {
+  for (let n = 0; n < N; n++) {
+    const token = tokens[n];
+    checkToken(token, V, n);
+    out.set(wte.subarray(token * C, token * C + C), n * C);
+  }
+}
+
+/** dwte (V, C) += scatter-add of dout (N, C) rows into their token rows. */
+export function embeddingBackward(
+  dwte: FloatArray,
+  dout: FloatArray,
+  tokens: Int32Array,
+  N: number,
+  V: number,
+  C: number,
+): void {
+  for (let n = 0; n < N; n++) {
+    const token = tokens[n];
+    checkToken(token, V, n);
+    const dst = token * C;
+    const src = n * C;
+    for (let c = 0; c < C; c++) dwte[dst + c] += dout[src + c];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// RMSNorm (Qwen2RMSNorm): out = weight * (x * rsqrt(mean(x²) + eps)).
+
+/** out (N, C), rstd (N) = 1/sqrt(mean(x²)+eps) kept for backward, from inp (N, C) and weight (C). */
+export function rmsnormForward(
+  out: FloatArray,
+  rstd: FloatArray,
+  inp: FloatArray,
+  weight: FloatArray,
+  N: number,
+  C: number,
+  eps: number,
+): void {
+  for (let n = 0; n < N; n++) {
+    const row = n * C;
+    let sq = 0;
+    for (let c = 0; c < C; c++) sq += inp[row + c] * inp[row + c];
+    const r = 1 / Math.sqrt(sq / C + eps);
+    rstd[n] = r;
+    for (let c = 0; c < C; c++) out[row + c] = inp[row + c] * r * weight[c];
+  }
+}
+
+/**
+ * dinp (N, C) assigned; dweight (C) accumulated. With xhat = x * rstd and g = dout * weight:
+ * dx = rstd * (g - xhat * mean(g * xhat)).
+ */
+export function rmsnormBackward(
+  dinp: FloatArray,
+  dweight: FloatArray,
+  dout: FloatArray,
+  inp: FloatArray,
+  weight: FloatArray,
+  rstd: FloatArray,
+  N: number,
+  C: number,
+): void {
+  for (let n = 0; n < N; n++) {
+    const row = n * C;
+    const r = rstd[n];
+    let dot = 0;
+    for (let c = 0; c < C; c++) {
+      const xhat = inp[row + c] * r;
+      const d = dout[row + c];
+      dweight[c] += d * xhat;
+      dot += d * weight[c] * xhat;
+    }
+    const meanDot = dot / C;
+    for (let c = 0; c < C; c++) {
+      const xhat = inp[row + c] * r;
+      dinp[row + c] = r * (dout[row + c] * weight[c] - xhat * meanDot);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// RoPE, Hugging Face rotate_half convention: for j < D/2, with angle = position * theta^(-2j/D),
+//   out[j]       = x[j] * cos - x[j + D/2] * sin
+//   out[j + D/2] = x[j + D/2] * cos + x[j] * sin
+
+export interface RopeTables {
+  /** (maxPositions, D/2) cos and sin of position * inv_freq[j]. */
+  cos: Float32Array;
+  sin: Float32Array;
+  maxPositions: number;
+  halfDim: number;
+}
+
+/**
+ * cos/sin tables computed the way HF Qwen2RotaryEmbedding does in fp32: inv_freq = 1 / theta^(2j/D)
+ * rounded to f32, angle = f32(position * inv_freq), then cos/sin rounded to f32.
+ */
+export function ropeTables(D: number, theta: number, maxPositions: number): RopeTables {
+  if (D % 2 !== 0) throw new Error(`RoPE needs an even head dim (got ${D})`);
+  const half = D / 2;
+  const cos = new Float32Array(maxPositions * half);
+  const sin = new Float32Array(maxPositions * half);
+  for (let j = 0; j < half; j++) {
+    const invFreq = Math.fround(1 / Math.fround(theta ** Math.fround((2 * j) / D)));
+    for (let p = 0; p < maxPositions; p++) {
+      const angle = Math.fround(p * invFreq);
+      cos[p * half + j] = Math.cos(angle);
+      sin[p * half + j] = Math.sin(angle);
+    }
+  }
+  return { cos, sin, maxPositions, halfDim: half };
+}
+
+function checkPosition(position: number, tables: RopeTables, row: number): void {
+  if (!(position >= 0 && position < tables.maxPositions)) {
+    throw new RangeError(`position ${position} at row ${row} is outside [0, ${tables.maxPositions})`);
+  }
+}
+
+/** out (N, nHeads, D) = rope(inp (N, nHeads, D)) at positions (N); out may be inp (in place). */
+export function ropeForward(
+  out: FloatArray,
+  inp: FloatArray,
+  positions: Int32Array,
+  tables: RopeTables,
+  N: number,
+  nHeads: number,
+  D: number,
+): void {
+  const half = D / 2;
+  if (half !== tables.halfDim)
+    throw new Error(`RoPE tables are for head dim ${2 * tables.halfDim}, got ${D}`);
+  for (let n = 0; n < N; n++) {
+    checkPosition(positions[n], tables, n);
+    const t = positions[n] * half;
+    for (let h = 0; h < nHeads; h++) {
+      const base = (n * nHeads + h) * D;
+      for (let j = 0; j < half; j++) {
+        const c = tables.cos[t + j];
+        const s = tables.sin[t + j];
+        const x1 = inp[base + j];
+        const x2 = inp[base + j + half];
+        out[base + j] = x1 * c - x2 * s;
+        out[base + j + half] = x2 * c + x1 * s;
+      }
+    }
+  }
+}
+
+/** dinp (N, nHeads, D) = rotation transposed applied to dout; dinp may be dout (in place). */
+export function ropeBackward(
+  dinp: FloatArray,
+  dout: FloatArray,
+  positions: Int32Array,
+  tables: RopeTables,
+  N: number,
+  nHeads: number,
+  D: number,
+): void {
+  const half = D / 2;
+  for (let n = 0; n < N; n++) {
+    checkPosition(positions[n], tables, n);
+    const t = positions[n] * half;
+    for (let h = 0; h < nHeads; h++) {
+      const base = (n * nHeads + h) * D;
+      for (let j = 0; j < half; j++) {
+        const c = tables.cos[t + j];
+        const s = tables.sin[t + j];
+        const g1 = dout[base + j];
+        const g2 = dout[base + j + half];
+        dinp[base + j] = g1 * c + g2 * s;
+        dinp[base + j + half] = g2 * c - g1 * s;
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Causal grouped-query attention over right-padded rows. Query head h reads KV head
+// floor(h / (H / KVH)) (HF repeat_kv). Row b has lengths[b] real tokens: query t attends to keys
+// t2 <= t (t2 < lengths[b] follows); padded queries (t >= lengths[b]) output zeros.
+
+export interface AttentionShape {
+  B: number;
+  T: number;
+  H: number;
+  KVH: number;
+  D: number;
+}
+
+function checkLengths(lengths: Int32Array, B: number, T: number): void {
+  for (let b = 0; b < B; b++) {
+    if (!(lengths[b] >= 0 && lengths[b] <= T))
+      throw new RangeError(`lengths[${b}] = ${lengths[b]} is outside [0, ${T}]`);
+  }
+}
+
+/**
+ * out (B, T, H*D); att (B, H, T, T) softmax probabilities kept for backward (zero outside the mask);
+ * q (B, T, H*D), k and v (B, T, KVH*D). Scores are scaled by 1/sqrt(D).
+ */
+export function attentionForward(
+  out: FloatArray,
+  att: FloatArray,
+  q: FloatArray,
+  k: FloatArray,
+  v: FloatArray,
+  lengths: Int32Array,
+  shape: AttentionShape,
+): void {
+  const { B, T, H, KVH, D } = shape;
+  checkLengths(lengths, B, T);
+  const group = H / KVH;
+  const qStride = H * D;
+  const kvStride = KVH * D;
+  const scale = 1 / Math.sqrt(D);
+  att.fill(0, 0, B * H * T * T);
+  out.fill(0, 0, B * T * qStride);
+  for (let b = 0; b < B; b++) {
+    const len = lengths[b];
+    for (let h = 0; h < H; h++) {
+      const kvOff = Math.floor(h / group) * D;
+      for (let t = 0; t < len; t++) {
+        const qOff = (b * T + t) * qStride + h * D;
+        const attRow = ((b * H + h) * T + t) * T;
+        let max = -Infinity;
+        for (let t2 = 0; t2 <= t; t2++) {
+          const kOff = (b * T + t2) * kvStride + kvOff;
+          let s = 0;
+          for (let d = 0; d < D; d++) s += q[qOff + d] * k[kOff + d];
+          s *= scale;
+          att[attRow + t2] = s;
+          if (s > max) max = s;
+        }
+        let sum = 0;
+        for (let t2 = 0; t2 <= t; t2++) {
+          const e = Math.exp(att[attRow + t2] - max);
+          att[attRow + t2] = e;
+          sum += e;
+        }
+        const inv = 1 / sum;
+        const oOff = (b * T + t) * qStride + h * D;
+        for (let t2 = 0; t2 <= t; t2++) {
+          const p = att[attRow + t2] * inv;
+          att[attRow + t2] = p;
+          const vOff = (b * T + t2) * kvStride + kvOff;
+          for (let d = 0; d < D; d++) out[oOff + d] += p * v[vOff + d];
+        }
+      }
+    }
+  }
+}
+
+/** dq (B, T, H*D), dk and dv (B, T, KVH*D), all assigned, from dout (B, T, H*D) and the kept att. */
+export function attentionBackward(
+  dq: FloatArray,
+  dk: FloatArray,
+  dv: FloatArray,
+  dout: FloatArray,
+  q: FloatArray,
+  k: FloatArray,
+  v: FloatArray,
+  att: FloatArray,
+  lengths: Int32Array,
+  shape: AttentionShape,
+): void {
+  const { B, T, H, KVH, D } = shape;
+  checkLengths(lengths, B, T);
+  const group = H / KVH;
+  const qStride = H * D;
+  const kvStride = KVH * D;
+  const scale = 1 / Math.sqrt(D);
+  dq.fill(0, 0, B * T * qStride);
+  dk.fill(0, 0, B * T * kvStride);
+  dv.fill(0, 0, B * T * kvStride);
+  const datt = scratchLike(dq, 0, T); // (T) gradient of one attention row
+  for (let b = 0; b < B; b++) {
+    const len = lengths[b];
+    for (let h = 0; h < H; h++) {
+      const kvOff = Math.floor(h / group) * D;
+      for (let t = 0; t < len; t++) {
+        const qOff = (b * T + t) * qStride + h * D;
+        const attRow = ((b * H + h) * T + t) * T;
+        // d p[t2] = dout[t] · v[t2]; dv[t2] += p[t2] * dout[t].
+        let weighted = 0;
+        for (let t2 = 0; t2 <= t; t2++) {
+          const vOff = (b * T + t2) * kvStride + kvOff;
+          const p = att[attRow + t2];
+          let dp = 0;
+          for (let d = 0; d < D; d++) {
+            const g = dout[qOff + d];
+            dp += g * v[vOff + d];
+            dv[vOff + d] += p * g;
+          }
+          datt[t2] = dp;
+          weighted += p * dp;
+        }
+        // Softmax backward, then the score product: s = scale * q·k.
+        for (let t2 = 0; t2 <= t; t2++) {
+          const ds = att[attRow + t2] * (datt[t2] - weighted) * scale;
+          if (ds === 0) continue;
+          const kOff = (b * T + t2) * kvStride + kvOff;
+          for (let d = 0; d < D; d++) {
+            dq[qOff + d] += ds * k[kOff + d];
+            dk[kOff + d] += ds * q[qOff + d];
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * One decoding step against a KV cache: each of the R rows has one new query at position
+ * positions[r] (its key/value already written to the cache at that position) and attends to cache
+ * entries 0..positions[r] of cache slot slots[r].
+ * out (R, H*D); q (R, H*D); kCache, vCache (S, maxT, KVH*D); scoresScratch >= maxT.
+ */
+export function attentionDecodeForward(
+  out: FloatArray,
+  q: FloatArray,
+  kCache: FloatArray,
+  vCache: FloatArray,
+  slots: Int32Array,
+  positions: Int32Array,
+  R: number,
+  maxT: number,
+  H: number,
+  KVH: number,
+  D: number,
+  scoresScratch: FloatArray,
+): void {
+  const group = H / KVH;
+  const qStride = H * D;
+  const kvStride = KVH * D;
+  const scale = 1 / Math.sqrt(D);
+  out.fill(0, 0, R * qStride);
+  for (let r = 0; r < R; r++) {
+    const pos = positions[r];
+    if (!(pos >= 0 && pos < maxT)) throw new RangeError(`decode position ${pos} is outside [0, ${maxT})`);
+    const cacheBase = slots[r] * maxT * kvStride;
+    for (let h = 0; h < H; h++) {
+      const kvOff = Math.floor(h / group) * D;
+      const qOff = r * qStride + h * D;
+      let max = -Infinity;
+      for (let t2 = 0; t2 <= pos; t2++) {
+        const kOff = cacheBase + t2 * kvStride + kvOff;
+        let s = 0;
+        for (let d = 0; d < D; d++) s += q[qOff + d] * kCache[kOff + d];
+        s *= scale;
+        scoresScratch[t2] = s;
+        if (s > max) max = s;
+      }
+      let sum = 0;
+      for (let t2 = 0; t2 <= pos; t2++) {
+        const e = Math.exp(scoresScratch[t2] - max);
+        scoresScratch[t2] = e;
+        sum += e;
+      }
+      const inv = 1 / sum;
+      for (let t2 = 0; t2 <= pos; t2++) {
+        const p = scoresScratch[t2] * inv;
+        const vOff = cacheBase + t2 * kvStride + kvOff;
+        for (let d = 0; d < D; d++) out[qOff + d] += p * vCache[vOff + d];
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// SwiGLU: out = silu(gate) * up, silu(x) = x * sigmoid(x).
+
+/** out (n) = silu(gate (n)) * up (n). */
+export function swigluForward(out: FloatArray, gate: FloatArray, up: FloatArray, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const g = gate[i];
+    out[i] = (g / (1 + Math.exp(-g))) * up[i];
+  }
+}
+
+/** dgate, dup (n) assigned: d silu(g)/dg = sig(g) * (1 + g * (1 - sig(g))). */
+export function swigluBackward(
+  dgate: FloatArray,
+  dup: FloatArray,
+  dout: FloatArray,
+  gate: FloatArray,
+  up: FloatArray,
+  n: number,
+): void {
+  for (let i = 0; i < n; i++) {
+    const g = gate[i];
+    const sig = 1 / (1 + Math.exp(-g));
+    const d = dout[i];
+    dup[i] = d * g * sig;
+    dgate[i] = d * up[i] * sig * (1 + g * (1 - sig));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Residual add.
+
+/** out (n) = a (n) + b (n); out may alias a or b. */
+export function residualForward(out: FloatArray, a: FloatArray, b: FloatArray, n: number): void {
+  for (let i = 0; i < n; i++) out[i] = a[i] + b[i];
+}
+
+/** da, db (n) assigned = dout: both branches of a sum receive the same gradient. */
+export function residualBackward(da: FloatArray, db: FloatArray, dout: FloatArray, n: number): void {
+  for (let i = 0; i < n; i++) {
+    da[i] = dout[i];
+    db[i] = dout[i];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Log-softmax with target gather and entropy, at a temperature tau: z = logits / tau,
+// logprob = z[target] - logsumexp(z), entropy = logsumexp(z) - Σ p z with p = softmax(z).
+
+function checkTemperature(temperature: number): void {
+  if (!(temperature > 0 && Number.isFinite(temperature))) {
+    throw new RangeError(`log-softmax temperature must be a finite number > 0 (got ${temperature})`);
+  }
+}
+
+/** logprobs (N), entropy (N) from logits (N, V) and targets (N). */
+export function logSoftmaxForward(
+  logprobs: FloatArray,
+  entropy: FloatArray,
+  logits: FloatArray,
+  targets: Int32Array,
+  N: number,
+  V: number,
+  temperature: number,
+): void {
+  checkTemperature(temperature);
+  const invTau = 1 / temperature;
+  for (let n = 0; n < N; n++) {
+    const target = targets[n];
+    checkToken(target, V, n);
+    const row = n * V;
+    let max = -Infinity;
+    for (let v = 0; v < V; v++) {
+      const z = logits[row + v] * invTau;
+      if (z > max) max = z;
+    }
+    let sum = 0;
+    let weighted = 0; // Σ e^(z-max) * (z-max)
+    for (let v = 0; v < V; v++) {
+      const zc = logits[row + v] * invTau - max;
+      const e = Math.exp(zc);
+      sum += e;
+      weighted += e * zc;
+    }
+    const logSum = Math.log(sum); // logsumexp(z) - max
+    logprobs[n] = logits[row + target] * invTau - max - logSum;
+    entropy[n] = logSum - weighted / sum;
+  }
+}
+
+/**
+ * dlogits (N, V) assigned, from dlogprobs (N) and dentropy (N):
+ *   d logprob / d z_v = onehot_v - p_v,   d entropy / d z_v = -p_v (z_v - Σ p z),   d z / d logits = 1/tau.
+ * Rows whose two upstream gradients are both 0 get zeros without touching the logits.
+ */
+export function logSoftmaxBackward(
+  dlogits: FloatArray,
+  dlogprobs: FloatArray,
+  dentropy: FloatArray | null,
+  logits: FloatArray,
+  targets: Int32Array,
+  N: number,
+  V: number,
+  temperature: number,
+): void {
+  checkTemperature(temperature);
+  const invTau = 1 / temperature;
+  for (let n = 0; n < N; n++) {
+    const row = n * V;
+    const gLp = dlogprobs[n];
+    const gEnt = dentropy ? dentropy[n] : 0;
+    if (gLp === 0 && gEnt === 0) {
+      dlogits.fill(0, row, row + V);
+      continue;
+    }
+    const target = targets[n];
+    checkToken(target, V, n);
+    let max = -Infinity;
+    for (let v = 0; v < V; v++) {
+      const z = logits[row + v] * invTau;
+      if (z > max) max = z;
+    }
+    let sum = 0;
+    let weighted = 0;
+    for (let v = 0; v < V; v++) {
+      const zc = logits[row + v] * invTau - max;
+      const e = Math.exp(zc);
+      sum += e;
+      weighted += e * zc;
+    }
+    const inv = 1 / sum;
+    const meanZc = weighted * inv; // Σ p (z - max)
+    for (let v = 0; v < V; v++) {
+      const zc = logits[row + v] * invTau - max;
+      const p = Math.exp(zc) * inv;
+      const dz = -gLp * p - gEnt * p * (zc - meanZc);
+      dlogits[row + v] = dz * invTau;
+    }
+    dlogits[row + target] += gLp * invTau;
+  }
+}
