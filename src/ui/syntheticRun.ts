@@ -65,7 +65,7 @@ const DIRECT_UNBOXED_COMPLETION = 'The answer is 14';
 export function syntheticSampleGroups(step: number, uniform: () => number = Math.random): SampleGroup[] {
   const texts = [CODE_COMPLETION, LANGUAGE_COMPLETION, WRONG_LANGUAGE_COMPLETION, DIRECT_UNBOXED_COMPLETION];
   return [0, 1].map((g) => {
-    const rewards = texts.map(() => (uniform() < 0.5 ? 1 : 0));
+    const rewards: number[] = texts.map(() => (uniform() < 0.5 ? 1 : 0));
     const mean = rewards.reduce((a, b) => a + b, 0) / rewards.length;
     const std = Math.sqrt(rewards.reduce((a, r) => a + (r - mean) ** 2, 0) / rewards.length);
     return {
