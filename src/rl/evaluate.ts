@@ -2,7 +2,7 @@
 // code-reasoning frequency, accuracy with code vs language-only, and the paper's style-transition table
 // against the initial model's greedy answers.
 import type { EngineModel } from '../engine/backend';
-import { gradeAnswer } from '../tasks/answer';
+import { extractBoxedAnswer, gradeAnswer } from '../tasks/answer';
 import { isCodeReasoning } from '../tasks/style';
 import type { EvalMetrics, StyleTransitions, TransitionCell } from './metrics';
 import type { PromptExample, TextCodec } from './trainer';
@@ -102,7 +102,7 @@ export async function evaluate(
   const languageOnly = greedy.filter((g) => !g.code);
   const accuracy = (rs: GreedyRecord[]) =>
     rs.length ? rs.filter((r) => r.correct).length / rs.length : Number.NaN;
-  const boxed = greedyTexts.filter((t) => /\\boxed\{[^}]/.test(t)).length;
+  const boxed = greedyTexts.filter((t) => extractBoxedAnswer(t) !== null).length;
   const metrics: EvalMetrics = {
     step,
     problems: n,
