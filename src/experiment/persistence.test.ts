@@ -36,7 +36,7 @@ describe('IndexedDB run store', () => {
       'a',
       syntheticSampleGroups(3, () => 0.3),
     );
-    await store.saveCheckpoint('a', 3, new Uint8Array([1, 2, 3, 250]).buffer);
+    await store.saveCheckpoint('a', 3, { params: new Float32Array([1, 2, 3, 0.25]), step: 3 });
     store.close();
 
     const reopened = await openRunStore(factory, 'reload-test');
@@ -51,7 +51,9 @@ describe('IndexedDB run store', () => {
     expect(data!.samples[0].completions[0].style).toBe('code');
     const checkpoint = await reopened.loadCheckpoint('a');
     expect(checkpoint?.step).toBe(3);
-    expect([...new Uint8Array(checkpoint!.bytes)]).toEqual([1, 2, 3, 250]);
+    const checkpointData = checkpoint!.data as { params: Float32Array };
+    expect(checkpointData.params).toBeInstanceOf(Float32Array);
+    expect([...checkpointData.params]).toEqual([1, 2, 3, 0.25]);
   });
 
   it('overwrites a replayed step instead of duplicating it (resume from checkpoint)', async () => {
@@ -70,7 +72,7 @@ describe('IndexedDB run store', () => {
     await store.saveRun(runRecord('earlier', 10));
     await store.appendSteps('later', [syntheticStepMetrics(1), syntheticStepMetrics(2)]);
     await store.appendSteps('earlier', [syntheticStepMetrics(1)]);
-    await store.saveCheckpoint('later', 2, new ArrayBuffer(8));
+    await store.saveCheckpoint('later', 2, { params: new Float32Array(2) });
     expect((await store.listRuns()).map((r) => r.id)).toEqual(['earlier', 'later']);
 
     await store.deleteRun('later');

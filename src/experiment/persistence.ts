@@ -20,7 +20,8 @@ const ALL_STORES = [STORE_RUNS, STORE_STEPS, STORE_EVALS, STORE_SAMPLES, STORE_C
 export interface StoredCheckpoint {
   runId: string;
   step: number;
-  bytes: ArrayBuffer;
+  /** The runner's checkpoint (parameters and optimizer moments as typed arrays): stored as a structured clone. */
+  data: unknown;
 }
 
 export interface RunStore {
@@ -31,7 +32,7 @@ export interface RunStore {
   /** Replace the run's latest sample groups (only the newest are kept: they are large). */
   saveSamples(runId: string, groups: readonly SampleGroup[]): Promise<void>;
   /** Replace the run's checkpoint with a newer one. */
-  saveCheckpoint(runId: string, step: number, bytes: ArrayBuffer): Promise<void>;
+  saveCheckpoint(runId: string, step: number, data: unknown): Promise<void>;
   loadCheckpoint(runId: string): Promise<StoredCheckpoint | null>;
   /** Every run's record, oldest first. */
   listRuns(): Promise<RunRecord[]>;
@@ -96,9 +97,9 @@ class IndexedDbRunStore implements RunStore {
     });
   }
 
-  saveCheckpoint(runId: string, step: number, bytes: ArrayBuffer): Promise<void> {
+  saveCheckpoint(runId: string, step: number, data: unknown): Promise<void> {
     return this.write([STORE_CHECKPOINTS], (tx) => {
-      const checkpoint: StoredCheckpoint = { runId, step, bytes };
+      const checkpoint: StoredCheckpoint = { runId, step, data };
       tx.objectStore(STORE_CHECKPOINTS).put(checkpoint, runId);
     });
   }

@@ -19,11 +19,15 @@ function seededUniform(seed: number): () => number {
 export function syntheticStepMetrics(step: number, overrides: Partial<StepMetrics> = {}): StepMetrics {
   return {
     step,
+    lr: 5e-7,
     rewardMean: 0.5,
     rewardStd: 0.5,
     zeroStdGroupShare: 0.1,
+    advantageMean: 0,
+    advantageAbsMean: 0.8,
     clipFracLow: 0.01,
     clipFracHigh: 0.02,
+    clipFracRegion: 0.03,
     ratioMean: 1,
     ratioMin: 0.8,
     ratioMax: 1.2,
@@ -32,13 +36,19 @@ export function syntheticStepMetrics(step: number, overrides: Partial<StepMetric
     entropy: 1,
     policyLoss: 0,
     gradNorm: 0.5,
+    updates: 8,
     responseLengthMean: 60,
     responseLengthMax: 120,
     truncatedShare: 0,
     codeFrequency: 0.65,
     rolloutAccuracy: 0.4,
-    timings: { rolloutMs: 100, scoringMs: 5, logprobsMs: 20, updateMs: 80, totalMs: 205 },
-    tokensPerSecond: 1000,
+    formatRate: 0.9,
+    timeRolloutMs: 100,
+    timeScoringMs: 5,
+    timeLogprobsMs: 20,
+    timeUpdateMs: 80,
+    rolloutTokensPerSec: 1000,
+    trainTokensPerSec: 3000,
     ...overrides,
   };
 }
@@ -46,12 +56,15 @@ export function syntheticStepMetrics(step: number, overrides: Partial<StepMetric
 export function syntheticEvalMetrics(step: number, overrides: Partial<EvalMetrics> = {}): EvalMetrics {
   return {
     step,
+    problems: 500,
     greedyAccuracy: 0.4,
-    avgAtKAccuracy: 0.35,
+    sampledAccuracy: 0.35,
     k: 4,
     codeFrequency: 0.65,
+    sampledCodeFrequency: 0.64,
     accuracyWithCode: 0.5,
     accuracyLanguageOnly: 0.3,
+    formatRate: 0.9,
     ...overrides,
   };
 }
@@ -70,7 +83,8 @@ export function syntheticSampleGroups(step: number, uniform: () => number = Math
     const std = Math.sqrt(rewards.reduce((a, r) => a + (r - mean) ** 2, 0) / rewards.length);
     return {
       step,
-      prompt: `<|im_start|>user\nWhat is (3 + 4) * 2? (synthetic example ${g + 1})<|im_end|>`,
+      promptIndex: g,
+      question: `What is (3 + 4) * 2? (synthetic example ${g + 1})`,
       gold: '14',
       completions: texts.map((text, i) => ({
         text,
@@ -79,6 +93,7 @@ export function syntheticSampleGroups(step: number, uniform: () => number = Math
         extracted: i === 3 ? null : i === 2 ? '15' : '14',
         correct: i < 2,
         style: i === 0 ? 'code' : i === 3 ? 'direct' : 'language',
+        truncated: false,
       })),
     };
   });
@@ -94,7 +109,8 @@ export function syntheticRunEvents(
   { drift = 0.004, evalEvery = 5 }: { drift?: number; evalEvery?: number } = {},
 ): RunEvent[] {
   const uniform = seededUniform(seed);
-  const events: RunEvent[] = [{ type: 'started', totalSteps }];
+  const events: RunEvent[] = [{ type: 'status', state: 'running', step: 0 }];
+  events.push({ type: 'eval', metrics: syntheticEvalMetrics(0) });
   let code = 0.65;
   for (let step = 1; step <= totalSteps; step++) {
     code = Math.min(0.99, Math.max(0.01, code + drift + (uniform() - 0.5) * 0.03));
@@ -108,7 +124,7 @@ export function syntheticRunEvents(
         clipFracHigh: 0.01 + uniform() * 0.01,
         clipFracLow: 0.02 + uniform() * 0.01,
         rolloutAccuracy: 0.3 + code * 0.2,
-        tokensPerSecond: 900 + uniform() * 200,
+        rolloutTokensPerSec: 900 + uniform() * 200,
       }),
     });
     if (step % evalEvery === 0 || step === totalSteps) {
@@ -117,12 +133,12 @@ export function syntheticRunEvents(
         metrics: syntheticEvalMetrics(step, {
           codeFrequency: code,
           greedyAccuracy: 0.3 + code * 0.2,
-          avgAtKAccuracy: 0.28 + code * 0.2,
+          sampledAccuracy: 0.28 + code * 0.2,
         }),
       });
-      events.push({ type: 'samples', step, groups: syntheticSampleGroups(step, uniform) });
+      events.push({ type: 'samples', samples: syntheticSampleGroups(step, uniform) });
     }
   }
-  events.push({ type: 'state', state: 'done' });
+  events.push({ type: 'status', state: 'finished', step: totalSteps });
   return events;
 }
