@@ -1,0 +1,274 @@
+// Host side of shaders/attention.wgsl and shaders/kvcache.wgsl: kernel descriptors for the causal GQA
+// attention (forward, backward) and the KV cache, plus the `encode*` helpers the WebGPU backend calls
+// inside a training or decoding Step. Shapes use the abbreviations of src/model/config.ts; R is the
+// number of query rows (= B in training), S the number of cache slots.
+import { GpuCapacityError, type GpuTensor, grid1d, type Kernel, type Step } from './kernel';
+
+/** Longest head dim the shader's per-row register arrays hold (MAX_HEAD_DIM in attention.wgsl). */
+export const MAX_HEAD_DIM = 128;
+const WORKGROUP_SIZE = 64;
+
+export interface AttentionDims {
+  /** Query rows (sequences); in training R = B. */
+  R: number;
+  /** Query positions per row. */
+  Tq: number;
+  /** Key positions per key sequence (T in training, the cache's Tmax when decoding). */
+  Tk: number;
+  H: number;
+  KVH: number;
+  D: number;
+}
+
+type AttentionUniform = 'R' | 'Tq' | 'Tk' | 'H' | 'KVH' | 'scale';
+const UNIFORMS = [
+  { name: 'R', type: 'u32' },
+  { name: 'Tq', type: 'u32' },
+  { name: 'Tk', type: 'u32' },
+  { name: 'H', type: 'u32' },
+  { name: 'KVH', type: 'u32' },
+  { name: 'scale', type: 'f32' },
+] as const;
+
+export type AttentionForwardKernel = Kernel<'q' | 'k' | 'v' | 'rows' | 'out' | 'stats', AttentionUniform>;
+export type AttentionQueryKernel = Kernel<
+  'q' | 'k' | 'v' | 'rows' | 'dout' | 'stats' | 'out' | 'dq',
+  AttentionUniform
+>;
+export type AttentionKeyValueKernel = Kernel<
+  'q' | 'k' | 'v' | 'rows' | 'dout' | 'stats' | 'dk' | 'dv',
+  AttentionUniform
+>;
+
+export interface AttentionKernels {
+  forward: AttentionForwardKernel;
+  backwardQuery: AttentionQueryKernel;
+  backwardKeyValue: AttentionKeyValueKernel;
+}
+
+const kernelsByHeadDim = new Map<number, AttentionKernels>();
+
+/** The three attention kernels specialised for head dim D (a pipeline constant, see the shader). */
+export function attentionKernels(D: number): AttentionKernels {
+  if (!Number.isInteger(D) || D <= 0 || D > MAX_HEAD_DIM) {
+    throw new GpuCapacityError(`attention: head dim ${D} is outside 1..${MAX_HEAD_DIM} (MAX_HEAD_DIM)`);
+  }
+  let kernels = kernelsByHeadDim.get(D);
+  if (!kernels) {
+    const constants = { WORKGROUP_SIZE, HEAD_DIM: D };
+    const queryRows = (u: Readonly<Record<AttentionUniform, number>>) =>
+      grid1d(u.R * u.H * u.Tq, WORKGROUP_SIZE);
+    kernels = {
+      forward: {
+        shader: 'attention',
+        entryPoint: 'attention_forward',
+        bindings: [
+          { name: 'q', access: 'read' },
+          { name: 'k', access: 'read' },
+          { name: 'v', access: 'read' },
+          { name: 'rows', access: 'read' },
+          { name: 'out', access: 'read_write' },
+          { name: 'stats', access: 'read_write' },
+        ],
+        uniforms: UNIFORMS,
+        constants,
+        dispatch: queryRows,
+      },
+      backwardQuery: {
+        shader: 'attention',
+        entryPoint: 'attention_backward_query',
+        bindings: [
+          { name: 'q', access: 'read' },
+          { name: 'k', access: 'read' },
+          { name: 'v', access: 'read' },
+          { name: 'rows', access: 'read' },
+          { name: 'dout', access: 'read' },
+          { name: 'stats', access: 'read_write' },
+          { name: 'out', access: 'read' },
+          { name: 'dq', access: 'read_write' },
+        ],
+        uniforms: UNIFORMS,
+        constants,
+        dispatch: queryRows,
+      },
+      backwardKeyValue: {
+        shader: 'attention',
+        entryPoint: 'attention_backward_key_value',
+        bindings: [
+          { name: 'q', access: 'read' },
+          { name: 'k', access: 'read' },
+          { name: 'v', access: 'read' },
+          { name: 'rows', access: 'read' },
+          { name: 'dout', access: 'read' },
+          { name: 'stats', access: 'read' },
+          { name: 'dk', access: 'read_write' },
+          { name: 'dv', access: 'read_write' },
+        ],
+        uniforms: UNIFORMS,
+        constants,
+        dispatch: (u) => grid1d(u.R * u.KVH * u.Tk, WORKGROUP_SIZE),
+      },
+    };
+    kernelsByHeadDim.set(D, kernels);
+  }
+  return kernels;
+}
+
+export const KVCACHE_WRITE: Kernel<
+  'kNew' | 'vNew' | 'rows' | 'kCache' | 'vCache',
+  'R' | 'Tn' | 'Tmax' | 'W'
+> = {
+  shader: 'kvcache',
+  entryPoint: 'kvcache_write',
+  bindings: [
+    { name: 'kNew', access: 'read' },
+    { name: 'vNew', access: 'read' },
+    { name: 'rows', access: 'read' },
+    { name: 'kCache', access: 'read_write' },
+    { name: 'vCache', access: 'read_write' },
+  ],
+  uniforms: [
+    { name: 'R', type: 'u32' },
+    { name: 'Tn', type: 'u32' },
+    { name: 'Tmax', type: 'u32' },
+    { name: 'W', type: 'u32' },
+  ],
+  constants: { WORKGROUP_SIZE },
+  dispatch: (u) => grid1d(u.R * u.Tn * u.W, WORKGROUP_SIZE),
+};
+
+/** Elements of the attention `stats` tensor: (R, Tq, H, 2) = [logsumexp, delta] per query row and head. */
+export function attentionStatsElements(dims: Pick<AttentionDims, 'R' | 'Tq' | 'H'>): number {
+  return dims.R * dims.Tq * dims.H * 2;
+}
+
+/**
+ * The `rows` tensor contents, (R, 4) u32: (start, count, slot, 0) per query row. Training: starts 0,
+ * counts = lengths, slots = identity (the defaults). Decoding: start = position of the new token,
+ * count = 1, slot = the row's cache slot.
+ */
+export function attentionRows(
+  counts: ArrayLike<number>,
+  starts?: ArrayLike<number>,
+  slots?: ArrayLike<number>,
+): Uint32Array {
+  const R = counts.length;
+  const rows = new Uint32Array(R * 4);
+  for (let r = 0; r < R; r++) {
+    const count = counts[r];
+    const start = starts ? starts[r] : 0;
+    const slot = slots ? slots[r] : r;
+    if (
+      !(Number.isInteger(count) && count >= 0) ||
+      !(Number.isInteger(start) && start >= 0) ||
+      !(slot >= 0)
+    ) {
+      throw new RangeError(
+        `attention row ${r}: start ${start}, count ${count}, slot ${slot} must be integers >= 0`,
+      );
+    }
+    rows.set([start, count, slot, 0], r * 4);
+  }
+  return rows;
+}
+
+function uniforms(dims: AttentionDims): Record<AttentionUniform, number> {
+  const { R, Tq, Tk, H, KVH, D } = dims;
+  if (H % KVH !== 0) throw new RangeError(`attention: KVH ${KVH} must divide H ${H}`);
+  return { R, Tq, Tk, H, KVH, scale: 1 / Math.sqrt(D) };
+}
+
+function expectElements(name: string, t: GpuTensor, elements: number): void {
+  if (t.elements < elements) {
+    throw new RangeError(`attention: '${name}' (${t.label}) has ${t.elements} elements, needs ${elements}`);
+  }
+}
+
+export interface AttentionForwardTensors {
+  /** (R, Tq, H*D), RoPE already applied. */
+  q: GpuTensor;
+  /** (S, Tk, KVH*D) each: the layer's own k/v in training, the KV cache when decoding. */
+  k: GpuTensor;
+  v: GpuTensor;
+  /** (R, 4) u32 from attentionRows. Every visible key start + t < Tk must exist. */
+  rows: GpuTensor;
+  /** (R, Tq, H*D) output. */
+  out: GpuTensor;
+  /** (R, Tq, H, 2) logsumexp per row, kept for the backward (scratch when decoding). */
+  stats: GpuTensor;
+}
+
+/** Records softmax(q kᵀ / sqrt(D) + causal mask) v into `step`. */
+export function encodeAttentionForward(
+  step: Step,
+  tensors: AttentionForwardTensors,
+  dims: AttentionDims,
+): void {
+  const { R, Tq, H, D } = dims;
+  expectElements('q', tensors.q, R * Tq * H * D);
+  expectElements('out', tensors.out, R * Tq * H * D);
+  expectElements('stats', tensors.stats, attentionStatsElements(dims));
+  expectElements('rows', tensors.rows, R * 4);
+  step.dispatch(attentionKernels(D).forward, tensors, uniforms(dims));
+}
+
+export interface AttentionBackwardTensors {
+  q: GpuTensor;
+  k: GpuTensor;
+  v: GpuTensor;
+  /** Training rows: slot = row index (attentionRows(lengths)). */
+  rows: GpuTensor;
+  /** The forward's out and stats (stats also receives delta). */
+  out: GpuTensor;
+  stats: GpuTensor;
+  /** (R, Tq, H*D) gradient of out. */
+  dout: GpuTensor;
+  /** Gradients, assigned (not accumulated): dq (R, Tq, H*D), dk and dv (R, Tk, KVH*D). */
+  dq: GpuTensor;
+  dk: GpuTensor;
+  dv: GpuTensor;
+}
+
+/** Records dq, dk, dv of the attention whose forward produced `out` and `stats`. Training only (slot = r). */
+export function encodeAttentionBackward(step: Step, t: AttentionBackwardTensors, dims: AttentionDims): void {
+  const { R, Tq, Tk, H, KVH, D } = dims;
+  expectElements('dout', t.dout, R * Tq * H * D);
+  expectElements('dq', t.dq, R * Tq * H * D);
+  expectElements('dk', t.dk, R * Tk * KVH * D);
+  expectElements('dv', t.dv, R * Tk * KVH * D);
+  const kernels = attentionKernels(D);
+  const u = uniforms(dims);
+  const { q, k, v, rows, dout, stats } = t;
+  step.dispatch(kernels.backwardQuery, { q, k, v, rows, dout, stats, out: t.out, dq: t.dq }, u);
+  step.dispatch(kernels.backwardKeyValue, { q, k, v, rows, dout, stats, dk: t.dk, dv: t.dv }, u);
+}
+
+export interface KvCacheDims {
+  /** Rows written (sequences). */
+  R: number;
+  /** Positions per row in kNew / vNew (the prompt length for prefill, 1 for a decode step). */
+  Tn: number;
+  /** Cache capacity per slot. */
+  Tmax: number;
+  KVH: number;
+  D: number;
+}
+
+export interface KvCacheTensors {
+  /** (R, Tn, KVH*D) this layer's new keys (RoPE applied) and values. */
+  kNew: GpuTensor;
+  vNew: GpuTensor;
+  /** (R, 4) u32 from attentionRows(counts, starts, slots). */
+  rows: GpuTensor;
+  /** (S, Tmax, KVH*D) the layer's caches. */
+  kCache: GpuTensor;
+  vCache: GpuTensor;
+}
+
+/** Records the copy of new keys/values into their cache positions. */
+export function encodeKvCacheWrite(step: Step, tensors: KvCacheTensors, dims: KvCacheDims): void {
+  const W = dims.KVH * dims.D;
+  expectElements('kNew', tensors.kNew, dims.R * dims.Tn * W);
+  expectElements('vNew', tensors.vNew, dims.R * dims.Tn * W);
+  step.dispatch(KVCACHE_WRITE, tensors, { R: dims.R, Tn: dims.Tn, Tmax: dims.Tmax, W });
+}
