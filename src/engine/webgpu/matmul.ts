@@ -1,0 +1,226 @@
+// Matmul kernels (shaders/matmul.wgsl) as descriptors, the helpers that encode the three layouts a
+// linear layer needs forward and backward, and the start-up probe that picks the fastest variant for
+// this adapter (register-blocked without workgroup memory vs workgroup-tiled), cached per adapter.
+import { type GpuTensor, grid1d, type Kernel, type KernelRunner, type Step } from './kernel';
+
+/** nt: a · bᵀ (nn.Linear forward), nn: a · b (input gradient), tn: aᵀ · b (weight gradient). */
+export type MatmulLayout = 'nt' | 'nn' | 'tn';
+
+export interface MatmulVariant {
+  kind: 'blocked' | 'tiled';
+  /** Workgroup size of the blocked kernel (the tiled kernel is fixed at 16x16). */
+  wgX: number;
+  wgY: number;
+}
+
+export const MATMUL_VARIANTS: readonly MatmulVariant[] = [
+  { kind: 'blocked', wgX: 8, wgY: 8 },
+  { kind: 'blocked', wgX: 16, wgY: 16 },
+  { kind: 'blocked', wgX: 32, wgY: 2 },
+  { kind: 'tiled', wgX: 16, wgY: 16 },
+];
+
+export const variantName = (v: MatmulVariant) => (v.kind === 'tiled' ? 'tiled' : `blocked${v.wgX}x${v.wgY}`);
+
+type MatmulBinding = 'a' | 'b' | 'bias' | 'out';
+type MatmulUniform = 'M' | 'N' | 'K' | 'has_bias' | 'accumulate';
+export type MatmulKernel = Kernel<MatmulBinding, MatmulUniform>;
+
+const kernelCache = new Map<string, MatmulKernel>();
+
+/** The descriptor for one variant and layout (memoised so the runner's caches hit on identity too). */
+export function matmulKernel(variant: MatmulVariant, layout: MatmulLayout): MatmulKernel {
+  const key = `${variantName(variant)}.${layout}`;
+  let kernel = kernelCache.get(key);
+  if (kernel) return kernel;
+  const tiled = variant.kind === 'tiled';
+  kernel = {
+    shader: 'matmul',
+    entryPoint: tiled ? 'matmul_tiled' : 'matmul_blocked',
+    label: `matmul.${key}`,
+    bindings: [
+      { name: 'a', access: 'read' },
+      { name: 'b', access: 'read' },
+      { name: 'bias', access: 'read' },
+      { name: 'out', access: 'read_write' },
+    ],
+    uniforms: [
+      { name: 'M', type: 'u32' },
+      { name: 'N', type: 'u32' },
+      { name: 'K', type: 'u32' },
+      { name: 'has_bias', type: 'u32' },
+      { name: 'accumulate', type: 'u32' },
+    ],
+    constants: {
+      TRANS_A: layout === 'tn' ? 1 : 0,
+      TRANS_B: layout === 'nt' ? 1 : 0,
+      ...(tiled ? {} : { WG_X: variant.wgX, WG_Y: variant.wgY }),
+    },
+    dispatch: tiled
+      ? (u) => [Math.ceil(u.N / 64), Math.ceil(u.M / 64)]
+      : (u) => [Math.ceil(u.N / 4 / variant.wgX), Math.ceil(u.M / 4 / variant.wgY)],
+  };
+  kernelCache.set(key, kernel);
+  return kernel;
+}
+
+export const MATMUL_BIAS_BACKWARD: Kernel<'dy' | 'dbias', 'M' | 'N'> = {
+  shader: 'matmul',
+  entryPoint: 'matmul_bias_backward',
+  bindings: [
+    { name: 'dy', access: 'read' },
+    { name: 'dbias', access: 'read_write' },
+  ],
+  uniforms: [
+    { name: 'M', type: 'u32' },
+    { name: 'N', type: 'u32' },
+  ],
+  constants: { WORKGROUP_SIZE: 64 },
+  dispatch: (u) => grid1d(u.N, 64),
+};
+
+/** Encodes matmuls with the variant chosen for this adapter. */
+export class MatmulOps {
+  private readonly noBias: GpuTensor;
+
+  constructor(
+    readonly runner: KernelRunner,
+    readonly variant: MatmulVariant,
+  ) {
+    this.noBias = runner.pool.tensor('matmul.no-bias', 4);
+  }
+
+  /** out (M, N) (= or +=) op(a) · op(b) [+ bias (N)]; K is the contracted size. */
+  encode(
+    step: Step,
+    layout: MatmulLayout,
+    t: { a: GpuTensor; b: GpuTensor; out: GpuTensor; bias?: GpuTensor | null },
+    M: number,
+    N: number,
+    K: number,
+    accumulate = false,
+  ): void {
+    step.dispatch(
+      matmulKernel(this.variant, layout),
+      { a: t.a, b: t.b, bias: t.bias ?? this.noBias, out: t.out },
+      { M, N, K, has_bias: t.bias ? 1 : 0, accumulate: accumulate ? 1 : 0 },
+    );
+  }
+
+  /** y (rows, OC) = x (rows, IC) · weight (OC, IC)ᵀ + bias (OC). */
+  linearForward(
+    step: Step,
+    y: GpuTensor,
+    x: GpuTensor,
+    weight: GpuTensor,
+    bias: GpuTensor | null,
+    rows: number,
+    IC: number,
+    OC: number,
+  ): void {
+    this.encode(step, 'nt', { a: x, b: weight, bias, out: y }, rows, OC, IC);
+  }
+
+  /**
+   * dx (rows, IC) (= or += when accumulateInput) dy · weight; dweight (OC, IC) += dyᵀ · x;
+   * dbias (OC) += column sums of dy. dx null skips the input gradient (first layer inputs).
+   */
+  linearBackward(
+    step: Step,
+    g: { dx: GpuTensor | null; dweight: GpuTensor; dbias: GpuTensor | null },
+    dy: GpuTensor,
+    x: GpuTensor,
+    weight: GpuTensor,
+    rows: number,
+    IC: number,
+    OC: number,
+    accumulateInput = false,
+  ): void {
+    if (g.dx) this.encode(step, 'nn', { a: dy, b: weight, out: g.dx }, rows, IC, OC, accumulateInput);
+    this.encode(step, 'tn', { a: dy, b: x, out: g.dweight }, OC, IC, rows, true);
+    if (g.dbias) step.dispatch(MATMUL_BIAS_BACKWARD, { dy, dbias: g.dbias }, { M: rows, N: OC });
+  }
+}
+
+// ---- the per-adapter probe ---------------------------------------------------------------------------
+
+export interface MatmulProbe {
+  variant: MatmulVariant;
+  /** Milliseconds per probe matmul of each candidate, by variantName. */
+  msPerRun: Record<string, number>;
+  adapter: string;
+}
+
+const probeCache = new Map<string, MatmulProbe>();
+const STORAGE_KEY = 'srl.matmul-probe.v1';
+
+function storage(): Storage | null {
+  try {
+    return (globalThis as { localStorage?: Storage }).localStorage ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Times every candidate on one nt matmul of `size`³ (after a compile/warm-up run) and returns the
+ * fastest. Results are cached per adapter label in memory and, in the browser, in localStorage, so the
+ * probe runs once per adapter; `force` re-measures.
+ */
+export async function probeMatmul(runner: KernelRunner, size = 128, force = false): Promise<MatmulProbe> {
+  const adapter = runner.adapterLabel;
+  const cacheKey = `${adapter}|${size}`;
+  if (!force) {
+    const cached = probeCache.get(cacheKey);
+    if (cached) return cached;
+    const stored = storage()?.getItem(`${STORAGE_KEY}|${cacheKey}`);
+    if (stored) {
+      try {
+        const parsed = JSON.parse(stored) as MatmulProbe;
+        if (MATMUL_VARIANTS.some((v) => variantName(v) === variantName(parsed.variant))) {
+          probeCache.set(cacheKey, parsed);
+          return parsed;
+        }
+      } catch {
+        // A corrupt entry is simply re-measured.
+      }
+    }
+  }
+  const n = size;
+  const a = runner.tensor('probe.a', n * n);
+  const b = runner.tensor('probe.b', n * n);
+  const out = runner.tensor('probe.out', n * n);
+  const noBias = runner.tensor('probe.bias', 4);
+  const data = new Float32Array(n * n).map((_, i) => ((i * 7919) % 97) / 97 - 0.5);
+  runner.write(a, data);
+  runner.write(b, data);
+  const msPerRun: Record<string, number> = {};
+  await runner.prepare(MATMUL_VARIANTS.map((v) => matmulKernel(v, 'nt')));
+  const uniforms = { M: n, N: n, K: n, has_bias: 0, accumulate: 0 };
+  for (const variant of MATMUL_VARIANTS) {
+    const kernel = matmulKernel(variant, 'nt');
+    await runner.run(kernel, { a, b, bias: noBias, out }, uniforms);
+    await runner.sync();
+    // Repeat until ~50 ms have passed (at least 2 runs) so fast GPUs are not timed on noise.
+    let runs = 0;
+    const start = performance.now();
+    while (runs < 2 || (performance.now() - start < 50 && runs < 64)) {
+      await runner.run(kernel, { a, b, bias: noBias, out }, uniforms);
+      await runner.sync();
+      runs++;
+    }
+    msPerRun[variantName(variant)] = (performance.now() - start) / runs;
+  }
+  for (const t of [a, b, out, noBias]) runner.destroyBuffer(t.buffer);
+  const best = MATMUL_VARIANTS.reduce((x, y) =>
+    msPerRun[variantName(y)] < msPerRun[variantName(x)] ? y : x,
+  );
+  const probe: MatmulProbe = { variant: best, msPerRun, adapter };
+  probeCache.set(cacheKey, probe);
+  try {
+    storage()?.setItem(`${STORAGE_KEY}|${cacheKey}`, JSON.stringify(probe));
+  } catch {
+    // Storage full or blocked: the in-memory cache still avoids re-probing in this session.
+  }
+  return probe;
+}
