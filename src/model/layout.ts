@@ -83,7 +83,11 @@ export function layoutEntry(layout: ParameterLayout, name: string): ParamEntry {
 }
 
 /** A view (no copy) of one tensor inside a flat params / grads / moments array. */
-export function paramView(flat: Float32Array, entry: ParamEntry): Float32Array {
+export function paramView(flat: Float32Array, entry: ParamEntry): Float32Array;
+/** Float64 flats exist only in the CPU engine's finite-difference tests. */
+export function paramView(flat: Float64Array, entry: ParamEntry): Float64Array;
+export function paramView(flat: Float32Array | Float64Array, entry: ParamEntry): Float32Array | Float64Array;
+export function paramView(flat: Float32Array | Float64Array, entry: ParamEntry): Float32Array | Float64Array {
   if (entry.offset + entry.size > flat.length) {
     throw new Error(
       `flat array of length ${flat.length} is too short for '${entry.name}' (needs ${entry.offset + entry.size})`,
