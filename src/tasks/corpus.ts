@@ -1,0 +1,218 @@
+// The pretraining corpus of a zoo family: MiniMath problems answered in a mix of styles (the style
+// prior) where each style is right on a chosen share of problems (per-style correctness). Errors are
+// SYSTEMATIC, not random: in a style with errors, every problem whose first step has a small left
+// operand (<= the style's slip threshold) gets that step off by one, and the rest of the trace is
+// computed honestly from the slipped value. The model can learn the rule, so the wrong answer is its
+// MODE on those problems: greedy decoding shows the per-style accuracy gap, not only sampling.
+import { Random } from '../util/random';
+import { formatResponse } from './format';
+import {
+  DEFAULT_GENERATOR_OPTIONS,
+  type GeneratorOptions,
+  type MiniMathProblem,
+  MiniMathStream,
+  problemPrompt,
+  randomProblem,
+  TRACE_STYLES,
+  type TraceStyle,
+  writeResponse,
+} from './minimath';
+
+/** Share of corpus responses in each style; they need not sum to 1 (they are normalised). */
+export type StylePrior = Record<TraceStyle, number>;
+
+/** Target share of problems each style answers correctly (unboxed traces follow `language`). */
+export type StyleCorrectness = Record<'code' | 'language' | 'direct', number>;
+
+export interface CorpusKnobs {
+  stylePrior: StylePrior;
+  correctness: StyleCorrectness;
+  generator: GeneratorOptions;
+}
+
+export interface CorpusExample {
+  problem: MiniMathProblem;
+  style: TraceStyle;
+  /** True when this trace carries the style's systematic slip (its boxed answer is wrong). */
+  slipped: boolean;
+  prompt: string;
+  /** Response text ending with `<|im_end|>`. */
+  response: string;
+}
+
+export class CorpusKnobError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid corpus knobs: ${problems.join('; ')}`);
+    this.name = 'CorpusKnobError';
+  }
+}
+
+/** Every problem with a set of knobs, empty when valid. */
+export function corpusKnobProblems(knobs: CorpusKnobs): string[] {
+  const problems: string[] = [];
+  let total = 0;
+  for (const style of TRACE_STYLES) {
+    const share = knobs.stylePrior?.[style];
+    if (typeof share !== 'number' || !Number.isFinite(share) || share < 0)
+      problems.push(`stylePrior.${style} must be a number >= 0 (got ${String(share)})`);
+    else total += share;
+  }
+  if (problems.length === 0 && total <= 0) problems.push('stylePrior must give some style a positive share');
+  for (const style of ['code', 'language', 'direct'] as const) {
+    const c = knobs.correctness?.[style];
+    if (typeof c !== 'number' || !(c >= 0 && c <= 1))
+      problems.push(`correctness.${style} must be in [0, 1] (got ${String(c)})`);
+  }
+  const weights = knobs.generator?.levelWeights;
+  if (
+    !Array.isArray(weights) ||
+    weights.length !== 3 ||
+    weights.some((w) => !(w >= 0)) ||
+    !weights.some((w) => w > 0)
+  )
+    problems.push('generator.levelWeights must be three weights >= 0, one of them positive');
+  const word = knobs.generator?.wordProblemShare;
+  if (typeof word !== 'number' || !(word >= 0 && word <= 1))
+    problems.push(`generator.wordProblemShare must be in [0, 1] (got ${String(word)})`);
+  return problems;
+}
+
+export function validateCorpusKnobs(knobs: CorpusKnobs): CorpusKnobs {
+  const problems = corpusKnobProblems(knobs);
+  if (problems.length) throw new CorpusKnobError(problems);
+  return knobs;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Slip thresholds: the share of problems with a first-step left operand <= t depends on the generator
+// (rejection sampling skews operands), so the threshold for a target correctness is calibrated on a
+// fixed sample of the generator's own distribution.
+
+const CALIBRATION_SAMPLES = 20_000;
+const CALIBRATION_SEED = 0x51b;
+
+/** cdf[t] = share of problems whose first step has left operand <= t, for t = 0..MAX. */
+function firstOperandCdf(generator: GeneratorOptions): number[] {
+  const rng = new Random(CALIBRATION_SEED);
+  const counts: number[] = [];
+  for (let i = 0; i < CALIBRATION_SAMPLES; i++) {
+    const left = randomProblem(rng, generator).steps[0].left;
+    counts[left] = (counts[left] ?? 0) + 1;
+  }
+  const cdf: number[] = [];
+  let running = 0;
+  for (let t = 0; t < counts.length; t++) {
+    running += counts[t] ?? 0;
+    cdf.push(running / CALIBRATION_SAMPLES);
+  }
+  return cdf;
+}
+
+export interface SlipRule {
+  /** Problems whose first step's left operand is <= threshold slip; -1 means never. */
+  threshold: number;
+  /** Share of the generator's problems that slip under this threshold (1 - realised correctness). */
+  slipShare: number;
+}
+
+/** The threshold whose slip share is closest to 1 - correctness (ties to fewer slips). */
+export function slipRuleFor(correctness: number, generator: GeneratorOptions): SlipRule {
+  const cdf = firstOperandCdf(generator);
+  let best: SlipRule = { threshold: -1, slipShare: 0 };
+  const target = 1 - correctness;
+  for (let t = 0; t < cdf.length; t++) {
+    if (Math.abs(cdf[t] - target) < Math.abs(best.slipShare - target) - 1e-12)
+      best = { threshold: t, slipShare: cdf[t] };
+  }
+  return best;
+}
+
+export function slips(problem: MiniMathProblem, rule: SlipRule): boolean {
+  return problem.steps[0].left <= rule.threshold;
+}
+
+/** Slip rule per style; unboxed traces share the language rule (they are language traces). */
+export function slipRules(knobs: CorpusKnobs): Record<TraceStyle, SlipRule> {
+  const language = slipRuleFor(knobs.correctness.language, knobs.generator);
+  return {
+    code: slipRuleFor(knobs.correctness.code, knobs.generator),
+    language,
+    direct: slipRuleFor(knobs.correctness.direct, knobs.generator),
+    unboxed: language,
+  };
+}
+
+/** A seeded endless stream of corpus examples (problems from a MiniMathStream, so never held out). */
+export class CorpusStream {
+  private readonly problems: MiniMathStream;
+  private readonly rng: Random;
+  private readonly styleWeights: number[];
+  readonly rules: Record<TraceStyle, SlipRule>;
+
+  constructor(
+    readonly knobs: CorpusKnobs,
+    readonly seed: number,
+  ) {
+    validateCorpusKnobs(knobs);
+    this.problems = new MiniMathStream(seed, knobs.generator);
+    this.rng = new Random(seed, 0x636f7270);
+    this.styleWeights = TRACE_STYLES.map((s) => knobs.stylePrior[s]);
+    this.rules = slipRules(knobs);
+  }
+
+  next(): CorpusExample {
+    const problem = this.problems.next();
+    const style = TRACE_STYLES[this.rng.weighted(this.styleWeights)];
+    const slipped = slips(problem, this.rules[style]);
+    return {
+      problem,
+      style,
+      slipped,
+      prompt: problemPrompt(problem),
+      response: formatResponse(writeResponse(problem, style, slipped)),
+    };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Family presets (paper Table 1 in miniature). Correctness targets are quantised by the slip rule.
+
+export type FamilyName = 'qwen-math-tiny' | 'llama-tiny' | 'olmo-sft-tiny';
+export const FAMILY_NAMES: readonly FamilyName[] = ['qwen-math-tiny', 'llama-tiny', 'olmo-sft-tiny'];
+
+export interface FamilyPreset {
+  name: FamilyName;
+  /** The paper model it mirrors, with its published figures. */
+  like: string;
+  knobs: CorpusKnobs;
+}
+
+export const FAMILY_PRESETS: Record<FamilyName, FamilyPreset> = {
+  'qwen-math-tiny': {
+    name: 'qwen-math-tiny',
+    like: 'Qwen2.5-Math-7B (code 65.0%, accuracy with code 60.9 vs language-only 35.0)',
+    knobs: {
+      stylePrior: { code: 0.65, language: 0.2, direct: 0.05, unboxed: 0.1 },
+      correctness: { code: 0.8, language: 0.45, direct: 0.45 },
+      generator: DEFAULT_GENERATOR_OPTIONS,
+    },
+  },
+  'llama-tiny': {
+    name: 'llama-tiny',
+    like: 'Llama3.1-8B (never writes code)',
+    knobs: {
+      stylePrior: { code: 0, language: 0.75, direct: 0.1, unboxed: 0.15 },
+      correctness: { code: 1, language: 0.8, direct: 0.8 },
+      generator: DEFAULT_GENERATOR_OPTIONS,
+    },
+  },
+  'olmo-sft-tiny': {
+    name: 'olmo-sft-tiny',
+    like: 'OLMo2-7B-SFT (code 98%, accuracy with code 21.0 vs language-only 40.0)',
+    knobs: {
+      stylePrior: { code: 0.94, language: 0.05, direct: 0, unboxed: 0.01 },
+      correctness: { code: 0.35, language: 0.9, direct: 0.9 },
+      generator: DEFAULT_GENERATOR_OPTIONS,
+    },
+  },
+};
