@@ -1,0 +1,44 @@
+// PNG and SVG download buttons in a chart's header.
+import type { RefObject } from 'react';
+import { chartSvgText, downloadBlob, svgTextToPng } from '../exports/chartImage';
+
+export function ChartImageButtons({
+  figureRef,
+  name,
+}: {
+  figureRef: RefObject<HTMLElement | null>;
+  name: string;
+}) {
+  const exportAs = async (format: 'svg' | 'png') => {
+    const figure = figureRef.current;
+    if (!figure) return;
+    try {
+      const title = figure.querySelector('.chart-title')?.textContent ?? name;
+      const svg = chartSvgText(figure, title);
+      const blob = format === 'svg' ? new Blob([svg], { type: 'image/svg+xml' }) : await svgTextToPng(svg);
+      downloadBlob(blob, `spurious-rewards-${name}.${format}`);
+    } catch (err) {
+      alert(err instanceof Error ? err.message : String(err));
+    }
+  };
+  return (
+    <span className="chart-exports">
+      <button
+        type="button"
+        className="chip"
+        onClick={() => void exportAs('png')}
+        title="Download this chart as PNG"
+      >
+        PNG
+      </button>
+      <button
+        type="button"
+        className="chip"
+        onClick={() => void exportAs('svg')}
+        title="Download this chart as SVG"
+      >
+        SVG
+      </button>
+    </span>
+  );
+}

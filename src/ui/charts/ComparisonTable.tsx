@@ -1,0 +1,58 @@
+// Comparison summary, as in the paper's tables: per run (or sweep, as mean ± standard error) the greedy
+// accuracy and code-reasoning frequency before and after training, and the change in points.
+import { meanAndStandardError, summariseRun } from '../../experiment/exports';
+import type { ChartEntity } from './chartRows';
+
+type Quantity = 'greedyAccuracy' | 'codeFrequency';
+
+function entityStats(entity: ChartEntity, quantity: Quantity) {
+  const summaries = entity.runs.map((r) => summariseRun(r.series.steps, r.series.evals));
+  const before = meanAndStandardError(summaries.map((s) => s.before?.[quantity] ?? Number.NaN));
+  const after = meanAndStandardError(summaries.map((s) => s.after?.[quantity] ?? Number.NaN));
+  const change = meanAndStandardError(
+    summaries.map((s) => (s.before && s.after ? s.after[quantity] - s.before[quantity] : Number.NaN)),
+  );
+  return { before, after, change };
+}
+
+function percent({ mean, se, n }: { mean: number; se: number; n: number }, signed = false): string {
+  if (n === 0) return '—';
+  const value = `${signed && mean > 0 ? '+' : ''}${(mean * 100).toFixed(1)}`;
+  return n > 1 ? `${value} ± ${(se * 100).toFixed(1)}` : value;
+}
+
+export function ComparisonTable({ entities }: { entities: readonly ChartEntity[] }) {
+  return (
+    <table className="comparison-table" data-testid="comparison-table">
+      <caption>Before → after training (percent; sweeps as mean ± standard error over seeds)</caption>
+      <thead>
+        <tr>
+          <th scope="col">Run</th>
+          <th scope="col">Accuracy before</th>
+          <th scope="col">after</th>
+          <th scope="col">change</th>
+          <th scope="col">Code before</th>
+          <th scope="col">after</th>
+          <th scope="col">change</th>
+        </tr>
+      </thead>
+      <tbody>
+        {entities.map((entity) => {
+          const accuracy = entityStats(entity, 'greedyAccuracy');
+          const code = entityStats(entity, 'codeFrequency');
+          return (
+            <tr key={entity.id}>
+              <th scope="row">{entity.label}</th>
+              <td>{percent(accuracy.before)}</td>
+              <td>{percent(accuracy.after)}</td>
+              <td>{percent(accuracy.change, true)}</td>
+              <td>{percent(code.before)}</td>
+              <td>{percent(code.after)}</td>
+              <td>{percent(code.change, true)}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}

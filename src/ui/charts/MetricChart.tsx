@@ -1,0 +1,180 @@
+// One live chart: every entity (a run, or a seed sweep's mean with its standard-error band and faint
+// single seeds) and every series of the chart spec. Colour encodes the run when several are compared,
+// the series otherwise; dash patterns always tell series apart, so colour is never the only cue.
+import { useMemo, useRef } from 'react';
+import {
+  Area,
+  CartesianGrid,
+  ComposedChart,
+  Legend,
+  Line,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
+import { useLabStore } from '../store/labStore';
+import { ChartImageButtons } from './ChartImageButtons';
+import { buildChartRows, type ChartEntity, type ChartRow, columnOf } from './chartRows';
+import { type ChartSpec, DASHES, OKABE_ITO } from './chartSpecs';
+
+interface MetricChartProps {
+  chart: ChartSpec;
+  entities: readonly ChartEntity[];
+}
+
+export function MetricChart({ chart, entities }: MetricChartProps) {
+  const smoothing = useLabStore((s) => s.smoothing);
+  const logScale = useLabStore((s) => s.logScaleCharts.includes(chart.id));
+  const toggleLogScale = useLabStore((s) => s.toggleLogScale);
+  const figureRef = useRef<HTMLElement>(null);
+  const comparing = entities.length > 1;
+  // In comparison mode draw each run's first series only (the paper's Figure 1 style): one line per run.
+  const series = comparing ? chart.series.slice(0, 1) : chart.series;
+  const rows = useMemo(() => {
+    const built = buildChartRows(entities, series, smoothing);
+    return logScale ? dropNonPositive(built) : built;
+  }, [entities, series, smoothing, logScale]);
+  const hasPoints = rows.length > 0;
+  const formatValue = (v: number) => (chart.percent ? `${(v * 100).toFixed(1)}%` : formatCompact(v));
+
+  return (
+    <figure className="chart" ref={figureRef} data-testid={`chart-${chart.id}`} data-points={rows.length}>
+      <figcaption className="chart-head">
+        <span className="chart-title" title={chart.hint}>
+          {chart.title}
+          {comparing && chart.series.length > 1 ? ` · ${chart.series[0].label}` : ''}
+        </span>
+        {chart.logScale && (
+          <button
+            type="button"
+            className="chip"
+            aria-pressed={logScale}
+            onClick={() => toggleLogScale(chart.id)}
+            title="Switch the y axis between linear and logarithmic"
+          >
+            {logScale ? 'log' : 'linear'}
+          </button>
+        )}
+        <ChartImageButtons figureRef={figureRef} name={chart.id} />
+      </figcaption>
+      {hasPoints ? (
+        <ResponsiveContainer width="100%" height={170}>
+          <ComposedChart data={rows} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
+            <CartesianGrid stroke="#e4e4e4" strokeDasharray="3 3" />
+            <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} tick={{ fontSize: 11 }} />
+            <YAxis
+              scale={logScale ? 'log' : 'linear'}
+              domain={logScale ? ['auto', 'auto'] : chart.percent ? [0, 1] : ['auto', 'auto']}
+              allowDataOverflow={logScale}
+              tickFormatter={formatValue}
+              tick={{ fontSize: 11 }}
+              width={48}
+            />
+            <Tooltip
+              formatter={(value) => (typeof value === 'number' ? formatValue(value) : String(value))}
+              labelFormatter={(step) => `step ${step}`}
+            />
+            <Legend wrapperStyle={{ fontSize: 11 }} />
+            {entities.flatMap((entity, e) =>
+              series.map((spec, s) => {
+                const colour = OKABE_ITO[(comparing ? e : s) % OKABE_ITO.length];
+                const dash = DASHES[(comparing ? s : s) % DASHES.length];
+                const name = comparing
+                  ? entity.label
+                  : `${spec.label}${entity.runs.length > 1 ? ' (mean)' : ''}`;
+                return (
+                  <SeriesLayers
+                    key={`${entity.id}|${spec.key}`}
+                    entity={entity}
+                    seriesKey={spec.key}
+                    colour={colour}
+                    dash={dash}
+                    name={name}
+                  />
+                );
+              }),
+            )}
+          </ComposedChart>
+        </ResponsiveContainer>
+      ) : (
+        <p className="chart-empty">No points yet: press play to start a run.</p>
+      )}
+    </figure>
+  );
+}
+
+interface SeriesLayersProps {
+  entity: ChartEntity;
+  seriesKey: string;
+  colour: string;
+  dash: string;
+  name: string;
+}
+
+/** A sweep's faint seeds, its band and its mean, or a single run's line. */
+function SeriesLayers({ entity, seriesKey, colour, dash, name }: SeriesLayersProps) {
+  const sweep = entity.runs.length > 1;
+  return (
+    <>
+      {sweep &&
+        entity.runs.map((_, i) => (
+          <Line
+            key={`seed${i}`}
+            dataKey={columnOf.seed(entity.id, seriesKey, i)}
+            stroke={colour}
+            strokeOpacity={0.22}
+            strokeWidth={1}
+            dot={false}
+            connectNulls
+            isAnimationActive={false}
+            legendType="none"
+            tooltipType="none"
+          />
+        ))}
+      {sweep && (
+        <Area
+          dataKey={columnOf.band(entity.id, seriesKey)}
+          stroke="none"
+          fill={colour}
+          fillOpacity={0.18}
+          connectNulls
+          isAnimationActive={false}
+          legendType="none"
+          tooltipType="none"
+        />
+      )}
+      <Line
+        dataKey={columnOf.mean(entity.id, seriesKey)}
+        name={name}
+        stroke={colour}
+        strokeDasharray={dash}
+        strokeWidth={2}
+        dot={false}
+        connectNulls
+        isAnimationActive={false}
+      />
+    </>
+  );
+}
+
+/** A log axis cannot show 0 or negatives; such points become gaps instead of breaking the chart. */
+function dropNonPositive(rows: ChartRow[]): ChartRow[] {
+  return rows.map((row) => {
+    const copy: ChartRow = { step: row.step } as ChartRow;
+    for (const [key, value] of Object.entries(row)) {
+      if (key === 'step') continue;
+      if (typeof value === 'number') copy[key] = value > 0 ? value : null;
+      else if (Array.isArray(value)) copy[key] = value[0] > 0 ? value : null;
+    }
+    return copy;
+  });
+}
+
+function formatCompact(v: number): string {
+  if (v === 0) return '0';
+  const abs = Math.abs(v);
+  if (abs >= 1000) return v.toFixed(0);
+  if (abs >= 0.01) return Number(v.toPrecision(3)).toString();
+  return v.toExponential(1);
+}

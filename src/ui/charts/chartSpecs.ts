@@ -1,0 +1,146 @@
+// What the live charts show: one entry per chart, each series naming its source (per-step metrics or
+// periodic evals) and how to read its value. Kept as data so the chart grid, exports and tests agree.
+import type { EvalMetrics, StepMetrics } from '../runTypes';
+
+export type SeriesSource = 'steps' | 'evals';
+
+export interface SeriesSpec {
+  /** Stable key, used in row columns and CSV headers. */
+  key: string;
+  label: string;
+  source: SeriesSource;
+  read: (record: StepMetrics & EvalMetrics) => number | null;
+}
+
+export interface ChartSpec {
+  id: string;
+  title: string;
+  /** One sentence under the title: what to look for. */
+  hint: string;
+  series: SeriesSpec[];
+  /** Values in [0, 1] shown as percentages. */
+  percent: boolean;
+  /** Offer a log y axis (quantities spanning decades, e.g. KL). */
+  logScale: boolean;
+}
+
+const fromStep = (key: string, label: string, read: (m: StepMetrics) => number): SeriesSpec => ({
+  key,
+  label,
+  source: 'steps',
+  read: (m) => read(m),
+});
+const fromEval = (key: string, label: string, read: (m: EvalMetrics) => number | null): SeriesSpec => ({
+  key,
+  label,
+  source: 'evals',
+  read: (m) => read(m),
+});
+
+export const CHART_SPECS: readonly ChartSpec[] = [
+  {
+    id: 'accuracy',
+    title: 'Eval accuracy (MiniMath-500)',
+    hint: 'Greedy and avg@k accuracy on held-out problems; the paper reports MATH-500 gains even for random rewards.',
+    series: [
+      fromEval('greedyAccuracy', 'greedy', (m) => m.greedyAccuracy),
+      fromEval('sampledAccuracy', 'avg@k', (m) => m.sampledAccuracy),
+    ],
+    percent: true,
+    logScale: false,
+  },
+  {
+    id: 'code',
+    title: 'Code-reasoning frequency',
+    hint: 'Share of responses containing "python". Clipping pushes it up when the model already likes code.',
+    series: [
+      fromEval('evalCodeFrequency', 'eval (greedy)', (m) => m.codeFrequency),
+      fromStep('codeFrequency', 'rollouts', (m) => m.codeFrequency),
+    ],
+    percent: true,
+    logScale: false,
+  },
+  {
+    id: 'codeVsLanguage',
+    title: 'Accuracy with code vs language-only',
+    hint: 'Qwen-Math is right more often when it writes code; OLMo-SFT is worse with code.',
+    series: [
+      fromEval('accuracyWithCode', 'with code', (m) => finiteOrNull(m.accuracyWithCode)),
+      fromEval('accuracyLanguageOnly', 'language only', (m) => finiteOrNull(m.accuracyLanguageOnly)),
+    ],
+    percent: true,
+    logScale: false,
+  },
+  {
+    id: 'reward',
+    title: 'Training reward',
+    hint: 'Mean reward of the rollouts, and their ground-truth accuracy whatever the reward was.',
+    series: [
+      fromStep('rewardMean', 'reward mean', (m) => m.rewardMean),
+      fromStep('rolloutAccuracy', 'rollout accuracy', (m) => m.rolloutAccuracy),
+    ],
+    percent: false,
+    logScale: false,
+  },
+  {
+    id: 'clip',
+    title: 'Clip fractions',
+    hint: 'Token share where the clip bound binds: the low bound stops likely tokens going down.',
+    series: [
+      fromStep('clipFracLow', 'low (1-ε)', (m) => m.clipFracLow),
+      fromStep('clipFracHigh', 'high (1+ε)', (m) => m.clipFracHigh),
+    ],
+    percent: true,
+    logScale: true,
+  },
+  {
+    id: 'entropy',
+    title: 'Entropy',
+    hint: 'Mean per-token entropy: falls as the policy sharpens onto what it already prefers.',
+    series: [fromStep('entropy', 'entropy', (m) => m.entropy)],
+    percent: false,
+    logScale: false,
+  },
+  {
+    id: 'kl',
+    title: 'KL',
+    hint: 'Approximate KL to the rollout policy during updates, and to the reference model when β > 0.',
+    series: [
+      fromStep('approxKl', 'KL to rollout policy', (m) => m.approxKl),
+      fromStep('refKl', 'KL to reference', (m) => m.refKl),
+    ],
+    percent: false,
+    logScale: true,
+  },
+  {
+    id: 'length',
+    title: 'Response length',
+    hint: 'Characters per completion, mean and max.',
+    series: [
+      fromStep('responseLengthMean', 'mean', (m) => m.responseLengthMean),
+      fromStep('responseLengthMax', 'max', (m) => m.responseLengthMax),
+    ],
+    percent: false,
+    logScale: false,
+  },
+];
+
+function finiteOrNull(value: number | null): number | null {
+  return value !== null && Number.isFinite(value) ? value : null;
+}
+
+/**
+ * Okabe-Ito palette (colour-blind safe), ordered for contrast on white; yellow last (weak on white).
+ * Series also differ by dash pattern, so no chart relies on colour alone.
+ */
+export const OKABE_ITO = [
+  '#0072B2',
+  '#D55E00',
+  '#009E73',
+  '#CC79A7',
+  '#E69F00',
+  '#56B4E9',
+  '#000000',
+  '#F0E442',
+];
+export const DASHES = ['', '6 3', '2 3', '8 3 2 3'];
