@@ -118,9 +118,9 @@ function SeriesLayers({ entity, seriesKey, colour, dash, name }: SeriesLayersPro
   return (
     <>
       {sweep &&
-        entity.runs.map((_, i) => (
+        entity.runs.map((item, i) => (
           <Line
-            key={`seed${i}`}
+            key={item.run.id}
             dataKey={columnOf.seed(entity.id, seriesKey, i)}
             stroke={colour}
             strokeOpacity={0.22}
