@@ -32,7 +32,7 @@ export interface ExperimentConfig {
   model: string;
   /** 'minimath' (the generated train stream, seeded by `seed`) or the id of a user dataset. */
   dataset: string;
-  /** MiniMath difficulty level of the train stream (1 = easiest). */
+  /** MiniMath level of the train stream (1..3, src/tasks/minimath.ts Level); 0 = the standard level mix. */
   difficulty: number;
   // --- reward ---
   /** Reward name from src/rl/rewards.ts, compounds included (format_AND_inverse_python). */
@@ -187,12 +187,12 @@ export const FIELD_SPECS: readonly FieldSpec[] = [
     urlKey: 'diff',
     label: 'MiniMath difficulty',
     type: 'int',
-    default: 1,
-    min: 1,
-    max: 5,
+    default: 0,
+    min: 0,
+    max: 3,
     group: 'advanced',
     section: 'model',
-    help: 'Difficulty level of the MiniMath train stream (more operands, larger numbers).',
+    help: 'MiniMath train-stream level: 1 = one operation, 2 = two, 3 = three or with brackets; 0 = the standard mix of all three.',
     paper: 'competition math (MATH level 1-5)',
     relevant: (c) => c.dataset === 'minimath',
   },
