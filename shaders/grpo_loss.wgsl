@@ -2,15 +2,15 @@
 // log-probs and the entropies (fed to the log-softmax backward), per-token clip flags, and the sums of
 // PolicyLossStats (src/engine/backend.ts). With R = exp(clamp(new - old, +-log_ratio_clamp)):
 //   clip mode:  pg = -min(R*A, clip(R, 1-eps_low, 1+eps_high)*A)     none mode:  pg = -R*A
-//   dual clip (c > 1, A < 0 only): pg = min(pg, -c*A)
+//   dual clip (clip mode, c > 1, A < 0 only): pg = min(pg, -c*A); none mode clips nothing at all
 //   loss_t = pg + kl_coef * KL_t - entropy_coef * entropy_t,  KL_t = new - ref (k1) or
 //            exp(ref - new) - (ref - new) - 1 (k3)
 // and the micro-batch loss is sum_t w_t * loss_t over masked tokens, with the aggregation weight
 //   seq-mean-token-mean:      w = 1 / (tokens in the sequence * mini-batch sequences)
 //   token-mean:               w = 1 / mini-batch tokens
 //   seq-mean-token-sum-norm:  w = 1 / (max_length_norm * mini-batch sequences)
-// Clip flags: low = R < 1-eps_low and A < 0, high = R > 1+eps_high and A > 0 (counted in both modes, so
-// the no-clip ablation still reports how often the bounds would have bound).
+// Clip flags (clip mode only, where a bound can bind): low = R < 1-eps_low and A < 0, high =
+// R > 1+eps_high and A > 0. Same conventions as the CPU twin, src/engine/cpu/policyLoss.ts.
 //
 // Shapes: new_logprobs, entropy, d_new_logprobs, d_entropy (B, T); token_in (B, T) vec4(old, ref, mask,
 // unused); advantages (B); token_out (B, T) vec4(loss_t, R, flags = low + 2*high, w); seq_stats (B, 10);
@@ -82,10 +82,10 @@ fn surrogate(ratio: f32, d_ratio: f32, A: f32) -> PolicyTerm {
     let clipped = -clamp(ratio, 1.0 - params.eps_low, 1.0 + params.eps_high) * A;
     // max(-R*A, -clip(R)*A); the clipped branch only wins strictly outside the bounds, where it is flat.
     if (clipped > unclipped) { term = PolicyTerm(clipped, 0.0); }
-  }
-  if (params.dual_clip > 0.0 && A < 0.0) {
-    let cap = -params.dual_clip * A;
-    if (cap < term.loss) { term = PolicyTerm(cap, 0.0); }
+    if (params.dual_clip > 0.0 && A < 0.0) {
+      let cap = -params.dual_clip * A;
+      if (cap < term.loss) { term = PolicyTerm(cap, 0.0); }
+    }
   }
   return term;
 }
@@ -150,8 +150,9 @@ fn grpo_loss_forward(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
     let ent = entropy[i];
     loss -= params.entropy_coef * ent;
-    let low = ratio < 1.0 - params.eps_low && A < 0.0;
-    let high = ratio > 1.0 + params.eps_high && A > 0.0;
+    let clip = params.clip_mode == 1u;
+    let low = clip && ratio < 1.0 - params.eps_low && A < 0.0;
+    let high = clip && ratio > 1.0 + params.eps_high && A > 0.0;
     d_new_logprobs[i] = w * d_new;
     d_entropy[i] = -w * params.entropy_coef;
     token_out[i] = vec4<f32>(loss, ratio, select(0.0, 1.0, low) + select(0.0, 2.0, high), w);

@@ -6,6 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../util/random';
 import type { PolicyLossConfig, PolicyLossInputs, PolicyLossStats } from '../backend';
+import { policyLoss } from '../cpu/policyLoss';
 import { encodePolicyLoss, POLICY_STATS, packPolicyTokenInputs, policyLossStats } from './grpoLoss';
 import { type GpuTensor, KernelRunner } from './kernel';
 import { acquireNodeGpu } from './node-gpu';
@@ -103,10 +104,10 @@ function tokenLoss(
   if (c.clipMode === 'clip') {
     const clipR = Math.min(Math.max(R, 1 - c.epsLow), 1 + c.epsHigh);
     pg = -Math.min(R * A, clipR * A);
+    if (c.dualClip !== null && A < 0) pg = Math.min(pg, -c.dualClip * A);
   } else {
-    pg = -R * A;
+    pg = -R * A; // the ablation clips nothing, dual clip included
   }
-  if (c.dualClip !== null && A < 0) pg = Math.min(pg, -c.dualClip * A);
   let kl = 0;
   if (c.klCoef > 0) kl = c.klEstimator === 'k1' ? lp - ref : Math.exp(ref - lp) - (ref - lp) - 1;
   return pg + c.klCoef * kl - c.entropyCoef * ent;
@@ -158,8 +159,8 @@ function reference(batch: Batch, c: PolicyLossConfig) {
       dEntropy[i] = (w * (f(lp, entropy[i] + h) - f(lp, entropy[i] - h))) / (2 * h);
       const R = Math.exp(Math.min(Math.max(lp - old, -c.logRatioClamp), c.logRatioClamp));
       ratio[i] = R;
-      const low = R < 1 - c.epsLow && A < 0;
-      const high = R > 1 + c.epsHigh && A > 0;
+      const low = c.clipMode === 'clip' && R < 1 - c.epsLow && A < 0;
+      const high = c.clipMode === 'clip' && R > 1 + c.epsHigh && A > 0;
       flags[i] = (low ? 1 : 0) + (high ? 2 : 0);
       stats.loss += w * tokenLosses[i];
       stats.tokens++;
@@ -305,6 +306,42 @@ describe('grpo_loss.wgsl', () => {
     }
   });
 
+  it('agrees with the CPU twin (cpu/policyLoss.ts) in every mode combination', async () => {
+    for (const [k, config] of configs.entries()) {
+      const batch = makeBatch(300 + k, config);
+      const name = `${describeConfig(config)} vs cpu`;
+      const got = await runGpu(batch, config);
+      const cpu = policyLoss(
+        batch.newLogprobs,
+        batch.entropy,
+        batch.lossMask,
+        batch.inputs,
+        config,
+        batch.B,
+        batch.T,
+      );
+      const n = batch.B * batch.T;
+      const flags = Float64Array.from({ length: n }, (_, i) => cpu.clippedLow[i] + 2 * cpu.clippedHigh[i]);
+      expectClose(
+        `${name}: clip flags`,
+        Float32Array.from({ length: n }, (_, i) => got.tokenOut[4 * i + 2]),
+        flags,
+        0,
+        0,
+      );
+      expectClose(`${name}: d loss / d new logprob`, got.dNew, cpu.dNewLogprobs, 1e-7, 1e-4);
+      expectClose(`${name}: d loss / d entropy`, got.dEntropy, cpu.dEntropy, 1e-8, 1e-5);
+      const keys = Object.keys(cpu.stats) as (keyof PolicyLossStats)[];
+      expectClose(
+        `${name}: stats (${keys.join(', ')})`,
+        keys.map((key) => got.stats[key]),
+        keys.map((key) => cpu.stats[key]),
+        1e-5,
+        1e-5,
+      );
+    }
+  });
+
   it('exercises every branch: clipped both ways, dual clip, clamp, zero advantage', () => {
     // Guards the test inputs themselves: each branch the kernel has must be hit by makeBatch.
     const config = { ...BASE, dualClip: 1.5 };
@@ -383,10 +420,10 @@ describe('grpo_loss.wgsl', () => {
     expect(got.stats.clippedLow).toBe(67);
     expect(got.stats.ratioMax).toBeCloseTo(1 / 0.85, 5);
 
-    // The no-clip ablation on the same tokens: the flags still report the lower bound, but the
-    // gradient keeps flowing (R * w) where the clipped loss had cut it.
+    // The no-clip ablation on the same tokens: no bound binds, and the gradient keeps flowing (R * w)
+    // where the clipped loss had cut it.
     const none = await runGpu(batch, { ...clip, clipMode: 'none' });
-    expect(none.stats.clippedLow).toBe(67);
+    expect(none.stats.clippedLow).toBe(0);
     for (let t = 1; t < 68; t++) expect(none.dNew[T + t]).toBeCloseTo((pis[t] / 0.85) * w, 6);
   });
 
