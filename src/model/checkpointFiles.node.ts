@@ -1,0 +1,94 @@
+// Node-only: checkpoint directories on disk (config.json, model.safetensors, tokenizer.json,
+// tokenizer_config.json, generation_config.json, optional card.json), the layout transformers'
+// save_pretrained writes and from_pretrained reads. The browser loads the same files with
+// checkpointFetch.ts; everything format-related lives in checkpoint.ts and works from bytes.
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  CHECKPOINT_FILE_NAMES,
+  CheckpointError,
+  type CheckpointFiles,
+  type LoadedCheckpoint,
+  loadCheckpoint,
+} from './checkpoint';
+
+export interface LoadedCheckpointDir extends LoadedCheckpoint {
+  /** card.json parsed, or null when the directory has none. */
+  card: unknown;
+}
+
+async function readRequired(dir: string, name: string): Promise<Buffer> {
+  try {
+    return await readFile(join(dir, name));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new Error(`checkpoint directory ${dir} has no ${name}`);
+    throw new Error(`cannot read ${join(dir, name)}: ${(error as Error).message}`);
+  }
+}
+
+async function readOptional(dir: string, name: string): Promise<Buffer | null> {
+  try {
+    return await readFile(join(dir, name));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new Error(`cannot read ${join(dir, name)}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Reads and validates a checkpoint directory. tokenizer.json is required (a checkpoint without its
+ * tokenizer cannot be decoded reliably); card.json is optional.
+ */
+export async function readCheckpointDir(dir: string): Promise<LoadedCheckpointDir> {
+  const [config, weights, tokenizer, card] = await Promise.all([
+    readRequired(dir, CHECKPOINT_FILE_NAMES.config),
+    readRequired(dir, CHECKPOINT_FILE_NAMES.weights),
+    readRequired(dir, CHECKPOINT_FILE_NAMES.tokenizer),
+    readOptional(dir, CHECKPOINT_FILE_NAMES.card),
+  ]);
+  let parsedCard: unknown = null;
+  if (card) {
+    try {
+      parsedCard = JSON.parse(card.toString('utf8'));
+    } catch (error) {
+      throw new Error(
+        `${join(dir, CHECKPOINT_FILE_NAMES.card)} is not valid JSON: ${(error as Error).message}`,
+      );
+    }
+  }
+  try {
+    const loaded = loadCheckpoint({
+      configJson: config.toString('utf8'),
+      // A view, not a copy: Buffer is a Uint8Array over (possibly pooled) memory, which the parser handles.
+      safetensorsBytes: new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength),
+      tokenizerJson: tokenizer.toString('utf8'),
+    });
+    return { ...loaded, card: parsedCard };
+  } catch (error) {
+    if (error instanceof CheckpointError)
+      throw new CheckpointError(error.problems.map((p) => `${dir}: ${p}`));
+    throw error;
+  }
+}
+
+/**
+ * Writes a checkpoint directory (created if needed). Each file goes to a temporary name first and is
+ * renamed into place, so an interrupted write never leaves a half-written model.safetensors behind.
+ */
+export async function writeCheckpointDir(dir: string, files: CheckpointFiles, card?: unknown): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const contents: [string, string | Uint8Array][] = [
+    [CHECKPOINT_FILE_NAMES.config, files.configJson],
+    [CHECKPOINT_FILE_NAMES.weights, files.safetensorsBytes],
+    [CHECKPOINT_FILE_NAMES.tokenizer, files.tokenizerJson],
+    [CHECKPOINT_FILE_NAMES.tokenizerConfig, files.tokenizerConfigJson],
+    [CHECKPOINT_FILE_NAMES.generationConfig, files.generationConfigJson],
+  ];
+  if (card !== undefined) contents.push([CHECKPOINT_FILE_NAMES.card, `${JSON.stringify(card, null, 2)}\n`]);
+  for (const [name, content] of contents) {
+    const path = join(dir, name);
+    await writeFile(`${path}.tmp`, content);
+    await rename(`${path}.tmp`, path);
+  }
+}
