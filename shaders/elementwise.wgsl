@@ -17,3 +17,18 @@ fn add_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
   if (i >= params.n) { return; }
   out[i] = a[i] + params.alpha * b[i];
 }
+
+// add_inplace: dst += alpha * src (gradient sums, residual-stream gradient accumulation). Bindings
+// re-use numbers 0..2 with their own variables because dst is read_write here.
+struct InplaceParams { n: u32, alpha: f32 }
+
+@group(0) @binding(0) var<storage, read> src: array<f32>;
+@group(0) @binding(1) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(2) var<uniform> inplace_params: InplaceParams;
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn add_inplace(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WORKGROUP_SIZE;
+  if (i >= inplace_params.n) { return; }
+  dst[i] += inplace_params.alpha * src[i];
+}

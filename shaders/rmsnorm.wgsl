@@ -1,0 +1,82 @@
+// RMSNorm (Qwen2RMSNorm, fp32): out = weight * x * rstd, rstd = 1 / sqrt(mean(x²) + eps).
+// One invocation per row (no workgroup reductions: rows are short, and SwiftShader punishes barriers);
+// the weight gradient is a gather-reduce with one invocation per channel.
+
+struct Params { N: u32, C: u32, eps: f32, accumulate: u32 }
+
+// rmsnorm_forward
+@group(0) @binding(0) var<storage, read> inp: array<f32>;       // (N, C)
+@group(0) @binding(1) var<storage, read> weight: array<f32>;    // (C)
+@group(0) @binding(2) var<storage, read_write> out: array<f32>; // (N, C)
+@group(0) @binding(3) var<storage, read_write> rstd: array<f32>; // (N)
+@group(0) @binding(4) var<uniform> params: Params;
+
+// rmsnorm_backward: dinp (=, or += when accumulate) from dout
+@group(0) @binding(2) var<storage, read> dout: array<f32>;        // (N, C)
+@group(0) @binding(3) var<storage, read> rstd_in: array<f32>;     // (N)
+@group(0) @binding(4) var<storage, read_write> dinp: array<f32>;  // (N, C)
+@group(0) @binding(5) var<uniform> bparams: Params;
+
+// rmsnorm_backward_weight: dweight (C) += Σ_n dout * x * rstd
+@group(0) @binding(0) var<storage, read> w_inp: array<f32>;
+@group(0) @binding(1) var<storage, read> w_dout: array<f32>;
+@group(0) @binding(2) var<storage, read> w_rstd: array<f32>;
+@group(0) @binding(3) var<storage, read_write> dweight: array<f32>; // (C)
+@group(0) @binding(4) var<uniform> wparams: Params;
+
+override WORKGROUP_SIZE: u32 = 64;
+
+fn flat_index(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+  return gid.x + gid.y * nwg.x * WORKGROUP_SIZE;
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn rmsnorm_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let n = flat_index(gid, nwg);
+  if (n >= params.N) { return; }
+  let row = n * params.C;
+  var sq = 0.0;
+  for (var c = 0u; c < params.C; c++) {
+    let x = inp[row + c];
+    sq += x * x;
+  }
+  let r = 1.0 / sqrt(sq / f32(params.C) + params.eps);
+  rstd[n] = r;
+  for (var c = 0u; c < params.C; c++) {
+    out[row + c] = inp[row + c] * r * weight[c];
+  }
+}
+
+// dx = rstd * (g - xhat * mean(g * xhat)), g = dout * weight, xhat = x * rstd.
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn rmsnorm_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let n = flat_index(gid, nwg);
+  if (n >= bparams.N) { return; }
+  let row = n * bparams.C;
+  let r = rstd_in[n];
+  var dot = 0.0;
+  for (var c = 0u; c < bparams.C; c++) {
+    dot += dout[row + c] * weight[c] * inp[row + c] * r;
+  }
+  let mean_dot = dot / f32(bparams.C);
+  for (var c = 0u; c < bparams.C; c++) {
+    let xhat = inp[row + c] * r;
+    var d = r * (dout[row + c] * weight[c] - xhat * mean_dot);
+    if (bparams.accumulate != 0u) {
+      d += dinp[row + c];
+    }
+    dinp[row + c] = d;
+  }
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn rmsnorm_backward_weight(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let c = flat_index(gid, nwg);
+  if (c >= wparams.C) { return; }
+  var sum = 0.0;
+  for (var n = 0u; n < wparams.N; n++) {
+    let i = n * wparams.C + c;
+    sum += w_dout[i] * w_inp[i] * w_rstd[n];
+  }
+  dweight[c] += sum;
+}

@@ -1,0 +1,46 @@
+// RoPE in the Hugging Face rotate_half convention, in place on q or k (N, heads, D):
+//   x[j]       <- x[j] * cos - x[j + D/2] * sin
+//   x[j + D/2] <- x[j + D/2] * cos + x[j] * sin        (j < D/2)
+// Backward applies the transposed rotation to the gradient. Angles come from host-built cos/sin
+// tables (maxPositions, D/2) so GPU and CPU share the exact fp32 values; positions are per row so
+// training (t) and batched decoding (each sequence at its own position) use the same kernel.
+
+struct Params { N: u32, heads: u32, half: u32 }
+
+@group(0) @binding(0) var<storage, read> positions: array<i32>; // (N)
+@group(0) @binding(1) var<storage, read> cos_table: array<f32>; // (maxPositions, D/2)
+@group(0) @binding(2) var<storage, read> sin_table: array<f32>; // (maxPositions, D/2)
+@group(0) @binding(3) var<storage, read_write> x: array<f32>;  // (N, heads, D)
+@group(0) @binding(4) var<uniform> params: Params;
+
+override WORKGROUP_SIZE: u32 = 64;
+
+fn flat_index(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+  return gid.x + gid.y * nwg.x * WORKGROUP_SIZE;
+}
+
+// sign = 1 rotates forward, -1 applies the transpose (the backward pass).
+fn rotate(i: u32, sign: f32) {
+  if (i >= params.N * params.heads * params.half) { return; }
+  let j = i % params.half;
+  let nh = i / params.half; // n * heads + h
+  let n = nh / params.heads;
+  let t = u32(positions[n]) * params.half + j;
+  let c = cos_table[t];
+  let s = sign * sin_table[t];
+  let base = nh * 2u * params.half;
+  let x1 = x[base + j];
+  let x2 = x[base + j + params.half];
+  x[base + j] = x1 * c - x2 * s;
+  x[base + j + params.half] = x2 * c + x1 * s;
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn rope_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  rotate(flat_index(gid, nwg), 1.0);
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn rope_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  rotate(flat_index(gid, nwg), -1.0);
+}
