@@ -1,0 +1,186 @@
+// Named experiments: the paper's figures and ablations in miniature, each a short list of changes from
+// the defaults (so a preset reads as "what this experiment is about") and sized to show movement within
+// minutes on a GPU. The UI lists them by group; the CLI runs them with `--preset ID`.
+import { type ExperimentConfig, type FieldError, validateExperiment } from './config';
+import { serializeExperiment } from './url';
+
+export type PresetGroup = 'figure1' | 'models' | 'mechanism' | 'gamma' | 'python';
+
+export const PRESET_GROUPS: Record<PresetGroup, string> = {
+  figure1: 'Figure 1: rewards on qwen-math-tiny',
+  models: 'Model dependence: random reward on each family',
+  mechanism: 'Mechanism: clipping on vs off',
+  gamma: 'Random reward: γ sweep',
+  python: 'Rewarding code reasoning directly',
+};
+
+export interface Preset {
+  id: string;
+  group: PresetGroup;
+  title: string;
+  /** One line: what to look at and what the paper found. */
+  explanation: string;
+  /** The fields that differ from the defaults. */
+  changes: Partial<ExperimentConfig>;
+}
+
+/** Mechanism presets average seeds: single random-reward runs wander, the clip effect is in the mean. */
+const SWEEP = { seeds: 4, steps: 40 } as const;
+
+export const PRESETS: readonly Preset[] = [
+  {
+    id: 'fig1-ground-truth',
+    group: 'figure1',
+    title: 'Ground truth (baseline)',
+    explanation: 'The real signal: reward 1 for the correct boxed answer. Paper: +29.1 on MATH-500.',
+    changes: { reward: 'ground_truth' },
+  },
+  {
+    id: 'fig1-majority-vote',
+    group: 'figure1',
+    title: 'Majority vote',
+    explanation:
+      'Labels are the pre-RL model’s own most common answer over k samples, fixed before training. Paper: +27.1.',
+    changes: { reward: 'majority_vote' },
+  },
+  {
+    id: 'fig1-one-shot',
+    group: 'figure1',
+    title: 'One-shot',
+    explanation: 'Ground-truth reward on a single training example, repeated. Paper: +26.0.',
+    changes: { reward: 'one_shot' },
+  },
+  {
+    id: 'fig1-incorrect',
+    group: 'figure1',
+    title: 'Incorrect labels',
+    explanation:
+      'Only prompts whose majority label is wrong, rewarded for matching the wrong label. Paper: +24.1.',
+    changes: { reward: 'incorrect' },
+  },
+  {
+    id: 'fig1-random',
+    group: 'figure1',
+    title: 'Random (γ = 0.5)',
+    explanation:
+      'Reward is a coin flip, independent of the response; watch code frequency rise as accuracy follows. Paper: +21.4.',
+    changes: { reward: 'random', gamma: 0.5 },
+  },
+  {
+    id: 'fig1-format',
+    group: 'figure1',
+    title: 'Format',
+    explanation: 'Reward 1 for any non-empty \\boxed{}, right or wrong. Paper: +13.8.',
+    changes: { reward: 'format' },
+  },
+  {
+    id: 'random-qwen-math',
+    group: 'models',
+    title: 'Random on qwen-math-tiny',
+    explanation: 'Code-prone prior where code is more accurate: random reward should help (Qwen2.5-Math).',
+    changes: { reward: 'random', model: 'qwen-math-tiny', ...SWEEP },
+  },
+  {
+    id: 'random-llama',
+    group: 'models',
+    title: 'Random on llama-tiny',
+    explanation:
+      'A family that never writes code: nothing good to amplify (Llama-3.1-8B: -4.9 in the paper).',
+    changes: { reward: 'random', model: 'llama-tiny', ...SWEEP },
+  },
+  {
+    id: 'random-olmo-sft',
+    group: 'models',
+    title: 'Random on olmo-sft-tiny',
+    explanation:
+      'Writes code 95% of the time but code is less accurate: amplifying it hurts (OLMo2-7B-SFT: -8.5).',
+    changes: { reward: 'random', model: 'olmo-sft-tiny', ...SWEEP },
+  },
+  {
+    id: 'ground-truth-llama',
+    group: 'models',
+    title: 'Ground truth on llama-tiny',
+    explanation: 'The real-signal baseline for the no-code family: gains here come from answers, not style.',
+    changes: { reward: 'ground_truth', model: 'llama-tiny' },
+  },
+  {
+    id: 'ground-truth-olmo-sft',
+    group: 'models',
+    title: 'Ground truth on olmo-sft-tiny',
+    explanation: 'The real-signal baseline for the code-heavy family whose code is less accurate.',
+    changes: { reward: 'ground_truth', model: 'olmo-sft-tiny' },
+  },
+  {
+    id: 'mechanism-clip',
+    group: 'mechanism',
+    title: 'Random reward, clipping on',
+    explanation:
+      '8 updates per rollout batch with ε = 0.2: the clip term biases toward likely tokens, code share rises on average.',
+    changes: { reward: 'random', clipMode: 'clip', ...SWEEP },
+  },
+  {
+    id: 'mechanism-no-clip',
+    group: 'mechanism',
+    title: 'Random reward, clipping off',
+    explanation:
+      'Same run with the clip removed from the loss: the expected gradient is zero, no robust drift (paper ablation).',
+    changes: { reward: 'random', clipMode: 'none', ...SWEEP },
+  },
+  {
+    id: 'mechanism-on-policy',
+    group: 'mechanism',
+    title: 'Random reward, one update per rollout batch',
+    explanation:
+      'Clipping on but π = π_old at every update (mini-batch = whole batch), so the clip never acts.',
+    changes: { reward: 'random', clipMode: 'clip', miniBatchSize: 128, ...SWEEP },
+  },
+  ...[0, 0.001, 0.3, 0.5, 0.7].map(
+    (gamma): Preset => ({
+      id: `gamma-${String(gamma).replace('.', 'p')}`,
+      group: 'gamma',
+      title: `Random, γ = ${gamma}`,
+      explanation:
+        gamma === 0
+          ? 'Every reward 0: all advantages are 0, so nothing moves — the control.'
+          : `Reward 1 with probability ${gamma}; the paper saw gains for every γ > 0 on Qwen2.5-Math.`,
+      changes: { reward: 'random', gamma, ...SWEEP },
+    }),
+  ),
+  {
+    id: 'python-reward',
+    group: 'python',
+    title: 'Python reward',
+    explanation:
+      'Reward 1 when the response says "python": pushes code reasoning directly (paper: accuracy up on Qwen-Math).',
+    changes: { reward: 'python' },
+  },
+  {
+    id: 'no-python-format',
+    group: 'python',
+    title: 'Format and no Python',
+    explanation:
+      'format_AND_inverse_python: boxed answers without code reasoning; suppresses code on Qwen-Math.',
+    changes: { reward: 'format_AND_inverse_python' },
+  },
+];
+
+const BY_ID = new Map(PRESETS.map((p) => [p.id, p]));
+
+export function presetById(id: string): Preset | undefined {
+  return BY_ID.get(id);
+}
+
+/** A preset's full config and any problems with its changes (none for the shipped presets; tested). */
+export function presetExperiment(preset: Preset): { config: ExperimentConfig; errors: FieldError[] } {
+  return validateExperiment(preset.changes);
+}
+
+/** The shareable hash (without `#`) of a preset. */
+export function presetHash(preset: Preset): string {
+  return serializeExperiment(presetExperiment(preset).config);
+}
+
+/** Names for error messages: "unknown preset x; valid: ..." */
+export function presetIds(): string[] {
+  return PRESETS.map((p) => p.id);
+}
