@@ -91,8 +91,13 @@ export function validateCorpusKnobs(knobs: CorpusKnobs): CorpusKnobs {
 const CALIBRATION_SAMPLES = 20_000;
 const CALIBRATION_SEED = 0x51b;
 
-/** cdf[t] = share of problems whose first step has left operand <= t, for t = 0..MAX. */
+const cdfCache = new Map<string, number[]>();
+
+/** cdf[t] = share of problems whose first step has left operand <= t, for t = 0..MAX (memoised). */
 function firstOperandCdf(generator: GeneratorOptions): number[] {
+  const key = JSON.stringify(generator);
+  const cached = cdfCache.get(key);
+  if (cached) return cached;
   const rng = new Random(CALIBRATION_SEED);
   const counts: number[] = [];
   for (let i = 0; i < CALIBRATION_SAMPLES; i++) {
@@ -105,6 +110,7 @@ function firstOperandCdf(generator: GeneratorOptions): number[] {
     running += counts[t] ?? 0;
     cdf.push(running / CALIBRATION_SAMPLES);
   }
+  cdfCache.set(key, cdf);
   return cdf;
 }
 

@@ -1,0 +1,71 @@
+// Pretraining batches: loss mask on response tokens only, padding and shapes, deterministic and
+// resumable batch order, and the learning-rate schedule.
+import { describe, expect, it } from 'vitest';
+import { CharTokenizer } from '../model/tokenizer';
+import { CorpusStream, FAMILY_PRESETS } from './corpus';
+import { encodeExample, learningRate, makeTokenBatch, PretrainBatches } from './pretrain';
+
+const tokenizer = CharTokenizer.lab();
+const knobs = FAMILY_PRESETS['qwen-math-tiny'].knobs;
+
+describe('makeTokenBatch', () => {
+  it('masks exactly the response tokens and pads to a multiple of 16', () => {
+    const stream = new CorpusStream(knobs, 3);
+    const examples = [stream.next(), stream.next(), stream.next()];
+    const rows = examples.map((e) => encodeExample(tokenizer, e));
+    const batch = makeTokenBatch(rows, 0);
+    expect(batch.T % 16).toBe(0);
+    expect(batch.T).toBeGreaterThanOrEqual(Math.max(...rows.map((r) => r.ids.length)));
+    rows.forEach((row, b) => {
+      expect(batch.lengths[b]).toBe(row.ids.length);
+      const mask = batch.lossMask.subarray(b * batch.T, (b + 1) * batch.T);
+      const masked = [...mask].reduce((s, x) => s + x, 0);
+      const responseIds = tokenizer.encode(examples[b].response);
+      expect(masked).toBe(responseIds.length);
+      // The masked targets decode to the response, ending with the end-of-turn token.
+      const targets = [...batch.tokens.subarray(b * batch.T, (b + 1) * batch.T)].filter(
+        (_, t) => mask[t] === 1,
+      );
+      expect(tokenizer.decode(targets)).toBe(examples[b].response);
+      expect(batch.tokens[b * batch.T + batch.T - 1]).toBe(row.ids.length === batch.T ? row.ids.at(-1) : 0);
+    });
+    expect(batch.lossMask[0]).toBe(0);
+  });
+});
+
+describe('PretrainBatches', () => {
+  it('is deterministic and skip() resumes at the same batch', () => {
+    const a = new PretrainBatches(knobs, 9, tokenizer, 8, 4);
+    const b = new PretrainBatches(knobs, 9, tokenizer, 8, 4);
+    const first = Array.from({ length: 7 }, () => a.next());
+    b.skip(5);
+    expect(b.next()).toEqual(first[5]);
+    expect(b.served).toBe(6);
+    const other = new PretrainBatches(knobs, 10, tokenizer, 8, 4).next();
+    expect(other.tokens).not.toEqual(first[0].tokens);
+  });
+
+  it('buckets by length so batches waste little padding', () => {
+    const batches = new PretrainBatches(knobs, 1, tokenizer, 16, 16);
+    let real = 0;
+    let padded = 0;
+    for (let i = 0; i < 32; i++) {
+      const batch = batches.next();
+      padded += batch.B * batch.T;
+      for (const length of batch.lengths) real += length;
+    }
+    expect(real / padded).toBeGreaterThan(0.85);
+  });
+});
+
+describe('learningRate', () => {
+  const schedule = { peakLr: 1e-3, warmupSteps: 10, totalSteps: 110, minLrRatio: 0.1 };
+  it('warms up linearly, peaks, then decays by cosine to the floor', () => {
+    expect(learningRate(0, schedule)).toBeCloseTo(1e-4, 12);
+    expect(learningRate(9, schedule)).toBeCloseTo(1e-3, 12);
+    expect(learningRate(10, schedule)).toBeCloseTo(1e-3, 12);
+    expect(learningRate(60, schedule)).toBeCloseTo(0.55e-3, 12);
+    expect(learningRate(110, schedule)).toBeCloseTo(1e-4, 12);
+    expect(learningRate(500, schedule)).toBeCloseTo(1e-4, 12);
+  });
+});
