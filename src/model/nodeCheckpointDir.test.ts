@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CheckpointError, saveCheckpoint } from './checkpoint';
-import { readCheckpointDir, writeCheckpointDir } from './checkpointFiles.node';
 import { DEFAULT_TINY_CONFIG } from './config';
 import { initParameters } from './layout';
+import { readCheckpointDir, writeCheckpointDir } from './nodeCheckpointDir';
 
 const config = { ...DEFAULT_TINY_CONFIG, vocab_size: 100 };
 const params = initParameters(config, 11);

@@ -2,6 +2,8 @@
 // tokenizer_config.json, generation_config.json, optional card.json), the layout transformers'
 // save_pretrained writes and from_pretrained reads. The browser loads the same files with
 // checkpointFetch.ts; everything format-related lives in checkpoint.ts and works from bytes.
+// Named nodeCheckpointDir.ts rather than *.node.ts: tsx (the CLI runner) resolves an extensionless
+// import ending in ".node" as a native addon and fails.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
