@@ -36,6 +36,16 @@ describe('toHfConfigJson', () => {
     });
   });
 
+  it('writes integral float fields with a decimal point, as Python does', () => {
+    const text = stringifyHfConfig({ ...tiny, rope_theta: 1e6, initializer_range: 1 });
+    expect(text).toContain('\n  "rope_theta": 1000000.0,\n');
+    expect(text).toContain('\n  "attention_dropout": 0.0,\n');
+    expect(text).toContain('\n  "initializer_range": 1.0,\n');
+    expect(text).toContain('\n  "rms_norm_eps": 0.000001,\n');
+    expect(text).toContain('\n  "num_hidden_layers": 2,\n');
+    expect(text.endsWith('}\n')).toBe(true);
+  });
+
   it('refuses an invalid config', () => {
     expect(() => toHfConfigJson({ ...tiny, num_key_value_heads: 3 })).toThrow(
       /num_key_value_heads \(3\) must divide num_attention_heads \(4\)/,

@@ -44,9 +44,20 @@ export function toHfConfigJson(config: ModelConfig): Record<string, unknown> {
   };
 }
 
-/** config.json text, pretty-printed like transformers' save_pretrained. */
+/** Qwen2Config's float fields: Python writes them with a decimal point even when integral. */
+const FLOAT_FIELDS = ['rope_theta', 'rms_norm_eps', 'initializer_range', 'attention_dropout'];
+
+/**
+ * config.json text, pretty-printed like transformers' save_pretrained. Integral float fields get a
+ * ".0" (JSON.stringify writes 10000 where Python writes 10000.0), so Python reads them back as floats
+ * exactly as it does for Hugging Face's own Qwen2 configs.
+ */
 export function stringifyHfConfig(config: ModelConfig): string {
-  return `${JSON.stringify(toHfConfigJson(config), null, 2)}\n`;
+  let text = JSON.stringify(toHfConfigJson(config), null, 2);
+  for (const field of FLOAT_FIELDS) {
+    text = text.replace(new RegExp(`^(  "${field}": -?\\d+)(,?)$`, 'm'), '$1.0$2');
+  }
+  return `${text}\n`;
 }
 
 /** Fields whose absence would make the weights uninterpretable: no default is safe. */
