@@ -11,7 +11,7 @@ import { CharTokenizer } from '../tokenizer';
 import { cpuEngineLogits } from './cpu-logits';
 import { buildQwen2Onnx, exportOnnx, ONNX_OPSET } from './export';
 import { configureOrtWasm, OrtCausalLM, OrtError, ort } from './ort-runner';
-import { compareLogits, describeMismatches, fixedVerifyBatch, verifyWithOrt } from './verify';
+import { compareLogits, describeMismatches, fixedVerifyBatch, verifyAgainstOrt } from './verify';
 
 beforeAll(() => configureOrtWasm({ numThreads: 1 }));
 
@@ -223,10 +223,14 @@ describe.each(cases)('ONNX export, %s', (_label, config, seed) => {
   });
 });
 
-describe('verifyWithOrt (wasm, Node)', () => {
+describe('verifyAgainstOrt (wasm, Node)', () => {
   it('reports agreement and timings for a correct engine and catches a wrong one', async () => {
     const params = initParameters(tiedGqa, 5);
-    const good = await verifyWithOrt({ config: tiedGqa, params, engine: cpuEngineLogits(tiedGqa, params) });
+    const good = await verifyAgainstOrt({
+      config: tiedGqa,
+      params,
+      engine: cpuEngineLogits(tiedGqa, params),
+    });
     expect(good.withinTolerance, describeMismatches(good)).toBe(true);
     expect(good.top1Agreement).toBe(1);
     expect(good.maxAbsDiff).toBeLessThan(1e-4);
@@ -237,7 +241,11 @@ describe('verifyWithOrt (wasm, Node)', () => {
     // An engine with one perturbed weight must be caught: the check is not vacuous.
     const perturbed = Float32Array.from(params);
     perturbed[parameterLayout(tiedGqa).byName.get('model.norm.weight')!.offset] += 0.05;
-    const bad = await verifyWithOrt({ config: tiedGqa, params, engine: cpuEngineLogits(tiedGqa, perturbed) });
+    const bad = await verifyAgainstOrt({
+      config: tiedGqa,
+      params,
+      engine: cpuEngineLogits(tiedGqa, perturbed),
+    });
     expect(bad.withinTolerance).toBe(false);
     expect(bad.mismatches.length).toBeGreaterThan(0);
   });

@@ -1,6 +1,6 @@
 // Checking our engine against ONNX Runtime: a fixed, seeded verification batch, a logits comparison
 // in the llm.c `validate_result` spirit (abs + rel tolerance, the first mismatches named by position),
-// and `verifyWithOrt`, which exports a checkpoint, runs the batch through ORT and through one of our
+// and `verifyAgainstOrt`, which exports a checkpoint, runs the batch through ORT and through one of our
 // engines, and reports max |Δ logit|, top-1 agreement and both timings. Platform neutral: the browser
 // entry (ort-browser.ts) only adds serving of the wasm binary and the choice of execution provider.
 import { Random } from '../../util/random';
@@ -159,7 +159,7 @@ export interface VerifyReport extends LogitsComparison {
 }
 
 /** Runs the batch through ORT and our engine and compares the logits. ORT errors surface as OrtError. */
-export async function verifyWithOrt(options: VerifyOptions): Promise<VerifyReport> {
+export async function verifyAgainstOrt(options: VerifyOptions): Promise<VerifyReport> {
   const { config, params } = options;
   const batch = options.batch ?? fixedVerifyBatch(config);
   const onnx = options.onnx ?? exportOnnx(config, params);
