@@ -112,7 +112,8 @@ export function syntheticRunEvents(
   const events: RunEvent[] = [{ type: 'status', state: 'running', step: 0 }];
   events.push({ type: 'eval', metrics: syntheticEvalMetrics(0) });
   let code = 0.65;
-  for (let step = 1; step <= totalSteps; step++) {
+  // Steps are numbered from 0 as the trainer does; an eval after step s is labelled s + 1 (steps done).
+  for (let step = 0; step < totalSteps; step++) {
     code = Math.min(0.99, Math.max(0.01, code + drift + (uniform() - 0.5) * 0.03));
     events.push({
       type: 'step',
@@ -127,16 +128,17 @@ export function syntheticRunEvents(
         rolloutTokensPerSec: 900 + uniform() * 200,
       }),
     });
-    if (step % evalEvery === 0 || step === totalSteps) {
+    events.push({ type: 'samples', samples: syntheticSampleGroups(step, uniform) });
+    const done = step + 1;
+    if (done % evalEvery === 0 || done === totalSteps) {
       events.push({
         type: 'eval',
-        metrics: syntheticEvalMetrics(step, {
+        metrics: syntheticEvalMetrics(done, {
           codeFrequency: code,
           greedyAccuracy: 0.3 + code * 0.2,
           sampledAccuracy: 0.28 + code * 0.2,
         }),
       });
-      events.push({ type: 'samples', samples: syntheticSampleGroups(step, uniform) });
     }
   }
   events.push({ type: 'status', state: 'finished', step: totalSteps });

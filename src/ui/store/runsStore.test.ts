@@ -27,9 +27,9 @@ describe('foldRunEvents', () => {
   it('appends steps and evals in step order and keeps only the latest samples', () => {
     const events = syntheticRunEvents(10, 7, { evalEvery: 5 });
     const { series, patch } = foldRunEvents(emptySeries(), events);
-    expect(series.steps.map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(series.steps.map((s) => s.step)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(series.evals.map((e) => e.step)).toEqual([0, 5, 10]);
-    expect(series.samples[0].step).toBe(10);
+    expect(series.samples[0].step).toBe(9);
     expect(patch.state).toBe('finished');
   });
 

@@ -1,0 +1,103 @@
+// One experiment knob rendered from its field spec: the right input for its type, its one-line help,
+// the paper's value, and — when the typed value is refused — the reason, next to the control.
+import { useEffect, useId, useState } from 'react';
+import type { ExperimentConfig, FieldSpec } from '../../experiment/config';
+import { formatFieldValue } from '../../experiment/config';
+import { useLabStore } from '../store/labStore';
+
+interface FieldControlProps {
+  spec: FieldSpec;
+  config: ExperimentConfig;
+  disabled: boolean;
+}
+
+export function FieldControl({ spec, config, disabled }: FieldControlProps) {
+  const setField = useLabStore((s) => s.setField);
+  const value = config[spec.key];
+  const shown = formatFieldValue(spec, value);
+  // The text being typed is kept apart from the config: a half-typed "0." must not be refused mid-word.
+  const [draft, setDraft] = useState(shown);
+  const [problem, setProblem] = useState<string | null>(null);
+  const id = useId();
+  useEffect(() => {
+    setDraft(shown);
+    setProblem(null);
+  }, [shown]);
+  const relevant = spec.relevant ? spec.relevant(config) : true;
+  const apply = (raw: unknown) => setProblem(setField(spec.key, raw));
+
+  let input: React.ReactNode;
+  if (spec.type === 'bool') {
+    input = (
+      <input
+        id={id}
+        type="checkbox"
+        checked={Boolean(value)}
+        disabled={disabled}
+        onChange={(e) => apply(e.target.checked)}
+      />
+    );
+  } else if (spec.type === 'enum') {
+    input = (
+      <select id={id} value={String(value)} disabled={disabled} onChange={(e) => apply(e.target.value)}>
+        {spec.values.map((v) => (
+          <option key={v} value={v}>
+            {v}
+          </option>
+        ))}
+      </select>
+    );
+  } else {
+    const listId = spec.type === 'id' ? `${id}-suggestions` : undefined;
+    input = (
+      <>
+        <input
+          id={id}
+          type="text"
+          inputMode={spec.type === 'id' ? 'text' : 'decimal'}
+          list={listId}
+          value={draft}
+          disabled={disabled}
+          aria-invalid={problem !== null}
+          aria-describedby={problem ? `${id}-problem` : `${id}-help`}
+          onChange={(e) => setDraft(e.target.value)}
+          onBlur={() => apply(draft)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') apply(draft);
+          }}
+          title={spec.type !== 'id' ? rangeText(spec) : undefined}
+        />
+        {spec.type === 'id' && (
+          <datalist id={listId}>
+            {spec.suggestions.map((s) => (
+              <option key={s} value={s} />
+            ))}
+          </datalist>
+        )}
+      </>
+    );
+  }
+
+  return (
+    <div className={`field${relevant ? '' : ' field--irrelevant'}`} data-field={spec.key}>
+      <label htmlFor={id} className="field-label">
+        {spec.label}
+      </label>
+      <div className="field-input">{input}</div>
+      <p className="field-help" id={`${id}-help`}>
+        {spec.help} <span className="field-paper">Paper: {spec.paper}</span>
+        {!relevant && <span className="field-unused"> (not used by this config)</span>}
+      </p>
+      {problem && (
+        <p className="field-problem" id={`${id}-problem`} role="alert">
+          {problem}
+        </p>
+      )}
+    </div>
+  );
+}
+
+function rangeText(spec: FieldSpec): string | undefined {
+  if (spec.type !== 'int' && spec.type !== 'float') return undefined;
+  return `${spec.minExclusive ? '>' : '≥'} ${spec.min}, ≤ ${spec.max}`;
+}

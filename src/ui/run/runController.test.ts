@@ -1,0 +1,104 @@
+// Unit tests of the run controller with the synthetic host, a hand-cranked frame scheduler and
+// fake-indexeddb: play makes runs (one per seed), events reach the store and IndexedDB, a "reload"
+// (a fresh store and controller on the same database) restores the runs, and pause stops the stream.
+import 'fake-indexeddb/auto';
+import { IDBFactory } from 'fake-indexeddb';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { defaultExperiment } from '../../experiment/config';
+import { openRunStore } from '../../experiment/persistence';
+import { createLabStore } from '../store/labStore';
+import { RunController } from './runController';
+import { createSyntheticHost } from './syntheticHost';
+
+describe('RunController with the synthetic host', () => {
+  // Only the host's interval timer is faked: fake-indexeddb needs the real setTimeout/setImmediate.
+  beforeEach(() => vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] }));
+  afterEach(() => vi.useRealTimers());
+
+  it('runs a seed sweep to the end, persists every run, and a reload restores them', async () => {
+    const factory = new IDBFactory();
+    const db = await openRunStore(factory, 'controller');
+    const store = createLabStore();
+    let clock = 1000;
+    const controller = new RunController({
+      store,
+      hostFactory: createSyntheticHost,
+      persistence: db,
+      schedule: (flush) => queueMicrotask(flush),
+      now: () => clock++,
+    });
+    const config = { ...defaultExperiment(), steps: 6, evalEvery: 3, seeds: 2, seed: 5 };
+    await controller.play(config);
+    await vi.advanceTimersByTimeAsync(5000);
+    await controller.flush();
+
+    const state = store.getState();
+    expect(state.runOrder).toHaveLength(2);
+    const [first, second] = state.runOrder.map((id) => state.runs[id]);
+    expect(first.sweepId).not.toBeNull();
+    expect(second.sweepId).toBe(first.sweepId);
+    expect([first.seed, second.seed]).toEqual([5, 6]);
+    expect(first.synthetic).toBe(true);
+    expect(first.name).toMatch(/^synthetic demo/);
+    expect(first.state).toBe('finished');
+    expect(second.state).toBe('finished');
+    expect(state.series[second.id].steps).toHaveLength(6);
+
+    // "Reload": a new store fed from the same database.
+    db.close();
+    const reopened = await openRunStore(factory, 'controller');
+    const runs = await reopened.listRuns();
+    expect(runs.map((r) => r.id)).toEqual(state.runOrder);
+    const restored = await Promise.all(runs.map((r) => reopened.loadRun(r.id)));
+    const fresh = createLabStore();
+    fresh.getState().loadRuns(restored.filter((r) => r !== null));
+    expect(fresh.getState().series[second.id].steps.map((s) => s.step)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(fresh.getState().series[second.id].evals.map((e) => e.step)).toEqual([0, 3, 6]);
+    expect(fresh.getState().runs[second.id].state).toBe('finished');
+    controller.dispose();
+  });
+
+  it('pause stops the event stream and play resumes the same run', async () => {
+    const store = createLabStore();
+    const controller = new RunController({
+      store,
+      hostFactory: createSyntheticHost,
+      persistence: null,
+      schedule: (flush) => queueMicrotask(flush),
+    });
+    await controller.play({ ...defaultExperiment(), steps: 50, seeds: 1 });
+    await vi.advanceTimersByTimeAsync(500);
+    controller.pause();
+    await vi.advanceTimersByTimeAsync(50);
+    const runId = store.getState().activeRunId!;
+    const stepsAtPause = store.getState().series[runId].steps.length;
+    expect(store.getState().runs[runId].state).toBe('paused');
+    expect(stepsAtPause).toBeGreaterThan(0);
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(store.getState().series[runId].steps.length).toBe(stepsAtPause);
+    await controller.play(defaultExperiment());
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(store.getState().activeRunId).toBe(runId);
+    expect(store.getState().series[runId].steps.length).toBeGreaterThan(stepsAtPause);
+    controller.dispose();
+  });
+
+  it('step runs exactly one step, then the run is paused', async () => {
+    const store = createLabStore();
+    const controller = new RunController({
+      store,
+      hostFactory: createSyntheticHost,
+      persistence: null,
+      schedule: (flush) => queueMicrotask(flush),
+    });
+    controller.step({ ...defaultExperiment(), steps: 20, seeds: 1 });
+    await vi.advanceTimersByTimeAsync(2000);
+    const runId = store.getState().activeRunId!;
+    expect(store.getState().series[runId].steps).toHaveLength(1);
+    expect(store.getState().runs[runId].state).toBe('paused');
+    controller.step(defaultExperiment());
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(store.getState().series[runId].steps).toHaveLength(2);
+    controller.dispose();
+  });
+});
