@@ -143,7 +143,7 @@ describe('saveCheckpoint', () => {
     );
     const small = { ...tied, vocab_size: 64 };
     expect(() => saveCheckpoint(small, initParameters(small, 1))).toThrow(
-      /tokenizer.json has 100 tokens but config.json vocab_size is 64/,
+      /the tokenizer has 100 tokens but config.json vocab_size is 64/,
     );
   });
 });
@@ -308,6 +308,11 @@ describe('loadCheckpoint', () => {
       const small = { ...toHfConfigJson(tied), vocab_size: 64 };
       expect(loadError({ ...files, configJson: JSON.stringify(small) }).problems).toEqual([
         'tokenizer.json has 100 tokens but config.json vocab_size is 64',
+      ]);
+      expect(
+        loadError({ configJson: JSON.stringify(small), safetensorsBytes: files.safetensorsBytes }).problems,
+      ).toEqual([
+        'the lab tokenizer (assumed: no tokenizer.json given) has 100 tokens but config.json vocab_size is 64',
       ]);
       const bpe = JSON.parse(files.tokenizerJson);
       bpe.model.type = 'BPE';

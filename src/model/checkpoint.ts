@@ -134,17 +134,22 @@ function arraysEqual(a: Float32Array, b: Float32Array): boolean {
   return true;
 }
 
-function tokenizerProblems(tokenizer: CharTokenizer, config: ModelConfig): string[] {
+/** `source` says where the tokenizer came from, so the message fits a missing tokenizer.json too. */
+function tokenizerProblems(
+  tokenizer: CharTokenizer,
+  config: ModelConfig,
+  source = 'tokenizer.json',
+): string[] {
   const problems: string[] = [];
   if (tokenizer.vocabSize > config.vocab_size) {
     problems.push(
-      `tokenizer.json has ${tokenizer.vocabSize} tokens but config.json vocab_size is ${config.vocab_size}`,
+      `${source} has ${tokenizer.vocabSize} tokens but config.json vocab_size is ${config.vocab_size}`,
     );
   }
   for (const key of ['bos_token_id', 'eos_token_id', 'pad_token_id'] as const) {
     if (config[key] >= tokenizer.vocabSize) {
       problems.push(
-        `config.json ${key} ${config[key]} is not a token of tokenizer.json (${tokenizer.vocabSize} tokens)`,
+        `config.json ${key} ${config[key]} is not a token of ${source} (${tokenizer.vocabSize} tokens)`,
       );
     }
   }
@@ -232,7 +237,13 @@ export function loadCheckpoint(input: CheckpointInput): LoadedCheckpoint {
     throw error;
   }
   const tokenizer = loadTokenizer(input.tokenizerJson);
-  const tokenizerIssues = tokenizerProblems(tokenizer, config);
+  const tokenizerIssues = tokenizerProblems(
+    tokenizer,
+    config,
+    input.tokenizerJson === undefined
+      ? 'the lab tokenizer (assumed: no tokenizer.json given)'
+      : 'tokenizer.json',
+  );
   if (tokenizerIssues.length) throw new CheckpointError(tokenizerIssues);
 
   let file: ReturnType<typeof parseSafetensors>;
@@ -282,7 +293,7 @@ export function saveCheckpoint(
       `params has ${params.length} values but the layout of this config has ${layout.total}`,
     ]);
   }
-  const problems = tokenizerProblems(tokenizer, config);
+  const problems = tokenizerProblems(tokenizer, config, 'the tokenizer');
   const tensors: Float32TensorInput[] = [];
   for (const entry of layout.entries) {
     const data = paramView(params, entry);
