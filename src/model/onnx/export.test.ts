@@ -4,13 +4,13 @@
 // set must be identical (ORT with and without KV cache vs the CPU engine's KV-cache decoding). Tiny
 // randomly initialised configs, tied and untied, with and without GQA.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CpuTransformer } from '../../engine/cpu/model';
 import { DEFAULT_TINY_CONFIG, type ModelConfig } from '../config';
 import { initParameters, parameterLayout } from '../layout';
 import { CharTokenizer } from '../tokenizer';
 import { cpuEngineLogits } from './cpu-logits';
 import { buildQwen2Onnx, exportOnnx, ONNX_OPSET } from './export';
 import { configureOrtWasm, OrtCausalLM, OrtError, ort } from './ort-runner';
+import { cpuGreedy } from './testing';
 import { compareLogits, describeMismatches, fixedVerifyBatch, verifyAgainstOrt } from './verify';
 
 beforeAll(() => configureOrtWasm({ numThreads: 1 }));
@@ -75,34 +75,6 @@ function promptSet(): Int32Array[] {
   return ['<|im_start|>user\n3+4=?', '<|im_start|>7*2-5', '<|im_start|>(1+2)*3', 'x'].map((text) =>
     Int32Array.from(tok.encodeWithReport(text).ids),
   );
-}
-
-/** Greedy decoding on the CPU engine's own KV-cache path (prefill, then decodeStep per token). */
-function cpuGreedy(
-  config: ModelConfig,
-  params: Float32Array,
-  prompt: Int32Array,
-  maxNew: number,
-): Int32Array {
-  const model = new CpuTransformer(config, 'f32');
-  const cache = model.createKvCache(1, prompt.length + maxNew);
-  let logits = model.prefill(params, cache, prompt, Int32Array.of(prompt.length), 1, prompt.length);
-  const out: number[] = [];
-  for (let step = 0; step < maxNew; step++) {
-    let next = 0;
-    for (let v = 1; v < config.vocab_size; v++) if (logits[v] > logits[next]) next = v;
-    out.push(next);
-    if (next === config.eos_token_id) break;
-    logits = model.decodeStep(
-      params,
-      cache,
-      Int32Array.of(next),
-      Int32Array.of(0),
-      Int32Array.of(prompt.length + step),
-      1,
-    );
-  }
-  return Int32Array.from(out);
 }
 
 describe.each(cases)('ONNX export, %s', (_label, config, seed) => {
