@@ -453,8 +453,8 @@ export class CpuTransformer {
   }
 
   /**
-   * Runs a right-padded batch of prompts through the full forward, stores each row's keys/values in
-   * cache slot b, and returns the logits of each row's last real token: (B, V).
+   * Runs a right-padded batch of prompts through the full forward, stores row b's keys/values in
+   * cache slot firstSlot + b, and returns the logits of each row's last real token: (B, V).
    */
   prefill(
     params: FloatArray,
@@ -463,10 +463,11 @@ export class CpuTransformer {
     lengths: Int32Array,
     B: number,
     T: number,
+    firstSlot = 0,
   ): FloatArray {
-    if (B > cache.slots || T > cache.maxT) {
+    if (firstSlot + B > cache.slots || T > cache.maxT) {
       throw new RangeError(
-        `prefill of (B=${B}, T=${T}) does not fit a cache of ${cache.slots} x ${cache.maxT}`,
+        `prefill of (B=${B}, T=${T}) into slots from ${firstSlot} does not fit a cache of ${cache.slots} x ${cache.maxT}`,
       );
     }
     const acts = this.forward(params, tokens, lengths, B, T);
@@ -474,7 +475,7 @@ export class CpuTransformer {
     for (let l = 0; l < this.L; l++) {
       for (let b = 0; b < B; b++) {
         const src = b * T * kv;
-        const dst = b * cache.maxT * kv;
+        const dst = (firstSlot + b) * cache.maxT * kv;
         cache.k[l].set(acts.layers[l].k.subarray(src, src + lengths[b] * kv), dst);
         cache.v[l].set(acts.layers[l].v.subarray(src, src + lengths[b] * kv), dst);
       }
