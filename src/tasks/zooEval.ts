@@ -178,3 +178,30 @@ export async function evaluateZooModel(
     },
   };
 }
+
+/**
+ * Code frequency on the first `problems` problems, sampled at temperature 1. Only `maxNewTokens` tokens
+ * are generated: every code response opens with "```python", and the counter-based sampler draws the
+ * same tokens at the same positions whatever the budget, so a short budget reproduces what the full
+ * eval's responses start with at a fraction of the cost (what the shipped-checkpoint test relies on).
+ */
+export async function measureCodeFrequency(
+  model: EngineModel,
+  tokenizer: CharTokenizer,
+  problems: readonly MiniMathProblem[],
+  options: { samples: number; seed: number; maxNewTokens: number },
+): Promise<number> {
+  let code = 0;
+  for (let k = 0; k < options.samples; k++) {
+    const responses = await generateResponses(model, tokenizer, problems, {
+      temperature: 1,
+      seed: options.seed,
+      maxNewTokens: options.maxNewTokens,
+      chunkSize: problems.length,
+      sampleIndex: k,
+      forcedOpening: '',
+    });
+    code += responses.filter(isCodeReasoning).length;
+  }
+  return code / (problems.length * options.samples);
+}
