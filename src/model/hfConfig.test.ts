@@ -89,6 +89,25 @@ describe('parseHfConfig', () => {
     });
   });
 
+  it('reads the transformers 5 form (rope_parameters, layer_types) and refuses what it cannot honour', () => {
+    const { rope_theta: _, ...v4 } = toHfConfigJson(tiny);
+    const v5 = {
+      ...v4,
+      rope_parameters: { rope_type: 'default', rope_theta: 1e6 },
+      layer_types: ['full_attention', 'full_attention'],
+    };
+    expect(parseHfConfig(v5).rope_theta).toBe(1e6);
+    expect(() => parseHfConfig({ ...v5, rope_parameters: { rope_type: 'yarn', factor: 4 } })).toThrow(
+      /rope_parameters.rope_type "yarn" is not supported/,
+    );
+    expect(() => parseHfConfig({ ...v5, rope_theta: 1e4 })).toThrow(
+      /rope_theta 10000 disagrees with rope_parameters.rope_theta 1000000/,
+    );
+    expect(() => parseHfConfig({ ...v5, layer_types: ['full_attention', 'sliding_attention'] })).toThrow(
+      /layer_types must all be "full_attention"/,
+    );
+  });
+
   it('lists every problem of a bad file at once', () => {
     const bad = {
       ...toHfConfigJson(tiny),

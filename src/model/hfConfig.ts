@@ -121,6 +121,33 @@ export function parseHfConfig(input: string | unknown): ModelConfig {
   if (raw.rope_scaling !== undefined && raw.rope_scaling !== null) {
     problems.push(`rope_scaling ${JSON.stringify(raw.rope_scaling)} is not supported (plain RoPE only)`);
   }
+  // transformers 5 writes RoPE settings as rope_parameters {rope_type, rope_theta} and per-layer
+  // layer_types; read those too so its checkpoints do not silently fall back to the default theta.
+  let ropeThetaFromParameters: number | undefined;
+  const ropeParameters = raw.rope_parameters;
+  if (ropeParameters !== undefined && ropeParameters !== null) {
+    const rp = ropeParameters as Record<string, unknown>;
+    if (typeof ropeParameters !== 'object' || Array.isArray(ropeParameters)) {
+      problems.push(`rope_parameters must be an object (got ${JSON.stringify(ropeParameters)})`);
+    } else if (rp.rope_type !== undefined && rp.rope_type !== 'default') {
+      problems.push(
+        `rope_parameters.rope_type ${JSON.stringify(rp.rope_type)} is not supported (plain RoPE only)`,
+      );
+    } else if (rp.rope_theta !== undefined) {
+      if (typeof rp.rope_theta !== 'number') {
+        problems.push(`rope_parameters.rope_theta must be a number (got ${JSON.stringify(rp.rope_theta)})`);
+      } else if (typeof raw.rope_theta === 'number' && raw.rope_theta !== rp.rope_theta) {
+        problems.push(
+          `rope_theta ${raw.rope_theta} disagrees with rope_parameters.rope_theta ${rp.rope_theta}`,
+        );
+      } else {
+        ropeThetaFromParameters = rp.rope_theta;
+      }
+    }
+  }
+  if (Array.isArray(raw.layer_types) && raw.layer_types.some((t) => t !== 'full_attention')) {
+    problems.push('layer_types must all be "full_attention" (the lab implements full causal attention only)');
+  }
   if (raw.attention_dropout !== undefined && raw.attention_dropout !== 0) {
     problems.push(`attention_dropout ${JSON.stringify(raw.attention_dropout)} is not supported (must be 0)`);
   }
@@ -161,7 +188,7 @@ export function parseHfConfig(input: string | unknown): ModelConfig {
     // Qwen2Config: num_key_value_heads defaults to num_attention_heads (plain multi-head attention).
     num_key_value_heads: integer('num_key_value_heads', required.num_attention_heads),
     max_position_embeddings: integer('max_position_embeddings', QWEN2_DEFAULTS.max_position_embeddings),
-    rope_theta: number('rope_theta', QWEN2_DEFAULTS.rope_theta),
+    rope_theta: number('rope_theta', ropeThetaFromParameters ?? QWEN2_DEFAULTS.rope_theta),
     rms_norm_eps: number('rms_norm_eps', QWEN2_DEFAULTS.rms_norm_eps),
     initializer_range: number('initializer_range', QWEN2_DEFAULTS.initializer_range),
     tie_word_embeddings: tie === true,
