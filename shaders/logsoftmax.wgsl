@@ -4,7 +4,7 @@
 // mask = 0 get 0. One invocation per position / logits row, streaming over V (the vocabularies here
 // are small character sets; a large vocabulary would want a workgroup per row).
 //   entropy = logsumexp(z) - Σ p z,  z = logits / tau
-// Backward writes dlogits for every row (zeros where no masked position depends on the row):
+// Backward writes dlogits for every row (zeros where the row's upstream gradients are both 0):
 //   dz_v = gLp (onehot_v - p_v) - gEnt p_v (z_v - Σ p z),   dlogits = dz / tau.
 
 struct Params { N: u32, T: u32, V: u32, inv_temp: f32 }
@@ -17,11 +17,12 @@ struct Params { N: u32, T: u32, V: u32, inv_temp: f32 }
 @group(0) @binding(4) var<storage, read_write> entropy: array<f32>;  // (N)
 @group(0) @binding(5) var<uniform> params: Params;
 
-// logsoftmax_backward: upstream gradients per position, times the mask
-@group(0) @binding(3) var<storage, read> dlogprobs: array<f32>;   // (N)
-@group(0) @binding(4) var<storage, read> dentropy: array<f32>;    // (N)
-@group(0) @binding(5) var<storage, read_write> dlogits: array<f32>; // (N, V)
-@group(0) @binding(6) var<uniform> bparams: Params;
+// logsoftmax_backward: upstream gradients per position, used as given (the caller zeroes positions
+// outside the mask, and a fractional mask weight is already part of them)
+@group(0) @binding(2) var<storage, read> dlogprobs: array<f32>;   // (N)
+@group(0) @binding(3) var<storage, read> dentropy: array<f32>;    // (N)
+@group(0) @binding(4) var<storage, read_write> dlogits: array<f32>; // (N, V)
+@group(0) @binding(5) var<uniform> bparams: Params;
 
 override WORKGROUP_SIZE: u32 = 64;
 
@@ -75,8 +76,8 @@ fn logsoftmax_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(n
   var g_lp = 0.0;
   var g_ent = 0.0;
   if (p % bparams.T != 0u) {
-    g_lp = dlogprobs[p] * mask[p];
-    g_ent = dentropy[p] * mask[p];
+    g_lp = dlogprobs[p];
+    g_ent = dentropy[p];
   }
   if (g_lp == 0.0 && g_ent == 0.0) {
     for (var v = 0u; v < V; v++) {

@@ -116,7 +116,7 @@ export const LOGSOFTMAX_FORWARD = def(
 export const LOGSOFTMAX_BACKWARD = def(
   'logsoftmax',
   'logsoftmax_backward',
-  { read: ['logits', 'tokens', 'mask', 'dlogprobs', 'dentropy'], write: ['dlogits'] },
+  { read: ['logits', 'tokens', 'dlogprobs', 'dentropy'], write: ['dlogits'] },
   lsmU,
   flat('N'),
 );
@@ -320,7 +320,7 @@ export function logSoftmaxForward(
   step.dispatch(LOGSOFTMAX_FORWARD, { logits, tokens, mask, logprobs, entropy }, u);
 }
 
-/** dlogits (B*T, V) assigned from per-position dlogprobs and dentropy (B*T), times the mask. */
+/** dlogits (B*T, V) assigned from per-position dlogprobs and dentropy (B*T), 0 outside the mask. */
 export function logSoftmaxBackward(
   step: Step,
   dlogits: GpuTensor,
@@ -328,14 +328,13 @@ export function logSoftmaxBackward(
   dentropy: GpuTensor,
   logits: GpuTensor,
   tokens: GpuTensor,
-  mask: GpuTensor,
   B: number,
   T: number,
   V: number,
   temperature: number,
 ) {
   const u = { N: B * T, T, V, inv_temp: 1 / temperature };
-  step.dispatch(LOGSOFTMAX_BACKWARD, { logits, tokens, mask, dlogprobs, dentropy, dlogits }, u);
+  step.dispatch(LOGSOFTMAX_BACKWARD, { logits, tokens, dlogprobs, dentropy, dlogits }, u);
 }
 
 /** Number of partial sums the grad-norm reduction uses for n elements (size of `partials`). */

@@ -1,0 +1,263 @@
+// Kernel tier, whole model: WebGpuBackend against CpuBackend on tiny Qwen2 configs (tied and untied,
+// GQA, ragged lengths, odd intermediate size): token log-probs and entropies, every parameter
+// gradient of nllStep and policyStep, a 10-step AdamW loss trajectory, optimizer state round trip,
+// and KV-cache generation (greedy and seeded sampling) token for token.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_TINY_CONFIG, type ModelConfig } from '../../model/config';
+import { initParameters, parameterLayout } from '../../model/layout';
+import type { AdamWConfig, Backend, EngineModel, PolicyLossConfig, TokenBatch } from '../backend';
+import { CpuBackend } from '../cpu/backend';
+import { WebGpuBackend } from './backend';
+import { acquireNodeGpu } from './node-gpu';
+import { expectClose, randomArray, randomInts } from './testing';
+
+const TIED: ModelConfig = DEFAULT_TINY_CONFIG;
+const UNTIED: ModelConfig = {
+  ...DEFAULT_TINY_CONFIG,
+  vocab_size: 29,
+  hidden_size: 24,
+  intermediate_size: 21,
+  num_hidden_layers: 1,
+  num_attention_heads: 6,
+  num_key_value_heads: 3,
+  tie_word_embeddings: false,
+};
+
+let gpu: Backend;
+const cpu = new CpuBackend();
+beforeAll(async () => {
+  gpu = await WebGpuBackend.create(await acquireNodeGpu());
+});
+
+/** B=3 right-padded rows of lengths 10, 7, 4; loss on completions (row 0 from t=3, the rest from t=1). */
+function makeBatch(config: ModelConfig, seed: number): TokenBatch {
+  const [B, T] = [3, 10];
+  const lengths = new Int32Array([10, 7, 4]);
+  const tokens = randomInts(B * T, config.vocab_size, seed);
+  const lossMask = new Float32Array(B * T);
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      if (t >= lengths[b]) tokens[b * T + t] = config.pad_token_id;
+      else if (t >= (b === 0 ? 3 : 1)) lossMask[b * T + t] = 1;
+    }
+  }
+  return { B, T, tokens, lengths, lossMask };
+}
+
+/** Per-tensor comparison so a failure names the parameter whose gradient is wrong. */
+function expectGradsClose(config: ModelConfig, got: Float32Array, want: Float32Array): void {
+  for (const e of parameterLayout(config).entries) {
+    const w = want.subarray(e.offset, e.offset + e.size);
+    const scale = w.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+    expectClose(`grad ${e.name}`, got.subarray(e.offset, e.offset + e.size), w, {
+      atol: 1e-4 * scale + 1e-7,
+      rtol: 2e-3,
+    });
+  }
+}
+
+async function pair(config: ModelConfig, seed = 1): Promise<[EngineModel, EngineModel]> {
+  const params = initParameters(config, seed);
+  // Larger than the 0.02 init so attention and the softmax are far from uniform.
+  for (let i = 0; i < params.length; i++) params[i] *= 5;
+  return [await gpu.createModel(config, params), await cpu.createModel(config, params)];
+}
+
+describe.each([
+  ['tied', TIED],
+  ['untied', UNTIED],
+] as const)('WebGpuBackend vs CpuBackend (%s embeddings)', (_name, config) => {
+  it('round-trips parameters through the padded GPU layout', async () => {
+    const [g] = await pair(config, 2);
+    expect(g.numParams).toBe(parameterLayout(config).total);
+    const params = randomArray(g.numParams, 3);
+    await g.writeParameters(params);
+    expectClose('params', await g.readParameters(), params, { atol: 0, rtol: 0 });
+    g.dispose();
+  });
+
+  it.each([1, 0.7])('scores tokens like the CPU engine at temperature %s', async (temperature) => {
+    const [g, c] = await pair(config);
+    const batch = makeBatch(config, 4);
+    const want = await c.scoreTokens(batch, temperature);
+    const got = await g.scoreTokens(batch, temperature);
+    expectClose('logprobs', got.logprobs, want.logprobs, { atol: 2e-5, rtol: 1e-4 });
+    expectClose('entropy', got.entropy, want.entropy, { atol: 2e-5, rtol: 1e-4 });
+    g.dispose();
+  });
+
+  it('nllStep gives the same loss and every parameter gradient (accumulated over two calls)', async () => {
+    const [g, c] = await pair(config);
+    const batch = makeBatch(config, 5);
+    const other = makeBatch(config, 6);
+    for (const m of [g, c]) m.zeroGradients();
+    const wantLoss = await c.nllStep(batch);
+    await c.nllStep(other, 0.5);
+    const gotLoss = await g.nllStep(batch);
+    await g.nllStep(other, 0.5);
+    expect(gotLoss.tokens).toBe(wantLoss.tokens);
+    expect(gotLoss.loss).toBeCloseTo(wantLoss.loss, 4);
+    expectGradsClose(config, await g.readGradients(), await c.readGradients());
+    g.zeroGradients();
+    expect((await g.readGradients()).every((x) => x === 0)).toBe(true);
+    g.dispose();
+  });
+
+  it('policyStep gives the same stats and gradients (clip, KL k3, entropy bonus)', async () => {
+    const [g, c] = await pair(config);
+    const batch = makeBatch(config, 7);
+    const scored = await c.scoreTokens(batch, 0.9);
+    // Old log-probs near the current ones so some ratios leave the clip range, others do not.
+    const noise = randomArray(batch.B * batch.T, 8, 0, 0.4);
+    const oldLogprobs = scored.logprobs.map((lp, i) => (batch.lossMask[i] ? lp + noise[i] : 0));
+    const refLogprobs = scored.logprobs.map((lp, i) => (batch.lossMask[i] ? lp - noise[i] * 0.5 : 0));
+    const inputs = {
+      oldLogprobs,
+      refLogprobs,
+      advantages: new Float32Array([1.2, -0.7, 0.3]),
+      miniBatchSequences: 6,
+      miniBatchTokens: 30,
+    };
+    const loss: PolicyLossConfig = {
+      clipMode: 'clip',
+      epsLow: 0.2,
+      epsHigh: 0.2,
+      dualClip: 3,
+      logRatioClamp: 20,
+      klCoef: 0.05,
+      klEstimator: 'k3',
+      entropyCoef: 0.01,
+      aggregation: 'seq-mean-token-mean',
+      maxLengthNorm: 16,
+    };
+    for (const m of [g, c]) m.zeroGradients();
+    const want = await c.policyStep(batch, inputs, loss, 0.9);
+    const got = await g.policyStep(batch, inputs, loss, 0.9);
+    expect(want.clippedLow + want.clippedHigh).toBeGreaterThan(0);
+    for (const key of Object.keys(want) as (keyof typeof want)[]) {
+      expect(got[key], key).toBeCloseTo(want[key], 4);
+    }
+    expectGradsClose(config, await g.readGradients(), await c.readGradients());
+    g.dispose();
+  });
+});
+
+describe('training trajectory', () => {
+  it('10 AdamW nllSteps follow the CPU loss curve; optimizer state round-trips', async () => {
+    const config = TIED;
+    const [g, c] = await pair(config, 9);
+    const batch = makeBatch(config, 10);
+    const adam: AdamWConfig = {
+      lr: 3e-3,
+      beta1: 0.9,
+      beta2: 0.95,
+      eps: 1e-8,
+      weightDecay: 0.1,
+      maxGradNorm: 1,
+    };
+    const losses: [number, number][] = [];
+    const norms: [number, number][] = [];
+    for (let s = 0; s < 10; s++) {
+      const pairStep = [] as number[][];
+      for (const m of [g, c]) {
+        m.zeroGradients();
+        const { loss } = await m.nllStep(batch);
+        const { gradNorm } = await m.optimizerStep(adam);
+        pairStep.push([loss, gradNorm]);
+      }
+      losses.push([pairStep[0][0], pairStep[1][0]]);
+      norms.push([pairStep[0][1], pairStep[1][1]]);
+    }
+    expect(losses[9][1]).toBeLessThan(losses[0][1] - 0.05); // it actually trains
+    expectClose(
+      'loss trajectory',
+      losses.map((l) => l[0]),
+      losses.map((l) => l[1]),
+      { atol: 1e-4, rtol: 1e-3 },
+    );
+    expectClose(
+      'grad norms',
+      norms.map((n) => n[0]),
+      norms.map((n) => n[1]),
+      { atol: 1e-5, rtol: 2e-3 },
+    );
+    expectClose('params after 10 steps', await g.readParameters(), await c.readParameters(), {
+      atol: 1e-4,
+      rtol: 1e-3,
+    });
+    const state = await c.readOptimizerState();
+    expect((await g.readOptimizerState()).step).toBe(10);
+    await g.writeOptimizerState({ ...state, step: 3 });
+    const back = await g.readOptimizerState();
+    expect(back.step).toBe(3);
+    expectClose('m', back.m, state.m, { atol: 0, rtol: 0 });
+    g.dispose();
+  });
+});
+
+describe('generate', () => {
+  const prompts = [
+    new Int32Array([1, 5, 9, 12]),
+    new Int32Array([1, 7]),
+    new Int32Array([1, 3, 3, 8, 20, 4]),
+  ];
+
+  it('greedy KV-cache decoding produces the CPU engine tokens', async () => {
+    const [g, c] = await pair(TIED, 11);
+    const request = {
+      prompts,
+      maxNewTokens: 8,
+      temperature: 0,
+      topK: 0,
+      topP: 1,
+      seed: 1,
+      stream: 0,
+      eosId: 2,
+    };
+    const want = await c.generate(request);
+    const got = await g.generate(request);
+    expect(got.completions.map((x) => [...x])).toEqual(want.completions.map((x) => [...x]));
+    expect(got.truncated).toEqual(want.truncated);
+    g.dispose();
+  });
+
+  it('seeded sampling matches the CPU engine, with log-probs, and stops at eos', async () => {
+    const [g, c] = await pair(TIED, 12);
+    const request = {
+      prompts,
+      maxNewTokens: 12,
+      temperature: 1,
+      topK: 20,
+      topP: 0.95,
+      seed: 42,
+      stream: 3,
+      eosId: 2,
+    };
+    const want = await c.generate(request);
+    const got = await g.generate(request);
+    expect(got.completions.map((x) => [...x])).toEqual(want.completions.map((x) => [...x]));
+    got.logprobs.forEach((lp, r) => {
+      expectClose(`logprobs ${r}`, lp, want.logprobs[r], { atol: 1e-4, rtol: 1e-3 });
+    });
+    expect(got.truncated).toEqual(want.truncated);
+    const again = await g.generate(request);
+    expect(again.completions.map((x) => [...x])).toEqual(got.completions.map((x) => [...x]));
+    g.dispose();
+  });
+
+  it('rejects prompts that do not fit the positions', async () => {
+    const [g] = await pair(TIED, 13);
+    const request = {
+      prompts: [new Int32Array(60).fill(3)],
+      maxNewTokens: 10,
+      temperature: 0,
+      topK: 0,
+      topP: 1,
+      seed: 0,
+      stream: 0,
+      eosId: 2,
+    };
+    await expect(g.generate(request)).rejects.toThrow(/max_position_embeddings/);
+    g.dispose();
+  });
+});

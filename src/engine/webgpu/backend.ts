@@ -1,0 +1,294 @@
+// WebGpuBackend: the Backend interface (src/engine/backend.ts) on WGSL kernels. A training call is one
+// Step (one command buffer, one submission): upload the batch, forward, loss, backward; only per-token
+// scores or the loss statistics come back. The optimizer step is a second Step (grad norm, clip, AdamW)
+// that reads back one number. Matmul variant per adapter comes from the start-up probe (matmul.ts).
+//
+//   const backend = await WebGpuBackend.create(await acquireNodeGpu());   // or acquireGpu(navigator.gpu)
+//   const model = await backend.createModel(config, initParameters(config, seed));
+//   await model.nllStep(batch); await model.optimizerStep(adamw);
+
+import type { ModelConfig } from '../../model/config';
+import type {
+  AdamWConfig,
+  Backend,
+  EngineModel,
+  GenerateRequest,
+  GenerateResult,
+  PolicyLossConfig,
+  PolicyLossInputs,
+  PolicyLossStats,
+  TokenBatch,
+} from '../backend';
+import { validateAdamWConfig } from '../cpu/adamw';
+import { checkTokenBatch } from '../cpu/backend';
+import { Sampler } from '../cpu/sampling';
+import type { GpuContext } from './device';
+import { encodePolicyLoss, POLICY_STATS, packPolicyTokenInputs, policyLossStats } from './grpoLoss';
+import { type GpuTensor, KernelRunner } from './kernel';
+import { MatmulOps, type MatmulProbe, probeMatmul, variantName } from './matmul';
+import { checkTemperature, GpuTransformer, padFlat, unpadFlat } from './model';
+import * as ops from './ops';
+
+export interface WebGpuBackendOptions {
+  /** Skip the probe and use this matmul variant (tests, benchmarks). */
+  matmul?: MatmulProbe['variant'];
+}
+
+export class WebGpuBackend implements Backend {
+  readonly kind = 'webgpu' as const;
+  readonly description: string;
+
+  private constructor(
+    readonly runner: KernelRunner,
+    readonly probe: MatmulProbe,
+    readonly ctx: Pick<GpuContext, 'info'>,
+  ) {
+    this.description = `WebGPU on ${ctx.info.label} (matmul ${variantName(probe.variant)})`;
+  }
+
+  /** Builds the runner and picks the matmul variant for this adapter (probe cached per adapter). */
+  static async create(ctx: GpuContext, options: WebGpuBackendOptions = {}): Promise<WebGpuBackend> {
+    const runner = new KernelRunner(ctx);
+    const probe = options.matmul
+      ? { variant: options.matmul, msPerRun: {}, adapter: runner.adapterLabel }
+      : await probeMatmul(runner);
+    await runner.prepare(ops.ALL_OP_KERNELS);
+    return new WebGpuBackend(runner, probe, ctx);
+  }
+
+  async createModel(config: ModelConfig, params: Float32Array): Promise<EngineModel> {
+    const model = new WebGpuModel(this.runner, new MatmulOps(this.runner, this.probe.variant), config);
+    await model.writeParameters(params);
+    return model;
+  }
+}
+
+export class WebGpuModel implements EngineModel {
+  readonly config: ModelConfig;
+  readonly numParams: number;
+  readonly net: GpuTransformer;
+  private optimizerSteps = 0;
+  private readonly clip: GpuTensor;
+  private readonly partials: GpuTensor;
+
+  constructor(
+    readonly runner: KernelRunner,
+    mm: MatmulOps,
+    config: ModelConfig,
+  ) {
+    this.net = new GpuTransformer(runner, mm, config);
+    this.config = config;
+    this.numParams = this.net.g.layout.total;
+    this.clip = this.net.pool.tensor('clip', 4);
+    this.partials = this.net.pool.tensor('gradnorm.partials', ops.gradNormParts(this.net.g.total).parts);
+  }
+
+  async readParameters(): Promise<Float32Array> {
+    return unpadFlat(this.net.g, await this.runner.read(this.net.params));
+  }
+
+  async writeParameters(params: Float32Array): Promise<void> {
+    this.runner.write(this.net.params, padFlat(this.net.g, params));
+    await this.runner.sync();
+  }
+
+  async readGradients(): Promise<Float32Array> {
+    return unpadFlat(this.net.g, await this.runner.read(this.net.grads));
+  }
+
+  async scoreTokens(
+    batch: TokenBatch,
+    temperature: number,
+  ): Promise<{ logprobs: Float32Array; entropy: Float32Array }> {
+    checkTokenBatch(batch);
+    checkTemperature(temperature);
+    const a = this.net.uploadBatch(batch.tokens, batch.lengths, batch.lossMask, batch.B, batch.T);
+    const step = this.runner.begin('scoreTokens');
+    this.net.forward(step, a);
+    this.net.scores(step, a, temperature);
+    const logprobs = step.read(a.logprobs);
+    const entropy = step.read(a.entropy);
+    await step.submit();
+    return { logprobs: await logprobs, entropy: await entropy };
+  }
+
+  /** Mean NLL over masked tokens (mask values weight tokens), as CpuEngineModel.nllStep. */
+  async nllStep(batch: TokenBatch, weight = 1): Promise<{ loss: number; tokens: number }> {
+    checkTokenBatch(batch);
+    if (!Number.isFinite(weight)) throw new RangeError(`nllStep weight must be finite (got ${weight})`);
+    const { B, T, lossMask } = batch;
+    let tokens = 0;
+    for (let i = 0; i < B * T; i++) tokens += lossMask[i];
+    if (tokens === 0) return { loss: 0, tokens: 0 };
+    const a = this.net.uploadBatch(batch.tokens, batch.lengths, lossMask, B, T);
+    // d(weight * mean NLL)/d logprob is known before the forward: -weight * mask / tokens.
+    const dlogprobs = this.net.pool.tensor('nll.dlogprobs', B * T);
+    const dentropy = this.net.pool.tensor('nll.dentropy', B * T);
+    this.runner.write(
+      dlogprobs,
+      lossMask.map((mask) => (-weight * mask) / tokens),
+    );
+    this.runner.write(dentropy, new Float32Array(B * T));
+    const step = this.runner.begin('nllStep');
+    this.net.forward(step, a);
+    this.net.scores(step, a, 1);
+    this.net.backward(step, a, dlogprobs, dentropy, 1);
+    const logprobs = step.read(a.logprobs);
+    await step.submit();
+    const lp = await logprobs;
+    let sum = 0;
+    for (let i = 0; i < B * T; i++) sum += lossMask[i] * lp[i];
+    return { loss: -sum / tokens, tokens };
+  }
+
+  async policyStep(
+    batch: TokenBatch,
+    inputs: PolicyLossInputs,
+    config: PolicyLossConfig,
+    temperature: number,
+  ): Promise<PolicyLossStats> {
+    checkTokenBatch(batch);
+    checkTemperature(temperature);
+    const { B, T } = batch;
+    const N = B * T;
+    if (inputs.advantages.length !== B) {
+      throw new RangeError(
+        `policy loss: advantages has ${inputs.advantages.length} entries, expected B = ${B}`,
+      );
+    }
+    const packed = packPolicyTokenInputs(inputs.oldLogprobs, inputs.refLogprobs, batch.lossMask);
+    const a = this.net.uploadBatch(batch.tokens, batch.lengths, batch.lossMask, B, T);
+    const t = (name: string, n: number) => this.net.pool.tensor(`policy.${name}`, n);
+    const tensors = {
+      newLogprobs: a.logprobs,
+      entropy: a.entropy,
+      tokenInputs: t('tokenInputs', N * 4),
+      advantages: t('advantages', B),
+      dNewLogprobs: t('dNewLogprobs', N),
+      dEntropy: t('dEntropy', N),
+      tokenOut: t('tokenOut', N * 4),
+      seqStats: t('seqStats', B * POLICY_STATS),
+      stats: t('stats', POLICY_STATS),
+    };
+    this.runner.write(tensors.tokenInputs, packed);
+    this.runner.write(tensors.advantages, inputs.advantages);
+    const step = this.runner.begin('policyStep');
+    this.net.forward(step, a);
+    this.net.scores(step, a, temperature);
+    encodePolicyLoss(step, tensors, config, inputs, B, T);
+    this.net.backward(step, a, tensors.dNewLogprobs, tensors.dEntropy, temperature);
+    const stats = step.read(tensors.stats);
+    await step.submit();
+    return policyLossStats(await stats);
+  }
+
+  zeroGradients(): void {
+    const step = this.runner.begin('zeroGradients');
+    step.clear(this.net.grads);
+    // Queue order makes every later step see zeros; nothing needs to wait for this one.
+    void step.submit();
+  }
+
+  async optimizerStep(config: AdamWConfig): Promise<{ gradNorm: number }> {
+    validateAdamWConfig(config);
+    const n = this.net.g.total;
+    const stepIndex = this.optimizerSteps + 1;
+    const step = this.runner.begin('optimizerStep');
+    ops.gradNormClip(step, this.clip, this.partials, this.net.grads, n, config.maxGradNorm);
+    ops.adamwUpdate(step, this.net.params, this.net.grads, this.net.m, this.net.v, this.clip, n, {
+      ...config,
+      step: stepIndex,
+    });
+    const clip = step.read(this.clip);
+    await step.submit();
+    const [norm, , finite] = await clip;
+    if (finite === 0) return { gradNorm: Number.isNaN(norm) ? Number.NaN : Number.POSITIVE_INFINITY };
+    this.optimizerSteps = stepIndex;
+    return { gradNorm: norm };
+  }
+
+  async generate(request: GenerateRequest): Promise<GenerateResult> {
+    return generateWithHostSampling(this, request);
+  }
+
+  async readOptimizerState(): Promise<{ step: number; m: Float32Array; v: Float32Array }> {
+    const [m, v] = await Promise.all([this.runner.read(this.net.m), this.runner.read(this.net.v)]);
+    return { step: this.optimizerSteps, m: unpadFlat(this.net.g, m), v: unpadFlat(this.net.g, v) };
+  }
+
+  async writeOptimizerState(state: { step: number; m: Float32Array; v: Float32Array }): Promise<void> {
+    if (!(Number.isInteger(state.step) && state.step >= 0)) {
+      throw new RangeError(`optimizer step must be an integer >= 0 (got ${state.step})`);
+    }
+    this.runner.write(this.net.m, padFlat(this.net.g, state.m));
+    this.runner.write(this.net.v, padFlat(this.net.g, state.v));
+    this.optimizerSteps = state.step;
+    await this.runner.sync();
+  }
+
+  dispose(): void {
+    this.net.destroy();
+  }
+}
+
+/**
+ * Batched decoding with the GPU KV cache; the next-token logits (R, V) come back each step and are
+ * sampled on the host with the CPU Sampler. Same contract as CpuEngineModel.generate: the token at
+ * absolute position p of sequence s is drawn with counterUniform(seed, stream, s, p).
+ */
+async function generateWithHostSampling(
+  model: WebGpuModel,
+  request: GenerateRequest,
+): Promise<GenerateResult> {
+  const net = model.net;
+  const { prompts, maxNewTokens, eosId } = request;
+  const V = net.V;
+  const maxPositions = net.config.max_position_embeddings;
+  if (!(Number.isInteger(maxNewTokens) && maxNewTokens >= 0)) {
+    throw new RangeError(`maxNewTokens must be an integer >= 0 (got ${maxNewTokens})`);
+  }
+  if (!(Number.isInteger(eosId) && eosId >= 0 && eosId < V)) {
+    throw new RangeError(`eosId ${eosId} is not a token id in [0, ${V})`);
+  }
+  const sampler = new Sampler(V, request);
+  prompts.forEach((p, b) => {
+    if (p.length === 0) throw new RangeError(`prompt ${b} is empty (it needs at least a bos token)`);
+    if (p.length + maxNewTokens > maxPositions) {
+      throw new RangeError(
+        `prompt ${b} (${p.length} tokens) + maxNewTokens ${maxNewTokens} exceeds max_position_embeddings ${maxPositions}`,
+      );
+    }
+  });
+  const R = prompts.length;
+  const completions: number[][] = prompts.map(() => []);
+  const logprobs: number[][] = prompts.map(() => []);
+  const truncated = prompts.map(() => maxNewTokens > 0);
+  const done = prompts.map(() => false);
+  if (R > 0 && maxNewTokens > 0) {
+    const decoder = await net.startDecoding(prompts, maxNewTokens);
+    let logits = decoder.logits;
+    const next = new Int32Array(R);
+    for (let i = 0; i < maxNewTokens; i++) {
+      for (let r = 0; r < R; r++) {
+        if (done[r]) continue;
+        const position = prompts[r].length + i;
+        const { token, logprob } = sampler.sampleAt(logits, r * V, request.seed, request.stream, r, position);
+        completions[r].push(token);
+        logprobs[r].push(logprob);
+        next[r] = token;
+        if (token === eosId) {
+          done[r] = true;
+          truncated[r] = false;
+        }
+      }
+      if (done.every(Boolean) || i === maxNewTokens - 1) break;
+      logits = await decoder.step(next);
+    }
+    decoder.release();
+  }
+  return {
+    completions: completions.map((c) => Int32Array.from(c)),
+    logprobs: logprobs.map((l) => Float32Array.from(l)),
+    truncated,
+  };
+}

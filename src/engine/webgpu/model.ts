@@ -1,0 +1,618 @@
+// The Qwen2 decoder on the GPU: parameters, gradients and AdamW moments in four flat buffers (the HF
+// layout of src/model/layout.ts with every tensor padded to the storage-offset alignment so it can be
+// bound on its own), activations in a per-model buffer pool, and forward / backward recorded into a
+// Step with the same structure as src/engine/cpu/model.ts (read them side by side).
+//
+// One block (pre-norm):  h = x + o_proj(attn(rope(q(ln1 x)), rope(k(ln1 x)), v(ln1 x)))
+//                        y = h + down(silu(gate(ln2 h)) * up(ln2 h))
+import { headDim, type ModelConfig, validateConfig } from '../../model/config';
+import { type ParameterLayout, parameterLayout } from '../../model/layout';
+import { ropeTables } from '../cpu/ops';
+import {
+  attentionRows,
+  attentionStatsElements,
+  encodeAttentionBackward,
+  encodeAttentionForward,
+  encodeKvCacheWrite,
+} from './attention';
+import { BufferPool, type GpuTensor, type KernelRunner, type Step } from './kernel';
+import type { MatmulOps } from './matmul';
+import * as ops from './ops';
+
+/** Where each HF tensor sits in the padded GPU buffers. */
+export interface GpuLayout {
+  layout: ParameterLayout;
+  /** Element offset of each entry (same order as layout.entries). */
+  offsets: number[];
+  /** Elements of the padded flat buffers. */
+  total: number;
+}
+
+export function gpuLayout(config: ModelConfig, alignElements: number): GpuLayout {
+  const layout = parameterLayout(config);
+  const offsets: number[] = [];
+  let at = 0;
+  for (const e of layout.entries) {
+    offsets.push(at);
+    at += Math.ceil(e.size / alignElements) * alignElements;
+  }
+  return { layout, offsets, total: Math.max(at, alignElements) };
+}
+
+/** Flat HF-layout array -> padded GPU layout (padding zeros, so AdamW leaves it at zero). */
+export function padFlat(g: GpuLayout, flat: Float32Array): Float32Array {
+  if (flat.length !== g.layout.total) {
+    throw new RangeError(`flat array has ${flat.length} values, the layout needs ${g.layout.total}`);
+  }
+  const out = new Float32Array(g.total);
+  g.layout.entries.forEach((e, i) => {
+    out.set(flat.subarray(e.offset, e.offset + e.size), g.offsets[i]);
+  });
+  return out;
+}
+
+export function unpadFlat(g: GpuLayout, padded: Float32Array): Float32Array {
+  const out = new Float32Array(g.layout.total);
+  g.layout.entries.forEach((e, i) => {
+    out.set(padded.subarray(g.offsets[i], g.offsets[i] + e.size), e.offset);
+  });
+  return out;
+}
+
+interface LayerWeights {
+  inputNorm: GpuTensor; // (C)
+  qWeight: GpuTensor; // (H*D, C)
+  qBias: GpuTensor; // (H*D)
+  kWeight: GpuTensor; // (KVH*D, C)
+  kBias: GpuTensor; // (KVH*D)
+  vWeight: GpuTensor; // (KVH*D, C)
+  vBias: GpuTensor; // (KVH*D)
+  oWeight: GpuTensor; // (C, H*D)
+  postNorm: GpuTensor; // (C)
+  gateWeight: GpuTensor; // (I, C)
+  upWeight: GpuTensor; // (I, C)
+  downWeight: GpuTensor; // (C, I)
+}
+
+interface ModelWeights {
+  embed: GpuTensor; // (V, C)
+  layers: LayerWeights[];
+  finalNorm: GpuTensor; // (C)
+  head: GpuTensor; // (V, C): embed itself when tied
+}
+
+/** Per-layer activations of a (B, T) batch kept for backward, N = B*T rows. */
+interface LayerActs {
+  ln1: GpuTensor; // (N, C)
+  ln1Rstd: GpuTensor; // (N)
+  q: GpuTensor; // (N, H*D) after RoPE
+  k: GpuTensor; // (N, KVH*D) after RoPE
+  v: GpuTensor; // (N, KVH*D)
+  attOut: GpuTensor; // (N, H*D)
+  attStats: GpuTensor; // (B, T, H, 2) logsumexp and delta
+  resid2: GpuTensor; // (N, C)
+  ln2: GpuTensor; // (N, C)
+  ln2Rstd: GpuTensor; // (N)
+  gate: GpuTensor; // (N, I)
+  up: GpuTensor; // (N, I)
+  act: GpuTensor; // (N, I)
+}
+
+/** Device-side inputs and activations of the batch last recorded with `uploadBatch` + `forward`. */
+export interface GpuBatch {
+  B: number;
+  T: number;
+  tokens: GpuTensor; // (N) i32
+  positions: GpuTensor; // (N) i32 = t
+  mask: GpuTensor; // (N) loss mask
+  attRows: GpuTensor; // (B, 4) u32
+  embOffsets: GpuTensor; // (V + 1) u32
+  embRows: GpuTensor; // (N) u32
+  residuals: GpuTensor[]; // L + 1 of (N, C)
+  layers: LayerActs[];
+  lnf: GpuTensor; // (N, C)
+  lnfRstd: GpuTensor; // (N)
+  logits: GpuTensor; // (N, V)
+  logprobs: GpuTensor; // (N)
+  entropy: GpuTensor; // (N)
+}
+
+export class GpuTransformer {
+  readonly config: ModelConfig;
+  readonly g: GpuLayout;
+  readonly C: number;
+  readonly V: number;
+  readonly L: number;
+  readonly H: number;
+  readonly KVH: number;
+  readonly D: number;
+  readonly I: number;
+  /** Flat parameter, gradient and moment buffers (padded layout). */
+  readonly params: GpuTensor;
+  readonly grads: GpuTensor;
+  readonly m: GpuTensor;
+  readonly v: GpuTensor;
+  readonly w: ModelWeights;
+  readonly dw: ModelWeights;
+  /** Activations and scratch of this model (named buffers reused across steps of the same shape). */
+  readonly pool: BufferPool;
+  readonly ropeCos: GpuTensor;
+  readonly ropeSin: GpuTensor;
+  private batch: GpuBatch | null = null;
+
+  constructor(
+    readonly runner: KernelRunner,
+    readonly mm: MatmulOps,
+    config: ModelConfig,
+  ) {
+    validateConfig(config);
+    this.config = config;
+    this.C = config.hidden_size;
+    this.V = config.vocab_size;
+    this.L = config.num_hidden_layers;
+    this.H = config.num_attention_heads;
+    this.KVH = config.num_key_value_heads;
+    this.D = headDim(config);
+    this.I = config.intermediate_size;
+    this.g = gpuLayout(config, Math.max(1, runner.storageAlignment / 4));
+    const n = this.g.total;
+    this.params = runner.tensor('params', n);
+    this.grads = runner.tensor('grads', n);
+    this.m = runner.tensor('adam.m', n);
+    this.v = runner.tensor('adam.v', n);
+    this.w = this.weights(this.params);
+    this.dw = this.weights(this.grads);
+    this.pool = new BufferPool(runner);
+    const tables = ropeTables(this.D, config.rope_theta, config.max_position_embeddings);
+    this.ropeCos = runner.tensor('rope.cos', tables.cos.length);
+    this.ropeSin = runner.tensor('rope.sin', tables.sin.length);
+    runner.write(this.ropeCos, tables.cos);
+    runner.write(this.ropeSin, tables.sin);
+  }
+
+  /** Named views of one of the flat buffers. */
+  private weights(flat: GpuTensor): ModelWeights {
+    const { layout, offsets } = this.g;
+    const view = (name: string) => {
+      const i = layout.entries.findIndex((e) => e.name === name);
+      if (i < 0) throw new Error(`parameter layout has no tensor named '${name}'`);
+      return this.runner.view(flat, offsets[i], layout.entries[i].size, `${flat.label}:${name}`);
+    };
+    const layers: LayerWeights[] = [];
+    for (let l = 0; l < this.L; l++) {
+      const p = `model.layers.${l}.`;
+      layers.push({
+        inputNorm: view(`${p}input_layernorm.weight`),
+        qWeight: view(`${p}self_attn.q_proj.weight`),
+        qBias: view(`${p}self_attn.q_proj.bias`),
+        kWeight: view(`${p}self_attn.k_proj.weight`),
+        kBias: view(`${p}self_attn.k_proj.bias`),
+        vWeight: view(`${p}self_attn.v_proj.weight`),
+        vBias: view(`${p}self_attn.v_proj.bias`),
+        oWeight: view(`${p}self_attn.o_proj.weight`),
+        postNorm: view(`${p}post_attention_layernorm.weight`),
+        gateWeight: view(`${p}mlp.gate_proj.weight`),
+        upWeight: view(`${p}mlp.up_proj.weight`),
+        downWeight: view(`${p}mlp.down_proj.weight`),
+      });
+    }
+    const embed = view('model.embed_tokens.weight');
+    return {
+      embed,
+      layers,
+      finalNorm: view('model.norm.weight'),
+      head: this.config.tie_word_embeddings ? embed : view('lm_head.weight'),
+    };
+  }
+
+  /** Validates a right-padded batch as the CPU engine does. */
+  checkBatch(tokens: Int32Array, lengths: Int32Array, B: number, T: number): void {
+    if (!(Number.isInteger(B) && B > 0 && Number.isInteger(T) && T > 0)) {
+      throw new RangeError(`batch shape must be positive integers (got B=${B}, T=${T})`);
+    }
+    if (T > this.config.max_position_embeddings) {
+      throw new RangeError(`T=${T} exceeds max_position_embeddings=${this.config.max_position_embeddings}`);
+    }
+    if (tokens.length !== B * T)
+      throw new RangeError(`tokens has ${tokens.length} ids, expected B*T = ${B * T}`);
+    if (lengths.length !== B)
+      throw new RangeError(`lengths has ${lengths.length} entries, expected B = ${B}`);
+    for (let b = 0; b < B; b++) {
+      if (!(lengths[b] >= 1 && lengths[b] <= T)) {
+        throw new RangeError(`lengths[${b}] = ${lengths[b]} must be in [1, T=${T}]`);
+      }
+    }
+  }
+
+  /** Allocates (or reuses) the activations of a (B, T) batch and uploads its inputs. */
+  uploadBatch(
+    tokens: Int32Array,
+    lengths: Int32Array,
+    mask: Float32Array | null,
+    B: number,
+    T: number,
+  ): GpuBatch {
+    this.checkBatch(tokens, lengths, B, T);
+    const { C, H, KVH, D, I, V, L } = this;
+    const N = B * T;
+    const t = (name: string, n: number) => this.pool.tensor(name, n);
+    const layers: LayerActs[] = [];
+    for (let l = 0; l < L; l++) {
+      const p = `l${l}.`;
+      layers.push({
+        ln1: t(`${p}ln1`, N * C),
+        ln1Rstd: t(`${p}ln1Rstd`, N),
+        q: t(`${p}q`, N * H * D),
+        k: t(`${p}k`, N * KVH * D),
+        v: t(`${p}v`, N * KVH * D),
+        attOut: t(`${p}attOut`, N * H * D),
+        attStats: t(`${p}attStats`, attentionStatsElements({ R: B, Tq: T, H })),
+        resid2: t(`${p}resid2`, N * C),
+        ln2: t(`${p}ln2`, N * C),
+        ln2Rstd: t(`${p}ln2Rstd`, N),
+        gate: t(`${p}gate`, N * I),
+        up: t(`${p}up`, N * I),
+        act: t(`${p}act`, N * I),
+      });
+    }
+    const batch: GpuBatch = {
+      B,
+      T,
+      tokens: t('tokens', N),
+      positions: t('positions', N),
+      mask: t('mask', N),
+      attRows: t('attRows', B * 4),
+      embOffsets: t('embOffsets', V + 1),
+      embRows: t('embRows', N),
+      residuals: Array.from({ length: L + 1 }, (_, l) => t(`resid${l}`, N * C)),
+      layers,
+      lnf: t('lnf', N * C),
+      lnfRstd: t('lnfRstd', N),
+      logits: t('logits', N * V),
+      logprobs: t('logprobs', N),
+      entropy: t('entropy', N),
+    };
+    const positions = new Int32Array(N);
+    for (let b = 0; b < B; b++) for (let i = 0; i < T; i++) positions[b * T + i] = i;
+    const { offsets, rows } = ops.embeddingRowsByToken(tokens, V);
+    this.runner.write(batch.tokens, tokens);
+    this.runner.write(batch.positions, positions);
+    this.runner.write(batch.mask, mask ?? new Float32Array(N).fill(1));
+    this.runner.write(batch.attRows, attentionRows(lengths));
+    this.runner.write(batch.embOffsets, offsets);
+    this.runner.write(batch.embRows, rows);
+    this.batch = batch;
+    return batch;
+  }
+
+  /** Records the full forward pass of the uploaded batch; logits land in batch.logits (N, V). */
+  forward(step: Step, a: GpuBatch): void {
+    const { C, H, KVH, D, I, V, w, mm } = this;
+    const { B, T } = a;
+    const N = B * T;
+    const eps = this.config.rms_norm_eps;
+    const proj = this.pool.tensor('proj', N * C); // (N, C) branch output before the residual add
+    ops.embeddingForward(step, a.residuals[0], a.tokens, w.embed, N, V, C);
+    for (let l = 0; l < this.L; l++) {
+      const lw = w.layers[l];
+      const la = a.layers[l];
+      const x = a.residuals[l];
+      ops.rmsnormForward(step, la.ln1, la.ln1Rstd, x, lw.inputNorm, N, C, eps);
+      mm.linearForward(step, la.q, la.ln1, lw.qWeight, lw.qBias, N, C, H * D);
+      mm.linearForward(step, la.k, la.ln1, lw.kWeight, lw.kBias, N, C, KVH * D);
+      mm.linearForward(step, la.v, la.ln1, lw.vWeight, lw.vBias, N, C, KVH * D);
+      ops.ropeForward(step, la.q, a.positions, this.ropeCos, this.ropeSin, N, H, D);
+      ops.ropeForward(step, la.k, a.positions, this.ropeCos, this.ropeSin, N, KVH, D);
+      encodeAttentionForward(
+        step,
+        { q: la.q, k: la.k, v: la.v, rows: a.attRows, out: la.attOut, stats: la.attStats },
+        { R: B, Tq: T, Tk: T, H, KVH, D },
+      );
+      mm.linearForward(step, proj, la.attOut, lw.oWeight, null, N, H * D, C);
+      ops.residualForward(step, la.resid2, x, proj, N * C);
+      ops.rmsnormForward(step, la.ln2, la.ln2Rstd, la.resid2, lw.postNorm, N, C, eps);
+      mm.linearForward(step, la.gate, la.ln2, lw.gateWeight, null, N, C, I);
+      mm.linearForward(step, la.up, la.ln2, lw.upWeight, null, N, C, I);
+      ops.swigluForward(step, la.act, la.gate, la.up, N * I);
+      mm.linearForward(step, proj, la.act, lw.downWeight, null, N, I, C);
+      ops.residualForward(step, a.residuals[l + 1], la.resid2, proj, N * C);
+    }
+    ops.rmsnormForward(step, a.lnf, a.lnfRstd, a.residuals[this.L], w.finalNorm, N, C, eps);
+    mm.linearForward(step, a.logits, a.lnf, w.head, null, N, C, V);
+  }
+
+  /** Records logprobs / entropy (B, T) at a temperature from the batch's logits (0 where mask is 0). */
+  scores(step: Step, a: GpuBatch, temperature: number): void {
+    checkTemperature(temperature);
+    ops.logSoftmaxForward(
+      step,
+      a.logprobs,
+      a.entropy,
+      a.logits,
+      a.tokens,
+      a.mask,
+      a.B,
+      a.T,
+      this.V,
+      temperature,
+    );
+  }
+
+  /**
+   * Records the backward from per-position d loss / d logprob and d loss / d entropy ((B, T), 0 outside
+   * the mask) through the head and every layer; parameter gradients accumulate into `grads`.
+   */
+  backward(step: Step, a: GpuBatch, dlogprobs: GpuTensor, dentropy: GpuTensor, temperature: number): void {
+    const { C, H, KVH, D, I, V, w, mm } = this;
+    const g = this.dw;
+    const { B, T } = a;
+    const N = B * T;
+    const s = (name: string, n: number) => this.pool.tensor(name, n);
+    const dlogits = s('dlogits', N * V);
+    const dresid = s('dresid', N * C);
+    const dln = s('dln', N * C);
+    const dact = s('dact', N * I);
+    const dgate = s('dgate', N * I);
+    const dup = s('dup', N * I);
+    const dattOut = s('dattOut', N * H * D);
+    const dq = s('dq', N * H * D);
+    const dk = s('dk', N * KVH * D);
+    const dv = s('dv', N * KVH * D);
+
+    ops.logSoftmaxBackward(step, dlogits, dlogprobs, dentropy, a.logits, a.tokens, B, T, V, temperature);
+    // Head: logits = lnf · headᵀ, lnf = norm(x_L).
+    mm.linearBackward(step, { dx: dln, dweight: g.head, dbias: null }, dlogits, a.lnf, w.head, N, C, V);
+    ops.rmsnormBackward(step, dresid, g.finalNorm, dln, a.residuals[this.L], w.finalNorm, a.lnfRstd, N, C);
+
+    for (let l = this.L - 1; l >= 0; l--) {
+      const lw = w.layers[l];
+      const lg = g.layers[l];
+      const la = a.layers[l];
+      // MLP branch: dresid is d(residuals[l+1]); the skip path passes it to resid2 unchanged.
+      mm.linearBackward(
+        step,
+        { dx: dact, dweight: lg.downWeight, dbias: null },
+        dresid,
+        la.act,
+        lw.downWeight,
+        N,
+        I,
+        C,
+      );
+      ops.swigluBackward(step, dgate, dup, dact, la.gate, la.up, N * I);
+      mm.linearBackward(
+        step,
+        { dx: dln, dweight: lg.gateWeight, dbias: null },
+        dgate,
+        la.ln2,
+        lw.gateWeight,
+        N,
+        C,
+        I,
+      );
+      mm.linearBackward(
+        step,
+        { dx: dln, dweight: lg.upWeight, dbias: null },
+        dup,
+        la.ln2,
+        lw.upWeight,
+        N,
+        C,
+        I,
+        true,
+      );
+      ops.rmsnormBackward(step, dresid, lg.postNorm, dln, la.resid2, lw.postNorm, la.ln2Rstd, N, C, true);
+      // Attention branch; dresid is now d(resid2).
+      mm.linearBackward(
+        step,
+        { dx: dattOut, dweight: lg.oWeight, dbias: null },
+        dresid,
+        la.attOut,
+        lw.oWeight,
+        N,
+        H * D,
+        C,
+      );
+      encodeAttentionBackward(
+        step,
+        {
+          q: la.q,
+          k: la.k,
+          v: la.v,
+          rows: a.attRows,
+          out: la.attOut,
+          stats: la.attStats,
+          dout: dattOut,
+          dq,
+          dk,
+          dv,
+        },
+        { R: B, Tq: T, Tk: T, H, KVH, D },
+      );
+      ops.ropeBackward(step, dq, a.positions, this.ropeCos, this.ropeSin, N, H, D);
+      ops.ropeBackward(step, dk, a.positions, this.ropeCos, this.ropeSin, N, KVH, D);
+      mm.linearBackward(
+        step,
+        { dx: dln, dweight: lg.qWeight, dbias: lg.qBias },
+        dq,
+        la.ln1,
+        lw.qWeight,
+        N,
+        C,
+        H * D,
+      );
+      mm.linearBackward(
+        step,
+        { dx: dln, dweight: lg.kWeight, dbias: lg.kBias },
+        dk,
+        la.ln1,
+        lw.kWeight,
+        N,
+        C,
+        KVH * D,
+        true,
+      );
+      mm.linearBackward(
+        step,
+        { dx: dln, dweight: lg.vWeight, dbias: lg.vBias },
+        dv,
+        la.ln1,
+        lw.vWeight,
+        N,
+        C,
+        KVH * D,
+        true,
+      );
+      ops.rmsnormBackward(
+        step,
+        dresid,
+        lg.inputNorm,
+        dln,
+        a.residuals[l],
+        lw.inputNorm,
+        la.ln1Rstd,
+        N,
+        C,
+        true,
+      );
+    }
+    ops.embeddingBackward(step, g.embed, dresid, a.embOffsets, a.embRows, N, V, C);
+  }
+
+  // ---- incremental decoding --------------------------------------------------------------------------
+
+  /**
+   * Prefills a KV cache with right-padded prompts (one cache slot per prompt) and returns a decoder
+   * whose first logits (R, V) are those of each prompt's last token. Each decoder.step feeds one token
+   * per row at the row's next position and returns the next logits. Finished rows keep running (fixed
+   * shapes, no reallocation; positions stop at the cache end) and callers ignore their outputs.
+   */
+  async startDecoding(prompts: Int32Array[], maxNewTokens: number): Promise<Decoder> {
+    const { C, H, KVH, D, I, V, L, w, mm, runner } = this;
+    const R = prompts.length;
+    const lengths = Int32Array.from(prompts, (p) => p.length);
+    const Tp = Math.max(...lengths);
+    const Tmax = Tp + Math.max(0, maxNewTokens - 1);
+    if (Tmax > this.config.max_position_embeddings) {
+      throw new RangeError(
+        `prompt length ${Tp} + ${maxNewTokens} new tokens exceeds max_position_embeddings=` +
+          `${this.config.max_position_embeddings}`,
+      );
+    }
+    const tokens = new Int32Array(R * Tp).fill(this.config.pad_token_id);
+    prompts.forEach((p, r) => {
+      tokens.set(p, r * Tp);
+    });
+    const a = this.uploadBatch(tokens, lengths, null, R, Tp);
+    const t = (name: string, n: number) => this.pool.tensor(`dec.${name}`, n);
+    const kCache = Array.from({ length: L }, (_, l) => t(`k${l}`, R * Tmax * KVH * D));
+    const vCache = Array.from({ length: L }, (_, l) => t(`v${l}`, R * Tmax * KVH * D));
+    const prefill = runner.begin('prefill');
+    this.forward(prefill, a);
+    for (let l = 0; l < L; l++) {
+      encodeKvCacheWrite(
+        prefill,
+        { kNew: a.layers[l].k, vNew: a.layers[l].v, rows: a.attRows, kCache: kCache[l], vCache: vCache[l] },
+        { R, Tn: Tp, Tmax, KVH, D },
+      );
+    }
+    const allLogits = prefill.read(a.logits);
+    await prefill.submit();
+    const full = await allLogits;
+    const first = new Float32Array(R * V);
+    for (let r = 0; r < R; r++) {
+      const row = r * Tp + lengths[r] - 1;
+      first.set(full.subarray(row * V, (row + 1) * V), r * V);
+    }
+
+    // Decode-step tensors, (R, ...) rows.
+    const ids = t('tokens', R);
+    const positions = t('positions', R);
+    const rows = t('rows', R * 4);
+    const xs = [t('xA', R * C), t('xB', R * C)];
+    const ln = t('ln', R * C);
+    const rstd = t('rstd', R);
+    const q = t('q', R * H * D);
+    const k = t('k', R * KVH * D);
+    const v = t('v', R * KVH * D);
+    const attOut = t('attOut', R * H * D);
+    const attStats = t('attStats', attentionStatsElements({ R, Tq: 1, H }));
+    const proj = t('proj', R * C);
+    const gate = t('gate', R * I);
+    const up = t('up', R * I);
+    const act = t('act', R * I);
+    const logits = t('logits', R * V);
+    const eps = this.config.rms_norm_eps;
+    let generated = 0;
+    const slots = Int32Array.from({ length: R }, (_, r) => r);
+
+    const step = async (next: Int32Array): Promise<Float32Array> => {
+      const pos = Int32Array.from(lengths, (len) => Math.min(len + generated, Tmax - 1));
+      generated++;
+      runner.write(ids, next);
+      runner.write(positions, pos);
+      runner.write(rows, attentionRows(new Int32Array(R).fill(1), pos, slots));
+      const s = runner.begin('decode');
+      ops.embeddingForward(s, xs[0], ids, w.embed, R, V, C);
+      for (let l = 0; l < L; l++) {
+        const lw = w.layers[l];
+        ops.rmsnormForward(s, ln, rstd, xs[0], lw.inputNorm, R, C, eps);
+        mm.linearForward(s, q, ln, lw.qWeight, lw.qBias, R, C, H * D);
+        mm.linearForward(s, k, ln, lw.kWeight, lw.kBias, R, C, KVH * D);
+        mm.linearForward(s, v, ln, lw.vWeight, lw.vBias, R, C, KVH * D);
+        ops.ropeForward(s, q, positions, this.ropeCos, this.ropeSin, R, H, D);
+        ops.ropeForward(s, k, positions, this.ropeCos, this.ropeSin, R, KVH, D);
+        encodeKvCacheWrite(
+          s,
+          { kNew: k, vNew: v, rows, kCache: kCache[l], vCache: vCache[l] },
+          { R, Tn: 1, Tmax, KVH, D },
+        );
+        encodeAttentionForward(
+          s,
+          { q, k: kCache[l], v: vCache[l], rows, out: attOut, stats: attStats },
+          { R, Tq: 1, Tk: Tmax, H, KVH, D },
+        );
+        mm.linearForward(s, proj, attOut, lw.oWeight, null, R, H * D, C);
+        ops.residualForward(s, xs[1], xs[0], proj, R * C);
+        ops.rmsnormForward(s, ln, rstd, xs[1], lw.postNorm, R, C, eps);
+        mm.linearForward(s, gate, ln, lw.gateWeight, null, R, C, I);
+        mm.linearForward(s, up, ln, lw.upWeight, null, R, C, I);
+        ops.swigluForward(s, act, gate, up, R * I);
+        mm.linearForward(s, proj, act, lw.downWeight, null, R, I, C);
+        ops.residualForward(s, xs[0], xs[1], proj, R * C);
+      }
+      ops.rmsnormForward(s, ln, rstd, xs[0], w.finalNorm, R, C, eps);
+      mm.linearForward(s, logits, ln, w.head, null, R, C, V);
+      const out = s.read(logits);
+      await s.submit();
+      return out;
+    };
+    return { logits: first, step, release: () => {} };
+  }
+
+  current(): GpuBatch | null {
+    return this.batch;
+  }
+
+  destroy(): void {
+    this.pool.destroy();
+    for (const t of [this.params, this.grads, this.m, this.v, this.ropeCos, this.ropeSin]) {
+      this.runner.destroyBuffer(t.buffer);
+    }
+  }
+}
+
+/** A running batched decode: logits of the latest position of every row, and the next step. */
+export interface Decoder {
+  /** (R, V) next-token logits of each row. */
+  logits: Float32Array;
+  /** Feeds one token per row at its next position and returns the next (R, V) logits. */
+  step(next: Int32Array): Promise<Float32Array>;
+  release(): void;
+}
+
+export function checkTemperature(temperature: number): void {
+  if (!(temperature > 0 && Number.isFinite(temperature))) {
+    throw new RangeError(`log-softmax temperature must be a finite number > 0 (got ${temperature})`);
+  }
+}
