@@ -1,0 +1,112 @@
+// The lab's command line (`npm run lab -- <command>`): `run` trains an experiment headless with the same
+// runner as the browser; `export` writes a cluster recipe (verl / OpenRLHF) for an experiment;
+// `presets` lists the named experiments.
+import { PRESETS } from '../experiment/presets';
+import { CliError, type RunArgs, runCommand } from './runCommand';
+
+const USAGE = `Spurious Rewards Lab CLI
+
+  npm run lab -- run (--preset ID | --url 'EXPERIMENT URL' | --config FILE.json) [options]
+      --out DIR             output folder (default runs/run-<time>)
+      --backend B           auto | webgpu | cpu (auto: a hardware GPU if Dawn finds one, else CPU)
+      --seeds N             seed sweep: seeds seed..seed+N-1, mean ± standard error in sweep-summary.json
+      --steps N             override the number of GRPO steps
+      --set key=value       override any experiment field (URL keys as in shared links), repeatable
+      --dataset-file ID=PATH  a JSONL dataset for 'dataset=ID'
+      --resume DIR          continue an interrupted run from its last checkpoint
+      --quiet               no progress bar
+  npm run lab -- export --engine verl|openrlhf (--preset ID | --url '...' | --config FILE) --out DIR
+  npm run lab -- presets
+
+Writes metrics.jsonl, metrics.csv, summary.json and checkpoint/ (Hugging Face Qwen2 files plus the
+optimizer state) per seed.`;
+
+export function parseRunArgs(argv: string[]): RunArgs {
+  const args: RunArgs = { set: [], datasetFiles: {}, quiet: false };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new CliError(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '--preset':
+        args.preset = value();
+        break;
+      case '--url':
+        args.url = value();
+        break;
+      case '--config':
+        args.config = value();
+        break;
+      case '--out':
+        args.out = value();
+        break;
+      case '--resume':
+        args.resume = value();
+        break;
+      case '--backend':
+        args.backend = value();
+        break;
+      case '--seeds':
+        args.seeds = value();
+        break;
+      case '--steps':
+        args.steps = value();
+        break;
+      case '--set':
+        args.set.push(value());
+        break;
+      case '--dataset-file': {
+        const [id, ...path] = value().split('=');
+        if (!id || !path.length) throw new CliError('--dataset-file takes ID=PATH');
+        args.datasetFiles[id] = path.join('=');
+        break;
+      }
+      case '--quiet':
+        args.quiet = true;
+        break;
+      default:
+        throw new CliError(`unknown option ${flag}`);
+    }
+  }
+  return args;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'run':
+      return runCommand(parseRunArgs(rest));
+    case 'export': {
+      const { runExportCommand } = await import('./exportCommand');
+      return runExportCommand(rest);
+    }
+    case 'presets':
+      for (const p of PRESETS)
+        console.log(`${p.id.padEnd(28)} ${p.title}\n${' '.repeat(29)}${p.explanation}`);
+      return 0;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return 0;
+    default:
+      console.error(`unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    if (err instanceof CliError) {
+      console.error(`error: ${err.message}`);
+      process.exit(2);
+    }
+    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    process.exit(1);
+  },
+);

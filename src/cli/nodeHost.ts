@@ -1,0 +1,69 @@
+// The Node host of the experiment runner: loads zoo models from public/models (or any checkpoint
+// directory), creates the CPU or WebGPU backend, and loads user JSONL datasets from files.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Backend } from '../engine/backend';
+import { CpuBackend } from '../engine/cpu/backend';
+import type { LoadedModel, RunHost } from '../experiment/assemble';
+import type { BackendChoice } from '../experiment/config';
+import { readCheckpointDir } from '../model/nodeCheckpointDir';
+import { formatImportReport, importJsonl } from '../tasks/dataset';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const ZOO_DIR = join(REPO_ROOT, 'public', 'models');
+
+/** A zoo family name, or a path to a checkpoint directory. */
+export function modelDir(family: string): string {
+  const zoo = join(ZOO_DIR, family);
+  if (/^[A-Za-z0-9._-]+$/.test(family) && existsSync(zoo)) return zoo;
+  if (existsSync(family)) return resolve(family);
+  throw new Error(`model "${family}" is neither a zoo family in ${ZOO_DIR} nor a checkpoint directory`);
+}
+
+export async function createNodeBackend(
+  choice: BackendChoice,
+  log: (line: string) => void = () => {},
+): Promise<Backend> {
+  if (choice === 'cpu') return new CpuBackend();
+  const { acquireNodeGpu } = await import('../engine/webgpu/node-gpu');
+  try {
+    const gpu = await acquireNodeGpu();
+    // 'auto' on a software adapter (SwiftShader) stays on the CPU engine, which is faster there.
+    if (choice === 'auto' && gpu.info.isSoftware) {
+      log(`WebGPU adapter is ${gpu.info.label}: using the CPU engine (pass --backend webgpu to force it).`);
+      gpu.device.destroy();
+      return new CpuBackend();
+    }
+    const { WebGpuBackend } = await import('../engine/webgpu/backend');
+    return WebGpuBackend.create(gpu);
+  } catch (err) {
+    if (choice === 'webgpu') throw err;
+    log(`No WebGPU (${err instanceof Error ? err.message : String(err)}): using the CPU engine.`);
+    return new CpuBackend();
+  }
+}
+
+export function nodeRunHost(
+  options: { datasetFiles?: Record<string, string>; log?: (line: string) => void } = {},
+): RunHost {
+  const log = options.log ?? (() => {});
+  return {
+    createBackend: (choice) => createNodeBackend(choice, log),
+    async loadModel(family: string): Promise<LoadedModel> {
+      const loaded = await readCheckpointDir(modelDir(family));
+      return { config: loaded.config, params: loaded.params, tokenizer: loaded.tokenizer };
+    },
+    async loadDataset(id: string) {
+      const file = options.datasetFiles?.[id] ?? id;
+      if (!existsSync(file))
+        throw new Error(`dataset "${id}": no such file (pass --dataset-file ${id}=PATH)`);
+      const imported = importJsonl(readFileSync(file, 'utf8'));
+      if (imported.errors.length) log(formatImportReport(imported));
+      return imported.problems;
+    },
+    onSetupProgress(phase, done, total) {
+      if (done === total || done % 16 === 0) log(`${phase}: ${done}/${total}`);
+    },
+  };
+}

@@ -1,0 +1,320 @@
+// `npm run lab -- run`: runs an experiment (a preset, an experiment URL or a JSON config) headless, over
+// one or several seeds, writing per seed metrics.jsonl, metrics.csv, summary.json and a resumable
+// checkpoint directory, plus a sweep summary with mean ± standard error. `--resume DIR` continues an
+// interrupted run from its last checkpoint with the identical trajectory.
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { join, resolve } from 'node:path';
+import { assembleRun, type RunHost } from '../experiment/assemble';
+import {
+  type ExperimentConfig,
+  type FieldError,
+  formatFieldError,
+  updatesPerRolloutBatch,
+  validateExperiment,
+} from '../experiment/config';
+import { meanAndStandardError, metricsToCsv, summariseRun } from '../experiment/exports';
+import { presetById, presetExperiment, presetIds } from '../experiment/presets';
+import { ExperimentRunner, type RunCheckpoint, type RunEvent } from '../experiment/runner';
+import { parseExperimentHash, serializeExperiment } from '../experiment/url';
+import { saveCheckpoint } from '../model/checkpoint';
+import { writeCheckpointDir } from '../model/nodeCheckpointDir';
+import { parseSafetensors, serializeSafetensors, tensorToFloat32 } from '../model/safetensors';
+import type { EvalMetrics, StepMetrics } from '../rl/metrics';
+import { nodeRunHost } from './nodeHost';
+import { ProgressBar } from './progress';
+
+export interface RunArgs {
+  preset?: string;
+  url?: string;
+  config?: string;
+  out?: string;
+  resume?: string;
+  backend?: string;
+  seeds?: string;
+  steps?: string;
+  set: string[];
+  datasetFiles: Record<string, string>;
+  quiet: boolean;
+}
+
+export class CliError extends Error {}
+
+/** The experiment the arguments describe, with every field problem listed (never a silent default). */
+export function experimentFromArgs(args: RunArgs): { config: ExperimentConfig; errors: FieldError[] } {
+  const sources = [args.preset, args.url, args.config].filter((s) => s !== undefined).length;
+  if (sources > 1) throw new CliError('give only one of --preset, --url, --config');
+  let config: ExperimentConfig;
+  const errors: FieldError[] = [];
+  if (args.preset !== undefined) {
+    const preset = presetById(args.preset);
+    if (!preset)
+      throw new CliError(`unknown preset "${args.preset}"; known presets: ${presetIds().join(', ')}`);
+    ({ config } = presetExperiment(preset));
+  } else if (args.config !== undefined) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(args.config, 'utf8'));
+    } catch (err) {
+      throw new CliError(
+        `cannot read config ${args.config}: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+    const result = validateExperiment(raw);
+    config = result.config;
+    errors.push(...result.errors);
+  } else {
+    const parsed = parseExperimentHash(args.url ?? '');
+    config = parsed.config;
+    errors.push(...parsed.errors);
+  }
+  // --set key=value (URL keys or field names), --backend, --seeds and --steps are applied through the
+  // URL codec so they are validated exactly like a shared link.
+  const overrides = [...args.set];
+  if (args.backend) overrides.push(`backend=${args.backend}`);
+  if (args.seeds) overrides.push(`seeds=${args.seeds}`);
+  if (args.steps) overrides.push(`steps=${args.steps}`);
+  if (overrides.length) {
+    const parsed = parseExperimentHash(`${serializeExperiment(config)}&${overrides.join('&')}`);
+    config = parsed.config;
+    errors.push(...parsed.errors);
+  }
+  return { config, errors };
+}
+
+interface SeedOutcome {
+  seed: number;
+  result: 'finished' | 'stopped' | 'error';
+  steps: StepMetrics[];
+  evals: EvalMetrics[];
+  error?: string;
+}
+
+export async function runCommand(
+  args: RunArgs,
+  log: (line: string) => void = (l) => console.error(l),
+): Promise<number> {
+  const resumeDir = args.resume ? resolve(args.resume) : undefined;
+  let config: ExperimentConfig;
+  if (resumeDir) {
+    const saved = JSON.parse(readFileSync(join(resumeDir, 'experiment.json'), 'utf8')) as { hash: string };
+    config = parseExperimentHash(saved.hash).config;
+  } else {
+    const { config: c, errors } = experimentFromArgs(args);
+    if (errors.length) {
+      for (const e of errors) log(`config: ${formatFieldError(e)}`);
+      throw new CliError(`the experiment has ${errors.length} invalid field(s); fix them or remove them`);
+    }
+    config = c;
+  }
+  const outDir =
+    resumeDir ?? resolve(args.out ?? join('runs', `run-${new Date().toISOString().replace(/[:.]/g, '-')}`));
+  mkdirSync(outDir, { recursive: true });
+  const hash = serializeExperiment(config);
+  if (!resumeDir)
+    writeFileSync(join(outDir, 'experiment.json'), `${JSON.stringify({ hash, config }, null, 2)}\n`);
+  log(`experiment: #${hash}`);
+  log(`updates per rollout batch: ${updatesPerRolloutBatch(config)}; output: ${outDir}`);
+
+  const host = nodeRunHost({ datasetFiles: args.datasetFiles, log });
+  const outcomes: SeedOutcome[] = [];
+  for (let i = 0; i < config.seeds; i++) {
+    const seed = config.seed + i;
+    const dir = config.seeds > 1 ? join(outDir, `seed-${seed}`) : outDir;
+    outcomes.push(await runSeed(config, seed, dir, host, log, args.quiet, resumeDir !== undefined));
+  }
+
+  const summary = {
+    hash,
+    seeds: outcomes.map((o) => ({
+      seed: o.seed,
+      result: o.result,
+      error: o.error,
+      ...summariseRun(o.steps, o.evals),
+    })),
+    mean: {
+      greedyAccuracyChange: meanAndStandardError(
+        outcomes.map((o) => summariseRun(o.steps, o.evals).greedyAccuracyChange ?? Number.NaN),
+      ),
+      sampledAccuracyChange: meanAndStandardError(
+        outcomes.map((o) => summariseRun(o.steps, o.evals).sampledAccuracyChange ?? Number.NaN),
+      ),
+      codeFrequencyChange: meanAndStandardError(
+        outcomes.map((o) => summariseRun(o.steps, o.evals).codeFrequencyChange ?? Number.NaN),
+      ),
+    },
+  };
+  writeFileSync(
+    join(outDir, config.seeds > 1 ? 'sweep-summary.json' : 'summary.json'),
+    `${JSON.stringify(summary, null, 2)}\n`,
+  );
+  const m = summary.mean;
+  log(
+    `done: greedy accuracy change ${m.greedyAccuracyChange.mean.toFixed(1)} ± ${m.greedyAccuracyChange.se.toFixed(1)} points, ` +
+      `code frequency change ${m.codeFrequencyChange.mean.toFixed(1)} ± ${m.codeFrequencyChange.se.toFixed(1)} points over ${outcomes.length} seed(s)`,
+  );
+  return outcomes.some((o) => o.result === 'error') ? 1 : 0;
+}
+
+async function runSeed(
+  config: ExperimentConfig,
+  seed: number,
+  dir: string,
+  host: RunHost,
+  log: (line: string) => void,
+  quiet: boolean,
+  resume: boolean,
+): Promise<SeedOutcome> {
+  mkdirSync(dir, { recursive: true });
+  const assembled = await assembleRun(config, host, seed);
+  const steps: StepMetrics[] = [];
+  const evals: EvalMetrics[] = [];
+  const jsonl = join(dir, 'metrics.jsonl');
+  const checkpointDir = join(dir, 'checkpoint');
+  let checkpoint: RunCheckpoint | null = null;
+  if (resume && existsSync(join(checkpointDir, 'state.json'))) {
+    checkpoint = await readRunCheckpoint(checkpointDir, assembled.policy.numParams);
+    // Metrics after the checkpoint are re-run; keep only what the checkpoint had seen.
+    for (const line of readFileSync(jsonl, 'utf8').split('\n').filter(Boolean)) {
+      const event = JSON.parse(line) as RunEvent;
+      if (event.type === 'step' && event.metrics.step < checkpoint.step) steps.push(event.metrics);
+      if (event.type === 'eval' && event.metrics.step <= checkpoint.step) evals.push(event.metrics);
+    }
+    writeFileSync(
+      jsonl,
+      [
+        ...evals.map((metrics) => ({ type: 'eval', metrics })),
+        ...steps.map((metrics) => ({ type: 'step', metrics })),
+      ]
+        .sort((a, b) => a.metrics.step - b.metrics.step)
+        .map((e) => JSON.stringify(e))
+        .join('\n')
+        .concat(steps.length || evals.length ? '\n' : ''),
+    );
+    log(`seed ${seed}: resuming at step ${checkpoint.step}`);
+  } else {
+    writeFileSync(jsonl, '');
+  }
+  const bar = quiet ? null : new ProgressBar(`seed ${seed}`, config.steps);
+  let errorMessage: string | undefined;
+  const runner = new ExperimentRunner(assembled.plan, assembled.parts, (event) => {
+    if (event.type !== 'checkpoint') appendFileSync(jsonl, `${JSON.stringify(event, replacer)}\n`);
+    if (event.type === 'step') {
+      steps.push(event.metrics);
+      bar?.update(
+        event.metrics.step + 1,
+        `reward ${event.metrics.rewardMean.toFixed(2)} · code ${(100 * event.metrics.codeFrequency).toFixed(0)}% · ${event.metrics.trainTokensPerSec.toFixed(0)} tok/s`,
+      );
+    } else if (event.type === 'eval') {
+      evals.push(event.metrics);
+      log(
+        `seed ${seed} eval @${event.metrics.step}: greedy ${(100 * event.metrics.greedyAccuracy).toFixed(1)}%, avg@${event.metrics.k} ${(100 * event.metrics.sampledAccuracy).toFixed(1)}%, code ${(100 * event.metrics.codeFrequency).toFixed(1)}%`,
+      );
+    } else if (event.type === 'checkpoint') {
+      pendingCheckpoints.push(event.checkpoint);
+    } else if (event.type === 'error') {
+      errorMessage = event.message;
+      log(
+        `seed ${seed}: ${event.message} The last good checkpoint and all metrics so far are kept in ${dir}.`,
+      );
+    }
+  });
+  // Checkpoint writes are async; the runner's emit is sync, so they queue and are flushed in order.
+  const pendingCheckpoints: RunCheckpoint[] = [];
+  if (checkpoint) await runner.restore(checkpoint);
+  const runPromise = runner.run();
+  let result: 'finished' | 'stopped' | 'error';
+  for (;;) {
+    const settled = await Promise.race([
+      runPromise.then((r) => ({ r })),
+      new Promise<null>((res) => setTimeout(() => res(null), 200)),
+    ]);
+    while (pendingCheckpoints.length)
+      await writeRunCheckpoint(checkpointDir, pendingCheckpoints.shift()!, assembled);
+    if (settled) {
+      result = settled.r;
+      break;
+    }
+  }
+  while (pendingCheckpoints.length)
+    await writeRunCheckpoint(checkpointDir, pendingCheckpoints.shift()!, assembled);
+  writeFileSync(join(dir, 'metrics.csv'), metricsToCsv(steps, evals));
+  writeFileSync(
+    join(dir, 'summary.json'),
+    `${JSON.stringify({ seed, result, error: errorMessage, trainingSetSize: assembled.trainingSetSize, labels: assembled.labels ? summariseLabels(assembled.labels) : null, ...summariseRun(steps, evals) }, replacer, 2)}\n`,
+  );
+  assembled.policy.dispose();
+  assembled.reference?.dispose();
+  return { seed, result, steps, evals, error: errorMessage };
+}
+
+function summariseLabels(labels: { label: string | null; correct: boolean }[]) {
+  return {
+    prompts: labels.length,
+    labelled: labels.filter((l) => l.label !== null).length,
+    correct: labels.filter((l) => l.correct).length,
+  };
+}
+
+/** JSON has no NaN/Infinity: write them as strings so metrics files stay valid JSON. */
+function replacer(_key: string, value: unknown): unknown {
+  return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
+}
+
+async function writeRunCheckpoint(
+  dir: string,
+  checkpoint: RunCheckpoint,
+  assembled: Awaited<ReturnType<typeof assembleRun>>,
+): Promise<void> {
+  // Write into a sibling folder, then swap, so a crash mid-write never leaves a half checkpoint.
+  const tmp = `${dir}.tmp`;
+  rmSync(tmp, { recursive: true, force: true });
+  const files = saveCheckpoint(assembled.policy.config, checkpoint.params, assembled.tokenizer, {
+    metadata: { step: String(checkpoint.step) },
+  });
+  await writeCheckpointDir(tmp, files);
+  const n = checkpoint.optimizer.m.length;
+  writeFileSync(
+    join(tmp, 'optimizer.safetensors'),
+    serializeSafetensors(
+      [
+        { name: 'adam.m', shape: [n], data: checkpoint.optimizer.m },
+        { name: 'adam.v', shape: [n], data: checkpoint.optimizer.v },
+      ],
+      { step: String(checkpoint.optimizer.step) },
+    ),
+  );
+  writeFileSync(
+    join(tmp, 'state.json'),
+    `${JSON.stringify({ step: checkpoint.step, initialGreedy: checkpoint.initialGreedy })}\n`,
+  );
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(tmp, dir);
+}
+
+async function readRunCheckpoint(dir: string, numParams: number): Promise<RunCheckpoint> {
+  const { readCheckpointDir } = await import('../model/nodeCheckpointDir');
+  const model = await readCheckpointDir(dir);
+  if (model.params.length !== numParams)
+    throw new CliError(`checkpoint in ${dir} does not match the experiment's model`);
+  const optimizer = parseSafetensors(new Uint8Array(readFileSync(join(dir, 'optimizer.safetensors'))));
+  const tensor = (name: string) => {
+    const t = optimizer.tensors.get(name);
+    if (!t) throw new CliError(`${dir}/optimizer.safetensors has no ${name}`);
+    return tensorToFloat32(t);
+  };
+  const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as RunCheckpoint;
+  return {
+    step: state.step,
+    params: model.params,
+    optimizer: { step: Number(optimizer.metadata?.step ?? 0), m: tensor('adam.m'), v: tensor('adam.v') },
+    initialGreedy: state.initialGreedy,
+  };
+}
