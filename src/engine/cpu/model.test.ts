@@ -107,6 +107,29 @@ describe('CpuTransformer gradients', () => {
   });
 });
 
+describe('CpuTransformer buffer reuse', () => {
+  it('gives identical results when batch shapes alternate (pooled activation buffers)', () => {
+    const model = new CpuTransformer(tiny, 'f32');
+    const params = initParameters({ ...tiny, initializer_range: 0.3 }, 9);
+    const rng = new Random(10);
+    const small = batchOf(rng, tiny.vocab_size, [4, 3], 4);
+    const large = batchOf(rng, tiny.vocab_size, [9, 7, 8], 9);
+    const run = (b: typeof small) => {
+      const acts = model.forward(params, b.tokens, b.lengths, b.B, b.T);
+      const grads = new Float32Array(model.layout.total);
+      model.tokenScoresBackward(params, grads, acts, b.lossMask, null, 1);
+      return { logits: Array.from(acts.logits), grads: Array.from(grads) };
+    };
+    const first = run(small);
+    const big = run(large);
+    expect(run(small)).toEqual(first);
+    expect(run(large)).toEqual(big);
+    expect(new CpuTransformer(tiny, 'f32').forward(params, small.tokens, small.lengths, 2, 4).logits).toEqual(
+      Float32Array.from(first.logits),
+    );
+  });
+});
+
 describe('CpuTransformer KV-cache decoding', () => {
   for (const precision of ['f64', 'f32'] as const) {
     it(`prefill + batched one-token steps equal the full forward (${precision})`, () => {

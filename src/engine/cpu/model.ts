@@ -190,42 +190,68 @@ export class CpuTransformer {
     };
   }
 
+  /**
+   * Activation and scratch buffers come from this pool: a named backing array per buffer, grown on
+   * demand and handed out as views. Length-bucketed batches change (B, T) every step; the pool keeps
+   * that from reallocating tens of megabytes per step.
+   */
+  private readonly pool = new Map<string, FloatArray>();
+  private readonly intPool = new Map<string, Int32Array>();
+
+  private buffer(key: string, size: number): FloatArray {
+    let backing = this.pool.get(key);
+    if (!backing || backing.length < size) {
+      backing = alloc(this.precision, size);
+      this.pool.set(key, backing);
+    }
+    return backing.subarray(0, size);
+  }
+
+  private ints(key: string, size: number): Int32Array {
+    let backing = this.intPool.get(key);
+    if (!backing || backing.length < size) {
+      backing = new Int32Array(size);
+      this.intPool.set(key, backing);
+    }
+    return backing.subarray(0, size);
+  }
+
   private activationsFor(B: number, T: number): Activations {
     if (this.acts && this.acts.B === B && this.acts.T === T) return this.acts;
     const { C, H, KVH, D, I, V, L } = this;
     const N = B * T;
-    const a = (n: number) => alloc(this.precision, n);
     const layers: LayerActivations[] = [];
     for (let l = 0; l < L; l++) {
+      const a = (name: string, n: number) => this.buffer(`layer${l}.${name}`, n);
       layers.push({
-        ln1: a(N * C),
-        ln1Rstd: a(N),
-        q: a(N * H * D),
-        k: a(N * KVH * D),
-        v: a(N * KVH * D),
-        att: a(B * H * T * T),
-        attOut: a(N * H * D),
-        resid2: a(N * C),
-        ln2: a(N * C),
-        ln2Rstd: a(N),
-        gate: a(N * I),
-        up: a(N * I),
-        act: a(N * I),
+        ln1: a('ln1', N * C),
+        ln1Rstd: a('ln1Rstd', N),
+        q: a('q', N * H * D),
+        k: a('k', N * KVH * D),
+        v: a('v', N * KVH * D),
+        att: a('att', B * H * T * T),
+        attOut: a('attOut', N * H * D),
+        resid2: a('resid2', N * C),
+        ln2: a('ln2', N * C),
+        ln2Rstd: a('ln2Rstd', N),
+        gate: a('gate', N * I),
+        up: a('up', N * I),
+        act: a('act', N * I),
       });
     }
-    const positions = new Int32Array(N);
+    const positions = this.ints('positions', N);
     for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) positions[b * T + t] = t;
     this.acts = {
       B,
       T,
-      tokens: new Int32Array(N),
-      lengths: new Int32Array(B),
+      tokens: this.ints('tokens', N),
+      lengths: this.ints('lengths', B),
       positions,
-      residuals: Array.from({ length: L + 1 }, () => a(N * C)),
+      residuals: Array.from({ length: L + 1 }, (_, l) => this.buffer(`residual${l}`, N * C)),
       layers,
-      lnf: a(N * C),
-      lnfRstd: a(N),
-      logits: a(N * V),
+      lnf: this.buffer('lnf', N * C),
+      lnfRstd: this.buffer('lnfRstd', N),
+      logits: this.buffer('logits', N * V),
     };
     this.scratch = null;
     return this.acts;
@@ -235,24 +261,24 @@ export class CpuTransformer {
     const N = acts.B * acts.T;
     if (this.scratch && this.scratch.dresid.length === N * this.C) return this.scratch;
     const { C, H, KVH, D, I, V } = this;
-    const a = (n: number) => alloc(this.precision, n);
+    const a = (name: string, n: number) => this.buffer(`grad.${name}`, n);
     this.scratch = {
-      dlogits: a(N * V),
-      dresid: a(N * C),
-      dln: a(N * C),
-      dtmp: a(N * C),
-      dact: a(N * I),
-      dgate: a(N * I),
-      dup: a(N * I),
-      dattOut: a(N * H * D),
-      dq: a(N * H * D),
-      dk: a(N * KVH * D),
-      dv: a(N * KVH * D),
-      rowTargets: new Int32Array(N),
-      rowLogprobs: a(N),
-      rowEntropy: a(N),
-      dRowLogprobs: a(N),
-      dRowEntropy: a(N),
+      dlogits: a('dlogits', N * V),
+      dresid: a('dresid', N * C),
+      dln: a('dln', N * C),
+      dtmp: a('dtmp', N * C),
+      dact: a('dact', N * I),
+      dgate: a('dgate', N * I),
+      dup: a('dup', N * I),
+      dattOut: a('dattOut', N * H * D),
+      dq: a('dq', N * H * D),
+      dk: a('dk', N * KVH * D),
+      dv: a('dv', N * KVH * D),
+      rowTargets: this.ints('rowTargets', N),
+      rowLogprobs: a('rowLogprobs', N),
+      rowEntropy: a('rowEntropy', N),
+      dRowLogprobs: a('dRowLogprobs', N),
+      dRowEntropy: a('dRowEntropy', N),
     };
     return this.scratch;
   }
