@@ -49,6 +49,10 @@ export interface RunParts extends Omit<TrainerParts, 'policy' | 'reference'> {
 
 type Listener = (event: RunEvent) => void;
 
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 export class ExperimentRunner {
   private state: 'idle' | 'running' | 'paused' | 'stopping' | 'stopped' | 'finished' = 'idle';
   private resumeWaiter: (() => void) | null = null;
@@ -124,6 +128,10 @@ export class ExperimentRunner {
             this.emit({ type: 'status', state: 'running', step: this.nextStep });
         }
         if (this.current() === 'stopping') break;
+        // The CPU engine never waits on anything, so without this the whole run would be one long
+        // task: pause/stop messages (Worker postMessage, UI clicks) could not arrive between steps.
+        await yieldToEventLoop();
+        if (this.current() !== 'running') continue;
         const step = this.nextStep;
         const { metrics, samples } = await this.trainer.step(step);
         this.nextStep = step + 1;
