@@ -1,0 +1,345 @@
+// Benchmarks of the WebGPU engine (`npm run bench`); prints tables, asserts nothing, never fails on time.
+//   1. matmul GFLOP/s at 256/512/1024: our kernels (every variant, and the one the probe picks) vs
+//      tfjs-backend-webgpu `tf.matMul` on the SAME GPUDevice vs the CPU engine's matmulNT, one process;
+//   2. one training step (forward + backward + AdamW) of the zoo model and a ~200K-parameter model,
+//      WebGPU vs CPU engine, tokens/s;
+//   3. batched decoding tokens/s, WebGPU and CPU, with the KV cache and without (full forward per token).
+// Environment: BENCH_SIZES=256,512 to choose matmul sizes, BENCH_QUICK=1 for a short smoke run.
+
+import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import * as tf from '@tensorflow/tfjs-core';
+import type { AdamWConfig, EngineModel, TokenBatch } from '../src/engine/backend';
+import { CpuBackend } from '../src/engine/cpu/backend';
+import { CpuTransformer } from '../src/engine/cpu/model';
+import { matmulNT } from '../src/engine/cpu/ops';
+import { WebGpuBackend, type WebGpuModel } from '../src/engine/webgpu/backend';
+import { KernelRunner } from '../src/engine/webgpu/kernel';
+import {
+  MATMUL_VARIANTS,
+  type MatmulLayout,
+  matmulKernel,
+  probeMatmul,
+  variantName,
+} from '../src/engine/webgpu/matmul';
+import { acquireNodeGpu, nodeGpu } from '../src/engine/webgpu/node-gpu';
+import type { ModelConfig } from '../src/model/config';
+import { initParameters } from '../src/model/layout';
+import { ZOO_MODEL_CONFIG } from '../src/tasks/zoo';
+import { Random } from '../src/util/random';
+
+const QUICK = process.env.BENCH_QUICK === '1';
+const SIZES = (process.env.BENCH_SIZES ?? (QUICK ? '128' : '256,512,1024')).split(',').map(Number);
+
+function table(title: string, header: string[], rows: (string | number)[][]): void {
+  const cells = [header, ...rows.map((r) => r.map(String))];
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
+  console.log(`\n## ${title}\n`);
+  cells.forEach((r, i) => {
+    console.log(`| ${r.map((c, j) => c.padEnd(widths[j])).join(' | ')} |`);
+    if (i === 0) console.log(`| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`);
+  });
+}
+
+const fmt = (x: number, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
+
+/** Repetitions so one measurement does about `flopBudget` FLOPs (at least 1). */
+const repsFor = (n: number, flopBudget: number) => Math.max(1, Math.round(flopBudget / (2 * n * n * n)));
+
+async function benchMatmul(runner: KernelRunner, chosen: string): Promise<void> {
+  const rows: (string | number)[][] = [];
+  for (const n of SIZES) {
+    const reps = repsFor(n, QUICK ? 2e7 : 2e9);
+    const data = Float32Array.from({ length: n * n }, (_, i) => ((i * 7919) % 101) / 101 - 0.5);
+    const a = runner.tensor('bench.a', n * n);
+    const b = runner.tensor('bench.b', n * n);
+    const out = runner.tensor('bench.out', n * n);
+    const noBias = runner.tensor('bench.bias', 4);
+    runner.write(a, data);
+    runner.write(b, data);
+    const ours: Record<string, number> = {};
+    for (const layout of ['nn', 'nt', 'tn'] as MatmulLayout[]) {
+      for (const v of MATMUL_VARIANTS) {
+        const kernel = matmulKernel(v, layout);
+        const u = { M: n, N: n, K: n, has_bias: 0, accumulate: 0 };
+        await runner.run(kernel, { a, b, bias: noBias, out }, u); // compile + warm
+        await runner.sync();
+        const t0 = performance.now();
+        const step = runner.begin('bench');
+        for (let r = 0; r < reps; r++) step.dispatch(kernel, { a, b, bias: noBias, out }, u);
+        const last = step.read(out, 1);
+        await step.submit();
+        await last;
+        ours[`${layout}.${variantName(v)}`] =
+          (2 * n * n * n * reps) / ((performance.now() - t0) / 1000) / 1e9;
+      }
+    }
+    for (const t of [a, b, out, noBias]) runner.destroyBuffer(t.buffer);
+
+    // tfjs-backend-webgpu on the same device: chained matMuls, one readback at the end.
+    const ta = tf.tensor2d(data, [n, n]);
+    const tb = tf.tensor2d(data, [n, n]);
+    const warm = tf.matMul(ta, tb);
+    await warm.data();
+    warm.dispose();
+    let t0 = performance.now();
+    const outs: tf.Tensor[] = [];
+    for (let r = 0; r < reps; r++) outs.push(tf.matMul(ta, tb));
+    await outs[outs.length - 1].data();
+    const tfjs = (2 * n * n * n * reps) / ((performance.now() - t0) / 1000) / 1e9;
+    tf.dispose([ta, tb, ...outs]);
+
+    // The CPU engine's register-blocked JavaScript matmul.
+    const ca = data.slice();
+    const cb = data.slice();
+    const cout = new Float32Array(n * n);
+    matmulNT(cout, ca, cb, null, n, n, n, false);
+    const cpuReps = Math.max(1, Math.round(reps / 2));
+    t0 = performance.now();
+    for (let r = 0; r < cpuReps; r++) matmulNT(cout, ca, cb, null, n, n, n, false);
+    const cpu = (2 * n * n * n * cpuReps) / ((performance.now() - t0) / 1000) / 1e9;
+
+    const oursNn = ours[`nn.${chosen}`];
+    const oursNt = ours[`nt.${chosen}`];
+    const best = Math.max(...Object.values(ours));
+    const bestName = Object.keys(ours).find((k) => ours[k] === best) ?? '';
+    rows.push([
+      n,
+      fmt(oursNn),
+      fmt(oursNt),
+      fmt(ours[`tn.${chosen}`]),
+      `${fmt(best)} (${bestName})`,
+      fmt(tfjs),
+      fmt(cpu),
+      `${fmt(oursNn / tfjs, 1)}x`,
+      `${fmt(oursNn / cpu, 1)}x`,
+    ]);
+    console.log(
+      `  n=${n}: ${Object.entries(ours)
+        .map(([k, v]) => `${k} ${fmt(v)}`)
+        .join(', ')}`,
+    );
+  }
+  table(
+    `matmul, GFLOP/s (ours = probe choice '${chosen}'; tf.matMul computes A·B like our nn)`,
+    [
+      'n',
+      'ours A·B',
+      'ours A·Bᵀ',
+      'ours Aᵀ·B',
+      'ours best',
+      'tfjs-webgpu',
+      'CPU engine',
+      'ours/tfjs',
+      'ours/CPU',
+    ],
+    rows,
+  );
+}
+
+function randomBatch(config: ModelConfig, B: number, T: number, seed: number): TokenBatch {
+  const rng = new Random(seed);
+  return {
+    B,
+    T,
+    tokens: Int32Array.from({ length: B * T }, () => rng.int(3, config.vocab_size - 1)),
+    lengths: new Int32Array(B).fill(T),
+    lossMask: Float32Array.from({ length: B * T }, (_, i) => (i % T === 0 ? 0 : 1)),
+  };
+}
+
+async function timeSteps(model: EngineModel, batch: TokenBatch, steps: number): Promise<number> {
+  const adam: AdamWConfig = {
+    lr: 1e-3,
+    beta1: 0.9,
+    beta2: 0.95,
+    eps: 1e-8,
+    weightDecay: 0.1,
+    maxGradNorm: 1,
+  };
+  const once = async () => {
+    model.zeroGradients();
+    await model.nllStep(batch);
+    await model.optimizerStep(adam);
+  };
+  await once(); // warm-up: pipelines, buffers, JIT
+  const t0 = performance.now();
+  for (let s = 0; s < steps; s++) await once();
+  return (performance.now() - t0) / steps;
+}
+
+function countParams(config: ModelConfig): number {
+  return initParameters(config, 0).length;
+}
+
+async function benchTraining(gpu: WebGpuBackend): Promise<void> {
+  const wide: ModelConfig = { ...ZOO_MODEL_CONFIG, hidden_size: 96, intermediate_size: 258 };
+  const configs: [string, ModelConfig][] = [
+    ['zoo model', ZOO_MODEL_CONFIG],
+    ['zoo, width 96', wide],
+  ];
+  const [B, T] = QUICK ? [2, 16] : [8, 64];
+  const steps = QUICK ? 1 : 3;
+  const rows: (string | number)[][] = [];
+  for (const [name, config] of configs) {
+    const params = initParameters(config, 1);
+    const batch = randomBatch(config, B, T, 2);
+    const g = await gpu.createModel(config, params);
+    const gpuMs = await timeSteps(g, batch, steps);
+    g.dispose();
+    const c = await new CpuBackend().createModel(config, params);
+    const cpuMs = await timeSteps(c, batch, steps);
+    const tokens = B * T;
+    rows.push([
+      `${name} (${(countParams(config) / 1000).toFixed(0)}K params)`,
+      `${B}x${T}`,
+      fmt(gpuMs, 0),
+      fmt((tokens / gpuMs) * 1000, 0),
+      fmt(cpuMs, 0),
+      fmt((tokens / cpuMs) * 1000, 0),
+      `${fmt(cpuMs / gpuMs, 1)}x`,
+    ]);
+  }
+  table(
+    'training step (nllStep forward+backward, grad clip, AdamW)',
+    ['model', 'B x T', 'WebGPU ms', 'WebGPU tok/s', 'CPU ms', 'CPU tok/s', 'WebGPU/CPU'],
+    rows,
+  );
+}
+
+/** Greedy decoding without a cache: one full forward of the whole prefix per new token. */
+async function decodeNoCacheGpu(model: WebGpuModel, prompts: Int32Array[], newTokens: number): Promise<void> {
+  const net = model.net;
+  const R = prompts.length;
+  const seqs = prompts.map((p) => [...p]);
+  for (let i = 0; i < newTokens; i++) {
+    const T = Math.max(...seqs.map((s) => s.length));
+    const tokens = new Int32Array(R * T);
+    seqs.forEach((s, r) => {
+      tokens.set(s, r * T);
+    });
+    const lengths = Int32Array.from(seqs, (s) => s.length);
+    const a = net.uploadBatch(tokens, lengths, null, R, T);
+    const step = model.runner.begin('no-cache decode');
+    net.forward(step, a);
+    const logits = step.read(a.logits);
+    await step.submit();
+    const l = await logits;
+    seqs.forEach((s, r) => {
+      s.push(argmax(l, (r * T + s.length - 1) * net.V, net.V));
+    });
+  }
+}
+
+function decodeNoCacheCpu(
+  config: ModelConfig,
+  params: Float32Array,
+  prompts: Int32Array[],
+  newTokens: number,
+) {
+  const net = new CpuTransformer(config);
+  const R = prompts.length;
+  const seqs = prompts.map((p) => [...p]);
+  for (let i = 0; i < newTokens; i++) {
+    const T = Math.max(...seqs.map((s) => s.length));
+    const tokens = new Int32Array(R * T);
+    seqs.forEach((s, r) => {
+      tokens.set(s, r * T);
+    });
+    const acts = net.forward(
+      params,
+      tokens,
+      Int32Array.from(seqs, (s) => s.length),
+      R,
+      T,
+    );
+    seqs.forEach((s, r) => {
+      s.push(argmax(acts.logits, (r * T + s.length - 1) * config.vocab_size, config.vocab_size));
+    });
+  }
+}
+
+function argmax(x: ArrayLike<number>, offset: number, n: number): number {
+  let best = 0;
+  for (let i = 1; i < n; i++) if (x[offset + i] > x[offset + best]) best = i;
+  return best;
+}
+
+async function benchDecoding(gpu: WebGpuBackend): Promise<void> {
+  const config = ZOO_MODEL_CONFIG;
+  const params = initParameters(config, 3);
+  const [R, promptLen, newTokens] = QUICK ? [2, 8, 4] : [16, 32, 48];
+  const rng = new Random(4);
+  const prompts = Array.from({ length: R }, () =>
+    Int32Array.from({ length: promptLen }, () => rng.int(3, config.vocab_size - 1)),
+  );
+  // eos = pad id 0, which the random prompts never contain and greedy decoding of a fresh model rarely
+  // emits; every row runs the full newTokens so rates compare like with like.
+  const request = {
+    prompts,
+    maxNewTokens: newTokens,
+    temperature: 0,
+    topK: 0,
+    topP: 1,
+    seed: 1,
+    stream: 0,
+    eosId: 0,
+  };
+  const g = (await gpu.createModel(config, params)) as WebGpuModel;
+  const c = await new CpuBackend().createModel(config, params);
+  const rate = async (fn: () => Promise<unknown> | unknown) => {
+    await fn(); // warm-up
+    const t0 = performance.now();
+    await fn();
+    return (R * newTokens) / ((performance.now() - t0) / 1000);
+  };
+  const gpuCache = await rate(() => g.generate(request));
+  const gpuNoCache = await rate(() => decodeNoCacheGpu(g, prompts, newTokens));
+  const cpuCache = await rate(() => c.generate(request));
+  const cpuNoCache = await rate(() => decodeNoCacheCpu(config, params, prompts, newTokens));
+  g.dispose();
+  table(
+    `decoding, zoo model, ${R} sequences, prompt ${promptLen}, ${newTokens} new tokens each (new tokens/s)`,
+    ['engine', 'with KV cache', 'without (full forward per token)', 'cache speed-up'],
+    [
+      ['WebGPU', fmt(gpuCache, 0), fmt(gpuNoCache, 0), `${fmt(gpuCache / gpuNoCache, 1)}x`],
+      ['CPU', fmt(cpuCache, 0), fmt(cpuNoCache, 0), `${fmt(cpuCache / cpuNoCache, 1)}x`],
+    ],
+  );
+}
+
+async function main(): Promise<void> {
+  // tfjs-backend-webgpu looks for navigator.gpu; in Node we hand it Dawn's GPU object and our device.
+  const gpuObject = await nodeGpu();
+  const nav = (globalThis as { navigator?: object }).navigator ?? {};
+  Object.defineProperty(globalThis, 'navigator', { value: { ...nav, gpu: gpuObject }, configurable: true });
+  const ctx = await acquireNodeGpu();
+  if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
+  tf.registerBackend('webgpu', () => new WebGPUBackend(ctx.device, ctx.adapter.info));
+  await tf.setBackend('webgpu');
+
+  const runner = new KernelRunner(ctx);
+  const probe = await probeMatmul(runner);
+  console.log(`# WebGPU engine benchmark`);
+  console.log(`adapter: ${ctx.info.label}${ctx.info.description ? ` — ${ctx.info.description}` : ''}`);
+  console.log(
+    `timestamp-query: ${ctx.hasTimestampQuery}; Node ${process.version}; ${new Date().toISOString()}`,
+  );
+  console.log(
+    `matmul probe (128³, ms per run): ${Object.entries(probe.msPerRun)
+      .map(([k, v]) => `${k} ${fmt(v, 1)}`)
+      .join(', ')} -> ${variantName(probe.variant)}`,
+  );
+  await benchMatmul(runner, variantName(probe.variant));
+  const gpu = await WebGpuBackend.create(ctx);
+  await benchTraining(gpu);
+  await benchDecoding(gpu);
+  console.log('\n(Numbers from one run on a shared machine; compare ratios within this run.)');
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
