@@ -56,6 +56,8 @@ function yieldToEventLoop(): Promise<void> {
 export class ExperimentRunner {
   private state: 'idle' | 'running' | 'paused' | 'stopping' | 'stopped' | 'finished' = 'idle';
   private resumeWaiter: (() => void) | null = null;
+  /** Steps the user asked for while paused (the "step" button): run them, stay paused. */
+  private stepBudget = 0;
   private nextStep = 0;
   private initialGreedy: GreedyRecord[] | null = null;
   private readonly trainer: GrpoTrainer;
@@ -97,6 +99,15 @@ export class ExperimentRunner {
     }
   }
 
+  /** While paused: run `count` more steps, then stay paused. */
+  stepWhilePaused(count = 1): void {
+    if (this.state === 'paused') {
+      this.stepBudget += count;
+      this.resumeWaiter?.();
+      this.resumeWaiter = null;
+    }
+  }
+
   stop(): void {
     if (this.state === 'running' || this.state === 'paused') {
       this.state = 'stopping';
@@ -119,7 +130,7 @@ export class ExperimentRunner {
       }
       let ran = 0;
       while (this.nextStep < this.plan.steps && ran < maxSteps) {
-        if (this.current() === 'paused') {
+        if (this.current() === 'paused' && this.stepBudget === 0) {
           this.emit({ type: 'status', state: 'paused', step: this.nextStep });
           await new Promise<void>((resolve) => {
             this.resumeWaiter = resolve;
@@ -131,7 +142,8 @@ export class ExperimentRunner {
         // The CPU engine never waits on anything, so without this the whole run would be one long
         // task: pause/stop messages (Worker postMessage, UI clicks) could not arrive between steps.
         await yieldToEventLoop();
-        if (this.current() !== 'running') continue;
+        if (this.current() === 'paused' && this.stepBudget > 0) this.stepBudget--;
+        else if (this.current() !== 'running') continue;
         const step = this.nextStep;
         const { metrics, samples } = await this.trainer.step(step);
         this.nextStep = step + 1;

@@ -1,0 +1,62 @@
+// The browser host of the experiment runner: zoo models fetched from the page's models/ folder, the
+// WebGPU backend when an adapter exists (the CPU engine otherwise, with a notice), and user datasets
+// handed over by the page.
+import type { Backend } from '../engine/backend';
+import { CpuBackend } from '../engine/cpu/backend';
+import { acquireGpu, type GpuContext, WebGpuUnavailableError } from '../engine/webgpu/device';
+import { fetchCheckpoint } from '../model/checkpointFetch';
+import type { DatasetProblem } from '../tasks/dataset';
+import type { LoadedModel, RunHost } from './assemble';
+import type { BackendChoice } from './config';
+
+export interface BrowserHostOptions {
+  baseUrl: string;
+  datasets?: Record<string, DatasetProblem[]>;
+  onSetupProgress?: (phase: string, done: number, total: number) => void;
+  /** Called once the backend is chosen, with a notice for the user when it is not what they asked. */
+  onBackend?: (backend: Backend, notice: string | null, gpu: GpuContext | null) => void;
+}
+
+export async function createBrowserBackend(
+  choice: BackendChoice,
+  gpu: GPU | undefined,
+): Promise<{ backend: Backend; notice: string | null; context: GpuContext | null }> {
+  if (choice === 'cpu') return { backend: new CpuBackend(), notice: null, context: null };
+  try {
+    const context = await acquireGpu(gpu);
+    const { WebGpuBackend } = await import('../engine/webgpu/backend');
+    return { backend: await WebGpuBackend.create(context), notice: null, context };
+  } catch (err) {
+    const why = err instanceof WebGpuUnavailableError || err instanceof Error ? err.message : String(err);
+    if (choice === 'webgpu')
+      throw new Error(`This experiment asks for WebGPU, which is not available: ${why}`);
+    return {
+      backend: new CpuBackend(),
+      notice: `Running on the CPU engine because WebGPU is not available (${why}). Small presets only: larger runs will be slow.`,
+      context: null,
+    };
+  }
+}
+
+export function browserRunHost(options: BrowserHostOptions): RunHost {
+  return {
+    async createBackend(choice) {
+      const { backend, notice, context } = await createBrowserBackend(
+        choice,
+        typeof navigator === 'undefined' ? undefined : navigator.gpu,
+      );
+      options.onBackend?.(backend, notice, context);
+      return backend;
+    },
+    async loadModel(family: string): Promise<LoadedModel> {
+      const loaded = await fetchCheckpoint(family, { baseUrl: options.baseUrl });
+      return { config: loaded.config, params: loaded.params, tokenizer: loaded.tokenizer };
+    },
+    async loadDataset(id: string) {
+      const problems = options.datasets?.[id];
+      if (!problems) throw new Error(`dataset "${id}" is not in this browser (import its JSONL file first)`);
+      return problems;
+    },
+    onSetupProgress: options.onSetupProgress,
+  };
+}

@@ -1,0 +1,43 @@
+// Messages between the page and the training Web Worker (src/experiment/worker.ts). Plain structured-
+// cloneable data; parameter arrays travel as transferables.
+import type { DatasetProblem } from '../tasks/dataset';
+import type { RunCheckpoint, RunEvent } from './runner';
+
+export type ToWorker =
+  | {
+      type: 'start';
+      runId: string;
+      /** The experiment as its URL hash (the one source of truth, validated in the worker too). */
+      hash: string;
+      /** Seed of this run (a sweep starts one run per seed). */
+      seed: number;
+      /** Page URL the zoo's models/ folder is resolved against. */
+      baseUrl: string;
+      /** Resume from this checkpoint instead of starting fresh. */
+      checkpoint?: RunCheckpoint;
+      /** Imported user datasets by id, for dataset=<id> experiments. */
+      datasets?: Record<string, DatasetProblem[]>;
+      /** Start paused (after set-up), e.g. to single-step. */
+      paused?: boolean;
+    }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'step'; count: number }
+  | { type: 'stop' };
+
+export type FromWorker =
+  | { type: 'setup'; runId: string; phase: string; done: number; total: number }
+  | {
+      type: 'ready';
+      runId: string;
+      backend: string;
+      backendKind: 'cpu' | 'webgpu';
+      trainingSetSize: number;
+      notice: string | null;
+    }
+  | { type: 'event'; runId: string; event: RunEvent }
+  /** The GPU device was lost mid-run: the run is paused; resuming restarts from the last checkpoint. */
+  | { type: 'device-lost'; runId: string; message: string }
+  /** Set-up failed (bad config, model missing, no usable backend): nothing ran. */
+  | { type: 'fatal'; runId: string; message: string }
+  | { type: 'done'; runId: string; result: 'finished' | 'stopped' | 'error' };
