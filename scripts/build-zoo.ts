@@ -43,18 +43,18 @@ interface Args {
 }
 
 const USAGE = `usage: npx tsx scripts/build-zoo.ts --family <qwen-math-tiny|llama-tiny|olmo-sft-tiny>
-  [--steps N=4000] [--resume] [--eval-only] [--seed S] [--batch-size 16] [--lr 3e-3]
+  [--steps N=1800] [--resume] [--eval-only] [--seed S] [--batch-size 8] [--lr 3e-3]
   [--checkpoint-every 100] [--work-dir runs/zoo/<family>] [--out public/models/<family>]
   [--eval-problems 500] [--samples 4]`;
 
 function parseArgs(argv: string[]): Args {
   const args: Args = {
     family: '',
-    steps: 4000,
+    steps: 1800,
     resume: false,
     evalOnly: false,
     seed: null,
-    batchSize: 16,
+    batchSize: 8,
     peakLr: 3e-3,
     checkpointEvery: 100,
     workDir: null,
@@ -313,7 +313,7 @@ async function evaluateAndShip(
     like: preset.like,
     description:
       'Tiny Qwen2-architecture model pretrained by the lab on a MiniMath corpus with this style prior and per-style correctness (systematic first-step slips).',
-    buildCommand: `npx tsx scripts/build-zoo.ts --family ${preset.name} --steps ${state.totalSteps}${args.seed !== null ? ` --seed ${state.seed}` : ''}${state.batchSize !== 16 ? ` --batch-size ${state.batchSize}` : ''}${state.peakLr !== 3e-3 ? ` --lr ${state.peakLr}` : ''}`,
+    buildCommand: `npx tsx scripts/build-zoo.ts --family ${preset.name} --steps ${state.totalSteps}${args.seed !== null ? ` --seed ${state.seed}` : ''}${state.batchSize !== 8 ? ` --batch-size ${state.batchSize}` : ''}${state.peakLr !== 3e-3 ? ` --lr ${state.peakLr}` : ''}`,
     seed: state.seed,
     corpus: {
       knobs: preset.knobs,

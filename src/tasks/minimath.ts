@@ -14,7 +14,7 @@ export type Level = 1 | 2 | 3;
 export const LEVELS: readonly Level[] = [1, 2, 3];
 
 /** Largest value any step may produce, so every step is a small table fact. */
-export const MAX_STEP_VALUE = 20;
+export const MAX_STEP_VALUE = 10;
 
 /** One evaluated operation, in evaluation order: `left op right = value`. */
 export interface Step {
@@ -197,8 +197,8 @@ export function randomProblem(
 // MiniMath-500: fixed seed, fixed level mix, distinct expressions.
 
 export const MINIMATH_500_SEED = 500_2025;
-/** Problems per level in MiniMath-500: few level-1 ones, because there are only ~130 distinct of them. */
-export const MINIMATH_500_LEVEL_COUNTS: Record<Level, number> = { 1: 50, 2: 300, 3: 150 };
+/** Problems per level in MiniMath-500: few level-1 ones, because there are only ~90 distinct of them. */
+export const MINIMATH_500_LEVEL_COUNTS: Record<Level, number> = { 1: 30, 2: 300, 3: 170 };
 
 let cachedEval: { problems: MiniMathProblem[]; expressions: Set<string> } | null = null;
 
