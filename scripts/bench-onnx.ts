@@ -5,23 +5,21 @@
 //
 // What is timed (median of N warm runs, after one warm-up run each):
 //   cpu engine    CpuTransformer.forward: (B, T, V) logits in a Float32Array
-//   webgpu engine EngineModel.scoreTokens at temperature 1: the same forward on the GPU plus the fused
-//                 log-softmax/entropy, reading back (B, T) values (the Backend contract has no logits
-//                 read-back; the extra op is small next to the forward)
+//   webgpu engine the engine's own forward on the GPU, (B, T, V) logits read back (webgpu-logits.ts)
 //   ort wasm      the exported ONNX model (graph optimisation 'all'), logits read back
 // The in-browser comparison against ORT's WebGPU execution provider (same adapter as our engine) belongs
 // on the lab's benchmark page: verifyWithOrt in src/model/onnx/ort-browser.ts reports both timings.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Backend, TokenBatch } from '../src/engine/backend';
+import type { Backend, EngineModel } from '../src/engine/backend';
 import { CpuTransformer } from '../src/engine/cpu/model';
 import type { ModelConfig } from '../src/model/config';
 import { initParameters, parameterLayout } from '../src/model/layout';
 import { readCheckpointDir } from '../src/model/nodeCheckpointDir';
 import { exportOnnx } from '../src/model/onnx/export';
 import { configureOrtWasm, OrtCausalLM } from '../src/model/onnx/ort-runner';
-import { fixedVerifyBatch, type LogitsBatch } from '../src/model/onnx/verify';
+import { type EngineLogits, fixedVerifyBatch } from '../src/model/onnx/verify';
 import { ZOO_MODEL_CONFIG } from '../src/tasks/zoo';
 
 export interface OnnxBenchOptions {
@@ -91,11 +89,9 @@ async function medianMs(iterations: number, run: () => Promise<unknown>): Promis
   return times[Math.floor(times.length / 2)];
 }
 
-function tokenBatch(batch: LogitsBatch): TokenBatch {
-  const lossMask = new Float32Array(batch.B * batch.T);
-  for (let b = 0; b < batch.B; b++) for (let t = 1; t < batch.lengths[b]; t++) lossMask[b * batch.T + t] = 1;
-  return { B: batch.B, T: batch.T, tokens: batch.tokens, lengths: batch.lengths, lossMask };
-}
+let webgpuEngineLogits: (model: EngineModel) => EngineLogits = () => {
+  throw new Error('WebGPU engine not loaded');
+};
 
 /** The WebGPU backend when its module and a device are available, else the reason it is not. */
 async function webgpuBackend(): Promise<Backend | string> {
@@ -103,8 +99,10 @@ async function webgpuBackend(): Promise<Backend | string> {
     // Non-literal specifiers: this hook must keep working while the WebGPU engine is being written.
     const nodeGpuPath = '../src/engine/webgpu/node-gpu';
     const backendPath = '../src/engine/webgpu/backend';
+    const logitsPath = '../src/model/onnx/webgpu-logits';
     const { acquireNodeGpu } = await import(nodeGpuPath);
     const { WebGpuBackend } = await import(backendPath);
+    webgpuEngineLogits = (await import(logitsPath)).webgpuEngineLogits;
     return (await WebGpuBackend.create(await acquireNodeGpu())) as Backend;
   } catch (error) {
     return `WebGPU engine unavailable: ${(error as Error).message}`;
@@ -148,10 +146,10 @@ export async function runOnnxBench(options: OnnxBenchOptions = DEFAULT_ONNX_BENC
     rows.push(row('ort wasm', ortMs), row('cpu engine', cpuMs));
     if (typeof gpu !== 'string') {
       const model = await gpu.createModel(config, params);
-      const scored = tokenBatch(batch);
-      const gpuMs = await medianMs(options.iterations, () => model.scoreTokens(scored, 1));
+      const logits = webgpuEngineLogits(model);
+      const gpuMs = await medianMs(options.iterations, () => logits(batch));
       model.dispose();
-      rows.push(row('webgpu engine', gpuMs, 'scoreTokens (forward + log-softmax)'));
+      rows.push(row('webgpu engine', gpuMs));
     }
   }
   return { rows, notes };

@@ -82,5 +82,6 @@ describe.each(cases)('ONNX export of %s', (_label, load) => {
       const cpu = cpuGreedy(model.config, model.params, prompt, maxNew);
       expect(Array.from(ortCompletions[i]), `prompt ${i}`).toEqual(Array.from(cpu));
     });
+    expect(ortCompletions.reduce((n, c) => n + c.length, 0)).toBeGreaterThan(prompts.length);
   });
 });
