@@ -1,4 +1,5 @@
-// Browser entry point: mounts the React lab shell.
+// Browser entry point: mounts the lab. All state lives in the zustand store (src/ui/store); the run
+// controller, URL-hash sync and IndexedDB restore start from App's effects.
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './ui/App';

@@ -1,24 +1,85 @@
-// The lab shell: header with the device badge, a notice when WebGPU is missing, and the main area.
-import { useEffect } from 'react';
-import { DeviceBadge } from './DeviceBadge';
+// The lab page: header (title, copy link, projector mode, shortcuts), the run bar, notices (no WebGPU,
+// lost GPU, link problems, storage), and the workspace: side panel on the left, live charts and the
+// rollout inspector on the right. Wires the store to the URL hash, IndexedDB and the keyboard.
+import { useEffect, useState } from 'react';
+import { ChartsArea } from './charts/ChartsArea';
 import { useGpuStore } from './gpuStore';
+import { RolloutInspector } from './inspector/RolloutInspector';
+import { startLabRuntime } from './run/labRuntime';
+import { RunBar, useLabRuntime } from './run/RunBar';
+import { ShortcutsHelp } from './ShortcutsHelp';
+import { SidePanel } from './SidePanel';
+import { handleShortcut } from './shortcuts';
+import { useLabStore } from './store/labStore';
+import { CopyLinkButton } from './url/CopyLinkButton';
+import { startHashSync } from './url/hashSync';
+import { UrlBanner } from './url/UrlBanner';
 
 export function App() {
   const probe = useGpuStore((s) => s.probe);
   const status = useGpuStore((s) => s.status);
+  const projector = useLabStore((s) => s.projector);
+  const toggleProjector = useLabStore((s) => s.toggleProjector);
+  const { controller, persistenceProblem } = useLabRuntime();
+  const [helpOpen, setHelpOpen] = useState(false);
+
   useEffect(() => {
     void probe();
   }, [probe]);
+  useEffect(() => startHashSync(useLabStore), []);
+  useEffect(() => {
+    void startLabRuntime();
+  }, []);
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      const handled = handleShortcut(event, {
+        playPause: () => {
+          const state = useLabStore.getState();
+          const active = state.activeRunId ? state.runs[state.activeRunId] : null;
+          if (active?.state === 'running') controller?.pause();
+          else void controller?.play(state.config);
+        },
+        step: () => controller?.step(useLabStore.getState().config),
+        reset: () => controller?.reset(),
+        copyLink: () => document.querySelector<HTMLButtonElement>('.copy-link button')?.click(),
+        toggleProjector,
+        showPanel: (panel) => useLabStore.getState().setPanel(panel),
+        toggleHelp: () => setHelpOpen((open) => !open),
+      });
+      if (handled) event.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [controller, toggleProjector]);
 
   return (
-    <div className="app">
+    <div className={`app${projector ? ' app--projector' : ''}`} data-testid="lab-app">
       <header className="app-header">
         <h1>Spurious Rewards Lab</h1>
         <p className="tagline">
           Does RLVR need a correct reward? Re-run the experiment on tiny models in your browser.
         </p>
-        <DeviceBadge />
+        <CopyLinkButton />
+        <button
+          type="button"
+          aria-pressed={projector}
+          onClick={toggleProjector}
+          aria-keyshortcuts="P"
+          title="Large type for projectors (p)"
+        >
+          Projector
+        </button>
+        <button
+          type="button"
+          onClick={() => setHelpOpen((o) => !o)}
+          aria-keyshortcuts="?"
+          title="Keyboard shortcuts (?)"
+        >
+          ?
+        </button>
       </header>
+      {helpOpen && <ShortcutsHelp onClose={() => setHelpOpen(false)} />}
+      <RunBar />
       {status.state === 'unavailable' && (
         <div className="notice notice--warn" role="alert" data-testid="no-webgpu-notice">
           <strong>WebGPU is not available.</strong> {status.message} Small presets still run on the CPU
@@ -30,8 +91,18 @@ export function App() {
           <strong>The GPU device was lost.</strong> {status.message} Your runs are saved; reload to continue.
         </div>
       )}
-      <main className="app-main" data-testid="lab-main">
-        <p>The experiment builder, live charts and rollout inspector appear here.</p>
+      {persistenceProblem && (
+        <div className="notice notice--warn" role="status">
+          {persistenceProblem}
+        </div>
+      )}
+      <UrlBanner />
+      <main className="workspace" data-testid="lab-main">
+        <SidePanel />
+        <div className="results">
+          <ChartsArea />
+          <RolloutInspector />
+        </div>
       </main>
     </div>
   );

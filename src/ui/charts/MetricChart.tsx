@@ -65,7 +65,7 @@ export function MetricChart({ chart, entities }: MetricChartProps) {
             <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} tick={{ fontSize: 11 }} />
             <YAxis
               scale={logScale ? 'log' : 'linear'}
-              domain={logScale ? ['auto', 'auto'] : chart.percent ? [0, 1] : ['auto', 'auto']}
+              domain={logScale || !chart.fullRange ? ['auto', 'auto'] : [0, 1]}
               allowDataOverflow={logScale}
               tickFormatter={formatValue}
               tick={{ fontSize: 11 }}
@@ -75,7 +75,7 @@ export function MetricChart({ chart, entities }: MetricChartProps) {
               formatter={(value) => (typeof value === 'number' ? formatValue(value) : String(value))}
               labelFormatter={(step) => `step ${step}`}
             />
-            <Legend wrapperStyle={{ fontSize: 11 }} />
+            <Legend wrapperStyle={{ fontSize: 11 }} itemSorter={null} />
             {entities.flatMap((entity, e) =>
               series.map((spec, s) => {
                 const colour = OKABE_ITO[(comparing ? e : s) % OKABE_ITO.length];
@@ -175,6 +175,6 @@ function formatCompact(v: number): string {
   if (v === 0) return '0';
   const abs = Math.abs(v);
   if (abs >= 1000) return v.toFixed(0);
-  if (abs >= 0.01) return Number(v.toPrecision(3)).toString();
+  if (abs >= 0.01) return Number(v.toPrecision(4)).toString();
   return v.toExponential(1);
 }

@@ -20,6 +20,8 @@ export interface ChartSpec {
   series: SeriesSpec[];
   /** Values in [0, 1] shown as percentages. */
   percent: boolean;
+  /** Pin the y axis to [0, 1] (accuracies and shares read best on the full scale). */
+  fullRange: boolean;
   /** Offer a log y axis (quantities spanning decades, e.g. KL). */
   logScale: boolean;
 }
@@ -47,6 +49,7 @@ export const CHART_SPECS: readonly ChartSpec[] = [
       fromEval('sampledAccuracy', 'avg@k', (m) => m.sampledAccuracy),
     ],
     percent: true,
+    fullRange: true,
     logScale: false,
   },
   {
@@ -58,6 +61,7 @@ export const CHART_SPECS: readonly ChartSpec[] = [
       fromStep('codeFrequency', 'rollouts', (m) => m.codeFrequency),
     ],
     percent: true,
+    fullRange: true,
     logScale: false,
   },
   {
@@ -69,6 +73,7 @@ export const CHART_SPECS: readonly ChartSpec[] = [
       fromEval('accuracyLanguageOnly', 'language only', (m) => finiteOrNull(m.accuracyLanguageOnly)),
     ],
     percent: true,
+    fullRange: true,
     logScale: false,
   },
   {
@@ -80,6 +85,7 @@ export const CHART_SPECS: readonly ChartSpec[] = [
       fromStep('rolloutAccuracy', 'rollout accuracy', (m) => m.rolloutAccuracy),
     ],
     percent: false,
+    fullRange: false,
     logScale: false,
   },
   {
@@ -91,6 +97,7 @@ export const CHART_SPECS: readonly ChartSpec[] = [
       fromStep('clipFracHigh', 'high (1+ε)', (m) => m.clipFracHigh),
     ],
     percent: true,
+    fullRange: false,
     logScale: true,
   },
   {
@@ -99,6 +106,7 @@ export const CHART_SPECS: readonly ChartSpec[] = [
     hint: 'Mean per-token entropy: falls as the policy sharpens onto what it already prefers.',
     series: [fromStep('entropy', 'entropy', (m) => m.entropy)],
     percent: false,
+    fullRange: false,
     logScale: false,
   },
   {
@@ -110,6 +118,7 @@ export const CHART_SPECS: readonly ChartSpec[] = [
       fromStep('refKl', 'KL to reference', (m) => m.refKl),
     ],
     percent: false,
+    fullRange: false,
     logScale: true,
   },
   {
@@ -121,6 +130,7 @@ export const CHART_SPECS: readonly ChartSpec[] = [
       fromStep('responseLengthMax', 'max', (m) => m.responseLengthMax),
     ],
     percent: false,
+    fullRange: false,
     logScale: false,
   },
 ];

@@ -40,7 +40,9 @@ export function ModelCard({ family }: { family: string }) {
     setCard({ state: 'loading' });
     fetch(`models/${encodeURIComponent(family)}/card.json`)
       .then(async (response) => {
-        if (!response.ok) throw new Error(`no card for "${family}" (HTTP ${response.status})`);
+        // A dev server answers a missing file with the page itself, so check the type as well as the status.
+        const isJson = (response.headers.get('content-type') ?? '').includes('json');
+        if (!response.ok || !isJson) throw new Error(`no card published for "${family}" yet`);
         const parsed: unknown = await response.json();
         if (!cancelled) setCard({ state: 'ready', card: parsed });
       })

@@ -70,7 +70,7 @@ export class RunController {
   step(config: ExperimentConfig): void {
     const current = this.current;
     if (current && this.currentRunId && current.state === 'paused') this.host.step(this.currentRunId);
-    else if (!current || current.state !== 'running') this.startNew(config, 1);
+    else if (current?.state !== 'running') this.startNew(config, 1);
   }
 
   /** Stops the current run and drops queued ones; runs already made stay in the list. */

@@ -15,14 +15,14 @@ export interface ExperimentSlice {
   /** Problems with the URL the page was opened with; each says which default was used instead. */
   urlErrors: FieldError[];
   /** Config keys whose controls are hidden (classroom embeds). */
-  hiddenKeys: string[];
+  hiddenKeys: ExperimentKey[];
   /**
    * Sets one field from a control's value; returns why the value was refused (and leaves the config
    * unchanged), or null when it was applied.
    */
   setField: (key: ExperimentKey, raw: unknown) => string | null;
   /** Replaces the whole config (a preset, a parsed URL, a run's config). */
-  loadConfig: (config: ExperimentConfig, urlErrors?: FieldError[], hiddenKeys?: string[]) => void;
+  loadConfig: (config: ExperimentConfig, urlErrors?: FieldError[], hiddenKeys?: ExperimentKey[]) => void;
   dismissUrlErrors: () => void;
 }
 

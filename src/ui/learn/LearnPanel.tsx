@@ -1,0 +1,43 @@
+// The Learn panel for classrooms: the paper's claim in a paragraph, the clip-bias mechanism as an
+// interactive plot, and links to the presets that show it in a live run.
+import { presetById, presetHash } from '../../experiment/presets';
+import { ClipBiasPlot } from './ClipBiasPlot';
+
+const LINKED_PRESETS = ['mechanism-clip', 'mechanism-no-clip', 'fig1-random', 'random-llama'];
+
+export function LearnPanel() {
+  return (
+    <div className="learn" data-testid="learn-panel">
+      <h3>What the paper claims</h3>
+      <p>
+        Shao et al. (2025) trained Qwen2.5-Math-7B with GRPO on math problems and found that MATH-500 accuracy
+        rose even when the reward carried no information about correctness: +21.4 points with a random reward,
+        +24.1 with rewards for wrong answers, against +29.1 with the true answer. The same rewards did little
+        or harm for Llama and OLMo models. Their explanation is the clip term of the PPO/GRPO objective: it
+        makes updates favour what the model already does often, and for Qwen-Math that is "code reasoning"
+        (writing Python without running it), which is right more often than its plain-language answers. Code
+        frequency rose from 65% to over 90%.
+      </p>
+      <h3>Why clipping favours likely tokens</h3>
+      <ClipBiasPlot />
+      <p className="learn-note">
+        The clip only acts when a rollout batch is reused for several updates (π ≠ π_old). With one update per
+        batch, or with clipping switched off, the random-reward effect should vanish: try it.
+      </p>
+      <ul className="learn-presets">
+        {LINKED_PRESETS.map((id) => {
+          const preset = presetById(id);
+          if (!preset) return null;
+          return (
+            <li key={id}>
+              <a href={`#${presetHash(preset)}`} data-preset={id}>
+                {preset.title}
+              </a>{' '}
+              — {preset.explanation}
+            </li>
+          );
+        })}
+      </ul>
+    </div>
+  );
+}

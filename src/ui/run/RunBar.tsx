@@ -1,0 +1,144 @@
+// The run bar: play / pause / step / reset, a progress bar with step count, ETA and tokens/s, and the
+// device badge. Progress text changes every step, so it is written by a transient store subscription
+// straight into the DOM instead of re-rendering the bar.
+import { useEffect, useRef, useSyncExternalStore } from 'react';
+import { DeviceBadge } from '../DeviceBadge';
+import type { LabState } from '../store/labStore';
+import { useLabStore } from '../store/labStore';
+import { getLabRuntime, subscribeLabRuntime } from './labRuntime';
+
+export function useLabRuntime() {
+  return useSyncExternalStore(subscribeLabRuntime, getLabRuntime);
+}
+
+export function RunBar() {
+  const { controller, unavailableReason } = useLabRuntime();
+  const activeRun = useLabStore((s) => (s.activeRunId ? s.runs[s.activeRunId] : null));
+  const running = activeRun?.state === 'running';
+  const play = () => void controller?.play(useLabStore.getState().config);
+  const pause = () => controller?.pause();
+
+  return (
+    <section className="run-bar" aria-label="Run controls">
+      <div className="run-buttons">
+        {running ? (
+          <button
+            type="button"
+            className="primary"
+            onClick={pause}
+            disabled={!controller}
+            aria-keyshortcuts="Space"
+          >
+            ❚❚ Pause
+          </button>
+        ) : (
+          <button
+            type="button"
+            className="primary"
+            onClick={play}
+            disabled={!controller}
+            aria-keyshortcuts="Space"
+            title={unavailableReason ?? 'Start or resume (space)'}
+          >
+            ▶ Play
+          </button>
+        )}
+        <button
+          type="button"
+          onClick={() => controller?.step(useLabStore.getState().config)}
+          disabled={!controller || running}
+          aria-keyshortcuts="S"
+          title="Run one step, then pause (s)"
+        >
+          Step
+        </button>
+        <button
+          type="button"
+          onClick={() => controller?.reset()}
+          disabled={!controller}
+          aria-keyshortcuts="R"
+          title="Stop and start over with the current experiment (r)"
+        >
+          Reset
+        </button>
+      </div>
+      <Progress />
+      <DeviceBadge />
+      {unavailableReason && !controller && (
+        <p className="run-unavailable" role="status">
+          {unavailableReason}
+        </p>
+      )}
+      {activeRun?.message && (
+        <p className={`run-message${activeRun.state === 'error' ? ' run-message--error' : ''}`} role="status">
+          {activeRun.message}
+        </p>
+      )}
+    </section>
+  );
+}
+
+/** Progress of the active run; text and bar width are updated transiently, once per store change. */
+function Progress() {
+  const barRef = useRef<HTMLDivElement>(null);
+  const textRef = useRef<HTMLSpanElement>(null);
+  useEffect(() => {
+    const render = (state: LabState) => {
+      const progress = describeProgress(state);
+      if (barRef.current) {
+        barRef.current.style.width = `${(progress.fraction * 100).toFixed(1)}%`;
+        barRef.current.parentElement?.setAttribute('aria-valuenow', String(progress.done));
+        barRef.current.parentElement?.setAttribute('aria-valuemax', String(progress.total));
+      }
+      if (textRef.current) textRef.current.textContent = progress.text;
+    };
+    render(useLabStore.getState());
+    return useLabStore.subscribe(render);
+  }, []);
+  return (
+    <div className="progress" data-testid="run-progress">
+      <div className="progress-track" role="progressbar" aria-label="Training progress" aria-valuemin={0}>
+        <div className="progress-fill" ref={barRef} />
+      </div>
+      <span className="progress-text" ref={textRef} data-testid="progress-text" />
+    </div>
+  );
+}
+
+export interface ProgressView {
+  done: number;
+  total: number;
+  fraction: number;
+  text: string;
+}
+
+/** Steps done of the active run, its ETA from the mean step time so far, and the last tokens/s. */
+export function describeProgress(state: Pick<LabState, 'activeRunId' | 'runs' | 'series'>): ProgressView {
+  const run = state.activeRunId ? state.runs[state.activeRunId] : null;
+  if (!run) return { done: 0, total: 0, fraction: 0, text: 'No run yet' };
+  const steps = state.series[run.id]?.steps ?? [];
+  const done = steps.length ? steps[steps.length - 1].step + 1 : 0;
+  const total = run.totalSteps;
+  const last = steps[steps.length - 1];
+  const stepMs =
+    steps.reduce((sum, s) => sum + s.timeRolloutMs + s.timeScoringMs + s.timeLogprobsMs + s.timeUpdateMs, 0) /
+    Math.max(1, steps.length);
+  const remaining = Math.max(0, total - done);
+  const eta = run.state === 'running' && steps.length ? ` · ETA ${formatDuration(remaining * stepMs)}` : '';
+  const speed = last ? ` · ${Math.round(last.rolloutTokensPerSec)} tok/s` : '';
+  return {
+    done,
+    total,
+    fraction: total > 0 ? Math.min(1, done / total) : 0,
+    text: `Step ${done} / ${total} · ${run.state}${eta}${speed}`,
+  };
+}
+
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms <= 0) return '0s';
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m ${seconds % 60}s`;
+  return `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
+}

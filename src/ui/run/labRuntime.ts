@@ -1,0 +1,83 @@
+// The page's single run controller and its wiring: the real training Worker when it exists, the
+// synthetic host only in the dev server (flagged and labelled), IndexedDB persistence, and the
+// restore-on-load that brings back the runs list and charts after a reload.
+import { openRunStore, type RunStore } from '../../experiment/persistence';
+import { useLabStore } from '../store/labStore';
+import { RunController } from './runController';
+import type { RunHostFactory } from './runHost';
+import { createSyntheticHost } from './syntheticHost';
+
+export interface LabRuntime {
+  controller: RunController | null;
+  /** Why there is no run controller (no host available), for the run bar to say. */
+  unavailableReason: string | null;
+  persistenceProblem: string | null;
+}
+
+let runtime: LabRuntime = { controller: null, unavailableReason: 'Starting…', persistenceProblem: null };
+const listeners = new Set<() => void>();
+
+export const getLabRuntime = () => runtime;
+export function subscribeLabRuntime(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+function publish(next: Partial<LabRuntime>) {
+  runtime = { ...runtime, ...next };
+  for (const l of listeners) l();
+}
+
+/** The real host, once src/experiment/worker.ts exists; null until then. */
+function realHostFactory(): RunHostFactory | null {
+  return null;
+}
+
+/** Opens IndexedDB, restores saved runs into the store, and creates the controller. Idempotent. */
+let started: Promise<void> | null = null;
+export function startLabRuntime(): Promise<void> {
+  started ??= (async () => {
+    let persistence: RunStore | null = null;
+    try {
+      persistence = await openRunStore();
+      await restoreRuns(persistence);
+    } catch (err) {
+      publish({
+        persistenceProblem: `Runs will not be saved across reloads: ${err instanceof Error ? err.message : String(err)}`,
+      });
+    }
+    const hostFactory = realHostFactory() ?? (import.meta.env.DEV ? createSyntheticHost : null);
+    if (!hostFactory) {
+      publish({
+        controller: null,
+        unavailableReason:
+          'The training worker is not part of this build yet, so runs cannot start; saved and imported runs still show.',
+      });
+      return;
+    }
+    const controller = new RunController({
+      store: useLabStore,
+      hostFactory,
+      persistence,
+      onPersistenceError: (message) => publish({ persistenceProblem: message }),
+    });
+    publish({ controller, unavailableReason: null });
+  })();
+  return started;
+}
+
+/** Loads every saved run; runs that were computing when the page went away come back paused. */
+async function restoreRuns(persistence: RunStore): Promise<void> {
+  const records = await persistence.listRuns();
+  const data = (await Promise.all(records.map((r) => persistence.loadRun(r.id)))).filter((d) => d !== null);
+  for (const d of data) {
+    if (d.run.state === 'running') {
+      d.run = {
+        ...d.run,
+        state: 'paused',
+        message: 'Interrupted by a reload: press play to resume from the last checkpoint.',
+      };
+      await persistence.saveRun(d.run);
+    }
+  }
+  useLabStore.getState().loadRuns(data);
+}
