@@ -4,10 +4,12 @@
 // set must be identical (ORT with and without KV cache vs the CPU engine's KV-cache decoding). Tiny
 // randomly initialised configs, tied and untied, with and without GQA.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CpuBackend } from '../../engine/cpu/backend';
 import { DEFAULT_TINY_CONFIG, type ModelConfig } from '../config';
 import { initParameters, parameterLayout } from '../layout';
 import { CharTokenizer } from '../tokenizer';
 import { cpuEngineLogits } from './cpu-logits';
+import { engineLogits } from './engine-logits';
 import { buildQwen2Onnx, exportOnnx, ONNX_OPSET } from './export';
 import { configureOrtWasm, OrtCausalLM, OrtError, ort } from './ort-runner';
 import { cpuGreedy } from './testing';
@@ -220,6 +222,21 @@ describe('verifyAgainstOrt (wasm, Node)', () => {
     });
     expect(bad.withinTolerance).toBe(false);
     expect(bad.mismatches.length).toBeGreaterThan(0);
+  });
+});
+
+describe('engineLogits on a CpuBackend model', () => {
+  it('verifies a model living on the CPU backend, using its current parameters', async () => {
+    const params = initParameters(untiedMqa, 8);
+    const model = await new CpuBackend().createModel(untiedMqa, params);
+    const report = await verifyAgainstOrt({ config: untiedMqa, params, engine: engineLogits(model) });
+    expect(report.withinTolerance, describeMismatches(report)).toBe(true);
+    expect(report.top1Agreement).toBe(1);
+    // After the model's weights change, ORT on the old export must disagree: the source reads the model.
+    const changed = Float32Array.from(params, (x) => x * 1.5);
+    const changedModel = await new CpuBackend().createModel(untiedMqa, changed);
+    const stale = await verifyAgainstOrt({ config: untiedMqa, params, engine: engineLogits(changedModel) });
+    expect(stale.withinTolerance).toBe(false);
   });
 });
 

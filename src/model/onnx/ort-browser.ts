@@ -13,10 +13,13 @@ import { exportOnnx } from './export';
 import { configureOrtWasm, OrtCausalLM, OrtError, type OrtExecutionProvider, ort } from './ort-runner';
 import { type VerifyOptions, type VerifyReport, verifyAgainstOrt } from './verify';
 
+export { cpuEngineLogits } from './cpu-logits';
+export { engineLogits } from './engine-logits';
 export { exportOnnx } from './export';
 export { OrtError } from './ort-runner';
 export type { EngineLogits, LogitsBatch, VerifyReport } from './verify';
 export { fixedVerifyBatch } from './verify';
+export { webgpuEngineLogits } from './webgpu-logits';
 
 /** 'auto': WebGPU when the browser exposes an adapter, else wasm. */
 export type ProviderChoice = 'auto' | OrtExecutionProvider;

@@ -9,11 +9,11 @@ import { acquireNodeGpu } from '../../engine/webgpu/node-gpu';
 import { ZOO_MODEL_CONFIG } from '../../tasks/zoo';
 import { DEFAULT_TINY_CONFIG, type ModelConfig } from '../config';
 import { initParameters } from '../layout';
+import { engineLogits } from './engine-logits';
 import { exportOnnx } from './export';
 import { configureOrtWasm, OrtCausalLM } from './ort-runner';
 import { miniMathPromptSet } from './testing';
 import { compareLogits, describeMismatches, fixedVerifyBatch } from './verify';
-import { webgpuEngineLogits } from './webgpu-logits';
 
 // Init scaled up from 0.02 so random logits are spread out and greedy argmax is not decided by rounding.
 const cases: [string, ModelConfig, number][] = [
@@ -57,7 +57,7 @@ describe.each(cases)('ORT vs WebGPU engine, %s', (_label, config, seed) => {
 
   it('logits match within 1e-4 abs + rel on a ragged padded batch', async () => {
     const batch = fixedVerifyBatch(config, 3, 20, seed);
-    const gpuLogits = await webgpuEngineLogits(engine)(batch);
+    const gpuLogits = await engineLogits(engine)(batch); // dispatches to webgpuEngineLogits
     const ortLogits = await lm.logits(batch.tokens, batch.lengths, batch.B, batch.T);
     const c = compareLogits(ortLogits, gpuLogits, batch, config.vocab_size);
     expect(c.withinTolerance, describeMismatches(c)).toBe(true);
