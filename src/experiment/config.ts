@@ -604,7 +604,7 @@ export const FIELD_SPECS: readonly FieldSpec[] = [
     group: 'basic',
     section: 'run',
     help: 'Number of rollout batches (each followed by its updates).',
-    paper: 'about 300',
+    paper: 'not stated here (hundreds of steps)',
   },
   {
     key: 'evalEvery',
@@ -617,7 +617,7 @@ export const FIELD_SPECS: readonly FieldSpec[] = [
     group: 'advanced',
     section: 'run',
     help: 'How often MiniMath-500 accuracy and code frequency are measured; 0 = only before and after.',
-    paper: 'every 8 steps',
+    paper: 'not stated here',
   },
   {
     key: 'evalSize',
@@ -683,7 +683,7 @@ export const FIELD_SPECS: readonly FieldSpec[] = [
     group: 'basic',
     section: 'run',
     help: 'Seeds data order, sampling and random rewards: the same seed on the same backend replays the run.',
-    paper: 'several seeds per setting',
+    paper: 'the seed of each run',
   },
   {
     key: 'seeds',
@@ -696,7 +696,7 @@ export const FIELD_SPECS: readonly FieldSpec[] = [
     group: 'basic',
     section: 'run',
     help: 'Run seed, seed+1, … and report mean ± standard error: single random-reward runs wander, the clip effect shows in the mean.',
-    paper: '≥ 3 for the main curves',
+    paper: 'several seeds per setting',
   },
   {
     key: 'backend',
