@@ -8,23 +8,33 @@
 // - Row-major everywhere; N = number of token rows (B*T), shapes noted as `// (N, C)`.
 // - Linear layers follow nn.Linear: weight (OC, IC), out = inp · weightᵀ + bias.
 
+import { matmulNTWasm } from './wasmMatmul';
+
 export type FloatArray = Float32Array | Float64Array;
 
 // ---------------------------------------------------------------------------------------------------
 // Matmul core: every product is turned into out = a · bᵀ ("NT": both operands walk rows contiguously),
 // register-blocked 4x4 so each loaded value feeds four multiply-adds.
 
-/** Reused transpose scratch per element type, so backward passes do not allocate per call. */
-const scratch32: Float32Array[] = [new Float32Array(0), new Float32Array(0)];
-const scratch64: Float64Array[] = [new Float64Array(0), new Float64Array(0)];
+/** Reused scratch buffers per element type and purpose, so hot ops do not allocate per call. */
+const scratch32 = new Map<string, Float32Array>();
+const scratch64 = new Map<string, Float64Array>();
 
-function scratchLike(like: FloatArray, slot: 0 | 1, size: number): FloatArray {
+function scratchLike(like: FloatArray, key: string, size: number): FloatArray {
   if (like instanceof Float64Array) {
-    if (scratch64[slot].length < size) scratch64[slot] = new Float64Array(size);
-    return scratch64[slot];
+    let buf = scratch64.get(key);
+    if (!buf || buf.length < size) {
+      buf = new Float64Array(size);
+      scratch64.set(key, buf);
+    }
+    return buf.subarray(0, size);
   }
-  if (scratch32[slot].length < size) scratch32[slot] = new Float32Array(size);
-  return scratch32[slot];
+  let buf = scratch32.get(key);
+  if (!buf || buf.length < size) {
+    buf = new Float32Array(size);
+    scratch32.set(key, buf);
+  }
+  return buf.subarray(0, size);
 }
 
 /** out (cols, rows) = inᵀ where in is (rows, cols). */
@@ -35,11 +45,40 @@ export function transpose(out: FloatArray, inp: FloatArray, rows: number, cols: 
   }
 }
 
+/** Below this many multiply-adds the copy into wasm memory costs more than it saves. */
+const WASM_MIN_WORK = 4096;
+
 /**
  * out (M, N) (= or +=) a (M, K) · bᵀ where b is (N, K), plus bias (N) when given.
- * `accumulate` adds into out instead of overwriting it.
+ * `accumulate` adds into out instead of overwriting it. Float32 products of useful size run on the
+ * WebAssembly SIMD kernel (float32 accumulation, ~20x the JS loops); everything else, and platforms
+ * without wasm SIMD, on matmulNTJs (float64 accumulation).
  */
 export function matmulNT(
+  out: FloatArray,
+  a: FloatArray,
+  b: FloatArray,
+  bias: FloatArray | null,
+  M: number,
+  N: number,
+  K: number,
+  accumulate: boolean,
+): void {
+  if (
+    M * N * K >= WASM_MIN_WORK &&
+    out instanceof Float32Array &&
+    a instanceof Float32Array &&
+    b instanceof Float32Array &&
+    (bias === null || bias instanceof Float32Array) &&
+    matmulNTWasm(out, a, b, bias, M, N, K, accumulate)
+  ) {
+    return;
+  }
+  matmulNTJs(out, a, b, bias, M, N, K, accumulate);
+}
+
+/** The plain JavaScript matmulNT: the readable reference and the float64 path. */
+export function matmulNTJs(
   out: FloatArray,
   a: FloatArray,
   b: FloatArray,
@@ -227,14 +266,14 @@ export function matmulBackward(
   IC: number,
   OC: number,
 ): void {
-  const doutT = scratchLike(dout, 0, OC * N); // (OC, N)
+  const doutT = scratchLike(dout, 'matmul.doutT', OC * N); // (OC, N)
   transpose(doutT, dout, N, OC);
   if (dinp) {
-    const weightT = scratchLike(weight, 1, IC * OC); // (IC, OC)
+    const weightT = scratchLike(weight, 'matmul.weightT', IC * OC); // (IC, OC)
     transpose(weightT, weight, OC, IC);
     matmulNT(dinp, dout, weightT, null, N, IC, OC, false);
   }
-  const inpT = scratchLike(inp, 1, IC * N); // (IC, N)
+  const inpT = scratchLike(inp, 'matmul.inpT', IC * N); // (IC, N)
   transpose(inpT, inp, N, IC);
   matmulNT(dweight, doutT, inpT, null, OC, IC, N, true);
   if (dbias) {
@@ -462,8 +501,57 @@ function checkLengths(lengths: Int32Array, B: number, T: number): void {
 }
 
 /**
+ * Gathers one (b, KV-group) block: rows (hi, t) for the `group` query heads sharing KV head g and t < len,
+ * from x (B, T, nHeads*D) into dst (group*len, D) (or one head when headCount = 1).
+ */
+function gatherHeads(
+  dst: FloatArray,
+  x: FloatArray,
+  b: number,
+  firstHead: number,
+  headCount: number,
+  len: number,
+  T: number,
+  nHeads: number,
+  D: number,
+): void {
+  for (let hi = 0; hi < headCount; hi++) {
+    for (let t = 0; t < len; t++) {
+      const src = ((b * T + t) * nHeads + firstHead + hi) * D;
+      dst.set(x.subarray(src, src + D), (hi * len + t) * D);
+    }
+  }
+}
+
+/** The inverse of gatherHeads: src (headCount*len, D) into x (B, T, nHeads*D). */
+function scatterHeads(
+  x: FloatArray,
+  src: FloatArray,
+  b: number,
+  firstHead: number,
+  headCount: number,
+  len: number,
+  T: number,
+  nHeads: number,
+  D: number,
+): void {
+  for (let hi = 0; hi < headCount; hi++) {
+    for (let t = 0; t < len; t++) {
+      const dst = ((b * T + t) * nHeads + firstHead + hi) * D;
+      x.set(src.subarray((hi * len + t) * D, (hi * len + t + 1) * D), dst);
+    }
+  }
+}
+
+/**
  * out (B, T, H*D); att (B, H, T, T) softmax probabilities kept for backward (zero outside the mask);
  * q (B, T, H*D), k and v (B, T, KVH*D). Scores are scaled by 1/sqrt(D).
+ *
+ * Computed per sequence b and KV head g as dense products so they run on the fast matmul: with the
+ * `group` = H/KVH query heads of g stacked as rows (hi, t), t < len = lengths[b],
+ *   S = Q_g · K_gᵀ (group*len, len),  P = causal softmax(S * scale),  O = P · V_g (group*len, D).
+ * Entries above the diagonal are computed and then discarded: twice the arithmetic of a triangular
+ * loop, but on the SIMD kernel that is still far faster.
  */
 export function attentionForward(
   out: FloatArray,
@@ -477,47 +565,62 @@ export function attentionForward(
   const { B, T, H, KVH, D } = shape;
   checkLengths(lengths, B, T);
   const group = H / KVH;
-  const qStride = H * D;
-  const kvStride = KVH * D;
   const scale = 1 / Math.sqrt(D);
   att.fill(0, 0, B * H * T * T);
-  out.fill(0, 0, B * T * qStride);
+  out.fill(0, 0, B * T * H * D);
   for (let b = 0; b < B; b++) {
     const len = lengths[b];
-    for (let h = 0; h < H; h++) {
-      const kvOff = Math.floor(h / group) * D;
-      for (let t = 0; t < len; t++) {
-        const qOff = (b * T + t) * qStride + h * D;
-        const attRow = ((b * H + h) * T + t) * T;
-        let max = -Infinity;
-        for (let t2 = 0; t2 <= t; t2++) {
-          const kOff = (b * T + t2) * kvStride + kvOff;
-          let s = 0;
-          for (let d = 0; d < D; d++) s += q[qOff + d] * k[kOff + d];
-          s *= scale;
-          att[attRow + t2] = s;
-          if (s > max) max = s;
-        }
-        let sum = 0;
-        for (let t2 = 0; t2 <= t; t2++) {
-          const e = Math.exp(att[attRow + t2] - max);
-          att[attRow + t2] = e;
-          sum += e;
-        }
-        const inv = 1 / sum;
-        const oOff = (b * T + t) * qStride + h * D;
-        for (let t2 = 0; t2 <= t; t2++) {
-          const p = att[attRow + t2] * inv;
-          att[attRow + t2] = p;
-          const vOff = (b * T + t2) * kvStride + kvOff;
-          for (let d = 0; d < D; d++) out[oOff + d] += p * v[vOff + d];
+    if (len === 0) continue;
+    const rows = group * len;
+    const qg = scratchLike(q, 'att.q', rows * D); // (group*len, D)
+    const kg = scratchLike(q, 'att.k', len * D); // (len, D)
+    const vgT = scratchLike(q, 'att.vT', D * len); // (D, len)
+    const scores = scratchLike(q, 'att.s', rows * len); // (group*len, len)
+    const og = scratchLike(q, 'att.o', rows * D); // (group*len, D)
+    const vg = scratchLike(q, 'att.v', len * D); // (len, D)
+    for (let g = 0; g < KVH; g++) {
+      gatherHeads(qg, q, b, g * group, group, len, T, H, D);
+      gatherHeads(kg, k, b, g, 1, len, T, KVH, D);
+      gatherHeads(vg, v, b, g, 1, len, T, KVH, D);
+      transpose(vgT, vg, len, D);
+      matmulNT(scores, qg, kg, null, rows, len, D, false);
+      for (let hi = 0; hi < group; hi++) {
+        for (let t = 0; t < len; t++) {
+          const row = (hi * len + t) * len;
+          let max = -Infinity;
+          for (let t2 = 0; t2 <= t; t2++) {
+            const x = scores[row + t2] * scale;
+            scores[row + t2] = x;
+            if (x > max) max = x;
+          }
+          let sum = 0;
+          for (let t2 = 0; t2 <= t; t2++) {
+            const e = Math.exp(scores[row + t2] - max);
+            scores[row + t2] = e;
+            sum += e;
+          }
+          const inv = 1 / sum;
+          const attRow = ((b * H + g * group + hi) * T + t) * T;
+          for (let t2 = 0; t2 <= t; t2++) {
+            const p = scores[row + t2] * inv;
+            scores[row + t2] = p;
+            att[attRow + t2] = p;
+          }
+          for (let t2 = t + 1; t2 < len; t2++) scores[row + t2] = 0;
         }
       }
+      matmulNT(og, scores, vgT, null, rows, D, len, false);
+      scatterHeads(out, og, b, g * group, group, len, T, H, D);
     }
   }
 }
 
-/** dq (B, T, H*D), dk and dv (B, T, KVH*D), all assigned, from dout (B, T, H*D) and the kept att. */
+/**
+ * dq (B, T, H*D), dk and dv (B, T, KVH*D), all assigned, from dout (B, T, H*D) and the kept att.
+ * Per (b, g) with P (group*len, len) and dO (group*len, D):
+ *   dP = dO · V_gᵀ,  dS = P ⊙ (dP - rowsum(P ⊙ dP)) * scale,
+ *   dQ_g = dS · K_g,  dK_g = dSᵀ · Q_g,  dV_g = Pᵀ · dO.
+ */
 export function attentionBackward(
   dq: FloatArray,
   dk: FloatArray,
@@ -533,45 +636,60 @@ export function attentionBackward(
   const { B, T, H, KVH, D } = shape;
   checkLengths(lengths, B, T);
   const group = H / KVH;
-  const qStride = H * D;
-  const kvStride = KVH * D;
   const scale = 1 / Math.sqrt(D);
-  dq.fill(0, 0, B * T * qStride);
-  dk.fill(0, 0, B * T * kvStride);
-  dv.fill(0, 0, B * T * kvStride);
-  const datt = scratchLike(dq, 0, T); // (T) gradient of one attention row
+  dq.fill(0, 0, B * T * H * D);
+  dk.fill(0, 0, B * T * KVH * D);
+  dv.fill(0, 0, B * T * KVH * D);
   for (let b = 0; b < B; b++) {
     const len = lengths[b];
-    for (let h = 0; h < H; h++) {
-      const kvOff = Math.floor(h / group) * D;
-      for (let t = 0; t < len; t++) {
-        const qOff = (b * T + t) * qStride + h * D;
-        const attRow = ((b * H + h) * T + t) * T;
-        // d p[t2] = dout[t] · v[t2]; dv[t2] += p[t2] * dout[t].
-        let weighted = 0;
-        for (let t2 = 0; t2 <= t; t2++) {
-          const vOff = (b * T + t2) * kvStride + kvOff;
-          const p = att[attRow + t2];
-          let dp = 0;
-          for (let d = 0; d < D; d++) {
-            const g = dout[qOff + d];
-            dp += g * v[vOff + d];
-            dv[vOff + d] += p * g;
-          }
-          datt[t2] = dp;
-          weighted += p * dp;
-        }
-        // Softmax backward, then the score product: s = scale * q·k.
-        for (let t2 = 0; t2 <= t; t2++) {
-          const ds = att[attRow + t2] * (datt[t2] - weighted) * scale;
-          if (ds === 0) continue;
-          const kOff = (b * T + t2) * kvStride + kvOff;
-          for (let d = 0; d < D; d++) {
-            dq[qOff + d] += ds * k[kOff + d];
-            dk[kOff + d] += ds * q[qOff + d];
-          }
+    if (len === 0) continue;
+    const rows = group * len;
+    const p = scratchLike(q, 'attb.p', rows * len); // (group*len, len)
+    const pT = scratchLike(q, 'attb.pT', len * rows); // (len, group*len)
+    const dO = scratchLike(q, 'attb.do', rows * D); // (group*len, D)
+    const dOT = scratchLike(q, 'attb.doT', D * rows); // (D, group*len)
+    const vg = scratchLike(q, 'attb.v', len * D); // (len, D)
+    const kg = scratchLike(q, 'attb.k', len * D); // (len, D)
+    const kgT = scratchLike(q, 'attb.kT', D * len); // (D, len)
+    const qg = scratchLike(q, 'attb.q', rows * D); // (group*len, D)
+    const qgT = scratchLike(q, 'attb.qT', D * rows); // (D, group*len)
+    const ds = scratchLike(q, 'attb.ds', rows * len); // (group*len, len): dP, then dS in place
+    const dsT = scratchLike(q, 'attb.dsT', len * rows); // (len, group*len)
+    const dqg = scratchLike(q, 'attb.dq', rows * D); // (group*len, D)
+    const dkvg = scratchLike(q, 'attb.dkv', len * D); // (len, D)
+    for (let g = 0; g < KVH; g++) {
+      for (let hi = 0; hi < group; hi++) {
+        for (let t = 0; t < len; t++) {
+          const attRow = ((b * H + g * group + hi) * T + t) * T;
+          p.set(att.subarray(attRow, attRow + len), (hi * len + t) * len);
         }
       }
+      gatherHeads(dO, dout, b, g * group, group, len, T, H, D);
+      gatherHeads(qg, q, b, g * group, group, len, T, H, D);
+      gatherHeads(kg, k, b, g, 1, len, T, KVH, D);
+      gatherHeads(vg, v, b, g, 1, len, T, KVH, D);
+      // dV_g = Pᵀ · dO
+      transpose(pT, p, rows, len);
+      transpose(dOT, dO, rows, D);
+      matmulNT(dkvg, pT, dOT, null, len, D, rows, false);
+      scatterHeads(dv, dkvg, b, g, 1, len, T, KVH, D);
+      // dP = dO · V_gᵀ, then the softmax backward in place (P is 0 above the diagonal, so is dS).
+      matmulNT(ds, dO, vg, null, rows, len, D, false);
+      for (let r = 0; r < rows; r++) {
+        const row = r * len;
+        let dot = 0;
+        for (let t2 = 0; t2 < len; t2++) dot += p[row + t2] * ds[row + t2];
+        for (let t2 = 0; t2 < len; t2++) ds[row + t2] = p[row + t2] * (ds[row + t2] - dot) * scale;
+      }
+      // dQ_g = dS · K_g
+      transpose(kgT, kg, len, D);
+      matmulNT(dqg, ds, kgT, null, rows, D, len, false);
+      scatterHeads(dq, dqg, b, g * group, group, len, T, H, D);
+      // dK_g = dSᵀ · Q_g
+      transpose(dsT, ds, rows, len);
+      transpose(qgT, qg, rows, D);
+      matmulNT(dkvg, dsT, qgT, null, len, D, rows, false);
+      scatterHeads(dk, dkvg, b, g, 1, len, T, KVH, D);
     }
   }
 }

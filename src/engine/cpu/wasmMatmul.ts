@@ -1,0 +1,246 @@
+// A WebAssembly SIMD kernel for the one product the CPU engine spends most of its time in,
+// out (M, N) = a (M, K) · bᵀ (b is (N, K)), assembled here from a commented instruction list (no
+// toolchain, no binary blob). JavaScript has no SIMD, so this runs 4 float32 lanes per instruction;
+// ops.ts uses it for float32 arrays when the platform validates it, and keeps the plain JS loops for
+// float64 (finite-difference tests), tiny products and platforms without wasm SIMD.
+//
+// Kernel contract (all sizes padded by the caller): M % 4 == 0, N % 2 == 0, K % 4 == 0, operands
+// row-major float32 at byte offsets aPtr, bPtr, cPtr of the module's memory. Register block: 4 rows of
+// a x 2 rows of b, each accumulator a f32x4 over 4 consecutive k, summed across lanes at the end.
+// Accumulation is in float32 (like the WGSL kernels), so results differ from the float64-accumulating
+// JS loops by float32 rounding (~1e-7 relative per term).
+
+/** Unsigned LEB128. */
+function u32(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+const I32 = 0x7f;
+const V128 = 0x7b;
+const op = {
+  localGet: (i: number) => [0x20, ...u32(i)],
+  localSet: (i: number) => [0x21, ...u32(i)],
+  i32Const: (v: number) => [0x41, ...u32(v)], // only small non-negative constants are used (< 64)
+  i32Add: [0x6a],
+  i32Mul: [0x6c],
+  i32Shl: [0x74],
+  i32LtU: [0x49],
+  loop: [0x03, 0x40], // loop with empty block type
+  brIf: (depth: number) => [0x0d, ...u32(depth)],
+  end: [0x0b],
+  f32Add: [0x92],
+  f32Store: [0x38, 0x02, 0x00], // align 2^2, offset 0
+  v128Load: [0xfd, ...u32(0), 0x02, 0x00], // align 2^2 (floats are 4-aligned), offset 0
+  v128Zero: [0xfd, ...u32(12), ...new Array(16).fill(0)], // v128.const 0
+  f32x4ExtractLane: (lane: number) => [0xfd, ...u32(31), lane],
+  f32x4Add: [0xfd, ...u32(228)],
+  f32x4Mul: [0xfd, ...u32(230)],
+};
+
+// Parameters 0..5: aPtr, bPtr, cPtr (bytes), M, N, K (elements).
+const P = { a: 0, b: 1, c: 2, M: 3, N: 4, K: 5 };
+// i32 locals.
+const L = { m: 6, n: 7, k: 8, rowBytes: 9, aRow: 10, bRow: 14, cAddr: 16 }; // aRow 10..13, bRow 14..15
+const I32_LOCALS = 11; // indices 6..16
+// v128 locals: accumulators acc[i][j] (i < 4 rows of a, j < 2 rows of b), then x[i], y[j].
+const ACC = 17;
+const X = 25;
+const Y = 29;
+const V128_LOCALS = 14; // indices 17..30
+const acc = (i: number, j: number) => ACC + i * 2 + j;
+
+function kernelBody(): number[] {
+  const code: number[] = [];
+  const emit = (...parts: (number | number[])[]) => {
+    for (const p of parts) {
+      if (Array.isArray(p)) code.push(...p);
+      else code.push(p);
+    }
+  };
+  // rowBytes = K << 2; m = 0
+  emit(op.localGet(P.K), op.i32Const(2), op.i32Shl, op.localSet(L.rowBytes));
+  emit(op.i32Const(0), op.localSet(L.m));
+  emit(op.loop); // ---- over row blocks of a (m += 4)
+  // aRow[0] = aPtr + m * rowBytes; aRow[i] = aRow[i-1] + rowBytes
+  emit(
+    op.localGet(P.a),
+    op.localGet(L.m),
+    op.localGet(L.rowBytes),
+    op.i32Mul,
+    op.i32Add,
+    op.localSet(L.aRow),
+  );
+  for (let i = 1; i < 4; i++) {
+    emit(op.localGet(L.aRow + i - 1), op.localGet(L.rowBytes), op.i32Add, op.localSet(L.aRow + i));
+  }
+  emit(op.i32Const(0), op.localSet(L.n));
+  emit(op.loop); // ---- over row pairs of b (n += 2)
+  emit(
+    op.localGet(P.b),
+    op.localGet(L.n),
+    op.localGet(L.rowBytes),
+    op.i32Mul,
+    op.i32Add,
+    op.localSet(L.bRow),
+  );
+  emit(op.localGet(L.bRow), op.localGet(L.rowBytes), op.i32Add, op.localSet(L.bRow + 1));
+  for (let i = 0; i < 4; i++) for (let j = 0; j < 2; j++) emit(op.v128Zero, op.localSet(acc(i, j)));
+  emit(op.i32Const(0), op.localSet(L.k));
+  emit(op.loop); // ---- over k in steps of 4 floats (16 bytes)
+  for (let j = 0; j < 2; j++) {
+    emit(op.localGet(L.bRow + j), op.localGet(L.k), op.i32Add, op.v128Load, op.localSet(Y + j));
+  }
+  for (let i = 0; i < 4; i++) {
+    emit(op.localGet(L.aRow + i), op.localGet(L.k), op.i32Add, op.v128Load, op.localSet(X + i));
+    for (let j = 0; j < 2; j++) {
+      // acc[i][j] += x[i] * y[j]
+      emit(op.localGet(acc(i, j)), op.localGet(X + i), op.localGet(Y + j), op.f32x4Mul, op.f32x4Add);
+      emit(op.localSet(acc(i, j)));
+    }
+  }
+  emit(op.localGet(L.k), op.i32Const(16), op.i32Add, op.localSet(L.k));
+  emit(op.localGet(L.k), op.localGet(L.rowBytes), op.i32LtU, op.brIf(0));
+  emit(op.end); // ---- k
+  // c[(m+i)*N + n + j] = sum of the 4 lanes of acc[i][j]
+  for (let i = 0; i < 4; i++) {
+    for (let j = 0; j < 2; j++) {
+      emit(op.localGet(P.c));
+      emit(op.localGet(L.m), op.i32Const(i), op.i32Add, op.localGet(P.N), op.i32Mul);
+      emit(op.localGet(L.n), op.i32Add, op.i32Const(j), op.i32Add, op.i32Const(2), op.i32Shl, op.i32Add);
+      emit(op.localGet(acc(i, j)), op.f32x4ExtractLane(0));
+      for (let lane = 1; lane < 4; lane++) {
+        emit(op.localGet(acc(i, j)), op.f32x4ExtractLane(lane), op.f32Add);
+      }
+      emit(op.f32Store);
+    }
+  }
+  emit(op.localGet(L.n), op.i32Const(2), op.i32Add, op.localSet(L.n));
+  emit(op.localGet(L.n), op.localGet(P.N), op.i32LtU, op.brIf(0));
+  emit(op.end); // ---- n
+  emit(op.localGet(L.m), op.i32Const(4), op.i32Add, op.localSet(L.m));
+  emit(op.localGet(L.m), op.localGet(P.M), op.i32LtU, op.brIf(0));
+  emit(op.end); // ---- m
+  emit(op.end); // function
+  return code;
+}
+
+function section(id: number, payload: number[]): number[] {
+  return [id, ...u32(payload.length), ...payload];
+}
+
+function name(s: string): number[] {
+  return [...u32(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
+}
+
+/** The complete module: one function `mm` (6 x i32) -> () and an exported memory. */
+export function matmulModuleBytes(): Uint8Array<ArrayBuffer> {
+  const body = [...u32(2), ...u32(I32_LOCALS), I32, ...u32(V128_LOCALS), V128, ...kernelBody()];
+  return new Uint8Array([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00], // magic, version 1
+    ...section(1, [1, 0x60, 6, I32, I32, I32, I32, I32, I32, 0]), // type: (i32 x 6) -> ()
+    ...section(3, [1, 0]), // one function of type 0
+    ...section(5, [1, 0x00, 1]), // one memory, min 1 page, no max
+    ...section(7, [2, ...name('mm'), 0x00, 0, ...name('memory'), 0x02, 0]), // exports
+    ...section(10, [1, ...u32(body.length), ...body]), // code
+  ]);
+}
+
+interface WasmKernel {
+  memory: WebAssembly.Memory;
+  mm: (aPtr: number, bPtr: number, cPtr: number, M: number, N: number, K: number) => void;
+}
+
+let kernel: WasmKernel | null | undefined;
+
+/** The instantiated kernel, or null where WebAssembly SIMD is unavailable (then JS loops are used). */
+export function wasmMatmulKernel(): WasmKernel | null {
+  if (kernel !== undefined) return kernel;
+  kernel = null;
+  try {
+    const bytes = matmulModuleBytes();
+    if (typeof WebAssembly === 'object' && WebAssembly.validate(bytes)) {
+      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+      kernel = {
+        memory: instance.exports.memory as WebAssembly.Memory,
+        mm: instance.exports.mm as WasmKernel['mm'],
+      };
+    }
+  } catch {
+    kernel = null;
+  }
+  return kernel;
+}
+
+const roundUp = (x: number, m: number) => Math.ceil(x / m) * m;
+
+/** Copies a (rows, K) matrix into wasm memory at element offset `at` with rows padded to Kp columns of zeros. */
+function copyPadded(
+  heap: Float32Array,
+  at: number,
+  src: Float32Array,
+  rows: number,
+  K: number,
+  Kp: number,
+): void {
+  if (K === Kp) {
+    heap.set(src.subarray(0, rows * K), at);
+    return;
+  }
+  for (let r = 0; r < rows; r++) {
+    heap.set(src.subarray(r * K, r * K + K), at + r * Kp);
+    heap.fill(0, at + r * Kp + K, at + r * Kp + Kp);
+  }
+}
+
+/**
+ * out (M, N) (= or +=) a (M, K) · bᵀ (b is (N, K)) + bias (N), on the wasm kernel. Returns false (and
+ * does nothing) when the kernel is unavailable, so the caller falls back to JS.
+ */
+export function matmulNTWasm(
+  out: Float32Array,
+  a: Float32Array,
+  b: Float32Array,
+  bias: Float32Array | null,
+  M: number,
+  N: number,
+  K: number,
+  accumulate: boolean,
+): boolean {
+  const k = wasmMatmulKernel();
+  if (!k) return false;
+  const Mp = roundUp(M, 4);
+  const Np = roundUp(N, 2);
+  const Kp = roundUp(K, 4);
+  // Element offsets of A, B and C in the heap (float32 units, 16-byte aligned since Kp % 4 == 0).
+  const aAt = 0;
+  const bAt = aAt + Mp * Kp;
+  const cAt = bAt + Np * Kp;
+  const bytesNeeded = (cAt + Mp * Np) * 4;
+  const pageBytes = 65536;
+  if (k.memory.buffer.byteLength < bytesNeeded) {
+    k.memory.grow(Math.ceil((bytesNeeded - k.memory.buffer.byteLength) / pageBytes));
+  }
+  const heap = new Float32Array(k.memory.buffer);
+  // Padded rows of a and b (M..Mp, N..Np) only feed outputs that are never read, so they are not cleared;
+  // padded k columns feed real outputs and are zeroed.
+  copyPadded(heap, aAt, a, M, K, Kp);
+  copyPadded(heap, bAt, b, N, K, Kp);
+  k.mm(aAt * 4, bAt * 4, cAt * 4, Mp, Np, Kp);
+  for (let m = 0; m < M; m++) {
+    const src = cAt + m * Np;
+    const dst = m * N;
+    if (accumulate) {
+      if (bias) for (let n = 0; n < N; n++) out[dst + n] += heap[src + n] + bias[n];
+      else for (let n = 0; n < N; n++) out[dst + n] += heap[src + n];
+    } else if (bias) for (let n = 0; n < N; n++) out[dst + n] = heap[src + n] + bias[n];
+    else out.set(heap.subarray(src, src + N), dst);
+  }
+  return true;
+}
