@@ -7,7 +7,9 @@
 //   inverse CDF in ID order over the kept ids: the first id whose running sum of w exceeds u * (kept
 //   mass); reported log-prob = log(w / sum of all w) (the temperature-scaled, unfiltered softmax).
 // One workgroup per row. Ranks are counted, not sorted (O(V^2 / WORKGROUP_SIZE) per row): right for the
-// lab's character vocabularies and free of any bound on V; plain temperature sampling is O(V).
+// lab's character vocabularies and free of any bound on V; plain temperature sampling is O(V). Every
+// sum whose rounding reaches the output runs in one fixed order, so tokens and log-probs are the same
+// for every WORKGROUP_SIZE (which is therefore free to be tuned per adapter).
 //
 // Shapes: logits (N, V); rows (R) vec4(logits row, RNG sequence, RNG position, unused);
 // weights (R, 2, V) scratch: [w, or -1 when filtered out; mass ranked before]; tokens (R) u32;
@@ -63,20 +65,8 @@ fn counter_uniform(seed: u32, stream: u32, sequence: u32, position: u32) -> f32 
 
 var<workgroup> red_value: array<f32, WORKGROUP_SIZE>;
 var<workgroup> red_index: array<u32, WORKGROUP_SIZE>;
+var<workgroup> all_mass_shared: f32;
 var<workgroup> survivor_mass: f32;
-
-// Tree sum of one value per invocation; every invocation gets the total.
-fn workgroup_sum(x: u32, value: f32) -> f32 {
-  red_value[x] = value;
-  workgroupBarrier();
-  for (var stride = WORKGROUP_SIZE / 2u; stride > 0u; stride /= 2u) {
-    if (x < stride) { red_value[x] += red_value[x + stride]; }
-    workgroupBarrier();
-  }
-  let total = red_value[0];
-  workgroupBarrier();
-  return total;
-}
 
 // Does id a precede id b in rank order (larger z first, ties to the lower id)?
 fn precedes(za: f32, a: u32, zb: f32, b: u32) -> bool {
@@ -133,14 +123,18 @@ fn sample_forward(
   let inv_tau = params.inv_temperature;
   let z_max = logits[base + argmax] * inv_tau;
 
-  // 2. Unnormalised probabilities w and their full sum (the log-prob's normaliser).
-  var local_sum = 0.0;
-  for (var v = x; v < V; v += WORKGROUP_SIZE) {
-    let w = exp(logits[base + v] * inv_tau - z_max);
-    weights[scratch + v] = w;
-    local_sum += w;
+  // 2. Unnormalised probabilities w and their full sum (the log-prob's normaliser), summed serially in
+  // id order so that nothing the kernel returns depends on the workgroup size.
+  for (var v = x; v < V; v += WORKGROUP_SIZE) { weights[scratch + v] = exp(logits[base + v] * inv_tau - z_max); }
+  storageBarrier();
+  workgroupBarrier();
+  if (x == 0u) {
+    var sum = 0.0;
+    for (var v = 0u; v < V; v++) { sum += weights[scratch + v]; }
+    all_mass_shared = sum;
   }
-  let all_mass = workgroup_sum(x, local_sum);
+  workgroupBarrier();
+  let all_mass = all_mass_shared;
 
   // 3. Filters. rank / mass-before by counting (the order is total, so ranks are a permutation).
   let filter_k = params.top_k > 0u && params.top_k < V;
@@ -148,7 +142,6 @@ fn sample_forward(
   if (filter_k || filter_p) {
     let survivors = select(V, params.top_k, filter_k);
     if (x == 0u) { survivor_mass = all_mass; }
-    storageBarrier();
     workgroupBarrier();
     for (var v = x; v < V; v += WORKGROUP_SIZE) {
       let zv = logits[base + v] * inv_tau;

@@ -132,12 +132,20 @@ describe('attention.wgsl', () => {
       dk: runner.pool.tensor('attention.test.dk', B * T * KVH * D),
       dv: runner.pool.tensor('attention.test.dv', B * T * KVH * D),
     };
-    const step = runner.begin('attention test');
-    encodeAttentionForward(step, t, dims);
-    encodeAttentionBackward(step, t, dims);
-    const reads = [t.out, t.dq, t.dk, t.dv].map((x) => step.read(x));
-    await step.submit();
-    const [out, dq, dk, dv] = await Promise.all(reads);
+    const run = async (workgroupSize: number) => {
+      const step = runner.begin('attention test');
+      encodeAttentionForward(step, t, { ...dims, workgroupSize });
+      encodeAttentionBackward(step, t, { ...dims, workgroupSize });
+      const reads = [t.out, t.dq, t.dk, t.dv].map((x) => step.read(x));
+      await step.submit();
+      return Promise.all(reads);
+    };
+    const [out, dq, dk, dv] = await run(64);
+    // The workgroup size is tuned per adapter; it must never change a single bit of the results.
+    const small = await run(4);
+    for (const [i, name] of ['out', 'dq', 'dk', 'dv'].entries()) {
+      expectClose(`${name}: workgroup 4 vs 64`, small[i], [out, dq, dk, dv][i], 0, 0);
+    }
 
     const ref = straightLine(q, k, v, dout, lengths, shape);
     expectClose('out vs straight line', out, ref.out);

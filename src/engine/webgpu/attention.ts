@@ -6,7 +6,12 @@ import { GpuCapacityError, type GpuTensor, grid1d, type Kernel, type Step } from
 
 /** Longest head dim the shader's per-row register arrays hold (MAX_HEAD_DIM in attention.wgsl). */
 export const MAX_HEAD_DIM = 128;
-const WORKGROUP_SIZE = 64;
+/**
+ * Invocations per workgroup unless the caller tunes it. Each invocation's arithmetic does not depend on
+ * it, so every choice gives bit-identical results. On SwiftShader 4, 16 and 64 measured the same within
+ * the (large) noise of a shared 2-core machine, so no start-up probe is spent on it.
+ */
+export const DEFAULT_WORKGROUP_SIZE = 64;
 
 export interface AttentionDims {
   /** Query rows (sequences); in training R = B. */
@@ -18,6 +23,8 @@ export interface AttentionDims {
   H: number;
   KVH: number;
   D: number;
+  /** Invocations per workgroup (default DEFAULT_WORKGROUP_SIZE). */
+  workgroupSize?: number;
 }
 
 type AttentionUniform = 'R' | 'Tq' | 'Tk' | 'H' | 'KVH' | 'scale';
@@ -46,15 +53,24 @@ export interface AttentionKernels {
   backwardKeyValue: AttentionKeyValueKernel;
 }
 
-const kernelsByHeadDim = new Map<number, AttentionKernels>();
+const kernelCache = new Map<string, AttentionKernels>();
 
-/** The three attention kernels specialised for head dim D (a pipeline constant, see the shader). */
-export function attentionKernels(D: number): AttentionKernels {
+function checkWorkgroupSize(size: number): void {
+  if (!(Number.isInteger(size) && size >= 1 && size <= 256)) {
+    throw new RangeError(`attention: workgroup size ${size} must be an integer in 1..256`);
+  }
+}
+
+/** The three attention kernels specialised for head dim D and a workgroup size (pipeline constants). */
+export function attentionKernels(D: number, workgroupSize = DEFAULT_WORKGROUP_SIZE): AttentionKernels {
   if (!Number.isInteger(D) || D <= 0 || D > MAX_HEAD_DIM) {
     throw new GpuCapacityError(`attention: head dim ${D} is outside 1..${MAX_HEAD_DIM} (MAX_HEAD_DIM)`);
   }
-  let kernels = kernelsByHeadDim.get(D);
+  checkWorkgroupSize(workgroupSize);
+  const key = `${D}/${workgroupSize}`;
+  let kernels = kernelCache.get(key);
   if (!kernels) {
+    const WORKGROUP_SIZE = workgroupSize;
     const constants = { WORKGROUP_SIZE, HEAD_DIM: D };
     const queryRows = (u: Readonly<Record<AttentionUniform, number>>) =>
       grid1d(u.R * u.H * u.Tq, WORKGROUP_SIZE);
@@ -109,15 +125,34 @@ export function attentionKernels(D: number): AttentionKernels {
         dispatch: (u) => grid1d(u.R * u.KVH * u.Tk, WORKGROUP_SIZE),
       },
     };
-    kernelsByHeadDim.set(D, kernels);
+    kernelCache.set(key, kernels);
   }
   return kernels;
 }
 
-export const KVCACHE_WRITE: Kernel<
+export type KvCacheWriteKernel = Kernel<
   'kNew' | 'vNew' | 'rows' | 'kCache' | 'vCache',
   'R' | 'Tn' | 'Tmax' | 'W'
-> = {
+>;
+
+const kvCacheKernels = new Map<number, KvCacheWriteKernel>();
+
+/** kvcache_write for a workgroup size (bit-identical results for every size). */
+export function kvCacheWriteKernel(workgroupSize = DEFAULT_WORKGROUP_SIZE): KvCacheWriteKernel {
+  checkWorkgroupSize(workgroupSize);
+  let kernel = kvCacheKernels.get(workgroupSize);
+  if (!kernel) {
+    kernel = {
+      ...KVCACHE_WRITE,
+      constants: { WORKGROUP_SIZE: workgroupSize },
+      dispatch: (u) => grid1d(u.R * u.Tn * u.W, workgroupSize),
+    };
+    kvCacheKernels.set(workgroupSize, kernel);
+  }
+  return kernel;
+}
+
+export const KVCACHE_WRITE: KvCacheWriteKernel = {
   shader: 'kvcache',
   entryPoint: 'kvcache_write',
   bindings: [
@@ -133,8 +168,8 @@ export const KVCACHE_WRITE: Kernel<
     { name: 'Tmax', type: 'u32' },
     { name: 'W', type: 'u32' },
   ],
-  constants: { WORKGROUP_SIZE },
-  dispatch: (u) => grid1d(u.R * u.Tn * u.W, WORKGROUP_SIZE),
+  constants: { WORKGROUP_SIZE: DEFAULT_WORKGROUP_SIZE },
+  dispatch: (u) => grid1d(u.R * u.Tn * u.W, DEFAULT_WORKGROUP_SIZE),
 };
 
 /** Elements of the attention `stats` tensor: (R, Tq, H, 2) = [logsumexp, delta] per query row and head. */
@@ -209,7 +244,7 @@ export function encodeAttentionForward(
   expectElements('out', tensors.out, R * Tq * H * D);
   expectElements('stats', tensors.stats, attentionStatsElements(dims));
   expectElements('rows', tensors.rows, R * 4);
-  step.dispatch(attentionKernels(D).forward, tensors, uniforms(dims));
+  step.dispatch(attentionKernels(D, dims.workgroupSize).forward, tensors, uniforms(dims));
 }
 
 export interface AttentionBackwardTensors {
@@ -236,7 +271,7 @@ export function encodeAttentionBackward(step: Step, t: AttentionBackwardTensors,
   expectElements('dq', t.dq, R * Tq * H * D);
   expectElements('dk', t.dk, R * Tk * KVH * D);
   expectElements('dv', t.dv, R * Tk * KVH * D);
-  const kernels = attentionKernels(D);
+  const kernels = attentionKernels(D, dims.workgroupSize);
   const u = uniforms(dims);
   const { q, k, v, rows, dout, stats } = t;
   step.dispatch(kernels.backwardQuery, { q, k, v, rows, dout, stats, out: t.out, dq: t.dq }, u);
@@ -252,6 +287,7 @@ export interface KvCacheDims {
   Tmax: number;
   KVH: number;
   D: number;
+  workgroupSize?: number;
 }
 
 export interface KvCacheTensors {
@@ -270,5 +306,10 @@ export function encodeKvCacheWrite(step: Step, tensors: KvCacheTensors, dims: Kv
   const W = dims.KVH * dims.D;
   expectElements('kNew', tensors.kNew, dims.R * dims.Tn * W);
   expectElements('vNew', tensors.vNew, dims.R * dims.Tn * W);
-  step.dispatch(KVCACHE_WRITE, tensors, { R: dims.R, Tn: dims.Tn, Tmax: dims.Tmax, W });
+  step.dispatch(kvCacheWriteKernel(dims.workgroupSize), tensors, {
+    R: dims.R,
+    Tn: dims.Tn,
+    Tmax: dims.Tmax,
+    W,
+  });
 }

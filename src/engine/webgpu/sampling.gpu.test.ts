@@ -199,6 +199,21 @@ describe('sampling.wgsl sample_forward', () => {
     });
   }
 
+  it('returns bit-identical tokens and log-probs for every workgroup size', async () => {
+    const V = 150;
+    const R = 32;
+    const logits = randomLogits(new Random(77), R, V, 2);
+    const rows = Array.from({ length: R }, (_, r) => r);
+    for (const params of [base, { ...base, topK: 9, topP: 0.9 }]) {
+      const ref = await sampleGpu(logits, V, rows, rows, { ...params, workgroupSize: 64 });
+      for (const workgroupSize of [1, 4, 16]) {
+        const got = await sampleGpu(logits, V, rows, rows, { ...params, workgroupSize });
+        expect([...got.tokens], `tokens, workgroup ${workgroupSize}`).toEqual([...ref.tokens]);
+        expect([...got.logprobs], `logprobs, workgroup ${workgroupSize}`).toEqual([...ref.logprobs]);
+      }
+    }
+  });
+
   /** Chi-square statistic of observed counts against expected probabilities (bins with p > 0). */
   function chiSquare(counts: number[], probs: number[], n: number): { stat: number; dof: number } {
     let stat = 0;
