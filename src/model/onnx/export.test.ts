@@ -267,6 +267,25 @@ describe('ONNX errors carry their cause', () => {
     }
   });
 
+  it('inputs that cannot run are rejected before ORT with a plain message', async () => {
+    const lm = await OrtCausalLM.create(
+      tiedGqa,
+      exportOnnx(tiedGqa, initParameters(tiedGqa, 1), { kvCache: true }),
+    );
+    try {
+      const tooLong = await lm.greedy([new Int32Array(60).fill(5)], 10, 2).catch((e: unknown) => e);
+      expect(tooLong).toBeInstanceOf(OrtError);
+      expect((tooLong as OrtError).stage).toBe('input');
+      expect((tooLong as OrtError).message).toBe(
+        'prompt (60) + maxNewTokens (10) exceeds max_position_embeddings (64)',
+      );
+      const badLengths = await lm.logits(new Int32Array(4), Int32Array.of(5), 1, 4).catch((e: unknown) => e);
+      expect((badLengths as OrtError).stage).toBe('input');
+    } finally {
+      await lm.release();
+    }
+  });
+
   it('parameters that do not fit the config are rejected before export', () => {
     expect(() => exportOnnx(tiedGqa, new Float32Array(10))).toThrow(/layout needs/);
   });

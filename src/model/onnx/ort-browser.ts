@@ -31,8 +31,7 @@ function ensureConfigured(): void {
   // so ask for what the page can actually give.
   const threads = globalThis.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
   configureOrtWasm({ numThreads: threads, wasmPaths: { wasm: jsepWasmUrl } });
-  // ORT warns on every WebGPU session that shape ops run on the CPU (by design); errors still log.
-  ort.env.logLevel = 'error';
+  ort.env.logLevel = 'error'; // see the session's logSeverityLevel in ort-runner.ts
   configured = true;
 }
 

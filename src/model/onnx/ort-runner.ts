@@ -15,7 +15,11 @@ export class OrtError extends Error {
     cause?: unknown,
   ) {
     const detail = cause === undefined ? '' : `: ${cause instanceof Error ? cause.message : String(cause)}`;
-    super(`ONNX Runtime ${what}${detail}`, cause === undefined ? undefined : { cause });
+    // Input problems are ours, found before ORT ran; the others quote ORT.
+    super(
+      stage === 'input' ? what : `ONNX Runtime ${what}${detail}`,
+      cause === undefined ? undefined : { cause },
+    );
     this.name = 'OrtError';
   }
 }
@@ -63,6 +67,9 @@ export class OrtCausalLM {
       session = await ort.InferenceSession.create(onnx, {
         executionProviders: [executionProvider],
         graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
+        // Errors only: ORT warns on every WebGPU session that shape ops stay on the CPU (by design).
+        // Failures still reach the caller as OrtError with ORT's message.
+        logSeverityLevel: 3,
       });
     } catch (error) {
       throw new OrtError('session', `could not load the model (${executionProvider})`, error);
