@@ -16,7 +16,7 @@ import { readCheckpointDir, writeCheckpointDir } from '../src/model/nodeCheckpoi
 import { CharTokenizer } from '../src/model/tokenizer';
 import { slipRules } from '../src/tasks/corpus';
 import { miniMath500 } from '../src/tasks/minimath';
-import { type LrSchedule, learningRate, PretrainBatches, pretrainStep } from '../src/tasks/pretrain';
+import { type LrSchedule, PretrainBatches, pretrainLoop } from '../src/tasks/pretrain';
 import {
   checkTargets,
   familyPreset,
@@ -243,29 +243,33 @@ async function train(
   });
   let lastPrint = 0;
   let sessionTokens = 0;
-  while (state.step < state.totalSteps && !stopRequested) {
-    const lr = learningRate(state.step, schedule);
-    const result = await pretrainStep(model, batches.next(), OPTIMIZER, lr);
-    if (!Number.isFinite(result.loss) || !Number.isFinite(result.gradNorm))
-      throw new Error(`non-finite loss ${result.loss} / grad norm ${result.gradNorm} at step ${state.step}`);
-    state.step++;
-    state.processedTokens += result.processedTokens;
-    state.responseTokens += result.tokens;
-    sessionTokens += result.processedTokens;
-    state.lossEma = state.lossEma === null ? result.loss : 0.98 * state.lossEma + 0.02 * result.loss;
-    session.toStep = state.step;
-    session.seconds = (performance.now() - sessionStart) / 1000;
-    const now = performance.now();
-    if (now - lastPrint > 2000 || state.step === state.totalSteps) {
-      lastPrint = now;
-      const perStep = session.seconds / (state.step - session.fromStep);
-      const rate = sessionTokens / session.seconds;
-      process.stderr.write(
-        `\r${progressLine(args.family, state.step, state.totalSteps, `loss ${state.lossEma.toFixed(4)} lr ${lr.toExponential(2)} ${(rate / 1000).toFixed(2)}k tok/s`, perStep * (state.totalSteps - state.step))}   `,
-      );
-    }
-    if (state.step % args.checkpointEvery === 0) await saveWork(workDir, model, state);
-  }
+  await pretrainLoop(model, batches, {
+    schedule,
+    optimizer: OPTIMIZER,
+    fromStep: state.step,
+    totalSteps: state.totalSteps,
+    shouldStop: () => stopRequested,
+    onStep: async (step, result) => {
+      state.step = step;
+      state.processedTokens += result.processedTokens;
+      state.responseTokens += result.tokens;
+      sessionTokens += result.processedTokens;
+      state.lossEma = state.lossEma === null ? result.loss : 0.98 * state.lossEma + 0.02 * result.loss;
+      session.toStep = step;
+      session.seconds = (performance.now() - sessionStart) / 1000;
+      const now = performance.now();
+      if (now - lastPrint > 2000 || step === state.totalSteps) {
+        lastPrint = now;
+        const perStep = session.seconds / (step - session.fromStep);
+        const rate = sessionTokens / session.seconds;
+        const extra = `loss ${state.lossEma.toFixed(4)} lr ${result.lr.toExponential(2)} ${(rate / 1000).toFixed(2)}k tok/s`;
+        process.stderr.write(
+          `\r${progressLine(args.family, step, state.totalSteps, extra, perStep * (state.totalSteps - step))}   `,
+        );
+      }
+      if (step % args.checkpointEvery === 0) await saveWork(workDir, model, state);
+    },
+  });
   process.stderr.write('\n');
   await saveWork(workDir, model, state);
   if (stopRequested) {

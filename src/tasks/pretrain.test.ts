@@ -1,9 +1,12 @@
 // Pretraining batches: loss mask on response tokens only, padding and shapes, deterministic and
 // resumable batch order, and the learning-rate schedule.
 import { describe, expect, it } from 'vitest';
+import { CpuBackend } from '../engine/cpu/backend';
+import { DEFAULT_TINY_CONFIG } from '../model/config';
+import { initParameters } from '../model/layout';
 import { CharTokenizer } from '../model/tokenizer';
 import { CorpusStream, FAMILY_PRESETS } from './corpus';
-import { encodeExample, learningRate, makeTokenBatch, PretrainBatches } from './pretrain';
+import { encodeExample, learningRate, makeTokenBatch, PretrainBatches, pretrainLoop } from './pretrain';
 
 const tokenizer = CharTokenizer.lab();
 const knobs = FAMILY_PRESETS['qwen-math-tiny'].knobs;
@@ -67,5 +70,38 @@ describe('learningRate', () => {
     expect(learningRate(60, schedule)).toBeCloseTo(0.55e-3, 12);
     expect(learningRate(110, schedule)).toBeCloseTo(1e-4, 12);
     expect(learningRate(500, schedule)).toBeCloseTo(1e-4, 12);
+  });
+});
+
+describe('pretrainLoop on the CPU engine', () => {
+  it('lowers the response loss of a tiny model and stops when asked', async () => {
+    const config = { ...DEFAULT_TINY_CONFIG, vocab_size: 100, max_position_embeddings: 256, hidden_size: 16 };
+    const model = await new CpuBackend().createModel(config, initParameters(config, 1));
+    const batches = new PretrainBatches(FAMILY_PRESETS['llama-tiny'].knobs, 2, tokenizer, 4, 2);
+    const losses: number[] = [];
+    const steps = await pretrainLoop(model, batches, {
+      schedule: { peakLr: 1e-2, warmupSteps: 5, totalSteps: 40, minLrRatio: 0.1 },
+      optimizer: { beta1: 0.9, beta2: 0.98, eps: 1e-8, weightDecay: 0, maxGradNorm: 1 },
+      fromStep: 0,
+      totalSteps: 40,
+      onStep: (_step, result) => {
+        losses.push(result.loss);
+      },
+    });
+    expect(steps).toBe(40);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    // Uniform guessing over 100 tokens is ln(100) = 4.6; the format tokens alone are learned in 40 steps.
+    expect(mean(losses.slice(0, 5))).toBeGreaterThan(4);
+    expect(mean(losses.slice(-5))).toBeLessThan(3.2);
+    let polled = 0;
+    const stopped = await pretrainLoop(model, batches, {
+      schedule: { peakLr: 1e-3, warmupSteps: 1, totalSteps: 100, minLrRatio: 0.1 },
+      optimizer: { beta1: 0.9, beta2: 0.98, eps: 1e-8, weightDecay: 0, maxGradNorm: 1 },
+      fromStep: 40,
+      totalSteps: 100,
+      shouldStop: () => ++polled > 3,
+    });
+    expect(stopped).toBe(43);
+    model.dispose();
   });
 });

@@ -133,3 +133,35 @@ export async function pretrainStep(
   for (let b = 0; b < batch.B; b++) processedTokens += batch.lengths[b];
   return { loss, tokens, processedTokens, gradNorm, lr };
 }
+
+export interface PretrainLoopOptions {
+  schedule: LrSchedule;
+  optimizer: Omit<AdamWConfig, 'lr'>;
+  /** Steps already done (batches must already be advanced past them). */
+  fromStep: number;
+  totalSteps: number;
+  /** Called after every step with its 1-based index; awaited, so it may save checkpoints. */
+  onStep?: (step: number, result: PretrainStepResult) => void | Promise<void>;
+  /** Polled before every step; true ends the loop early (Ctrl-C in the CLI, a stop button in the UI). */
+  shouldStop?: () => boolean;
+}
+
+/** Runs steps fromStep+1..totalSteps; returns the number of steps done. Throws on a non-finite loss. */
+export async function pretrainLoop(
+  model: EngineModel,
+  batches: PretrainBatches,
+  options: PretrainLoopOptions,
+): Promise<number> {
+  let step = options.fromStep;
+  while (step < options.totalSteps && !options.shouldStop?.()) {
+    const lr = learningRate(step, options.schedule);
+    const result = await pretrainStep(model, batches.next(), options.optimizer, lr);
+    if (!Number.isFinite(result.loss) || !Number.isFinite(result.gradNorm))
+      throw new Error(
+        `pretraining diverged at step ${step + 1}: loss ${result.loss}, grad norm ${result.gradNorm}`,
+      );
+    step++;
+    await options.onStep?.(step, result);
+  }
+  return step;
+}
