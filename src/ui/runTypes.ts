@@ -1,6 +1,6 @@
 // The UI's view of a run: the metric records come from the trainer (src/rl/metrics.ts); the event
-// union mirrors what src/experiment/runner.ts emits, with the checkpoint left opaque (IndexedDB stores
-// any structured-cloneable value). DRAFT until the worker lands: the lead reconciles the event names.
+// union is what src/experiment/runner.ts emits (the checkpoint kept opaque: IndexedDB stores any
+// structured-cloneable value) plus 'notice' for the worker's set-up and device messages.
 import type { EvalMetrics, RolloutSample, StepMetrics } from '../rl/metrics';
 
 export type { EvalMetrics, StepMetrics } from '../rl/metrics';
@@ -18,7 +18,9 @@ export type RunEvent =
   | { type: 'eval'; metrics: EvalMetrics }
   | { type: 'samples'; samples: SampleGroup[] }
   | { type: 'checkpoint'; step: number; checkpoint: unknown }
-  | { type: 'error'; step: number; message: string; quantity?: string };
+  | { type: 'error'; step: number; message: string; quantity?: string }
+  /** Host news for a person (set-up progress, chosen backend, CPU fallback notice, lost device). */
+  | { type: 'notice'; message: string; pause?: boolean };
 
 /** A run as the UI lists, charts and persists it. */
 export interface RunRecord {

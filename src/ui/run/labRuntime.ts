@@ -1,11 +1,12 @@
-// The page's single run controller and its wiring: the real training Worker when it exists, the
-// synthetic host only in the dev server (flagged and labelled), IndexedDB persistence, and the
+// The page's single run controller and its wiring: the real training Worker (the synthetic host only in
+// the dev server on request, flagged and labelled), IndexedDB persistence, and the
 // restore-on-load that brings back the runs list and charts after a reload.
 import { openRunStore, type RunStore } from '../../experiment/persistence';
 import { useLabStore } from '../store/labStore';
 import { RunController } from './runController';
 import type { RunHostFactory } from './runHost';
 import { createSyntheticHost } from './syntheticHost';
+import { createWorkerHost } from './workerHost';
 
 export interface LabRuntime {
   controller: RunController | null;
@@ -27,9 +28,13 @@ function publish(next: Partial<LabRuntime>) {
   for (const l of listeners) l();
 }
 
-/** The real host, once src/experiment/worker.ts exists; null until then. */
-function realHostFactory(): RunHostFactory | null {
-  return null;
+/**
+ * The real training Worker, except in the dev server with `?synthetic` in the query: then the
+ * synthetic demo host (flagged and labelled) lets the UI be exercised without a model.
+ */
+function chooseHostFactory(): RunHostFactory {
+  const wantsSynthetic = import.meta.env.DEV && new URLSearchParams(location.search).has('synthetic');
+  return wantsSynthetic ? createSyntheticHost : createWorkerHost;
 }
 
 /** Opens IndexedDB, restores saved runs into the store, and creates the controller. Idempotent. */
@@ -45,15 +50,7 @@ export function startLabRuntime(): Promise<void> {
         persistenceProblem: `Runs will not be saved across reloads: ${err instanceof Error ? err.message : String(err)}`,
       });
     }
-    const hostFactory = realHostFactory() ?? (import.meta.env.DEV ? createSyntheticHost : null);
-    if (!hostFactory) {
-      publish({
-        controller: null,
-        unavailableReason:
-          'The training worker is not part of this build yet, so runs cannot start; saved and imported runs still show.',
-      });
-      return;
-    }
+    const hostFactory = chooseHostFactory();
     const controller = new RunController({
       store: useLabStore,
       hostFactory,

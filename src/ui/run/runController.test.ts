@@ -102,3 +102,53 @@ describe('RunController with the synthetic host', () => {
     controller.dispose();
   });
 });
+
+describe('RunController after a reload', () => {
+  beforeEach(() => vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] }));
+  afterEach(() => vi.useRealTimers());
+
+  it('play resumes the interrupted run (same id) instead of starting a new one', async () => {
+    const factory = new IDBFactory();
+    const db = await openRunStore(factory, 'resume');
+    const store = createLabStore();
+    const first = new RunController({
+      store,
+      hostFactory: createSyntheticHost,
+      persistence: db,
+      schedule: (flush) => queueMicrotask(flush),
+    });
+    await first.play({ ...defaultExperiment(), steps: 40, seeds: 1 });
+    await vi.advanceTimersByTimeAsync(600);
+    await first.flush();
+    const runId = store.getState().activeRunId!;
+    await db.saveCheckpoint(runId, 3, { step: 3 });
+    first.dispose(); // the page goes away mid-run
+
+    // The restored page: the run comes back as paused (labRuntime marks interrupted runs so).
+    const restored = (await db.loadRun(runId))!;
+    const fresh = createLabStore();
+    fresh.getState().loadRuns([{ ...restored, run: { ...restored.run, state: 'paused' } }]);
+    const starts: unknown[] = [];
+    const second = new RunController({
+      store: fresh,
+      hostFactory: (emit) => {
+        const host = createSyntheticHost(emit);
+        return {
+          ...host,
+          start: (request) => {
+            starts.push(request);
+            host.start(request);
+          },
+        };
+      },
+      persistence: db,
+      schedule: (flush) => queueMicrotask(flush),
+    });
+    await second.play(defaultExperiment());
+    expect(starts).toHaveLength(1);
+    expect(starts[0]).toMatchObject({ runId, checkpoint: { step: 3 } });
+    expect(fresh.getState().runs[runId].message).toMatch(/checkpoint at step 3/);
+    expect(fresh.getState().runOrder).toEqual([runId]);
+    second.dispose();
+  });
+});

@@ -33,6 +33,8 @@ export class RunController {
   private readonly batcher: EventBatcher;
   private queue: QueuedRun[] = [];
   private currentRunId: string | null = null;
+  /** Runs whose host lost its computation (GPU device lost): play restarts them from their checkpoint. */
+  private readonly needsRestart = new Set<string>();
   private writes: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: RunControllerOptions) {
@@ -52,13 +54,17 @@ export class RunController {
   /** Play: resume the paused current run, resume an interrupted one from its checkpoint, or start new runs. */
   async play(config: ExperimentConfig): Promise<void> {
     const current = this.current;
-    if (current?.state === 'paused' && this.currentRunId) {
+    if (current?.state === 'paused' && this.currentRunId && !this.needsRestart.has(this.currentRunId)) {
       this.host.resume(this.currentRunId);
       return;
     }
     if (current?.state === 'running') return;
     const active = this.activeRun();
-    if (active && isResumable(active) && (await this.resumeFromCheckpoint(active))) return;
+    if (active?.state === 'paused') {
+      // Paused but not in the host: interrupted by a reload or a lost device.
+      await this.resumeFromCheckpoint(active);
+      return;
+    }
     this.startNew(config);
   }
 
@@ -157,19 +163,24 @@ export class RunController {
     this.host.start({ runId: next.runId, config: next.config, maxSteps });
   }
 
-  private async resumeFromCheckpoint(run: RunRecord): Promise<boolean> {
+  /**
+   * Restarts a run in the host from its last saved checkpoint, or from step 0 when it has none (its
+   * replayed steps then overwrite the old ones: metrics are keyed by step).
+   */
+  private async resumeFromCheckpoint(run: RunRecord): Promise<void> {
     const checkpoint = await this.options.persistence?.loadCheckpoint(run.id);
-    if (!checkpoint) return false;
+    this.needsRestart.delete(run.id);
     this.currentRunId = run.id;
-    this.options.store
-      .getState()
-      .updateRun(run.id, { message: `Resumed from the checkpoint at step ${checkpoint.step}.` });
+    this.options.store.getState().updateRun(run.id, {
+      message: checkpoint
+        ? `Resuming from the checkpoint at step ${checkpoint.step}.`
+        : 'No checkpoint was saved yet: restarting this run from step 0.',
+    });
     this.host.start({
       runId: run.id,
       config: run.config as unknown as ExperimentConfig,
-      checkpoint: checkpoint.data,
+      checkpoint: checkpoint?.data,
     });
-    return true;
   }
 
   private deliver(batch: Map<string, RunEvent[]>): void {
@@ -178,6 +189,7 @@ export class RunController {
     for (const [runId, events] of batch) {
       const run = runs[runId];
       if (!run) continue;
+      if (events.some((e) => e.type === 'notice' && e.pause)) this.needsRestart.add(runId);
       void this.persist((db) => saveEvents(db, run, events));
       if (runId === this.currentRunId && (run.state === 'finished' || run.state === 'error')) {
         // A sweep or comparison goes on with its next run; an error stops the queue so it can be read.
@@ -214,11 +226,6 @@ async function saveEvents(db: RunStore, run: RunRecord, events: readonly RunEven
   if (checkpoint?.type === 'checkpoint')
     await db.saveCheckpoint(run.id, checkpoint.step, checkpoint.checkpoint);
   if (events.some((e) => e.type === 'status' || e.type === 'error')) await db.saveRun(run);
-}
-
-/** A run interrupted by a reload (it was running or paused when the page went away). */
-function isResumable(run: RunRecord): boolean {
-  return run.state === 'paused' || run.state === 'running' || run.state === 'stopped';
 }
 
 /** Short human name of a config, e.g. "qwen-math-tiny · random γ=0.5 · no clip" (the seed is added per run). */

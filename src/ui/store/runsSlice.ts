@@ -71,7 +71,13 @@ export function foldRunEvents(
         break;
       case 'status':
         patch.state = event.state satisfies RunState;
-        patch.message = null;
+        // A status change keeps a standing notice (e.g. "running on the CPU engine"), except that a
+        // finished run no longer needs its set-up progress.
+        if (event.state === 'finished') patch.message = null;
+        break;
+      case 'notice':
+        patch.message = event.message;
+        if (event.pause) patch.state = 'paused';
         break;
       case 'error':
         patch.state = 'error';

@@ -1,0 +1,72 @@
+// The real run host: the lead's training Web Worker (src/experiment/worker.ts) behind RunWorkerClient.
+// Translates the worker's messages into the UI's run events: set-up progress and backend notices
+// become 'notice', a lost device pauses the run with its message, a failed set-up becomes an error.
+import type { RunCheckpoint } from '../../experiment/runner';
+import { serializeExperiment } from '../../experiment/url';
+import { RunWorkerClient } from '../../experiment/workerClient';
+import type { FromWorker } from '../../experiment/workerProtocol';
+import type { RunEvent } from '../runTypes';
+import type { RunHost, RunHostFactory } from './runHost';
+
+export const createWorkerHost: RunHostFactory = (emit) => {
+  /** Steps to run once set-up is done, for a run started with the "step" button. */
+  const pendingSteps = new Map<string, number>();
+  const client = new RunWorkerClient((message) => {
+    for (const event of translate(message)) emit(message.runId, event);
+    if (message.type === 'ready') {
+      const steps = pendingSteps.get(message.runId);
+      if (steps !== undefined) {
+        pendingSteps.delete(message.runId);
+        client.step(steps);
+      }
+    }
+  });
+  const host: RunHost = {
+    real: true,
+    start: ({ runId, config, checkpoint, maxSteps }) => {
+      if (maxSteps !== undefined) pendingSteps.set(runId, maxSteps);
+      client.start({
+        type: 'start',
+        runId,
+        hash: serializeExperiment(config),
+        seed: config.seed,
+        baseUrl: location.href.split('#')[0],
+        checkpoint: checkpoint as RunCheckpoint | undefined,
+        paused: maxSteps !== undefined,
+      });
+    },
+    pause: () => client.pause(),
+    resume: () => client.resume(),
+    step: () => client.step(1),
+    stop: () => client.stop(),
+    dispose: () => client.terminate(),
+  };
+  return host;
+};
+
+/** The UI events a worker message stands for (none for bookkeeping messages). */
+export function translate(message: FromWorker): RunEvent[] {
+  switch (message.type) {
+    case 'event': {
+      const event = message.event;
+      if (event.type === 'checkpoint')
+        return [{ type: 'checkpoint', step: event.checkpoint.step, checkpoint: event.checkpoint }];
+      return [event];
+    }
+    case 'setup':
+      return [{ type: 'notice', message: `Preparing: ${message.phase} (${message.done}/${message.total})…` }];
+    case 'ready':
+      return [
+        {
+          type: 'notice',
+          message: `Running on ${message.backend}.${message.notice ? ` ${message.notice}` : ''}`,
+        },
+      ];
+    case 'device-lost':
+      return [{ type: 'notice', message: message.message, pause: true }];
+    case 'fatal':
+      return [{ type: 'error', step: 0, message: message.message }];
+    case 'done':
+      return [];
+  }
+}
