@@ -135,6 +135,12 @@ Entry points: ${
   }
 \`REWARD\`, \`GAMMA\` and \`SEED\` are constants at the top, overridable with \`LAB_REWARD\`, \`LAB_GAMMA\`, \`LAB_SEED\`.
 
+**Validation is scored by ground truth.** ${title} scores validation with the same reward function, so
+rows that prepare_data.py marks \`split: "val"\` get the ground-truth grade whatever the training reward:
+validation curves are accuracy, as in the paper. Every result also logs \`acc\` (ground truth) and
+\`code_reasoning\` (the paper's "python" test), so accuracy and code frequency are tracked under any
+reward.
+
 **Random rewards.** In the lab a random reward is drawn from the lab's generator seeded by (seed,
 step, prompt, sample), so a run replays exactly. ${title} does not pass the step or sample index to a
 reward function, so on the cluster each worker process draws from its own seeded stream — still

@@ -141,7 +141,10 @@ def engine_row(item, index, split, args):
             "reward_model": {"style": "rule", "ground_truth": item["answer"]},
             "extra_info": {"index": index, "split": split, "majority_label": label},
         }
-    return {"prompt": messages(item["problem"], args), "label": json.dumps({"answer": item["answer"], "majority_label": label})}
+    return {
+        "prompt": messages(item["problem"], args),
+        "label": json.dumps({"answer": item["answer"], "majority_label": label, "split": split}),
+    }
 
 
 def write(rows, path, fmt):
@@ -164,6 +167,8 @@ def main():
     train = training_items(train, args)
     val = problems(load_rows(args.val, args.val_split), args, "val")
     for name, items in (("train", train), ("val", val)):
+        # split "val" tells lab_reward.py to score these rows by ground truth (accuracy), whatever the
+        # training reward.
         path = os.path.join(args.out, "%s.%s" % (name, args.format))
         write([engine_row(item, i, name, args) for i, item in enumerate(items)], path, args.format)
         print("wrote %s (%d rows)" % (path, len(items)))

@@ -299,20 +299,36 @@ def _needs_group(name):
 
 
 # ---------------------------------------------------------------------------------------------------
+# Engine entry points. Training rows get the configured reward; validation rows (split "val"/"test",
+# written by prepare_data.py) get ground truth, because the engines score validation with the same
+# function and the experiment is about ACCURACY under a spurious training reward. Every result also
+# carries "acc" (ground truth) and "code_reasoning" (the paper's "python" test) for the logs.
+
+EVAL_SPLITS = ("val", "test")
+
+
+def _details(response, answer, label, group, sample_index, rng, split):
+    correct = 1.0 if grade_answer(response, answer) else 0.0
+    if split in EVAL_SPLITS:
+        score = correct
+    else:
+        score = lab_reward(REWARD, response, answer, label, group, sample_index, rng=rng)
+    return {"score": score, "acc": correct, "code_reasoning": 1.0 if "python" in response.lower() else 0.0}
+
+
 # verl: custom_reward_function.path=lab_reward.py, custom_reward_function.name=compute_score
 # (reward_model.reward_manager=naive) or name=compute_score_batch (reward_manager=batch).
 
 
 def compute_score(data_source, solution_str, ground_truth, extra_info=None):
-    if _needs_group(REWARD):
+    info = extra_info or {}
+    split = info.get("split")
+    if split not in EVAL_SPLITS and _needs_group(REWARD):
         raise ValueError(
             "reward %s needs the whole group: use reward_model.reward_manager=batch and "
             "custom_reward_function.name=compute_score_batch" % REWARD
         )
-    info = extra_info or {}
-    return lab_reward(
-        REWARD, solution_str, ground_truth, label=info.get("majority_label"), rng=_rng_from(info)
-    )
+    return _details(solution_str, ground_truth, info.get("majority_label"), None, 0, _rng_from(info), split)
 
 
 def _group_runs(keys):
@@ -331,53 +347,57 @@ def compute_score_batch(data_sources, solution_strs, ground_truths, extra_infos)
         json.dumps([str(ground_truths[i]), str(infos[i].get("index", infos[i].get("prompt", "")))])
         for i in range(len(solution_strs))
     ]
-    scores = [0.0] * len(solution_strs)
+    results = [None] * len(solution_strs)
     for start, end in _group_runs(keys):
         group = list(solution_strs[start:end])
         for i in range(start, end):
-            scores[i] = lab_reward(
-                REWARD,
+            results[i] = _details(
                 solution_strs[i],
                 ground_truths[i],
-                label=infos[i].get("majority_label"),
-                group=group,
-                sample_index=i - start,
-                rng=_rng_from(infos[i]),
+                infos[i].get("majority_label"),
+                group,
+                i - start,
+                _rng_from(infos[i]),
+                infos[i].get("split"),
             )
-    return scores
+    return results
 
 
 # ---------------------------------------------------------------------------------------------------
 # OpenRLHF: --remote_rm_url lab_reward.py. queries are prompt + response; labels come from
-# --label_key: the ground-truth answer, or JSON {"answer": ..., "majority_label": ...}.
+# --label_key: the ground-truth answer, or JSON {"answer", "majority_label", "split"}.
 
 
 def _parse_label(label):
     if isinstance(label, str) and label.startswith("{"):
         try:
             data = json.loads(label)
-            return data.get("answer"), data.get("majority_label")
+            return data.get("answer"), data.get("majority_label"), data.get("split")
         except ValueError:
             pass
-    return label, None
+    return label, None, None
 
 
 def reward_func(queries, prompts, labels):
     responses = [q[len(p):] if q.startswith(p) else q for q, p in zip(queries, prompts)]
-    rewards = [0.0] * len(responses)
+    details = [None] * len(responses)
     for start, end in _group_runs(list(prompts)):
         group = responses[start:end]
         for i in range(start, end):
-            answer, majority = _parse_label(labels[i])
-            rewards[i] = lab_reward(
-                REWARD, responses[i], answer, label=majority, group=group, sample_index=i - start
-            )
+            answer, majority, split = _parse_label(labels[i])
+            details[i] = _details(responses[i], answer, majority, group, i - start, None, split)
+    scores = [d["score"] for d in details]
+    logs = {key: [d[key] for d in details] for key in ("acc", "code_reasoning")}
     try:
         import torch
     except ImportError:
-        return {"rewards": rewards, "scores": rewards, "extra_logs": {}}
-    tensor = torch.tensor(rewards, dtype=torch.float32)
-    return {"rewards": tensor, "scores": tensor, "extra_logs": {}}
+        return {"rewards": scores, "scores": scores, "extra_logs": logs}
+    tensor = torch.tensor(scores, dtype=torch.float32)
+    return {
+        "rewards": tensor,
+        "scores": tensor,
+        "extra_logs": {key: torch.tensor(values, dtype=torch.float32) for key, values in logs.items()},
+    }
 
 
 # Fail at import, not at the first reward, when the configured name is wrong.

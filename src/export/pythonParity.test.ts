@@ -226,13 +226,14 @@ print(json.dumps(out))`,
       `import json, os, sys, lab_reward as m
 out = {}
 m.REWARD = "ground_truth"
-out["gt"] = [m.compute_score("lab", "\\\\boxed{12}", "12", {}), m.compute_score("lab", "\\\\boxed{11}", "12", None)]
+out["gt"] = [m.compute_score("lab", "\\\\boxed{12}", "12", {})["score"], m.compute_score("lab", "\\\\boxed{11}", "12", None)["score"]]
 m.REWARD = "random"
 m.GAMMA = 0.5
 info = {"lab_seed": 7, "lab_step": 3, "lab_prompt_index": 2, "lab_sample_index": 5}
-out["random"] = m.compute_score("lab", "anything", "1", info)
+out["random"] = m.compute_score("lab", "anything", "1", info)["score"]
+out["val"] = [m.compute_score("lab", "python \\\\boxed{%d}" % v, "1", {"split": "val"}) for v in (1, 2)]
 m.REWARD = "incorrect"
-out["incorrect"] = m.compute_score("lab", "\\\\boxed{9}", "7", {"majority_label": "9"})
+out["incorrect"] = m.compute_score("lab", "\\\\boxed{9}", "7", {"majority_label": "9"})["score"]
 m.REWARD = "majority_vote_online"
 try:
     m.compute_score("lab", "\\\\boxed{1}", "1", {})
@@ -242,15 +243,18 @@ except ValueError as e:
 sols = ["\\\\boxed{4}", "\\\\boxed{4}", "\\\\boxed{5}", "\\\\boxed{5}", "\\\\boxed{5}", "\\\\boxed{1}"]
 gts = ["4", "4", "4", "9", "9", "9"]
 infos = [{"index": 0}] * 3 + [{"index": 1}] * 3
-out["batch"] = m.compute_score_batch(["lab"] * 6, sols, gts, infos)
+out["batch"] = [d["score"] for d in m.compute_score_batch(["lab"] * 6, sols, gts, infos)]
 m.REWARD = "format_AND_inverse_python"
 prompts = ["P1"] * 2 + ["P2"] * 2
 queries = [p + r for p, r in zip(prompts, ["\\\\boxed{1}", "python \\\\boxed{1}", "no box", "\\\\boxed{2}"])]
 res = m.reward_func(queries, prompts, ["1", '{"answer": "2", "majority_label": "3"}', "1", "2"])
 out["openrlhf"] = list(res["rewards"])
+out["openrlhf_logs"] = res["extra_logs"]
 m.REWARD = "majority_vote"
 res = m.reward_func(["Q\\\\boxed{3}", "Q\\\\boxed{2}"], ["Q", "Q"], ['{"answer": "2", "majority_label": "3"}'] * 2)
 out["openrlhf_labels"] = list(res["rewards"])
+res = m.reward_func(["Q\\\\boxed{2}", "Q\\\\boxed{3}"], ["Q", "Q"], ['{"answer": "2", "majority_label": "3", "split": "val"}'] * 2)
+out["openrlhf_val"] = list(res["rewards"])
 print(json.dumps(out))`,
       null,
     ) as Record<string, unknown>;
@@ -264,6 +268,13 @@ print(json.dumps(out))`,
     expect(got.batch).toEqual([1, 1, 0, 1, 1, 0]);
     expect(got.openrlhf).toEqual([1, 0, 0, 1]);
     expect(got.openrlhf_labels).toEqual([1, 0]);
+    // Validation rows are scored by ground truth whatever the training reward, with acc and code logged.
+    expect(got.val).toEqual([
+      { score: 1, acc: 1, code_reasoning: 1 },
+      { score: 0, acc: 0, code_reasoning: 1 },
+    ]);
+    expect(got.openrlhf_val).toEqual([1, 0]);
+    expect(got.openrlhf_logs).toEqual({ acc: [1, 0, 0, 1], code_reasoning: [0, 1, 0, 0] });
   });
 
   it('rejects an unknown reward name at import, naming the valid ones', () => {
@@ -340,7 +351,7 @@ describe('exported prepare_data.py', () => {
     ]);
     expect(train).toHaveLength(5);
     for (const row of train) {
-      expect(JSON.parse(row.label)).toEqual({ answer: '100', majority_label: null });
+      expect(JSON.parse(row.label)).toEqual({ answer: '100', majority_label: null, split: 'train' });
       expect(row.prompt[1].content).toBe('What is 10*10?');
     }
   });
