@@ -150,7 +150,7 @@ export interface IdFieldSpec<K extends ExperimentKey = ExperimentKey> extends Fi
 
 export type FieldSpec = NumberFieldSpec | EnumFieldSpec | BoolFieldSpec | IdFieldSpec;
 
-/** Identifiers: lowercase letters, digits and - _ . (keeps URLs readable and ids safe to show). */
+/** Identifiers: letters, digits and - _ . (keeps URLs readable and ids safe to show as text). */
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/;
 
 const usesReward = (part: string) => (c: ExperimentConfig) => rewardUses(c.reward).includes(part);

@@ -87,6 +87,9 @@ describe('parseExperimentHash', () => {
 
   it('accepts a whole URL, and an empty or missing hash as all defaults', () => {
     expect(parseExperimentHash('https://x.test/lab/#seed=9').config.seed).toBe(9);
+    const bare = parseExperimentHash('https://x.test/lab/?utm=1');
+    expect(bare.errors).toEqual([]);
+    expect(bare.config).toEqual(defaultExperiment());
     for (const empty of ['', '#', undefined]) {
       const parsed = parseExperimentHash(empty);
       expect(parsed.errors).toEqual([]);

@@ -101,6 +101,8 @@ export function parseExperimentHash(hash: unknown): ParsedExperimentHash {
   }
   const hashAt = text.indexOf('#');
   if (hashAt >= 0) text = text.slice(hashAt + 1);
+  // A page address without a hash carries no experiment: all defaults, not an "unknown key" error.
+  else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) text = '';
   if (text.length > MAX_HASH_LENGTH) {
     errors.push({
       field: '(hash)',
