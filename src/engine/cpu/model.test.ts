@@ -107,6 +107,48 @@ describe('CpuTransformer gradients', () => {
   });
 });
 
+describe('CpuTransformer float32 production path', () => {
+  it('agrees with the float64 path (wasm SIMD matmul and dense attention vs JS loops)', () => {
+    // A wider config so the products are large enough to take the wasm kernel.
+    const config = { ...tiny, hidden_size: 64, intermediate_size: 90, max_position_embeddings: 40 };
+    const m64 = new CpuTransformer(config, 'f64');
+    const m32 = new CpuTransformer(config, 'f32');
+    const p64 = randomParams(m64, 11);
+    const p32 = Float32Array.from(p64);
+    const p64r = Float64Array.from(p32); // same (f32-representable) weights on both paths
+    const rng = new Random(12);
+    const batch = batchOf(rng, config.vocab_size, [33, 20, 9, 27], 33);
+    const w = randomArray(rng, batch.B * batch.T);
+    for (let i = 0; i < w.length; i++) if (!batch.lossMask[i]) w[i] = 0;
+    const run = (
+      model: CpuTransformer,
+      params: Float32Array | Float64Array,
+      grads: Float32Array | Float64Array,
+    ) => {
+      const acts = model.forward(params, batch.tokens, batch.lengths, batch.B, batch.T);
+      const scores = model.tokenScores(acts, batch.lossMask, 1);
+      model.tokenScoresBackward(params, grads, acts, w, null, 1);
+      return scores.logprobs;
+    };
+    const g64 = new Float64Array(m64.layout.total);
+    const g32 = new Float32Array(m32.layout.total);
+    const lp64 = run(m64, p64r, g64);
+    const lp32 = run(m32, p32, g32);
+    let lpErr = 0;
+    for (let i = 0; i < lp64.length; i++) lpErr = Math.max(lpErr, Math.abs(lp64[i] - lp32[i]));
+    // float32 storage and accumulation over sums of <= 90 terms through 2 layers: ~1e-5 absolute.
+    expect(lpErr).toBeLessThan(1e-4);
+    let gMax = 0;
+    let gErr = 0;
+    for (let i = 0; i < g64.length; i++) {
+      gMax = Math.max(gMax, Math.abs(g64[i]));
+      gErr = Math.max(gErr, Math.abs(g64[i] - g32[i]));
+    }
+    expect(gMax).toBeGreaterThan(0.1);
+    expect(gErr / gMax).toBeLessThan(1e-4);
+  });
+});
+
 describe('CpuTransformer buffer reuse', () => {
   it('gives identical results when batch shapes alternate (pooled activation buffers)', () => {
     const model = new CpuTransformer(tiny, 'f32');
