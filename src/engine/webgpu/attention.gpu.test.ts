@@ -112,62 +112,71 @@ describe('attention.wgsl', () => {
   const shape: AttentionShape = { B: 4, T: 11, H: 4, KVH: 2, D: 8 };
   const lengths = [11, 6, 1, 0];
 
-  it('forward and backward match a straight-line softmax reference and the CPU engine', async () => {
-    const { B, T, H, KVH, D } = shape;
-    const rng = new Random(4242);
-    const q = randomArray(rng, B * T * H * D);
-    const k = randomArray(rng, B * T * KVH * D);
-    const v = randomArray(rng, B * T * KVH * D);
-    const dout = randomArray(rng, B * T * H * D);
-    const dims = { R: B, Tq: T, Tk: T, H, KVH, D };
-    const t = {
-      q: upload('q', q),
-      k: upload('k', k),
-      v: upload('v', v),
-      rows: upload('rows', attentionRows(lengths)),
-      dout: upload('dout', dout),
-      out: runner.pool.tensor('attention.test.out', B * T * H * D),
-      stats: runner.pool.tensor('attention.test.stats', attentionStatsElements(dims)),
-      dq: runner.pool.tensor('attention.test.dq', B * T * H * D),
-      dk: runner.pool.tensor('attention.test.dk', B * T * KVH * D),
-      dv: runner.pool.tensor('attention.test.dv', B * T * KVH * D),
-    };
-    const run = async (workgroupSize: number) => {
-      const step = runner.begin('attention test');
-      encodeAttentionForward(step, t, { ...dims, workgroupSize });
-      encodeAttentionBackward(step, t, { ...dims, workgroupSize });
-      const reads = [t.out, t.dq, t.dk, t.dv].map((x) => step.read(x));
-      await step.submit();
-      return Promise.all(reads);
-    };
-    const [out, dq, dk, dv] = await run(64);
-    // The workgroup size is tuned per adapter; it must never change a single bit of the results.
-    const small = await run(4);
-    for (const [i, name] of ['out', 'dq', 'dk', 'dv'].entries()) {
-      expectClose(`${name}: workgroup 4 vs 64`, small[i], [out, dq, dk, dv][i], 0, 0);
-    }
+  // The brief's shape, plus a longer MQA case with D = 6 (not a multiple of 4) and plain MHA.
+  const cases: { shape: AttentionShape; lengths: number[] }[] = [
+    { shape, lengths },
+    { shape: { B: 2, T: 70, H: 4, KVH: 1, D: 6 }, lengths: [70, 33] },
+    { shape: { B: 1, T: 5, H: 2, KVH: 2, D: 16 }, lengths: [5] },
+  ];
+  it.each(cases)(
+    'forward and backward match a straight-line softmax reference and the CPU engine: $shape, lengths $lengths',
+    async ({ shape, lengths }) => {
+      const { B, T, H, KVH, D } = shape;
+      const rng = new Random(4242 + T);
+      const q = randomArray(rng, B * T * H * D);
+      const k = randomArray(rng, B * T * KVH * D);
+      const v = randomArray(rng, B * T * KVH * D);
+      const dout = randomArray(rng, B * T * H * D);
+      const dims = { R: B, Tq: T, Tk: T, H, KVH, D };
+      const t = {
+        q: upload('q', q),
+        k: upload('k', k),
+        v: upload('v', v),
+        rows: upload('rows', attentionRows(lengths)),
+        dout: upload('dout', dout),
+        out: runner.pool.tensor('attention.test.out', B * T * H * D),
+        stats: runner.pool.tensor('attention.test.stats', attentionStatsElements(dims)),
+        dq: runner.pool.tensor('attention.test.dq', B * T * H * D),
+        dk: runner.pool.tensor('attention.test.dk', B * T * KVH * D),
+        dv: runner.pool.tensor('attention.test.dv', B * T * KVH * D),
+      };
+      const run = async (workgroupSize: number) => {
+        const step = runner.begin('attention test');
+        encodeAttentionForward(step, t, { ...dims, workgroupSize });
+        encodeAttentionBackward(step, t, { ...dims, workgroupSize });
+        const reads = [t.out, t.dq, t.dk, t.dv].map((x) => step.read(x));
+        await step.submit();
+        return Promise.all(reads);
+      };
+      const [out, dq, dk, dv] = await run(64);
+      // The workgroup size is tuned per adapter; it must never change a single bit of the results.
+      const small = await run(4);
+      for (const [i, name] of ['out', 'dq', 'dk', 'dv'].entries()) {
+        expectClose(`${name}: workgroup 4 vs 64`, small[i], [out, dq, dk, dv][i], 0, 0);
+      }
 
-    const ref = straightLine(q, k, v, dout, lengths, shape);
-    expectClose('out vs straight line', out, ref.out);
-    expectClose('dq vs straight line', dq, ref.dq);
-    expectClose('dk vs straight line', dk, ref.dk);
-    expectClose('dv vs straight line', dv, ref.dv);
+      const ref = straightLine(q, k, v, dout, lengths, shape);
+      expectClose('out vs straight line', out, ref.out);
+      expectClose('dq vs straight line', dq, ref.dq);
+      expectClose('dk vs straight line', dk, ref.dk);
+      expectClose('dv vs straight line', dv, ref.dv);
 
-    const lens = Int32Array.from(lengths);
-    const cpuOut = new Float64Array(B * T * H * D);
-    const att = new Float64Array(B * H * T * T);
-    attentionForward(cpuOut, att, q, k, v, lens, shape);
-    const cpu = {
-      dq: new Float64Array(B * T * H * D),
-      dk: new Float64Array(B * T * KVH * D),
-      dv: new Float64Array(B * T * KVH * D),
-    };
-    attentionBackward(cpu.dq, cpu.dk, cpu.dv, dout, q, k, v, att, lens, shape);
-    expectClose('out vs cpu', out, cpuOut);
-    expectClose('dq vs cpu', dq, cpu.dq);
-    expectClose('dk vs cpu', dk, cpu.dk);
-    expectClose('dv vs cpu', dv, cpu.dv);
-  });
+      const lens = Int32Array.from(lengths);
+      const cpuOut = new Float64Array(B * T * H * D);
+      const att = new Float64Array(B * H * T * T);
+      attentionForward(cpuOut, att, q, k, v, lens, shape);
+      const cpu = {
+        dq: new Float64Array(B * T * H * D),
+        dk: new Float64Array(B * T * KVH * D),
+        dv: new Float64Array(B * T * KVH * D),
+      };
+      attentionBackward(cpu.dq, cpu.dk, cpu.dv, dout, q, k, v, att, lens, shape);
+      expectClose('out vs cpu', out, cpuOut);
+      expectClose('dq vs cpu', dq, cpu.dq);
+      expectClose('dk vs cpu', dk, cpu.dk);
+      expectClose('dv vs cpu', dv, cpu.dv);
+    },
+  );
 
   it('stays finite and exact with large scores (online softmax rescaling)', async () => {
     const { B, T, H, KVH, D } = shape;
