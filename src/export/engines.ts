@@ -176,7 +176,7 @@ function verlInvocation(config: ExperimentConfig, options: ExportOptions): Engin
   );
 
   if (config.clipMode === 'clip') {
-    m.map('clipMode', [`${a}.policy_loss.loss_mode=vanilla`], 'exact', 'PPO clipped objective');
+    m.map('clipMode', [], 'exact', 'PPO clipped objective (verl default policy loss)');
     m.map('epsLow', [`${a}.clip_ratio_low=${config.epsLow}`]);
     m.map('epsHigh', [`${a}.clip_ratio_high=${config.epsHigh}`]);
   } else {
