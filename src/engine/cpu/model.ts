@@ -538,17 +538,18 @@ export class CpuTransformer {
         throw new RangeError(`decode position ${positions[r]} is outside [0, ${cache.maxT})`);
       }
     }
-    const a = (n: number) => alloc(this.precision, n);
-    const x = a(R * C);
-    const ln = a(R * C);
-    const rstd = a(R);
-    const q = a(R * H * D);
-    const k = a(R * kv);
-    const v = a(R * kv);
-    const attOut = a(R * H * D);
-    const gate = a(R * I);
-    const up = a(R * I);
-    const scores = a(cache.maxT);
+    // Scratch from the pool (decoding runs one step per token: no garbage per step).
+    const a = (name: string, n: number) => this.buffer(`decode.${name}`, n);
+    const x = a('x', R * C);
+    const ln = a('ln', R * C);
+    const rstd = a('rstd', R);
+    const q = a('q', R * H * D);
+    const k = a('k', R * kv);
+    const v = a('v', R * kv);
+    const attOut = a('attOut', R * H * D);
+    const gate = a('gate', R * I);
+    const up = a('up', R * I);
+    const scores = a('scores', cache.maxT);
     embeddingForward(x, tokens, w.embed, R, V, C);
     for (let l = 0; l < this.L; l++) {
       const lw = w.layers[l];
@@ -585,7 +586,7 @@ export class CpuTransformer {
       matmulNT(x, gate, lw.downWeight, null, R, C, I, true);
     }
     rmsnormForward(ln, rstd, x, w.finalNorm, R, C, eps);
-    const logits = a(R * V);
+    const logits = alloc(this.precision, R * V); // returned to the caller: not pooled
     matmulNT(logits, ln, w.head, null, R, V, C, false);
     return logits;
   }

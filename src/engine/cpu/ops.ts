@@ -1,6 +1,8 @@
 // CPU reference ops, llm.c style: one `<op>Forward` / `<op>Backward` pair per op on flat arrays with
 // explicit sizes. These are the oracle for every WGSL kernel and the pretraining engine on CPU, so
-// the hot loops (matmul, attention) avoid allocation and walk memory contiguously.
+// the hot loops avoid allocation and walk memory contiguously, and every large float32 product
+// (linear layers and attention alike) goes through one matmul that runs on a WebAssembly SIMD kernel
+// (wasmMatmul.ts) with the plain JS loops below as the float64 path and fallback.
 //
 // Conventions:
 // - Every function works on Float32Array (production) or Float64Array (finite-difference tests).
@@ -13,8 +15,8 @@ import { matmulNTWasm } from './wasmMatmul';
 export type FloatArray = Float32Array | Float64Array;
 
 // ---------------------------------------------------------------------------------------------------
-// Matmul core: every product is turned into out = a · bᵀ ("NT": both operands walk rows contiguously),
-// register-blocked 4x4 so each loaded value feeds four multiply-adds.
+// Matmul core: every product is turned into out = a · bᵀ ("NT": both operands walk rows contiguously).
+// The JS loops are register-blocked 4x4 so each loaded value feeds four multiply-adds.
 
 /** Reused scratch buffers per element type and purpose, so hot ops do not allocate per call. */
 const scratch32 = new Map<string, Float32Array>();
