@@ -1,7 +1,7 @@
 // Causal grouped-query attention (Qwen2: H query heads share KVH key/value heads), forward and
 // backward, in the online-softmax ("flash") form: one invocation owns one query row and streams over
-// the keys with a running max and sum, so sequence length is bounded by nothing but buffer sizes (no
-// workgroup memory at all, which is also what SwiftShader runs fastest). Forward stores the per-row
+// the keys with a running max and sum, so sequence length is bounded by nothing but buffer sizes (and
+// no workgroup memory or barriers are needed, which SwiftShader penalises). Forward stores the per-row
 // logsumexp; backward recomputes the probabilities from it instead of storing the (T, T) matrix.
 //
 // Rows are described per query sequence r by rows[r] = (start, count, slot, 0): query row t sits at
