@@ -45,6 +45,7 @@ describe('smoothSeries', () => {
     const smooth = smoothSeries([1, 1, 1, 5], 0.5);
     expect(smooth[0]).toBeCloseTo(1); // debiasing: a constant series stays constant
     expect(smooth[2]).toBeCloseTo(1);
+    expect(smoothSeries([0.01, 0.01, 0.01, 0.01, 0.01], 0.6)).toEqual([0.01, 0.01, 0.01, 0.01, 0.01]);
     expect(smooth[3]).toBeGreaterThan(1);
     expect(smooth[3]).toBeLessThan(5);
   });

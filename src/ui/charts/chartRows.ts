@@ -27,7 +27,9 @@ export function smoothSeries(values: readonly (number | null)[], weight: number)
     if (v === null || !Number.isFinite(v)) return null;
     last = last * weight + (1 - weight) * v;
     debias = debias * weight + (1 - weight);
-    return last / debias;
+    // Rounded to 12 significant digits: a constant series must stay exactly constant, or the chart's
+    // auto-scaled axis zooms into floating-point noise (ticks 1.0%, 1.0%, 1.0%).
+    return Number((last / debias).toPrecision(12));
   });
 }
 

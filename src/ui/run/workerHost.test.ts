@@ -45,7 +45,8 @@ describe('translate worker messages', () => {
     });
     expect(translate({ type: 'fatal', runId: 'r', message: 'no model' })[0]).toMatchObject({
       type: 'error',
-      message: 'no model',
+      step: -1,
+      message: 'Could not start the run: no model',
     });
     expect(translate({ type: 'done', runId: 'r', result: 'finished' })).toEqual([]);
   });

@@ -65,7 +65,8 @@ export function translate(message: FromWorker): RunEvent[] {
     case 'device-lost':
       return [{ type: 'notice', message: message.message, pause: true }];
     case 'fatal':
-      return [{ type: 'error', step: 0, message: message.message }];
+      // step -1: nothing ran, so the message names the set-up rather than a step.
+      return [{ type: 'error', step: -1, message: `Could not start the run: ${message.message}` }];
     case 'done':
       return [];
   }

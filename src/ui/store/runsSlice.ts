@@ -81,9 +81,12 @@ export function foldRunEvents(
         break;
       case 'error':
         patch.state = 'error';
-        patch.message = event.quantity
-          ? `Step ${event.step}: ${event.quantity} is not finite. ${event.message}`
-          : `Step ${event.step}: ${event.message}`;
+        patch.message =
+          event.step < 0
+            ? event.message
+            : event.quantity
+              ? `Step ${event.step}: ${event.quantity} is not finite. ${event.message}`
+              : `Step ${event.step}: ${event.message}`;
         break;
     }
   }

@@ -1,0 +1,192 @@
+// e2e: the lab page in real Chromium (WebGPU on SwiftShader) without training: the 1280x720 layout,
+// malformed and hostile experiment links, copy-link round trip, presets, the Learn panel's clip plot,
+// keyboard shortcuts, and runs surviving a reload (IndexedDB). Screenshots go to e2e/artifacts/.
+import { readFileSync } from 'node:fs';
+import { expect, type Page, test } from '@playwright/test';
+
+/** Page errors and console errors, except missing optional files (a model card not published yet). */
+function collectErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !msg.text().includes('404')) errors.push(msg.text());
+  });
+  return errors;
+}
+
+async function clearSavedRuns(page: Page) {
+  await page.evaluate(
+    () =>
+      new Promise<void>((resolve) => {
+        const request = indexedDB.deleteDatabase('spurious-rewards-lab');
+        request.onsuccess = request.onerror = request.onblocked = () => resolve();
+      }),
+  );
+}
+
+test('@smoke the lab layout fits 1280x720: experiment panel, run bar, charts, inspector', async ({
+  page,
+}, testInfo) => {
+  const errors = collectErrors(page);
+  await page.goto('./');
+  await expect(page.getByRole('heading', { name: 'Spurious Rewards Lab' })).toBeVisible();
+  await expect(page.getByRole('tab', { name: 'Experiment' })).toHaveAttribute('aria-selected', 'true');
+  // Controls come from the field-spec table: the basic knobs are visible with the paper's values.
+  await expect(page.getByLabel('Model family')).toBeVisible();
+  await expect(page.locator('[data-field="reward"]')).toContainText('Paper:');
+  await expect(page.locator('[data-field="groupSize"] input')).toHaveValue('16');
+  for (const name of ['▶ Play', 'Step', 'Reset'])
+    await expect(page.getByRole('button', { name })).toBeVisible();
+  await expect(page.getByTestId('progress-text')).toHaveText('No run yet');
+  await expect(page.getByTestId('device-badge')).toHaveAttribute('data-state', 'ready');
+  await expect(page.locator('figure.chart')).toHaveCount(8);
+  await expect(page.getByTestId('rollout-inspector')).toBeVisible();
+  // Nothing overflows sideways at 1280 px.
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  await page.screenshot({ path: `e2e/artifacts/lab-layout-${testInfo.project.name}.png` });
+  expect(errors).toEqual([]);
+});
+
+test('a malformed, hostile link opens with a banner listing each bad field, defaults used, no script run', async ({
+  page,
+}) => {
+  const errors = collectErrors(page);
+  const dialogs: string[] = [];
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+  const hostile = encodeURIComponent(
+    '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>',
+  );
+  await page.goto(
+    `./#v=1&group=abc&reward=not_a_reward&steps=-5&lr=1e9&model=${hostile}&bogus=1&temp=NaN&seed=7`,
+  );
+  const banner = page.getByTestId('url-banner');
+  await expect(banner).toBeVisible();
+  const rows = banner.getByTestId('url-error');
+  const fields = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-field')));
+  for (const field of ['groupSize', 'reward', 'steps', 'lr', 'model', 'temperature'])
+    expect(fields).toContain(field);
+  await expect(banner.locator('[data-field="groupSize"]')).toContainText('not a number');
+  await expect(banner.locator('[data-field="steps"]')).toContainText('out of range');
+  await expect(banner).toContainText('bogus');
+  // The hostile value is shown as inert text, and the controls fall back to the defaults.
+  await expect(banner.locator('[data-field="model"]')).toContainText('\\u003cimg');
+  await expect(page.locator('[data-field="groupSize"] input')).toHaveValue('16');
+  await expect(page.locator('[data-field="model"] input')).toHaveValue('qwen-math-tiny');
+  await expect(page.locator('[data-field="seed"] input')).toHaveValue('7'); // good fields still apply
+  expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+  await expect(page.locator('img[src="x"]')).toHaveCount(0);
+  expect(dialogs).toEqual([]);
+  await page.screenshot({ path: 'e2e/artifacts/lab-bad-url.png' });
+  // Dismissing keeps the page usable.
+  await banner.getByRole('button', { name: /dismiss/i }).click();
+  await expect(banner).toHaveCount(0);
+  expect(errors).toEqual([]);
+});
+
+test('edits go into the URL, and the copied link reopens the same experiment', async ({ page, context }) => {
+  await page.goto('./#v=1&reward=random&gamma=0.3&seed=11');
+  await expect(page.locator('[data-field="reward"] input')).toHaveValue('random');
+  const group = page.locator('[data-field="groupSize"] input');
+  await group.fill('8');
+  await group.press('Enter');
+  await expect.poll(() => page.evaluate(() => location.hash)).toContain('group=8');
+  // A refused value says why and leaves the config as it was.
+  await group.fill('banana');
+  await group.press('Enter');
+  await expect(page.locator('[data-field="groupSize"] [role="alert"]')).toContainText('not a number');
+  await expect.poll(() => page.evaluate(() => location.hash)).toContain('group=8');
+
+  await page.getByRole('button', { name: 'Copy link' }).click();
+  const link = await page.getByTestId('share-link').inputValue();
+  expect(link).toContain('gamma=0.3');
+  expect(link).toContain('seed=11');
+  const reopened = await context.newPage();
+  await reopened.goto(link);
+  await expect(reopened.locator('[data-field="reward"] input')).toHaveValue('random');
+  await expect(reopened.locator('[data-field="gamma"] input')).toHaveValue('0.3');
+  await expect(reopened.locator('[data-field="groupSize"] input')).toHaveValue('8');
+  await expect(reopened.locator('[data-field="seed"] input')).toHaveValue('11');
+  await expect(reopened.getByTestId('url-banner')).toHaveCount(0);
+});
+
+test('hide= keys hide controls for classroom embeds', async ({ page }) => {
+  await page.goto('./#v=1&reward=random&hide=reward,gamma,seed');
+  await expect(page.locator('[data-field="groupSize"]')).toBeVisible();
+  await expect(page.locator('[data-field="reward"]')).toHaveCount(0);
+  await expect(page.locator('[data-field="gamma"]')).toHaveCount(0);
+  await expect(page.locator('[data-field="seed"]')).toHaveCount(0);
+  await page.getByRole('button', { name: 'Copy link' }).click();
+  expect(await page.getByTestId('share-link').inputValue()).toContain('hide=reward,gamma,seed');
+});
+
+test('a preset is one click: the experiment loads from its link', async ({ page }) => {
+  await page.goto('./');
+  await page.getByRole('tab', { name: 'Presets' }).click();
+  await expect(page.getByTestId('presets-gallery')).toContainText('Figure 1');
+  await page.locator('[data-preset="fig1-random"]').first().click();
+  await expect.poll(() => page.evaluate(() => location.hash)).toContain('reward=random');
+  await page.getByRole('tab', { name: 'Experiment' }).click();
+  await expect(page.locator('[data-field="reward"] input')).toHaveValue('random');
+  await page.screenshot({ path: 'e2e/artifacts/lab-preset.png' });
+});
+
+test('Learn panel: the pi_old slider moves the clip band; 0.85 can only be stopped going down', async ({
+  page,
+}) => {
+  await page.goto('./');
+  await expect(page.getByTestId('lab-app')).toBeVisible(); // the shortcut listener is attached on mount
+  await page.keyboard.press('3'); // shortcut for the Learn panel
+  await expect(page.getByTestId('learn-panel')).toContainText('What the paper claims');
+  const verdict = page.getByTestId('clip-verdict');
+  await expect(page.getByTestId('clip-pi-old')).toHaveText('0.85');
+  await expect(verdict).toHaveAttribute('data-upper-reachable', 'false');
+  await expect(verdict).toContainText('1.02 is above 1 and can never be reached');
+  await page.screenshot({ path: 'e2e/artifacts/lab-learn-085.png' });
+  await page.getByTestId('clip-slider').fill('0.3');
+  await expect(page.getByTestId('clip-pi-old')).toHaveText('0.30');
+  await expect(verdict).toHaveAttribute('data-upper-reachable', 'true');
+  await expect(verdict).toContainText('[0.24, 0.36]');
+  await expect(page.getByTestId('learn-panel').locator('a[data-preset="mechanism-no-clip"]')).toBeVisible();
+});
+
+test('keyboard: p toggles projector mode, ? lists the shortcuts', async ({ page }) => {
+  await page.goto('./');
+  await expect(page.getByTestId('lab-app')).toBeVisible();
+  await page.keyboard.press('p');
+  await expect(page.getByTestId('lab-app')).toHaveClass(/app--projector/);
+  await page.screenshot({ path: 'e2e/artifacts/lab-projector.png' });
+  await page.keyboard.press('?');
+  await expect(page.getByRole('dialog', { name: 'Keyboard shortcuts' })).toContainText('play / pause');
+  await page.keyboard.press('p');
+  await expect(page.getByTestId('lab-app')).not.toHaveClass(/app--projector/);
+});
+
+test('imported runs are saved in IndexedDB and survive a reload, charts included', async ({ page }) => {
+  await page.goto('./');
+  await clearSavedRuns(page);
+  await page.reload();
+  const runsFile = readFileSync('e2e/fixtures/two-runs.json');
+  await page.getByRole('tab', { name: /Runs/ }).click();
+  await page
+    .getByTestId('import-runs')
+    .setInputFiles({ name: 'runs.json', mimeType: 'application/json', buffer: runsFile });
+  await expect(page.getByRole('status').filter({ hasText: 'Imported 2 runs.' })).toBeVisible();
+  await expect(page.getByTestId('run-row')).toHaveCount(2);
+  await expect(page.getByTestId('chart-code')).not.toHaveAttribute('data-points', '0');
+
+  await page.reload();
+  await page.getByRole('tab', { name: /Runs/ }).click();
+  await expect(page.getByTestId('run-row')).toHaveCount(2);
+  const points = Number(await page.getByTestId('chart-code').getAttribute('data-points'));
+  expect(points).toBeGreaterThan(0);
+  // Comparing both runs draws them together and adds the before/after table.
+  for (const box of await page.getByRole('checkbox', { name: /^Compare/ }).all()) await box.check();
+  await expect(page.getByTestId('comparison-table')).toContainText('fixture run A');
+  await expect(page.getByTestId('comparison-table')).toContainText('fixture run B');
+  await page.screenshot({ path: 'e2e/artifacts/lab-reloaded-runs.png', fullPage: true });
+  await clearSavedRuns(page);
+});
