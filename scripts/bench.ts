@@ -4,7 +4,8 @@
 //   2. one training step (forward + backward + AdamW) of the zoo model and a ~200K-parameter model,
 //      WebGPU vs CPU engine, tokens/s;
 //   3. batched decoding tokens/s, WebGPU and CPU, with the KV cache and without (full forward per token).
-// Environment: BENCH_SIZES=256,512 to choose matmul sizes, BENCH_QUICK=1 for a short smoke run.
+// Environment: BENCH_SIZES=256,512 to choose matmul sizes, BENCH_PARTS=matmul,training,decoding to
+// choose sections, BENCH_QUICK=1 for a short smoke run.
 
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import * as tf from '@tensorflow/tfjs-core';
@@ -28,6 +29,7 @@ import { ZOO_MODEL_CONFIG } from '../src/tasks/zoo';
 import { Random } from '../src/util/random';
 
 const QUICK = process.env.BENCH_QUICK === '1';
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'matmul,training,decoding').split(','));
 const SIZES = (process.env.BENCH_SIZES ?? (QUICK ? '128' : '256,512,1024')).split(',').map(Number);
 
 function table(title: string, header: string[], rows: (string | number)[][]): void {
@@ -329,10 +331,10 @@ async function main(): Promise<void> {
       .map(([k, v]) => `${k} ${fmt(v, 1)}`)
       .join(', ')} -> ${variantName(probe.variant)}`,
   );
-  await benchMatmul(runner, variantName(probe.variant));
+  if (PARTS.has('matmul')) await benchMatmul(runner, variantName(probe.variant));
   const gpu = await WebGpuBackend.create(ctx);
-  await benchTraining(gpu);
-  await benchDecoding(gpu);
+  if (PARTS.has('training')) await benchTraining(gpu);
+  if (PARTS.has('decoding')) await benchDecoding(gpu);
   console.log('\n(Numbers from one run on a shared machine; compare ratios within this run.)');
 }
 

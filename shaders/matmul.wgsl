@@ -3,9 +3,11 @@
 //   input gradient     dx = dy · W          plain            (a = dy (M, K), b = W (K, N))
 //   weight gradient    dW += dyᵀ · x        TRANS_A = true   (a = dy stored (K, M), b = x (K, N)), accumulate
 //   bias gradient      db += column sums of dy              (matmul_bias_backward)
-// Two variants of the same product, chosen per adapter by a timed probe (matmul.ts):
+// Three variants of the same product, chosen per adapter by a timed probe (matmul.ts):
 //   matmul_blocked  each invocation owns a 4x4 output block in registers, no workgroup memory and no
-//                   barriers (what SwiftShader runs fastest);
+//                   barriers (what SwiftShader runs fastest), scalar loads, any sizes;
+//   matmul_vec4     the same blocking with every load and store a vec4 (4x fewer memory operations;
+//                   needs M, N and K multiples of 4, the host falls back to matmul_blocked otherwise);
 //   matmul_tiled    a 64x64 output tile per 16x16 workgroup, operands staged through workgroup memory
 //                   in K-slices of 16 (what real GPUs reward).
 // Ragged sizes: loads clamp indices into range, stores are guarded.
@@ -32,6 +34,13 @@ struct BiasParams {
 @group(0) @binding(0) var<storage, read> dy: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dbias: array<f32>;
 @group(0) @binding(2) var<uniform> bias_params: BiasParams;
+
+// matmul_vec4: the same buffers seen as vec4 rows (every dimension a multiple of 4)
+@group(0) @binding(0) var<storage, read> a4: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> b4: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> bias4: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> out4: array<vec4<f32>>;
+@group(0) @binding(4) var<uniform> params4: Params;
 
 override TRANS_A: bool = false; // a stored (K, M) instead of (M, K)
 override TRANS_B: bool = false; // b stored (N, K) instead of (K, N)
@@ -107,6 +116,86 @@ fn matmul_blocked(@builtin(global_invocation_id) gid: vec3<u32>) {
   store_row(m0 + 1u, n0, acc1);
   store_row(m0 + 2u, n0, acc2);
   store_row(m0 + 3u, n0, acc3);
+}
+
+// Output rows m0..m0+3, columns n0..n0+3 (in range: the host guarantees multiples of 4).
+fn store_vec4(m: u32, n0: u32, v: vec4<f32>) {
+  let o = m * (params4.N / 4u) + n0 / 4u;
+  var r = v;
+  if (params4.has_bias != 0u) {
+    r += bias4[n0 / 4u];
+  }
+  if (params4.accumulate != 0u) {
+    r += out4[o];
+  }
+  out4[o] = r;
+}
+
+@compute @workgroup_size(WG_X, WG_Y)
+fn matmul_vec4(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let n0 = gid.x * 4u;
+  let m0 = gid.y * 4u;
+  let M = params4.M;
+  let N = params4.N;
+  let K = params4.K;
+  if (n0 >= N || m0 >= M) {
+    return;
+  }
+  let K4 = K / 4u;
+  let N4 = N / 4u;
+  let M4 = M / 4u;
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+  if (TRANS_A) {
+    // a stored (K, M), b (K, N): one vec4 of each per k.
+    for (var k = 0u; k < K; k++) {
+      let av = a4[k * M4 + m0 / 4u];
+      let bv = b4[k * N4 + n0 / 4u];
+      acc0 += av.x * bv;
+      acc1 += av.y * bv;
+      acc2 += av.z * bv;
+      acc3 += av.w * bv;
+    }
+  } else if (TRANS_B) {
+    // a (M, K), b stored (N, K): four k per load, dot products across them.
+    for (var k4 = 0u; k4 < K4; k4++) {
+      let a0 = a4[m0 * K4 + k4];
+      let a1 = a4[(m0 + 1u) * K4 + k4];
+      let a2 = a4[(m0 + 2u) * K4 + k4];
+      let a3 = a4[(m0 + 3u) * K4 + k4];
+      let b0 = b4[n0 * K4 + k4];
+      let b1 = b4[(n0 + 1u) * K4 + k4];
+      let b2 = b4[(n0 + 2u) * K4 + k4];
+      let b3 = b4[(n0 + 3u) * K4 + k4];
+      acc0 += vec4<f32>(dot(a0, b0), dot(a0, b1), dot(a0, b2), dot(a0, b3));
+      acc1 += vec4<f32>(dot(a1, b0), dot(a1, b1), dot(a1, b2), dot(a1, b3));
+      acc2 += vec4<f32>(dot(a2, b0), dot(a2, b1), dot(a2, b2), dot(a2, b3));
+      acc3 += vec4<f32>(dot(a3, b0), dot(a3, b1), dot(a3, b2), dot(a3, b3));
+    }
+  } else {
+    // a (M, K), b (K, N): four k of each A row, four B rows of four columns.
+    for (var k4 = 0u; k4 < K4; k4++) {
+      let a0 = a4[m0 * K4 + k4];
+      let a1 = a4[(m0 + 1u) * K4 + k4];
+      let a2 = a4[(m0 + 2u) * K4 + k4];
+      let a3 = a4[(m0 + 3u) * K4 + k4];
+      let kb = k4 * 4u * N4 + n0 / 4u;
+      let b0 = b4[kb];
+      let b1 = b4[kb + N4];
+      let b2 = b4[kb + 2u * N4];
+      let b3 = b4[kb + 3u * N4];
+      acc0 += a0.x * b0 + a0.y * b1 + a0.z * b2 + a0.w * b3;
+      acc1 += a1.x * b0 + a1.y * b1 + a1.z * b2 + a1.w * b3;
+      acc2 += a2.x * b0 + a2.y * b1 + a2.z * b2 + a2.w * b3;
+      acc3 += a3.x * b0 + a3.y * b1 + a3.z * b2 + a3.w * b3;
+    }
+  }
+  store_vec4(m0, n0, acc0);
+  store_vec4(m0 + 1u, n0, acc1);
+  store_vec4(m0 + 2u, n0, acc2);
+  store_vec4(m0 + 3u, n0, acc3);
 }
 
 @compute @workgroup_size(16, 16)

@@ -739,14 +739,13 @@ export class KernelRunner {
   /** @internal first query index of the `n`-th timed dispatch of a step, or -1 when not timing. */
   reserveTimestamps(n: number): number {
     if (!this.hasTimestampQuery) return -1;
-    const needed = (n + 1) * 2;
-    if (needed > 4096) return -1;
-    if (needed > this.queryCapacity) {
-      this.querySet?.destroy();
-      this.queryCapacity = Math.min(4096, Math.max(64, this.queryCapacity * 2, needed));
+    // One fixed query set, made on first use: growing it would destroy a set the open step already
+    // recorded into. Dispatches beyond its capacity simply go untimed.
+    if (!this.querySet) {
+      this.queryCapacity = 4096;
       this.querySet = this.device.createQuerySet({ type: 'timestamp', count: this.queryCapacity });
     }
-    return n * 2;
+    return (n + 1) * 2 <= this.queryCapacity ? n * 2 : -1;
   }
 
   /** @internal */

@@ -13,10 +13,12 @@ beforeAll(async () => {
   runner = new KernelRunner(await acquireNodeGpu());
 });
 
-// (rows, IC, OC): ragged against the 4x4 register block and the 64-wide tile; the second crosses a tile.
+// (rows, IC, OC): ragged against the 4x4 register block and the 64-wide tile (the second crosses a
+// tile); the third has every dimension a multiple of 4 so the vec4 kernel runs instead of its fallback.
 const SHAPES: [number, number, number][] = [
   [37, 19, 23],
   [70, 33, 66],
+  [68, 36, 24],
 ];
 
 describe.each(MATMUL_VARIANTS.map((v) => [variantName(v), v] as const))('matmul %s', (_name, variant) => {
@@ -63,9 +65,11 @@ describe.each(MATMUL_VARIANTS.map((v) => [variantName(v), v] as const))('matmul 
     },
   );
 
-  it('accumulates into the input gradient when asked', async () => {
+  it.each([
+    [9, 6, 5],
+    [12, 8, 4],
+  ])('accumulates into the input gradient when asked (%i x %i x %i)', async (N, IC, OC) => {
     const ops = new MatmulOps(runner, variant);
-    const [N, IC, OC] = [9, 6, 5];
     const dy = randomArray(N * OC, 2, 0);
     const w = randomArray(OC * IC, 2, 1);
     const start = randomArray(N * IC, 2, 2);

@@ -7,7 +7,8 @@ import { type GpuTensor, grid1d, type Kernel, type KernelRunner, type Step } fro
 export type MatmulLayout = 'nt' | 'nn' | 'tn';
 
 export interface MatmulVariant {
-  kind: 'blocked' | 'tiled';
+  /** vec4: blocked with vec4 loads/stores, used when M, N and K are multiples of 4 (else blocked). */
+  kind: 'blocked' | 'vec4' | 'tiled';
   /** Workgroup size of the blocked kernel (the tiled kernel is fixed at 16x16). */
   wgX: number;
   wgY: number;
@@ -17,10 +18,14 @@ export const MATMUL_VARIANTS: readonly MatmulVariant[] = [
   { kind: 'blocked', wgX: 8, wgY: 8 },
   { kind: 'blocked', wgX: 16, wgY: 16 },
   { kind: 'blocked', wgX: 32, wgY: 2 },
+  { kind: 'vec4', wgX: 8, wgY: 8 },
+  { kind: 'vec4', wgX: 16, wgY: 16 },
+  { kind: 'vec4', wgX: 32, wgY: 2 },
   { kind: 'tiled', wgX: 16, wgY: 16 },
 ];
 
-export const variantName = (v: MatmulVariant) => (v.kind === 'tiled' ? 'tiled' : `blocked${v.wgX}x${v.wgY}`);
+export const variantName = (v: MatmulVariant) =>
+  v.kind === 'tiled' ? 'tiled' : `${v.kind}${v.wgX}x${v.wgY}`;
 
 type MatmulBinding = 'a' | 'b' | 'bias' | 'out';
 type MatmulUniform = 'M' | 'N' | 'K' | 'has_bias' | 'accumulate';
@@ -36,7 +41,7 @@ export function matmulKernel(variant: MatmulVariant, layout: MatmulLayout): Matm
   const tiled = variant.kind === 'tiled';
   kernel = {
     shader: 'matmul',
-    entryPoint: tiled ? 'matmul_tiled' : 'matmul_blocked',
+    entryPoint: `matmul_${variant.kind}`,
     label: `matmul.${key}`,
     bindings: [
       { name: 'a', access: 'read' },
@@ -100,8 +105,13 @@ export class MatmulOps {
     K: number,
     accumulate = false,
   ): void {
+    // The vec4 kernel reads whole vec4s along every dimension; other shapes take the scalar kernel.
+    const variant =
+      this.variant.kind === 'vec4' && (M % 4 !== 0 || N % 4 !== 0 || K % 4 !== 0)
+        ? { ...this.variant, kind: 'blocked' as const }
+        : this.variant;
     step.dispatch(
-      matmulKernel(this.variant, layout),
+      matmulKernel(variant, layout),
       { a: t.a, b: t.b, bias: t.bias ?? this.noBias, out: t.out },
       { M, N, K, has_bias: t.bias ? 1 : 0, accumulate: accumulate ? 1 : 0 },
     );
