@@ -19,7 +19,7 @@ import { initParameters, parameterLayout } from '../src/model/layout';
 import { readCheckpointDir } from '../src/model/nodeCheckpointDir';
 import { exportOnnx } from '../src/model/onnx/export';
 import { configureOrtWasm, OrtCausalLM } from '../src/model/onnx/ort-runner';
-import { type EngineLogits, fixedVerifyBatch } from '../src/model/onnx/verify';
+import { type EngineLogits, fixedVerifyBatch, medianMs } from '../src/model/onnx/verify';
 import { ZOO_MODEL_CONFIG } from '../src/tasks/zoo';
 
 export interface OnnxBenchOptions {
@@ -75,18 +75,6 @@ async function benchModels(): Promise<{ name: string; config: ModelConfig; param
   };
   models.push({ name: 'wide (C256, L4)', config: wide, params: initParameters(wide, 1) });
   return models;
-}
-
-async function medianMs(iterations: number, run: () => Promise<unknown>): Promise<number> {
-  await run(); // warm-up: JIT, kernel compilation, arena allocation
-  const times: number[] = [];
-  for (let i = 0; i < iterations; i++) {
-    const start = performance.now();
-    await run();
-    times.push(performance.now() - start);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
 }
 
 let webgpuEngineLogits: (model: EngineModel) => EngineLogits = () => {

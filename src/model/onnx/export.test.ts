@@ -13,7 +13,13 @@ import { engineLogits } from './engine-logits';
 import { buildQwen2Onnx, exportOnnx, ONNX_OPSET } from './export';
 import { configureOrtWasm, OrtCausalLM, OrtError, ort } from './ort-runner';
 import { cpuGreedy } from './testing';
-import { compareLogits, describeMismatches, fixedVerifyBatch, verifyAgainstOrt } from './verify';
+import {
+  compareForwardLatency,
+  compareLogits,
+  describeMismatches,
+  fixedVerifyBatch,
+  verifyAgainstOrt,
+} from './verify';
 
 beforeAll(() => configureOrtWasm({ numThreads: 1 }));
 
@@ -222,6 +228,30 @@ describe('verifyAgainstOrt (wasm, Node)', () => {
     });
     expect(bad.withinTolerance).toBe(false);
     expect(bad.mismatches.length).toBeGreaterThan(0);
+  });
+});
+
+describe('compareForwardLatency (wasm, Node)', () => {
+  it('times our engine and ORT on the same batch and reports ratios to the engine', async () => {
+    const params = initParameters(tiedGqa, 4);
+    const batch = fixedVerifyBatch(tiedGqa, 2, 16, 4);
+    let engineCalls = 0;
+    const cpu = cpuEngineLogits(tiedGqa, params);
+    const rows = await compareForwardLatency({
+      config: tiedGqa,
+      params,
+      engine: (b) => {
+        engineCalls++;
+        return cpu(b);
+      },
+      providers: ['wasm'],
+      batch,
+      iterations: 3,
+    });
+    expect(engineCalls).toBe(4); // one warm-up + three timed runs
+    expect(rows.map((r) => r.runtime)).toEqual(['engine', 'ort wasm']);
+    for (const r of rows) expect(r.ms).toBeGreaterThan(0);
+    expect(rows[1].ratioVsEngine).toBeCloseTo(rows[1].ms / rows[0].ms, 10);
   });
 });
 

@@ -11,13 +11,20 @@ import type { ModelConfig } from '../config';
 import { CharTokenizer } from '../tokenizer';
 import { exportOnnx } from './export';
 import { configureOrtWasm, OrtCausalLM, OrtError, type OrtExecutionProvider, ort } from './ort-runner';
-import { type VerifyOptions, type VerifyReport, verifyAgainstOrt } from './verify';
+import {
+  compareForwardLatency,
+  type EngineLogits,
+  type LatencyRow,
+  type VerifyOptions,
+  type VerifyReport,
+  verifyAgainstOrt,
+} from './verify';
 
 export { cpuEngineLogits } from './cpu-logits';
 export { engineLogits } from './engine-logits';
 export { exportOnnx } from './export';
 export { OrtError } from './ort-runner';
-export type { EngineLogits, LogitsBatch, VerifyReport } from './verify';
+export type { EngineLogits, LatencyRow, LogitsBatch, VerifyReport } from './verify';
 export { fixedVerifyBatch } from './verify';
 export { webgpuEngineLogits } from './webgpu-logits';
 
@@ -185,4 +192,21 @@ export function onnxDownload(config: ModelConfig, params: Float32Array, kvCache 
   return new Blob([exportOnnx(config, params, { kvCache }) as Uint8Array<ArrayBuffer>], {
     type: 'application/octet-stream',
   });
+}
+
+/**
+ * For the benchmark page: forward latency of the fixed batch (B=8, T=64) for our engine, ORT's WebGPU
+ * execution provider (when the browser has WebGPU: the same adapter our engine uses) and ORT wasm,
+ * each the median of `iterations` warm runs, with ratios to our engine.
+ */
+export async function benchAgainstOrt(
+  config: ModelConfig,
+  params: Float32Array,
+  engine: EngineLogits,
+  iterations = 5,
+): Promise<LatencyRow[]> {
+  ensureConfigured();
+  const providers: OrtExecutionProvider[] =
+    (await resolveProvider('auto')) === 'webgpu' ? ['webgpu', 'wasm'] : ['wasm'];
+  return compareForwardLatency({ config, params, engine, providers, iterations });
 }

@@ -183,3 +183,55 @@ export async function verifyAgainstOrt(options: VerifyOptions): Promise<VerifyRe
     await lm.release();
   }
 }
+
+/** Median wall time in ms of `iterations` warm runs (one warm-up run first, not counted). */
+export async function medianMs(iterations: number, run: () => Promise<unknown>): Promise<number> {
+  await run(); // warm-up: JIT, shader/kernel compilation, arena allocation
+  const times: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    const start = performance.now();
+    await run();
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+export interface LatencyRow {
+  /** 'engine' or `ort ${provider}`. */
+  runtime: string;
+  ms: number;
+  /** ms / engine ms: above 1 means slower than our engine. */
+  ratioVsEngine: number;
+}
+
+/**
+ * Forward latency of one fixed batch (logits read back) for our engine and ORT on each provider, median
+ * of `iterations` warm runs. Session creation is not timed. ORT errors surface as OrtError.
+ */
+export async function compareForwardLatency(options: {
+  config: ModelConfig;
+  params: Float32Array;
+  engine: EngineLogits;
+  providers: OrtExecutionProvider[];
+  batch?: LogitsBatch;
+  iterations?: number;
+  onnx?: Uint8Array;
+}): Promise<LatencyRow[]> {
+  const { config, params } = options;
+  const batch = options.batch ?? fixedVerifyBatch(config, 8, 64);
+  const iterations = options.iterations ?? 5;
+  const onnx = options.onnx ?? exportOnnx(config, params);
+  const engineMs = await medianMs(iterations, () => options.engine(batch));
+  const rows: LatencyRow[] = [{ runtime: 'engine', ms: engineMs, ratioVsEngine: 1 }];
+  for (const provider of options.providers) {
+    const lm = await OrtCausalLM.create(config, onnx, { executionProvider: provider });
+    try {
+      const ms = await medianMs(iterations, () => lm.logits(batch.tokens, batch.lengths, batch.B, batch.T));
+      rows.push({ runtime: `ort ${provider}`, ms, ratioVsEngine: ms / engineMs });
+    } finally {
+      await lm.release();
+    }
+  }
+  return rows;
+}
