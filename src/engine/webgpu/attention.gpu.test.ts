@@ -336,3 +336,60 @@ describe('kvcache.wgsl + attention_forward decoding', () => {
     expectClose('last decode row vs cpu attentionDecodeForward', lastRows, cpuDecode);
   });
 });
+
+describe('attention_forward over a cache in chunks', () => {
+  it('a prompt attended in two chunks (start 0, then start c) equals the full forward', async () => {
+    const H = 4;
+    const KVH = 2;
+    const D = 8;
+    const W = KVH * D;
+    const T = 12;
+    const lengths = [12, 9];
+    const cut = [5, 7]; // first chunk lengths; the second chunk continues from there
+    const R = lengths.length;
+    const rng = new Random(123);
+    const q = randomArray(rng, R * T * H * D);
+    const k = randomArray(rng, R * T * W);
+    const v = randomArray(rng, R * T * W);
+    const want = new Float64Array(R * T * H * D);
+    attentionForward(want, new Float64Array(R * H * T * T), q, k, v, Int32Array.from(lengths), {
+      B: R,
+      T,
+      H,
+      KVH,
+      D,
+    });
+    // The whole k/v is written to the cache up front; causality alone keeps each chunk from the future.
+    const kCache = upload('chunk.kCache', k);
+    const vCache = upload('chunk.vCache', v);
+    const got = new Float32Array(R * T * H * D);
+    for (const chunk of [0, 1]) {
+      const starts = cut.map((c) => (chunk === 0 ? 0 : c));
+      const counts = lengths.map((len, r) => (chunk === 0 ? cut[r] : len - cut[r]));
+      const Tq = Math.max(...counts);
+      const qChunk = new Float32Array(R * Tq * H * D);
+      for (let r = 0; r < R; r++) {
+        const from = (r * T + starts[r]) * H * D;
+        qChunk.set(q.subarray(from, from + counts[r] * H * D), r * Tq * H * D);
+      }
+      const dims = { R, Tq, Tk: T, H, KVH, D };
+      const out = runner.pool.tensor('attention.test.chunkOut', R * Tq * H * D);
+      const stats = runner.pool.tensor('attention.test.chunkStats', attentionStatsElements(dims));
+      const rows = upload('chunk.rows', attentionRows(counts, starts));
+      const step = runner.begin(`chunk ${chunk}`);
+      encodeAttentionForward(
+        step,
+        { q: upload('chunk.q', qChunk), k: kCache, v: vCache, rows, out, stats },
+        dims,
+      );
+      const read = step.read(out);
+      await step.submit();
+      const chunkOut = await read;
+      for (let r = 0; r < R; r++) {
+        const to = (r * T + starts[r]) * H * D;
+        got.set(chunkOut.subarray(r * Tq * H * D, (r * Tq + counts[r]) * H * D), to);
+      }
+    }
+    expectClose('two chunks vs full forward', got, want);
+  });
+});

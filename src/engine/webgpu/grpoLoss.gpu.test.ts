@@ -342,6 +342,54 @@ describe('grpo_loss.wgsl', () => {
     }
   });
 
+  it('gives the same loss and gradients when a mini-batch is split into micro-batches', async () => {
+    for (const aggregation of ['seq-mean-token-mean', 'token-mean', 'seq-mean-token-sum-norm'] as const) {
+      const config = {
+        ...BASE,
+        aggregation,
+        dualClip: 2,
+        klCoef: 0.1,
+        klEstimator: 'k3' as const,
+        entropyCoef: 0.01,
+      };
+      const full = makeBatch(77, config);
+      // The batch is the whole mini-batch here; each half carries the whole mini-batch's totals.
+      const tokens = full.lossMask.reduce((a, x) => a + x, 0);
+      full.inputs.miniBatchSequences = full.B;
+      full.inputs.miniBatchTokens = tokens;
+      const whole = await runGpu(full, config);
+      const split = [
+        [0, 2],
+        [2, full.B],
+      ];
+      let loss = 0;
+      const dNew = new Float32Array(full.B * full.T);
+      for (const [from, to] of split) {
+        const T = full.T;
+        const slice = (x: Float32Array) => x.slice(from * T, to * T);
+        const part: Batch = {
+          B: to - from,
+          T,
+          newLogprobs: slice(full.newLogprobs),
+          entropy: slice(full.entropy),
+          lossMask: slice(full.lossMask),
+          inputs: {
+            oldLogprobs: slice(full.inputs.oldLogprobs),
+            refLogprobs: slice(full.inputs.refLogprobs!),
+            advantages: full.inputs.advantages.slice(from, to),
+            miniBatchSequences: full.B,
+            miniBatchTokens: tokens,
+          },
+        };
+        const got = await runGpu(part, config);
+        loss += got.stats.loss;
+        dNew.set(got.dNew, from * T);
+      }
+      expectClose(`${aggregation}: summed micro-batch losses`, [loss], [whole.stats.loss], 1e-6, 1e-5);
+      expectClose(`${aggregation}: micro-batch gradients`, dNew, whole.dNew, 0, 1e-6);
+    }
+  });
+
   it('exercises every branch: clipped both ways, dual clip, clamp, zero advantage', () => {
     // Guards the test inputs themselves: each branch the kernel has must be hit by makeBatch.
     const config = { ...BASE, dualClip: 1.5 };
