@@ -53,7 +53,7 @@ const WASM_MIN_WORK = 4096;
 /**
  * out (M, N) (= or +=) a (M, K) · bᵀ where b is (N, K), plus bias (N) when given.
  * `accumulate` adds into out instead of overwriting it. Float32 products of useful size run on the
- * WebAssembly SIMD kernel (float32 accumulation, ~20x the JS loops); everything else, and platforms
+ * WebAssembly SIMD kernel (float32 accumulation, 5-20x the JS loops here); everything else, and platforms
  * without wasm SIMD, on matmulNTJs (float64 accumulation).
  */
 export function matmulNT(
