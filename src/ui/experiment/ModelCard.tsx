@@ -1,36 +1,25 @@
-// The chosen model family's card (public/models/<family>/card.json, measured by the zoo builder):
-// its measured code frequency and accuracy with and without code, so users see the prior they train.
+// The chosen model family's card (public/models/<family>/card.json, a ZooCard measured by the zoo
+// builder): what it imitates, its size, its measured code frequency and accuracy with and without code,
+// so users see the prior they are about to train.
 import { useEffect, useState } from 'react';
 
 type CardState = { state: 'loading' } | { state: 'missing'; why: string } | { state: 'ready'; card: unknown };
 
-/** Reads a number at any of the given paths in the card (the card format belongs to the zoo builder). */
-function pick(card: unknown, paths: string[]): number | null {
-  for (const path of paths) {
-    let node: unknown = card;
-    for (const part of path.split('.')) node = (node as Record<string, unknown> | null)?.[part];
-    if (typeof node === 'number' && Number.isFinite(node)) return node;
-  }
-  return null;
+/** Reads a number at a dotted path of the card, or null (cards come over the network: trust nothing). */
+function pick(card: unknown, path: string): number | null {
+  let node: unknown = card;
+  for (const part of path.split('.')) node = (node as Record<string, unknown> | null)?.[part];
+  return typeof node === 'number' && Number.isFinite(node) ? node : null;
 }
 
-const CARD_FIGURES: { label: string; paths: string[] }[] = [
-  {
-    label: 'code frequency',
-    paths: ['measured.codeFrequency', 'codeFrequency', 'measured.greedy.codeFrequency'],
-  },
-  {
-    label: 'accuracy',
-    paths: ['measured.accuracy', 'measured.greedyAccuracy', 'accuracy', 'greedyAccuracy'],
-  },
-  {
-    label: 'accuracy with code',
-    paths: ['measured.accuracyWithCode', 'accuracyWithCode', 'measured.greedy.accuracyWithCode'],
-  },
-  {
-    label: 'accuracy language-only',
-    paths: ['measured.accuracyLanguageOnly', 'accuracyLanguageOnly', 'measured.greedy.accuracyLanguageOnly'],
-  },
+/** The figures of a ZooCard (src/tasks/zoo.ts) worth seeing before training: the prior being trained. */
+const CARD_FIGURES: { label: string; path: string }[] = [
+  { label: 'code (sampled)', path: 'eval.sampled.codeFrequency' },
+  { label: 'accuracy (sampled)', path: 'eval.sampled.accuracy' },
+  { label: 'with code', path: 'eval.sampled.codeAccuracy' },
+  { label: 'language-only', path: 'eval.sampled.languageOnlyAccuracy' },
+  { label: 'greedy accuracy', path: 'eval.greedy.accuracy' },
+  { label: 'greedy code', path: 'eval.greedy.codeFrequency' },
 ];
 
 export function ModelCard({ family }: { family: string }) {
@@ -68,16 +57,30 @@ export function ModelCard({ family }: { family: string }) {
         Model card unavailable: {card.why}.
       </p>
     );
-  const figures = CARD_FIGURES.map((f) => ({ label: f.label, value: pick(card.card, f.paths) })).filter(
+  const figures = CARD_FIGURES.map((f) => ({ label: f.label, value: pick(card.card, f.path) })).filter(
     (f) => f.value !== null,
   );
+  const like = (card.card as { like?: unknown }).like;
+  const parameters = pick(card.card, 'model.parameters');
   return (
     <dl className="model-card" data-testid="model-card">
+      {typeof like === 'string' && (
+        <div className="model-card-figure model-card-like">
+          <dt>like</dt>
+          <dd>{like}</dd>
+        </div>
+      )}
+      {parameters !== null && (
+        <div className="model-card-figure">
+          <dt>parameters</dt>
+          <dd>{parameters.toLocaleString('en')}</dd>
+        </div>
+      )}
       {figures.length === 0 && <dd>The card has no measured figures yet.</dd>}
       {figures.map((f) => (
         <div key={f.label} className="model-card-figure">
           <dt>{f.label}</dt>
-          <dd>{(f.value! * (f.value! <= 1 ? 100 : 1)).toFixed(1)}%</dd>
+          <dd>{(f.value! * 100).toFixed(1)}%</dd>
         </div>
       ))}
     </dl>
