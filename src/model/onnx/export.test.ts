@@ -122,6 +122,33 @@ describe.each(cases)('ONNX export, %s', (_label, config, seed) => {
     ]);
   });
 
+  it('ORT reads back the declared input and output names, types and symbolic shapes', () => {
+    const D = config.hidden_size / config.num_attention_heads;
+    const KVH = config.num_key_value_heads;
+    const meta = (list: readonly ort.InferenceSession.ValueMetadata[]) =>
+      list.map((m) => (m.isTensor ? [m.name, m.type, [...m.shape]] : [m.name, 'not a tensor']));
+    const pastInputs = Array.from({ length: config.num_hidden_layers }, (_, l) => [
+      [`past_key_values.${l}.key`, 'float32', ['batch', KVH, 'past_sequence', D]],
+      [`past_key_values.${l}.value`, 'float32', ['batch', KVH, 'past_sequence', D]],
+    ]).flat();
+    expect(meta(cached.session.inputMetadata)).toEqual([
+      ['input_ids', 'int64', ['batch', 'sequence']],
+      ['attention_mask', 'int64', ['batch', 'total_sequence']],
+      ...pastInputs,
+    ]);
+    expect(meta(cached.session.outputMetadata)[0]).toEqual([
+      'logits',
+      'float32',
+      ['batch', 'sequence', config.vocab_size],
+    ]);
+    expect(meta(cached.session.outputMetadata)[1]).toEqual([
+      'present.0.key',
+      'float32',
+      ['batch', KVH, 'total_sequence', D],
+    ]);
+    expect(meta(plain.session.inputMetadata).map((m) => m[0])).toEqual(['input_ids', 'attention_mask']);
+  });
+
   it('ORT logits match the CPU engine within 1e-4 abs + rel on a ragged padded batch', async () => {
     const batch = fixedVerifyBatch(config, 4, 24, seed);
     expect(Math.min(...batch.lengths)).toBeLessThan(batch.T); // padding is exercised
