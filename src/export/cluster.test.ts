@@ -242,6 +242,19 @@ describe('every setting is accounted for', () => {
     );
   });
 
+  it('verl: warns when the batches do not split over the GPUs', () => {
+    const config = experiment({ promptsPerStep: 3, groupSize: 6, miniBatchSize: 6 });
+    const odd = exportExperiment(config, { engine: 'verl' });
+    expect(odd.caveats.find((c) => c.field === '(gpus)')?.note).toMatch(
+      /rollout batch \(18\) and the mini-batch \(6\).*8 GPUs/,
+    );
+    const fits = exportExperiment(config, { engine: 'verl', gpusPerNode: 2 });
+    expect(fits.caveats.find((c) => c.field === '(gpus)')).toBeUndefined();
+    expect(
+      exportExperiment(experiment({}), { engine: 'verl' }).caveats.find((c) => c.field === '(gpus)'),
+    ).toBeUndefined();
+  });
+
   it('a user-built family without --model is flagged, and --model fixes it', () => {
     const config = experiment({ model: 'my-family' });
     const without = exportExperiment(config, { engine: 'verl' });

@@ -82,9 +82,10 @@ function markdownCell(text: string): string {
 function readme(config: ExperimentConfig, hash: string, inv: EngineInvocation, script: string): string {
   const title = ENGINE_TITLE[inv.engine];
   const rows = inv.mappings.map((m) => {
-    const label = FIELD_BY_KEY.get(m.field as never)?.label ?? m.field;
+    const spec = FIELD_BY_KEY.get(m.field as never);
+    const name = spec ? `${spec.label} (\`${m.field}\`)` : m.field;
     const settings = m.settings.length ? m.settings.map((s) => `\`${s}\``).join('<br>') : '—';
-    return `| ${markdownCell(label)} (\`${markdownCell(m.field)}\`) | ${markdownCell(m.labValue || '—')} | ${settings} | ${m.status} | ${markdownCell(m.note)} |`;
+    return `| ${markdownCell(name)} | ${markdownCell(m.labValue || '—')} | ${settings} | ${m.status} | ${markdownCell(m.note)} |`;
   });
   const caveats = inv.mappings.filter((m) => m.status === 'unmapped' || m.status === 'approximate');
   return `# Cluster export: ${config.reward} on ${inv.model} with ${title}

@@ -113,9 +113,9 @@ function commonRows(config: ExperimentConfig, m: Mapper): void {
   if (config.adamEps !== 1e-8)
     m.unmapped('adamEps', 'neither engine exposes Adam epsilon on the command line (both use 1e-8).');
   else m.map('adamEps', [], 'exact', 'engine default 1e-8');
-  m.unmapped(
+  m.prepare(
     'evalSize',
-    'the eval set is the val file as a whole (MATH-500 in the paper); trim it in prepare_data.py to evaluate fewer problems.',
+    'prepare_data.py --max-val N keeps the first N eval problems; by default all of MATH-500, as the paper.',
   );
 }
 
@@ -322,6 +322,15 @@ function verlInvocation(config: ExperimentConfig, options: ExportOptions): Engin
     'exact',
     'cluster layout: adjust GPUs, micro-batch sizes and memory to your machines',
   );
+  // verl splits every batch evenly over the GPUs and asserts it; say so now rather than at launch.
+  const gpus = (options.gpusPerNode ?? 8) * (options.nodes ?? 1);
+  const rollouts = config.promptsPerStep * G;
+  if (rollouts % gpus !== 0 || (Number.isInteger(miniPrompts) && config.miniBatchSize % gpus !== 0)) {
+    m.unmapped(
+      '(gpus)',
+      `verl needs the rollout batch (${rollouts}) and the mini-batch (${config.miniBatchSize}) to split evenly over ${gpus} GPUs; choose --gpus/--nodes that divide both`,
+    );
+  }
   commonRows(config, m);
   return { engine: 'verl', args: m.args, mappings: m.mappings, model };
 }

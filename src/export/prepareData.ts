@@ -51,6 +51,7 @@ def parse_args():
     p.add_argument("--out", default=os.path.join(HERE, "data"))
     p.add_argument("--format", choices=["parquet", "jsonl"], default=${JSON.stringify(ext)})
     p.add_argument("--max-train", type=int, default=0, help="keep the first N training problems (0 = all)")
+    p.add_argument("--max-val", type=int, default=0, help="keep the first N eval problems (0 = all)")
     p.add_argument("--keep-non-integer", action="store_true")
     p.add_argument("--one-shot-index", type=int, default=${s.oneShotIndex})
     p.add_argument("--one-shot-repeat", type=int, default=1024, help="copies of the one-shot example")
@@ -166,6 +167,8 @@ def main():
         train = train[: args.max_train]
     train = training_items(train, args)
     val = problems(load_rows(args.val, args.val_split), args, "val")
+    if args.max_val > 0:
+        val = val[: args.max_val]
     for name, items in (("train", train), ("val", val)):
         # split "val" tells lab_reward.py to score these rows by ground truth (accuracy), whatever the
         # training reward.
