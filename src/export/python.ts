@@ -299,7 +299,7 @@ def _needs_group(name):
 
 
 # ---------------------------------------------------------------------------------------------------
-# Engine entry points. Training rows get the configured reward; validation rows (split "val"/"test",
+# Engine entry points (extra keyword arguments newer engine versions pass are accepted and ignored). Training rows get the configured reward; validation rows (split "val"/"test",
 # written by prepare_data.py) get ground truth, because the engines score validation with the same
 # function and the experiment is about ACCURACY under a spurious training reward. Every result also
 # carries "acc" (ground truth) and "code_reasoning" (the paper's "python" test) for the logs.
@@ -320,7 +320,7 @@ def _details(response, answer, label, group, sample_index, rng, split):
 # (reward_model.reward_manager=naive) or name=compute_score_batch (reward_manager=batch).
 
 
-def compute_score(data_source, solution_str, ground_truth, extra_info=None):
+def compute_score(data_source, solution_str, ground_truth, extra_info=None, **_engine_kwargs):
     info = extra_info or {}
     split = info.get("split")
     if split not in EVAL_SPLITS and _needs_group(REWARD):
@@ -341,7 +341,7 @@ def _group_runs(keys):
     return runs
 
 
-def compute_score_batch(data_sources, solution_strs, ground_truths, extra_infos):
+def compute_score_batch(data_sources, solution_strs, ground_truths, extra_infos=None, **_engine_kwargs):
     infos = [info or {} for info in (extra_infos if extra_infos is not None else [None] * len(solution_strs))]
     keys = [
         json.dumps([str(ground_truths[i]), str(infos[i].get("index", infos[i].get("prompt", "")))])
@@ -378,7 +378,7 @@ def _parse_label(label):
     return label, None, None
 
 
-def reward_func(queries, prompts, labels):
+def reward_func(queries, prompts, labels, **_engine_kwargs):
     responses = [q[len(p):] if q.startswith(p) else q for q, p in zip(queries, prompts)]
     details = [None] * len(responses)
     for start, end in _group_runs(list(prompts)):
