@@ -299,10 +299,11 @@ def _needs_group(name):
 
 
 # ---------------------------------------------------------------------------------------------------
-# Engine entry points (extra keyword arguments newer engine versions pass are accepted and ignored). Training rows get the configured reward; validation rows (split "val"/"test",
+# Engine entry points. Training rows get the configured reward; validation rows (split "val"/"test",
 # written by prepare_data.py) get ground truth, because the engines score validation with the same
 # function and the experiment is about ACCURACY under a spurious training reward. Every result also
-# carries "acc" (ground truth) and "code_reasoning" (the paper's "python" test) for the logs.
+# carries "acc" (ground truth) and "code_reasoning" (the paper's "python" test) for the logs. Extra
+# keyword arguments that newer engine versions pass are accepted and ignored.
 
 EVAL_SPLITS = ("val", "test")
 
