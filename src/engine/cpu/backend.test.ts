@@ -113,6 +113,30 @@ describe('CpuBackend training', () => {
     expect((await model.readGradients()).every((x) => x === 0)).toBe(true);
   });
 
+  it('two weighted micro-batches give the gradient of the whole batch', async () => {
+    const backend = new CpuBackend();
+    const params = initParameters({ ...config, initializer_range: 0.2 }, 14);
+    const seqs = randomSeqs(new Random(15), [9, 4, 7, 11, 6]);
+    const whole = await backend.createModel(config, params);
+    const { tokens: total } = await whole.nllStep(batchOf(seqs));
+    const split = await backend.createModel(config, params);
+    for (const part of [seqs.slice(0, 2), seqs.slice(2)]) {
+      const partTokens = part.reduce((s, q) => s + q.length - 1, 0);
+      // Mean over the part, weighted by its share of tokens, sums to the mean over the whole.
+      await split.nllStep(batchOf(part), partTokens / total);
+    }
+    const a = await whole.readGradients();
+    const b = await split.readGradients();
+    let maxAbs = 0;
+    let maxDiff = 0;
+    for (let i = 0; i < a.length; i++) {
+      maxAbs = Math.max(maxAbs, Math.abs(a[i]));
+      maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
+    }
+    expect(maxAbs).toBeGreaterThan(1e-3);
+    expect(maxDiff).toBeLessThan(1e-5 * maxAbs); // float32 sums in a different order
+  });
+
   it('optimizer state round-trips: a restored model takes the same next step', async () => {
     const backend = new CpuBackend();
     const batch = batchOf(randomSeqs(new Random(7), [6, 6]));
