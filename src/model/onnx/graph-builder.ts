@@ -15,7 +15,6 @@ type Attrs = Record<string, AttributeValue>;
 
 export const int = (value: number): AttributeValue => ({ kind: 'int', value });
 export const ints = (value: number[]): AttributeValue => ({ kind: 'ints', value });
-export const float = (value: number): AttributeValue => ({ kind: 'float', value });
 
 export class GraphBuilder {
   readonly nodes: NodeDef[] = [];
