@@ -218,6 +218,15 @@ describe('generate', () => {
     const got = await g.generate(request);
     expect(got.completions.map((x) => [...x])).toEqual(want.completions.map((x) => [...x]));
     expect(got.truncated).toEqual(want.truncated);
+    // Make row 0's third greedy token the eos id: that row must stop there, the others may run on.
+    const eosId = want.completions[0][2];
+    const stopAt = want.completions[0].indexOf(eosId) + 1;
+    const wantEos = await c.generate({ ...request, eosId });
+    const gotEos = await g.generate({ ...request, eosId });
+    expect(gotEos.completions[0].length).toBe(stopAt);
+    expect(gotEos.truncated[0]).toBe(false);
+    expect(gotEos.completions.map((x) => [...x])).toEqual(wantEos.completions.map((x) => [...x]));
+    expect(gotEos.truncated).toEqual(wantEos.truncated);
     g.dispose();
   });
 

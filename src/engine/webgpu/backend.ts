@@ -1,7 +1,8 @@
 // WebGpuBackend: the Backend interface (src/engine/backend.ts) on WGSL kernels. A training call is one
 // Step (one command buffer, one submission): upload the batch, forward, loss, backward; only per-token
 // scores or the loss statistics come back. The optimizer step is a second Step (grad norm, clip, AdamW)
-// that reads back one number. Matmul variant per adapter comes from the start-up probe (matmul.ts).
+// that reads back one number; generate() decodes with the KV cache and samples on the GPU, reading
+// back only token ids and log-probs. The matmul variant per adapter comes from the start-up probe.
 //
 //   const backend = await WebGpuBackend.create(await acquireNodeGpu());   // or acquireGpu(navigator.gpu)
 //   const model = await backend.createModel(config, initParameters(config, seed));
@@ -21,7 +22,7 @@ import type {
 } from '../backend';
 import { validateAdamWConfig } from '../cpu/adamw';
 import { checkTokenBatch } from '../cpu/backend';
-import { Sampler } from '../cpu/sampling';
+import { validateSamplingOptions } from '../cpu/sampling';
 import type { GpuContext } from './device';
 import { encodePolicyLoss, POLICY_STATS, packPolicyTokenInputs, policyLossStats } from './grpoLoss';
 import { type GpuTensor, KernelRunner } from './kernel';
@@ -208,7 +209,7 @@ export class WebGpuModel implements EngineModel {
   }
 
   async generate(request: GenerateRequest): Promise<GenerateResult> {
-    return generateWithHostSampling(this, request);
+    return generateOnGpu(this, request);
   }
 
   async readOptimizerState(): Promise<{ step: number; m: Float32Array; v: Float32Array }> {
@@ -232,14 +233,11 @@ export class WebGpuModel implements EngineModel {
 }
 
 /**
- * Batched decoding with the GPU KV cache; the next-token logits (R, V) come back each step and are
- * sampled on the host with the CPU Sampler. Same contract as CpuEngineModel.generate: the token at
- * absolute position p of sequence s is drawn with counterUniform(seed, stream, s, p).
+ * Batched decoding with the GPU KV cache and the GPU sampler; only sampled ids and log-probs come back
+ * each step. Same contract as CpuEngineModel.generate: the token at absolute position p of sequence s
+ * is drawn with counterUniform(seed, stream, s, p).
  */
-async function generateWithHostSampling(
-  model: WebGpuModel,
-  request: GenerateRequest,
-): Promise<GenerateResult> {
+async function generateOnGpu(model: WebGpuModel, request: GenerateRequest): Promise<GenerateResult> {
   const net = model.net;
   const { prompts, maxNewTokens, eosId } = request;
   const V = net.V;
@@ -250,7 +248,7 @@ async function generateWithHostSampling(
   if (!(Number.isInteger(eosId) && eosId >= 0 && eosId < V)) {
     throw new RangeError(`eosId ${eosId} is not a token id in [0, ${V})`);
   }
-  const sampler = new Sampler(V, request);
+  validateSamplingOptions(request, V);
   prompts.forEach((p, b) => {
     if (p.length === 0) throw new RangeError(`prompt ${b} is empty (it needs at least a bos token)`);
     if (p.length + maxNewTokens > maxPositions) {
@@ -265,24 +263,22 @@ async function generateWithHostSampling(
   const truncated = prompts.map(() => maxNewTokens > 0);
   const done = prompts.map(() => false);
   if (R > 0 && maxNewTokens > 0) {
-    const decoder = await net.startDecoding(prompts, maxNewTokens);
-    let logits = decoder.logits;
-    const next = new Int32Array(R);
+    const { temperature, topK, topP, seed, stream } = request;
+    const decoder = await net.startDecoding(prompts, maxNewTokens, { temperature, topK, topP, seed, stream });
+    let sampled = decoder.first;
     for (let i = 0; i < maxNewTokens; i++) {
       for (let r = 0; r < R; r++) {
         if (done[r]) continue;
-        const position = prompts[r].length + i;
-        const { token, logprob } = sampler.sampleAt(logits, r * V, request.seed, request.stream, r, position);
+        const token = sampled.tokens[r];
         completions[r].push(token);
-        logprobs[r].push(logprob);
-        next[r] = token;
+        logprobs[r].push(sampled.logprobs[r]);
         if (token === eosId) {
           done[r] = true;
           truncated[r] = false;
         }
       }
       if (done.every(Boolean) || i === maxNewTokens - 1) break;
-      logits = await decoder.step(next);
+      sampled = await decoder.step(sampled.tokens);
     }
     decoder.release();
   }

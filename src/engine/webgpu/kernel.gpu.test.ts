@@ -88,6 +88,25 @@ describe('KernelRunner', () => {
     return step.submit();
   });
 
+  it('times dispatches per kernel label when profiling (and runs untimed without timestamp-query)', async () => {
+    const n = 100;
+    const [a, b, out] = ['p.a', 'p.b', 'p.out'].map((name) => runner.pool.tensor(name, n));
+    runner.timings(true);
+    runner.profiling = true;
+    const step = runner.begin('profiled');
+    for (let i = 0; i < 3; i++) step.dispatch(ADD, { a, b, out }, { n, alpha: 1 });
+    await step.submit();
+    runner.profiling = false;
+    const timings = runner.timings(true);
+    if (runner.hasTimestampQuery) {
+      expect(timings).toHaveLength(1);
+      expect(timings[0]).toMatchObject({ label: 'elementwise.add_forward', count: 3 });
+      expect(timings[0].ms).toBeGreaterThanOrEqual(0);
+    } else {
+      expect(timings).toEqual([]);
+    }
+  });
+
   it('explains a buffer larger than the adapter allows', () => {
     const tooBig = runner.limits.maxStorageBufferBindingSize / 4 + 1024;
     expect(() => runner.tensor('huge', tooBig)).toThrow(GpuCapacityError);

@@ -18,6 +18,7 @@ import {
 import { BufferPool, type GpuTensor, type KernelRunner, type Step } from './kernel';
 import type { MatmulOps } from './matmul';
 import * as ops from './ops';
+import { encodeSample, type SamplingParams, samplingRows, samplingScratchElements } from './sampling';
 
 /** Where each HF tensor sits in the padded GPU buffers. */
 export interface GpuLayout {
@@ -482,12 +483,17 @@ export class GpuTransformer {
   // ---- incremental decoding --------------------------------------------------------------------------
 
   /**
-   * Prefills a KV cache with right-padded prompts (one cache slot per prompt) and returns a decoder
-   * whose first logits (R, V) are those of each prompt's last token. Each decoder.step feeds one token
-   * per row at the row's next position and returns the next logits. Finished rows keep running (fixed
-   * shapes, no reallocation; positions stop at the cache end) and callers ignore their outputs.
+   * Prefills a KV cache with right-padded prompts (one cache slot per prompt), samples each row's first
+   * new token on the GPU (shaders/sampling.wgsl, RNG key (row, absolute position)) and returns a
+   * decoder: each decoder.step feeds one token per row at the row's next position and samples the next.
+   * Only the sampled ids and their log-probs come back. Finished rows keep running (fixed shapes, no
+   * reallocation; positions stop at the cache end) and callers ignore their outputs.
    */
-  async startDecoding(prompts: Int32Array[], maxNewTokens: number): Promise<Decoder> {
+  async startDecoding(
+    prompts: Int32Array[],
+    maxNewTokens: number,
+    sampling: Omit<SamplingParams, 'workgroupSize'>,
+  ): Promise<Decoder> {
     const { C, H, KVH, D, I, V, L, w, mm, runner } = this;
     const R = prompts.length;
     const lengths = Int32Array.from(prompts, (p) => p.length);
@@ -516,14 +522,35 @@ export class GpuTransformer {
         { R, Tn: Tp, Tmax, KVH, D },
       );
     }
-    const allLogits = prefill.read(a.logits);
+    const sampleRows = t('sampleRows', R * 4);
+    const sampleScratch = t('sampleScratch', samplingScratchElements(R, V));
+    const sampled = t('sampled', R);
+    const sampledLogprobs = t('sampledLogprobs', R);
+    const sample = (
+      s: Step,
+      logits: GpuTensor,
+      logitRows: ArrayLike<number>,
+      positions: ArrayLike<number>,
+    ) => {
+      runner.write(sampleRows, samplingRows(logitRows, slots, positions));
+      encodeSample(
+        s,
+        { logits, rows: sampleRows, weights: sampleScratch, tokens: sampled, logprobs: sampledLogprobs },
+        R,
+        V,
+        sampling,
+      );
+      return { tokens: s.readInt32(sampled), logprobs: s.read(sampledLogprobs) };
+    };
+    const slots = Int32Array.from({ length: R }, (_, r) => r);
+    const firstRead = sample(
+      prefill,
+      a.logits,
+      Int32Array.from(lengths, (len, r) => r * Tp + len - 1),
+      lengths,
+    );
     await prefill.submit();
-    const full = await allLogits;
-    const first = new Float32Array(R * V);
-    for (let r = 0; r < R; r++) {
-      const row = r * Tp + lengths[r] - 1;
-      first.set(full.subarray(row * V, (row + 1) * V), r * V);
-    }
+    const first = { tokens: await firstRead.tokens, logprobs: await firstRead.logprobs };
 
     // Decode-step tensors, (R, ...) rows.
     const ids = t('tokens', R);
@@ -544,9 +571,8 @@ export class GpuTransformer {
     const logits = t('logits', R * V);
     const eps = this.config.rms_norm_eps;
     let generated = 0;
-    const slots = Int32Array.from({ length: R }, (_, r) => r);
 
-    const step = async (next: Int32Array): Promise<Float32Array> => {
+    const step = async (next: Int32Array): Promise<SampledTokens> => {
       const pos = Int32Array.from(lengths, (len) => Math.min(len + generated, Tmax - 1));
       generated++;
       runner.write(ids, next);
@@ -583,11 +609,17 @@ export class GpuTransformer {
       }
       ops.rmsnormForward(s, ln, rstd, xs[0], w.finalNorm, R, C, eps);
       mm.linearForward(s, logits, ln, w.head, null, R, C, V);
-      const out = s.read(logits);
+      // The token sampled now lands at the position after the one just fed.
+      const read = sample(
+        s,
+        logits,
+        slots,
+        Int32Array.from(pos, (p) => p + 1),
+      );
       await s.submit();
-      return out;
+      return { tokens: await read.tokens, logprobs: await read.logprobs };
     };
-    return { logits: first, step, release: () => {} };
+    return { first, step, release: () => {} };
   }
 
   current(): GpuBatch | null {
@@ -602,12 +634,17 @@ export class GpuTransformer {
   }
 }
 
-/** A running batched decode: logits of the latest position of every row, and the next step. */
+/** (R) sampled ids and their log-probs under the temperature-scaled softmax (0 for greedy). */
+export interface SampledTokens {
+  tokens: Int32Array;
+  logprobs: Float32Array;
+}
+
+/** A running batched decode: the tokens sampled after the prompts, and the next step. */
 export interface Decoder {
-  /** (R, V) next-token logits of each row. */
-  logits: Float32Array;
-  /** Feeds one token per row at its next position and returns the next (R, V) logits. */
-  step(next: Int32Array): Promise<Float32Array>;
+  first: SampledTokens;
+  /** Feeds one token per row at its next position and samples the token after it. */
+  step(next: Int32Array): Promise<SampledTokens>;
   release(): void;
 }
 
