@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { validateExperiment } from '../experiment/config';
 import { tarArchive } from './archive';
-import { exportExperiment } from './cluster';
+import { exportArchive, exportExperiment } from './cluster';
 
 describe('tarArchive', () => {
   it('round-trips an export through python3 tarfile', () => {
@@ -33,6 +33,15 @@ print(json.dumps({m.name: [t.extractfile(m).read().decode("utf-8"), oct(m.mode)]
     for (const [path, text] of Object.entries(files)) expect(listing[`export/${path}`][0]).toBe(text);
     expect(listing['export/run_verl.sh'][1]).toBe('0o755');
     expect(listing['export/README.md'][1]).toBe('0o644');
+  });
+
+  it('exportArchive names the download after the experiment and holds the export', () => {
+    const config = validateExperiment({ reward: 'format', seed: 4 }).config;
+    const archive = exportArchive(config, { engine: 'openrlhf' });
+    expect(archive.fileName).toBe('spurious-rewards-openrlhf-qwen-math-tiny-format-seed4.tar');
+    const text = new TextDecoder().decode(archive.bytes);
+    expect(text).toContain('spurious-rewards-openrlhf-qwen-math-tiny-format-seed4/run_openrlhf.sh');
+    expect(archive.caveats.some((c) => c.field === 'aggregation')).toBe(true);
   });
 
   it('is deterministic and refuses paths longer than 100 bytes', () => {

@@ -6,6 +6,7 @@
 import { type ExperimentConfig, FIELD_BY_KEY, updatesPerRolloutBatch } from '../experiment/config';
 import { serializeExperiment } from '../experiment/url';
 import { rewardTrainingSet } from '../rl/rewards';
+import { tarArchive } from './archive';
 import {
   type EngineInvocation,
   type ExportOptions,
@@ -209,4 +210,14 @@ export function exportExperiment(config: ExperimentConfig, options: ExportOption
     caveats: inv.mappings.filter((m) => m.status === 'unmapped' || m.status === 'approximate'),
     launchScript: script,
   };
+}
+
+/** The export as one `.tar` download for the browser ("Export for a cluster" button). */
+export function exportArchive(
+  config: ExperimentConfig,
+  options: ExportOptions,
+): { fileName: string; bytes: Uint8Array; caveats: SettingMapping[] } {
+  const result = exportExperiment(config, options);
+  const root = `spurious-rewards-${options.engine}-${config.model}-${config.reward}-seed${config.seed}`;
+  return { fileName: `${root}.tar`, bytes: tarArchive(result.files, root), caveats: result.caveats };
 }
