@@ -40,7 +40,13 @@ print(json.dumps({m.name: [t.extractfile(m).read().decode("utf-8"), oct(m.mode)]
     const archive = exportArchive(config, { engine: 'openrlhf' });
     expect(archive.fileName).toBe('spurious-rewards-openrlhf-qwen-math-tiny-format-seed4.tar');
     const text = new TextDecoder().decode(archive.bytes);
-    expect(text).toContain('spurious-rewards-openrlhf-qwen-math-tiny-format-seed4/run_openrlhf.sh');
+    expect(text).toContain('lab-export-openrlhf/run_openrlhf.sh');
+    // The longest names the schema allows still fit in a tar header.
+    const long = validateExperiment({
+      model: 'm'.repeat(80),
+      reward: 'inverse_majority_vote_online_AND_inverse_format',
+    }).config;
+    expect(exportArchive(long, { engine: 'verl' }).bytes.length).toBeGreaterThan(0);
     expect(archive.caveats.some((c) => c.field === 'aggregation')).toBe(true);
   });
 

@@ -218,6 +218,8 @@ export function exportArchive(
   options: ExportOptions,
 ): { fileName: string; bytes: Uint8Array; caveats: SettingMapping[] } {
   const result = exportExperiment(config, options);
-  const root = `spurious-rewards-${options.engine}-${config.model}-${config.reward}-seed${config.seed}`;
-  return { fileName: `${root}.tar`, bytes: tarArchive(result.files, root), caveats: result.caveats };
+  // The folder inside stays short (tar paths hold 100 bytes); the download's name says what it is.
+  const root = `lab-export-${options.engine}`;
+  const fileName = `spurious-rewards-${options.engine}-${config.model}-${config.reward}-seed${config.seed}.tar`;
+  return { fileName, bytes: tarArchive(result.files, root), caveats: result.caveats };
 }
