@@ -270,38 +270,42 @@ describe('attention', () => {
     expect(gradientMismatches(v, dv, loss)).toEqual([]);
   });
 
-  it('decode step against a KV cache equals the full attention at that position', () => {
-    const rng = new Random(9);
-    const { B, T, H, KVH, D } = shape;
-    const q = randomArray(rng, B * T * H * D);
-    const k = randomArray(rng, B * T * KVH * D);
-    const v = randomArray(rng, B * T * KVH * D);
-    const full = naiveAttention(q, k, v, lengths, shape);
-    // Cache slots in reverse order, queried rows are each sequence's last real token.
-    const maxT = 6;
-    const slots = Int32Array.from([2, 0, 1]);
-    const kCache = new F(B * maxT * KVH * D);
-    const vCache = new F(B * maxT * KVH * D);
-    for (let b = 0; b < B; b++) {
-      for (let t = 0; t < T; t++) {
-        for (let j = 0; j < KVH * D; j++) {
-          kCache[(slots[b] * maxT + t) * KVH * D + j] = k[(b * T + t) * KVH * D + j];
-          vCache[(slots[b] * maxT + t) * KVH * D + j] = v[(b * T + t) * KVH * D + j];
+  // D = 6 exercises the tail of the decode loops, which are unrolled by 4.
+  for (const D of [4, 6]) {
+    it(`decode step against a KV cache equals the full attention at that position (D=${D})`, () => {
+      const rng = new Random(9);
+      const decodeShape = { ...shape, D };
+      const { B, T, H, KVH } = decodeShape;
+      const q = randomArray(rng, B * T * H * D);
+      const k = randomArray(rng, B * T * KVH * D);
+      const v = randomArray(rng, B * T * KVH * D);
+      const full = naiveAttention(q, k, v, lengths, decodeShape);
+      // Cache slots in reverse order, queried rows are each sequence's last real token.
+      const maxT = 6;
+      const slots = Int32Array.from([2, 0, 1]);
+      const kCache = new F(B * maxT * KVH * D);
+      const vCache = new F(B * maxT * KVH * D);
+      for (let b = 0; b < B; b++) {
+        for (let t = 0; t < T; t++) {
+          for (let j = 0; j < KVH * D; j++) {
+            kCache[(slots[b] * maxT + t) * KVH * D + j] = k[(b * T + t) * KVH * D + j];
+            vCache[(slots[b] * maxT + t) * KVH * D + j] = v[(b * T + t) * KVH * D + j];
+          }
         }
       }
-    }
-    const positions = Int32Array.from(Array.from(lengths, (len) => len - 1));
-    const qRows = new F(B * H * D);
-    for (let b = 0; b < B; b++)
-      qRows.set(q.subarray((b * T + positions[b]) * H * D, (b * T + positions[b] + 1) * H * D), b * H * D);
-    const out = new F(B * H * D);
-    attentionDecodeForward(out, qRows, kCache, vCache, slots, positions, B, maxT, H, KVH, D, new F(maxT));
-    for (let b = 0; b < B; b++) {
-      for (let j = 0; j < H * D; j++) {
-        expect(out[b * H * D + j]).toBeCloseTo(full[(b * T + positions[b]) * H * D + j], 12);
+      const positions = Int32Array.from(Array.from(lengths, (len) => len - 1));
+      const qRows = new F(B * H * D);
+      for (let b = 0; b < B; b++)
+        qRows.set(q.subarray((b * T + positions[b]) * H * D, (b * T + positions[b] + 1) * H * D), b * H * D);
+      const out = new F(B * H * D);
+      attentionDecodeForward(out, qRows, kCache, vCache, slots, positions, B, maxT, H, KVH, D, new F(maxT));
+      for (let b = 0; b < B; b++) {
+        for (let j = 0; j < H * D; j++) {
+          expect(out[b * H * D + j]).toBeCloseTo(full[(b * T + positions[b]) * H * D + j], 12);
+        }
       }
-    }
-  });
+    });
+  }
 
   it('rejects lengths outside [0, T]', () => {
     const { B, T, H, KVH, D } = shape;
