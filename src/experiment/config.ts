@@ -11,6 +11,7 @@
 import type { AdamWConfig, LossAggregation, PolicyLossConfig } from '../engine/backend';
 import type { StdScaling } from '../rl/advantages';
 import { BASE_REWARD_NAMES, rewardNameProblem, rewardUses } from '../rl/rewards';
+import { learningRate } from '../rl/trainer';
 
 /** The shipped zoo families and the real model each one imitates (used by the cluster export). */
 export const ZOO_FAMILIES = {
@@ -996,14 +997,9 @@ export function adamWConfig(config: ExperimentConfig, lr = config.lr): AdamWConf
   };
 }
 
-/** Learning rate at a 0-based GRPO step: linear warmup, then constant or cosine to 0. */
+/** Learning rate at a 0-based GRPO step: the trainer's schedule (linear warmup, then constant or cosine to 0). */
 export function learningRateAt(config: ExperimentConfig, step: number): number {
-  if (config.warmupSteps > 0 && step < config.warmupSteps)
-    return (config.lr * (step + 1)) / config.warmupSteps;
-  if (config.lrSchedule === 'constant') return config.lr;
-  const span = Math.max(1, config.steps - config.warmupSteps);
-  const progress = Math.min(1, Math.max(0, (step - config.warmupSteps) / span));
-  return 0.5 * config.lr * (1 + Math.cos(Math.PI * progress));
+  return learningRate(step, { ...config, totalSteps: config.steps });
 }
 
 /** The real model a family imitates, or null for user-built families. */

@@ -87,7 +87,7 @@ export interface StepResult {
   samples: RolloutSample[];
 }
 
-/** Linear warmup to lr over warmupSteps, then constant (the paper) or cosine to 10% at totalSteps. */
+/** Linear warmup to lr over warmupSteps, then constant (the paper) or cosine decay to 0 at totalSteps. */
 export function learningRate(
   step: number,
   s: Pick<GrpoSettings, 'lr' | 'warmupSteps' | 'totalSteps' | 'lrSchedule'>,
@@ -96,8 +96,7 @@ export function learningRate(
   if (s.lrSchedule === 'constant') return s.lr;
   const span = Math.max(1, s.totalSteps - s.warmupSteps);
   const progress = Math.min(1, Math.max(0, (step - s.warmupSteps) / span));
-  const minLr = 0.1 * s.lr;
-  return minLr + 0.5 * (s.lr - minLr) * (1 + Math.cos(Math.PI * progress));
+  return 0.5 * s.lr * (1 + Math.cos(Math.PI * progress));
 }
 
 /** Non-finite loss or gradient: the runner stops and keeps the last good checkpoint. */
