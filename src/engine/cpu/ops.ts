@@ -608,7 +608,7 @@ export function attentionForward(
             scores[row + t2] = p;
             att[attRow + t2] = p;
           }
-          for (let t2 = t + 1; t2 < len; t2++) scores[row + t2] = 0;
+          scores.fill(0, row + t + 1, row + len);
         }
       }
       matmulNT(og, scores, vgT, null, rows, D, len, false);
@@ -678,10 +678,12 @@ export function attentionBackward(
       // dP = dO · V_gᵀ, then the softmax backward in place (P is 0 above the diagonal, so is dS).
       matmulNT(ds, dO, vg, null, rows, len, D, false);
       for (let r = 0; r < rows; r++) {
+        const t = r % len; // row r is query position t of head r / len
         const row = r * len;
         let dot = 0;
-        for (let t2 = 0; t2 < len; t2++) dot += p[row + t2] * ds[row + t2];
-        for (let t2 = 0; t2 < len; t2++) ds[row + t2] = p[row + t2] * (ds[row + t2] - dot) * scale;
+        for (let t2 = 0; t2 <= t; t2++) dot += p[row + t2] * ds[row + t2];
+        for (let t2 = 0; t2 <= t; t2++) ds[row + t2] = p[row + t2] * (ds[row + t2] - dot) * scale;
+        ds.fill(0, row + t + 1, row + len);
       }
       // dQ_g = dS · K_g
       transpose(kgT, kg, len, D);
