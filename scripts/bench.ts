@@ -18,6 +18,7 @@ import { KernelRunner } from '../src/engine/webgpu/kernel';
 import {
   MATMUL_VARIANTS,
   type MatmulLayout,
+  type MatmulVariant,
   matmulKernel,
   probeMatmul,
   variantName,
@@ -47,10 +48,11 @@ const fmt = (x: number, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) :
 /** Repetitions so one measurement does about `flopBudget` FLOPs (at least 1). */
 const repsFor = (n: number, flopBudget: number) => Math.max(1, Math.round(flopBudget / (2 * n * n * n)));
 
-async function benchMatmul(runner: KernelRunner, chosen: string): Promise<void> {
+async function benchMatmul(runner: KernelRunner, chosen: MatmulVariant): Promise<void> {
+  const chosenName = variantName(chosen);
   const rows: (string | number)[][] = [];
   for (const n of SIZES) {
-    const reps = repsFor(n, QUICK ? 2e7 : 2e9);
+    const reps = repsFor(n, QUICK ? 2e7 : 5e8);
     const data = Float32Array.from({ length: n * n }, (_, i) => ((i * 7919) % 101) / 101 - 0.5);
     const a = runner.tensor('bench.a', n * n);
     const b = runner.tensor('bench.b', n * n);
@@ -59,21 +61,25 @@ async function benchMatmul(runner: KernelRunner, chosen: string): Promise<void> 
     runner.write(a, data);
     runner.write(b, data);
     const ours: Record<string, number> = {};
-    for (const layout of ['nn', 'nt', 'tn'] as MatmulLayout[]) {
-      for (const v of MATMUL_VARIANTS) {
-        const kernel = matmulKernel(v, layout);
-        const u = { M: n, N: n, K: n, has_bias: 0, accumulate: 0 };
-        await runner.run(kernel, { a, b, bias: noBias, out }, u); // compile + warm
-        await runner.sync();
-        const t0 = performance.now();
-        const step = runner.begin('bench');
-        for (let r = 0; r < reps; r++) step.dispatch(kernel, { a, b, bias: noBias, out }, u);
-        const last = step.read(out, 1);
-        await step.submit();
-        await last;
-        ours[`${layout}.${variantName(v)}`] =
-          (2 * n * n * n * reps) / ((performance.now() - t0) / 1000) / 1e9;
-      }
+    // Every variant in the A·B layout (what tf.matMul computes); the probe's choice in the other two.
+    const candidates: [MatmulLayout, MatmulVariant][] = [
+      ...MATMUL_VARIANTS.map((v) => ['nn', v] as [MatmulLayout, MatmulVariant]),
+      ['nt', chosen],
+      ['tn', chosen],
+    ];
+    for (const [layout, v] of candidates) {
+      const kernel = matmulKernel(v, layout);
+      const u = { M: n, N: n, K: n, has_bias: 0, accumulate: 0 };
+      // Compile and warm on a small problem (pipelines do not depend on the sizes).
+      await runner.run(kernel, { a, b, bias: noBias, out }, { ...u, M: 64, N: 64, K: 64 });
+      await runner.sync();
+      const t0 = performance.now();
+      const step = runner.begin('bench');
+      for (let r = 0; r < reps; r++) step.dispatch(kernel, { a, b, bias: noBias, out }, u);
+      const last = step.read(out, 1);
+      await step.submit();
+      await last;
+      ours[`${layout}.${variantName(v)}`] = (2 * n * n * n * reps) / ((performance.now() - t0) / 1000) / 1e9;
     }
     for (const t of [a, b, out, noBias]) runner.destroyBuffer(t.buffer);
 
@@ -90,7 +96,7 @@ async function benchMatmul(runner: KernelRunner, chosen: string): Promise<void> 
     const tfjs = (2 * n * n * n * reps) / ((performance.now() - t0) / 1000) / 1e9;
     tf.dispose([ta, tb, ...outs]);
 
-    // The CPU engine's register-blocked JavaScript matmul.
+    // The CPU engine's matmulNT (WebAssembly SIMD for float32, JS loops as fallback).
     const ca = data.slice();
     const cb = data.slice();
     const cout = new Float32Array(n * n);
@@ -100,15 +106,15 @@ async function benchMatmul(runner: KernelRunner, chosen: string): Promise<void> 
     for (let r = 0; r < cpuReps; r++) matmulNT(cout, ca, cb, null, n, n, n, false);
     const cpu = (2 * n * n * n * cpuReps) / ((performance.now() - t0) / 1000) / 1e9;
 
-    const oursNn = ours[`nn.${chosen}`];
-    const oursNt = ours[`nt.${chosen}`];
+    const oursNn = ours[`nn.${chosenName}`];
+    const oursNt = ours[`nt.${chosenName}`];
     const best = Math.max(...Object.values(ours));
     const bestName = Object.keys(ours).find((k) => ours[k] === best) ?? '';
     rows.push([
       n,
       fmt(oursNn),
       fmt(oursNt),
-      fmt(ours[`tn.${chosen}`]),
+      fmt(ours[`tn.${chosenName}`]),
       `${fmt(best)} (${bestName})`,
       fmt(tfjs),
       fmt(cpu),
@@ -122,7 +128,7 @@ async function benchMatmul(runner: KernelRunner, chosen: string): Promise<void> 
     );
   }
   table(
-    `matmul, GFLOP/s (ours = probe choice '${chosen}'; tf.matMul computes A·B like our nn)`,
+    `matmul, GFLOP/s (ours = probe choice '${chosenName}'; tf.matMul computes A·B like our nn)`,
     [
       'n',
       'ours A·B',
@@ -331,7 +337,7 @@ async function main(): Promise<void> {
       .map(([k, v]) => `${k} ${fmt(v, 1)}`)
       .join(', ')} -> ${variantName(probe.variant)}`,
   );
-  if (PARTS.has('matmul')) await benchMatmul(runner, variantName(probe.variant));
+  if (PARTS.has('matmul')) await benchMatmul(runner, probe.variant);
   const gpu = await WebGpuBackend.create(ctx);
   if (PARTS.has('training')) await benchTraining(gpu);
   if (PARTS.has('decoding')) await benchDecoding(gpu);
