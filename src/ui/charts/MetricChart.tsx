@@ -121,7 +121,7 @@ function SeriesLayers({ entity, seriesKey, colour, dash, name }: SeriesLayersPro
         entity.runs.map((item, i) => (
           <Line
             key={item.run.id}
-            dataKey={columnOf.seed(entity.id, seriesKey, i)}
+            dataKey={column(columnOf.seed(entity.id, seriesKey, i))}
             stroke={colour}
             strokeOpacity={0.22}
             strokeWidth={1}
@@ -134,7 +134,7 @@ function SeriesLayers({ entity, seriesKey, colour, dash, name }: SeriesLayersPro
         ))}
       {sweep && (
         <Area
-          dataKey={columnOf.band(entity.id, seriesKey)}
+          dataKey={column(columnOf.band(entity.id, seriesKey))}
           stroke="none"
           fill={colour}
           fillOpacity={0.18}
@@ -145,7 +145,7 @@ function SeriesLayers({ entity, seriesKey, colour, dash, name }: SeriesLayersPro
         />
       )}
       <Line
-        dataKey={columnOf.mean(entity.id, seriesKey)}
+        dataKey={column(columnOf.mean(entity.id, seriesKey))}
         name={name}
         stroke={colour}
         strokeDasharray={dash}
@@ -156,6 +156,14 @@ function SeriesLayers({ entity, seriesKey, colour, dash, name }: SeriesLayersPro
       />
     </>
   );
+}
+
+/**
+ * Reads a column by its exact name. A string dataKey would be read by recharts as a dotted path, and
+ * run ids or names may contain dots.
+ */
+function column(name: string) {
+  return (row: ChartRow) => row[name] ?? null;
 }
 
 /** A log axis cannot show 0 or negatives; such points become gaps instead of breaking the chart. */

@@ -1,9 +1,21 @@
 // The presets gallery: the paper's experiments in miniature, grouped, each a one-click experiment link
 // with its one-line explanation. A preset is an ordinary URL, so it can also be shared or bookmarked.
-import { PRESET_GROUPS, PRESETS, type PresetGroup, presetHash } from '../../experiment/presets';
+import {
+  PRESET_GROUPS,
+  PRESETS,
+  type Preset,
+  type PresetGroup,
+  presetExperiment,
+  presetHash,
+} from '../../experiment/presets';
+import { useLabRuntime } from '../run/RunBar';
 
 export function PresetsGallery() {
   const groups = Object.entries(PRESET_GROUPS) as [PresetGroup, string][];
+  const { controller } = useLabRuntime();
+  // A comparison runs each preset of the group one after another into the same charts (Figure 1 style).
+  const compare = (presets: readonly Preset[]) =>
+    controller?.startComparison(presets.map((p) => ({ config: presetExperiment(p).config, name: p.title })));
   return (
     <div className="presets" data-testid="presets-gallery">
       {groups.map(([group, title]) => {
@@ -12,6 +24,17 @@ export function PresetsGallery() {
         return (
           <section key={group} className="preset-group" id={`presets-${group}`}>
             <h3>{title}</h3>
+            {presets.length > 1 && (
+              <button
+                type="button"
+                className="chip"
+                disabled={!controller}
+                onClick={() => compare(presets)}
+                title="Run every preset of this group one after another, drawn together in the charts"
+              >
+                Run all {presets.length} as a comparison
+              </button>
+            )}
             <ul>
               {presets.map((preset) => (
                 <li key={preset.id}>

@@ -152,3 +152,40 @@ describe('RunController after a reload', () => {
     second.dispose();
   });
 });
+
+describe('RunController comparisons', () => {
+  beforeEach(() => vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] }));
+  afterEach(() => vi.useRealTimers());
+
+  it('queues every config (sweeps included) one after another and ticks them all for comparison', async () => {
+    const store = createLabStore();
+    const controller = new RunController({
+      store,
+      hostFactory: createSyntheticHost,
+      persistence: null,
+      schedule: (flush) => queueMicrotask(flush),
+    });
+    const base = { ...defaultExperiment(), steps: 3, evalEvery: 3 };
+    controller.startComparison([
+      { config: { ...base, reward: 'random', seeds: 2 }, name: 'Random' },
+      { config: { ...base, reward: 'format', seeds: 1 }, name: 'Format' },
+    ]);
+    const state = store.getState();
+    expect(state.runOrder).toHaveLength(3);
+    expect(state.comparedRunIds).toEqual(state.runOrder);
+    const [r1, r2, f] = state.runOrder.map((id) => state.runs[id]);
+    expect(r1.sweepId).not.toBeNull();
+    expect(r2.sweepId).toBe(r1.sweepId);
+    expect(f.sweepId).toBeNull();
+    expect(f.name).toContain('Format');
+    // Only the first runs now; the rest wait their turn and then all finish.
+    expect(state.runs[state.runOrder[1]].state).toBe('idle');
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(store.getState().runOrder.map((id) => store.getState().runs[id].state)).toEqual([
+      'finished',
+      'finished',
+      'finished',
+    ]);
+    controller.dispose();
+  });
+});

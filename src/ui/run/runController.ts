@@ -35,6 +35,7 @@ export class RunController {
   private currentRunId: string | null = null;
   /** Runs whose host lost its computation (GPU device lost): play restarts them from their checkpoint. */
   private readonly needsRestart = new Set<string>();
+  private sweepCounter = 0;
   private writes: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: RunControllerOptions) {
@@ -87,13 +88,16 @@ export class RunController {
     this.options.store.getState().setActiveRun(null);
   }
 
-  /** Queues one run per config (a comparison: e.g. the five rewards) and starts the first. */
+  /**
+   * Queues every config (a comparison, e.g. the five rewards; each config's seed sweep included) and
+   * starts the first; all of them are ticked for comparison so they share the charts.
+   */
   startComparison(configs: readonly { config: ExperimentConfig; name: string }[]): void {
     this.reset();
-    const ids = configs.map(({ config, name }) => this.createRecord(config, name, null).id);
+    this.queue = configs.flatMap(({ config, name }) => this.queueRuns(config, name));
     const store = this.options.store.getState();
-    for (const id of ids) if (!store.comparedRunIds.includes(id)) store.toggleCompared(id);
-    this.queue = ids.map((runId, i) => ({ runId, config: configs[i].config }));
+    for (const { runId } of this.queue)
+      if (!store.comparedRunIds.includes(runId)) store.toggleCompared(runId);
     this.startNext();
   }
 
@@ -120,16 +124,19 @@ export class RunController {
   }
 
   private startNew(config: ExperimentConfig, maxSteps?: number): void {
-    this.queue = [];
-    const sweepId = config.seeds > 1 ? `sweep-${this.options.now?.() ?? Date.now()}` : null;
-    const base = describeConfig(config);
-    for (let i = 0; i < config.seeds; i++) {
-      const seeded = { ...config, seed: config.seed + i, seeds: 1 };
-      const name = `${base} · seed ${seeded.seed}`;
-      const record = this.createRecord(seeded, name, sweepId);
-      this.queue.push({ runId: record.id, config: seeded });
-    }
+    this.queue = this.queueRuns(config, describeConfig(config));
     this.startNext(maxSteps);
+  }
+
+  /** One run record per seed of the config (a sweep shares one sweep id), ready to queue. */
+  private queueRuns(config: ExperimentConfig, baseName: string): QueuedRun[] {
+    const sweepId =
+      config.seeds > 1 ? `sweep-${this.options.now?.() ?? Date.now()}-${++this.sweepCounter}` : null;
+    return Array.from({ length: config.seeds }, (_, i) => {
+      const seeded = { ...config, seed: config.seed + i, seeds: 1 };
+      const record = this.createRecord(seeded, `${baseName} · seed ${seeded.seed}`, sweepId);
+      return { runId: record.id, config: seeded };
+    });
   }
 
   private createRecord(config: ExperimentConfig, name: string, sweepId: string | null): RunRecord {
