@@ -15,6 +15,7 @@ import {
 } from 'recharts';
 import { useLabStore } from '../store/labStore';
 import { ChartImageButtons } from './ChartImageButtons';
+import { formatForSpan, valueSpan } from './chartFormat';
 import { buildChartRows, type ChartEntity, type ChartRow, columnOf } from './chartRows';
 import { type ChartSpec, DASHES, OKABE_ITO } from './chartSpecs';
 
@@ -36,7 +37,10 @@ export function MetricChart({ chart, entities }: MetricChartProps) {
     return logScale ? dropNonPositive(built) : built;
   }, [entities, series, smoothing, logScale]);
   const hasPoints = rows.length > 0;
-  const formatValue = (v: number) => (chart.percent ? `${(v * 100).toFixed(1)}%` : formatCompact(v));
+  // Tick labels get as many decimals as the visible range needs, so close values never print alike.
+  const span = useMemo(() => valueSpan(rows), [rows]);
+  const formatTick = (v: number) => formatForSpan(v, span, chart.percent);
+  const formatTooltip = (v: number) => formatForSpan(v, span / 100, chart.percent);
 
   return (
     <figure className="chart" ref={figureRef} data-testid={`chart-${chart.id}`} data-points={rows.length}>
@@ -65,14 +69,14 @@ export function MetricChart({ chart, entities }: MetricChartProps) {
             <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} tick={{ fontSize: 11 }} />
             <YAxis
               scale={logScale ? 'log' : 'linear'}
-              domain={logScale || !chart.fullRange ? ['auto', 'auto'] : [0, 1]}
+              domain={yDomain(chart, logScale)}
               allowDataOverflow={logScale}
-              tickFormatter={formatValue}
+              tickFormatter={formatTick}
               tick={{ fontSize: 11 }}
               width={48}
             />
             <Tooltip
-              formatter={(value) => (typeof value === 'number' ? formatValue(value) : String(value))}
+              formatter={(value) => (typeof value === 'number' ? formatTooltip(value) : String(value))}
               labelFormatter={(step) => `step ${step}`}
             />
             <Legend wrapperStyle={{ fontSize: 11 }} itemSorter={null} />
@@ -179,10 +183,15 @@ function dropNonPositive(rows: ChartRow[]): ChartRow[] {
   });
 }
 
-function formatCompact(v: number): string {
-  if (v === 0) return '0';
-  const abs = Math.abs(v);
-  if (abs >= 1000) return v.toFixed(0);
-  if (abs >= 0.01) return Number(v.toPrecision(4)).toString();
-  return v.toExponential(1);
+type DomainBound = number | 'auto' | ((bound: number) => number);
+
+/**
+ * Accuracies and shares use the full [0, 1]; other percentages (clip fractions) start at 0 and grow with
+ * the data, with a floor so an all-zero series does not invent a range; log axes and the rest auto-fit.
+ */
+function yDomain(chart: ChartSpec, logScale: boolean): [DomainBound, DomainBound] {
+  if (logScale) return ['auto', 'auto'];
+  if (chart.fullRange) return [0, 1];
+  if (chart.percent) return [0, (max: number) => (max > 0 ? max * 1.1 : 0.01)];
+  return ['auto', 'auto'];
 }

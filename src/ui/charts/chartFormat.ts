@@ -1,0 +1,29 @@
+// Number formatting for chart axes and tooltips: as many decimals as the visible range needs, so that
+// ticks of a slowly moving series (entropy 4.5741 .. 4.5752) never print as the same label.
+import type { ChartRow } from './chartRows';
+
+/** max - min over every number in the rows (0 when there are fewer than two distinct values). */
+export function valueSpan(rows: readonly ChartRow[]): number {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (const row of rows)
+    for (const [key, value] of Object.entries(row)) {
+      if (key === 'step') continue;
+      for (const v of Array.isArray(value) ? value : [value])
+        if (typeof v === 'number' && Number.isFinite(v)) {
+          min = Math.min(min, v);
+          max = Math.max(max, v);
+        }
+    }
+  return max > min ? max - min : 0;
+}
+
+/** A value with enough decimals to tell apart values a quarter of `span` apart. */
+export function formatForSpan(value: number, span: number, percent: boolean): string {
+  const scaled = percent ? value * 100 : value;
+  const scaledSpan = (percent ? span * 100 : span) || Math.abs(scaled) || 1;
+  if (value !== 0 && Math.abs(scaled) < 1e-3 && scaledSpan < 1e-2)
+    return `${scaled.toExponential(1)}${percent ? '%' : ''}`;
+  const decimals = Math.min(6, Math.max(0, Math.ceil(-Math.log10(scaledSpan / 4))));
+  return `${scaled.toFixed(decimals)}${percent ? '%' : ''}`;
+}
