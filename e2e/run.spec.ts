@@ -1,0 +1,81 @@
+// e2e: a real GRPO run in the page — the training Worker on WebGPU (SwiftShader here) with the shipped
+// qwen-math-tiny, shrunk to six tiny steps. Play → charts get points, the inspector shows completions,
+// progress advances; pause holds the step count and play resumes; a reload mid-run keeps the run and its
+// metrics and play resumes it from its checkpoint to the end; the CSV export holds every step once.
+import { readFileSync } from 'node:fs';
+import { expect, type Page, test } from '@playwright/test';
+
+const TINY_RUN =
+  './#v=1&model=qwen-math-tiny&reward=random&prompts=2&group=4&minibatch=4&maxtokens=48&steps=6&evalevery=2&evalsize=4&avgk=1&ckpt=1&seed=1';
+
+/** Steps done, read from the progress text "Step N / 6 · state …". */
+async function stepsDone(page: Page): Promise<number> {
+  const text = (await page.getByTestId('progress-text').textContent()) ?? '';
+  const match = /^Step (\d+) \//.exec(text);
+  return match ? Number(match[1]) : -1;
+}
+
+test.setTimeout(600_000);
+
+test('a real run: play, live charts and completions, pause/resume, reload mid-run, CSV export', async ({
+  page,
+}) => {
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  await page.goto(TINY_RUN);
+  await page.evaluate(
+    () =>
+      new Promise<void>((resolve) => {
+        const request = indexedDB.deleteDatabase('spurious-rewards-lab');
+        request.onsuccess = request.onerror = request.onblocked = () => resolve();
+      }),
+  );
+  await page.reload();
+  await expect(page.getByTestId('url-banner')).toHaveCount(0);
+  await page.getByRole('button', { name: '▶ Play' }).click();
+
+  // Within a few steps: points in the charts, completions in the inspector, progress moving.
+  await expect.poll(() => stepsDone(page), { timeout: 300_000 }).toBeGreaterThanOrEqual(1);
+  await expect(page.getByTestId('chart-reward')).not.toHaveAttribute('data-points', '0');
+  await expect(page.getByTestId('chart-accuracy')).not.toHaveAttribute('data-points', '0');
+  await expect(page.getByTestId('completion').first()).toBeVisible();
+  await page.screenshot({ path: 'e2e/artifacts/run-live.png' });
+
+  // Pause holds the step count; play resumes.
+  await page.getByRole('button', { name: /Pause/ }).click();
+  await expect(page.getByTestId('progress-text')).toContainText(/paused|finished/, { timeout: 300_000 });
+  const pausedAt = await stepsDone(page);
+  await page.waitForTimeout(3000);
+  expect(await stepsDone(page)).toBe(pausedAt);
+  expect(pausedAt).toBeLessThan(6); // the run must still be mid-way for the reload below
+  await page.getByRole('button', { name: '▶ Play' }).click();
+  await expect.poll(() => stepsDone(page), { timeout: 300_000 }).toBeGreaterThan(pausedAt);
+
+  // Reload mid-run (paused again so it cannot finish first): the run and its metrics are still there,
+  // and play resumes it from its last checkpoint to the end.
+  await page.getByRole('button', { name: /Pause/ }).click();
+  await expect(page.getByTestId('progress-text')).toContainText('paused', { timeout: 300_000 });
+  const beforeReload = await stepsDone(page);
+  await page.reload();
+  await page.getByRole('tab', { name: /Runs/ }).click();
+  await expect(page.getByTestId('run-row')).toHaveCount(1);
+  await expect(page.getByTestId('progress-text')).toContainText('paused');
+  expect(await stepsDone(page)).toBe(beforeReload);
+  await expect(page.getByTestId('chart-reward')).not.toHaveAttribute('data-points', '0');
+  await page.getByRole('button', { name: '▶ Play' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Resuming from the checkpoint' })).toBeVisible();
+  await expect(page.getByTestId('progress-text')).toContainText('finished', { timeout: 300_000 });
+  expect(await stepsDone(page)).toBe(6);
+  await page.screenshot({ path: 'e2e/artifacts/run-finished.png', fullPage: true });
+
+  // The CSV export has one row per step (0..5; resumed steps replaced, not repeated) plus the initial eval.
+  const download = page.waitForEvent('download');
+  await page.getByTestId('export-csv').click();
+  const csv = readFileSync(await (await download).path(), 'utf8')
+    .trim()
+    .split('\n');
+  const stepColumn = csv[0].split(',').indexOf('step');
+  const steps = csv.slice(1).map((line) => Number(line.split(',')[stepColumn]));
+  expect(steps.slice(1)).toEqual([0, 1, 2, 3, 4, 5]);
+  expect(errors).toEqual([]);
+});
