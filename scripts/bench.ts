@@ -136,7 +136,7 @@ async function benchMatmul(runner: KernelRunner, chosen: MatmulVariant): Promise
       'ours Aᵀ·B',
       'ours best',
       'tfjs-webgpu',
-      'CPU engine',
+      'CPU engine (wasm SIMD)',
       'ours/tfjs',
       'ours/CPU',
     ],
@@ -333,7 +333,7 @@ async function main(): Promise<void> {
     `timestamp-query: ${ctx.hasTimestampQuery}; Node ${process.version}; ${new Date().toISOString()}`,
   );
   console.log(
-    `matmul probe (128³, ms per run): ${Object.entries(probe.msPerRun)
+    `matmul probe (256³, best of 3, ms per run): ${Object.entries(probe.msPerRun)
       .map(([k, v]) => `${k} ${fmt(v, 1)}`)
       .join(', ')} -> ${variantName(probe.variant)}`,
   );

@@ -173,11 +173,12 @@ function storage(): Storage | null {
 }
 
 /**
- * Times every candidate on one nt matmul of `size`³ (after a compile/warm-up run; best of three
- * interleaved rounds) and returns the fastest. Results are cached per adapter label in memory and, in the browser, in localStorage, so the
- * probe runs once per adapter; `force` re-measures.
+ * Times every candidate on one nt matmul of `size`³ after a warm-up run (best of three interleaved
+ * rounds; 256 is large enough that the arithmetic, not the per-dispatch overhead, decides) and returns
+ * the fastest. Results are cached per adapter label in memory and, in the browser, in localStorage, so
+ * the probe runs once per adapter; `force` re-measures.
  */
-export async function probeMatmul(runner: KernelRunner, size = 128, force = false): Promise<MatmulProbe> {
+export async function probeMatmul(runner: KernelRunner, size = 256, force = false): Promise<MatmulProbe> {
   const adapter = runner.adapterLabel;
   const cacheKey = `${adapter}|${size}`;
   if (!force) {
