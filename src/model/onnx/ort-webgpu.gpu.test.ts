@@ -2,6 +2,8 @@
 // SwiftShader unless a GPU driver is configured). Logits within 1e-4 abs + 1e-4 rel on a ragged padded
 // batch, and greedy completions of MiniMath-500 prompts identical (ORT with KV cache vs the engine's
 // generate at temperature 0). Shapes are small because SwiftShader runs on the CPU.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineModel } from '../../engine/backend';
 import { WebGpuBackend } from '../../engine/webgpu/backend';
@@ -9,6 +11,7 @@ import { acquireNodeGpu } from '../../engine/webgpu/node-gpu';
 import { ZOO_MODEL_CONFIG } from '../../tasks/zoo';
 import { DEFAULT_TINY_CONFIG, type ModelConfig } from '../config';
 import { initParameters } from '../layout';
+import { readCheckpointDir } from '../nodeCheckpointDir';
 import { engineLogits } from './engine-logits';
 import { exportOnnx } from './export';
 import { configureOrtWasm, OrtCausalLM } from './ort-runner';
@@ -32,6 +35,15 @@ const cases: [string, ModelConfig, number][] = [
   ['zoo architecture', { ...ZOO_MODEL_CONFIG, initializer_range: 0.2 }, 23],
 ];
 
+// Shipped zoo families too (public/models/<family>/), as in zoo.test.ts for the CPU engine.
+const zooDir = join(import.meta.dirname, '..', '..', '..', 'public', 'models');
+const shippedFamilies = existsSync(zooDir)
+  ? readdirSync(zooDir, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(join(zooDir, d.name, 'config.json')))
+      .map((d) => d.name)
+      .sort()
+  : [];
+
 let backend: WebGpuBackend;
 
 beforeAll(async () => {
@@ -39,12 +51,41 @@ beforeAll(async () => {
   backend = await WebGpuBackend.create(await acquireNodeGpu());
 });
 
-describe.each(cases)('ORT vs WebGPU engine, %s', (_label, config, seed) => {
-  const params = initParameters(config, seed);
+interface Loaded {
+  config: ModelConfig;
+  params: Float32Array;
+  /** Seed of the fixed verification batch. */
+  seed: number;
+}
+type Case = [label: string, load: () => Promise<Loaded>];
+
+const loaders: Case[] = [
+  ...cases.map(
+    ([label, config, seed]): Case => [
+      label,
+      async () => ({ config, params: initParameters(config, seed), seed }),
+    ],
+  ),
+  ...shippedFamilies.map(
+    (family): Case => [
+      `shipped ${family}`,
+      async () => {
+        const { config, params } = await readCheckpointDir(join(zooDir, family));
+        return { config, params, seed: 5 };
+      },
+    ],
+  ),
+];
+
+describe.each(loaders)('ORT vs WebGPU engine, %s', (_label, load) => {
+  let config: ModelConfig;
+  let params: Float32Array;
+  let seed: number;
   let lm: OrtCausalLM;
   let engine: EngineModel;
 
   beforeAll(async () => {
+    ({ config, params, seed } = await load());
     lm = await OrtCausalLM.create(config, exportOnnx(config, params, { kvCache: true }), {
       graphOptimizationLevel: 'all',
     });
