@@ -6,7 +6,7 @@
 //
 // Progress (bar, loss, tokens/s, ETA) goes to stderr. The work directory (default runs/zoo/<family>)
 // holds the latest checkpoint, the AdamW moments and state.json; --resume continues from it with the
-// same batches a single uninterrupted run would have seen. Ctrl-C saves before exiting.
+// same batches a single uninterrupted run would have seen. Ctrl-C (or SIGTERM) saves before exiting.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Backend, EngineModel } from '../src/engine/backend';
@@ -237,10 +237,13 @@ async function train(
   state.sessions.push(session);
   const sessionStart = performance.now();
   let stopRequested = false;
-  process.on('SIGINT', () => {
-    stopRequested = true;
-    console.error('\nstopping after this step (saving a checkpoint) ...');
-  });
+  // SIGTERM too: background jobs of a non-interactive shell ignore SIGINT, and `kill` sends SIGTERM.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      stopRequested = true;
+      console.error(`\n${signal}: stopping after this step (saving a checkpoint) ...`);
+    });
+  }
   let lastPrint = 0;
   let sessionTokens = 0;
   await pretrainLoop(model, batches, {
