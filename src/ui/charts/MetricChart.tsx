@@ -38,7 +38,10 @@ export function MetricChart({ chart, entities }: MetricChartProps) {
   }, [entities, series, smoothing, logScale]);
   const hasPoints = rows.length > 0;
   // Tick labels get as many decimals as the visible range needs, so close values never print alike.
-  const span = useMemo(() => valueSpan(rows), [rows]);
+  const span = useMemo(
+    () => (chart.fullRange && !logScale ? 1 : valueSpan(rows)),
+    [rows, chart.fullRange, logScale],
+  );
   const formatTick = (v: number) => formatForSpan(v, span, chart.percent);
   const formatTooltip = (v: number) => formatForSpan(v, span / 100, chart.percent);
 

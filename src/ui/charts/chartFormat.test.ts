@@ -15,7 +15,9 @@ describe('chart number formatting', () => {
   it('handles flat and tiny series', () => {
     expect(formatForSpan(0.5, 0, false)).toBe('0.5');
     expect(formatForSpan(3e-5, 6e-5, false)).toBe('3.0e-5');
-    expect(formatForSpan(0, 6e-5, false)).toBe('0.00000');
+    expect(formatForSpan(0, 6e-5, false)).toBe('0');
+    expect(formatForSpan(0.0025, 0, true)).toBe('0.25%');
+    expect(formatForSpan(0.005, 0, true)).toBe('0.50%');
   });
 
   it('measures the span over every value column, bands included', () => {

@@ -18,12 +18,16 @@ export function valueSpan(rows: readonly ChartRow[]): number {
   return max > min ? max - min : 0;
 }
 
-/** A value with enough decimals to tell apart values a quarter of `span` apart. */
+/**
+ * A value with enough decimals to tell apart values a quarter of `span` apart. A zero span (a flat or
+ * empty series) falls back to a fixed one, so every tick of an axis gets the same number of decimals.
+ */
 export function formatForSpan(value: number, span: number, percent: boolean): string {
+  const unit = percent ? '%' : '';
+  if (value === 0) return `0${unit}`;
   const scaled = percent ? value * 100 : value;
-  const scaledSpan = (percent ? span * 100 : span) || Math.abs(scaled) || 1;
-  if (value !== 0 && Math.abs(scaled) < 1e-3 && scaledSpan < 1e-2)
-    return `${scaled.toExponential(1)}${percent ? '%' : ''}`;
+  const scaledSpan = span > 0 ? (percent ? span * 100 : span) : percent ? 0.1 : 1;
+  if (Math.abs(scaled) < 1e-3 && scaledSpan < 1e-2) return `${scaled.toExponential(1)}${unit}`;
   const decimals = Math.min(6, Math.max(0, Math.ceil(-Math.log10(scaledSpan / 4))));
-  return `${scaled.toFixed(decimals)}${percent ? '%' : ''}`;
+  return `${scaled.toFixed(decimals)}${unit}`;
 }
