@@ -60,8 +60,18 @@ describe('KernelRunner', () => {
     const got = await result;
     for (let i = 0; i < n; i++) expect(got[i]).toBeCloseTo(av[i] + alphaSum * bv[i], 4);
     expect(step.dispatches).toBe(count);
-    // Same shapes again: the pool returns the same buffers (no allocation).
+    // Same shapes again: the pool returns the same buffers (no allocation); a smaller request is a
+    // view of the same buffer that still computes on exactly its own elements.
     expect(runner.pool.tensor('t.a', n).buffer).toBe(a.buffer);
+    const m = 40;
+    const [a2, b2, c2] = ['t.a', 't.b', 't.c'].map((name) => runner.pool.tensor(name, m));
+    expect(a2.buffer).toBe(a.buffer);
+    const before = await runner.read(c2, m);
+    await runner.run(ADD, { a: a2, b: b2, out: c2 }, { n: m, alpha: 0 });
+    const after = await runner.read(c, n);
+    const a2v = await runner.read(a2);
+    for (let i = 0; i < m; i++) expect(after[i]).toBe(a2v[i]);
+    expect(before.length).toBe(m);
   });
 
   it('reads back after copy and clear inside a step', async () => {

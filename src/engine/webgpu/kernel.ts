@@ -72,6 +72,11 @@ export interface GpuTensor {
   /** Number of 4-byte elements. */
   elements: number;
   label: string;
+  /**
+   * Elements the binding covers (default `elements`). Pooled tensors bind their whole capacity, so a
+   * bind group does not depend on the batch shape and the cache stays small when shapes vary.
+   */
+  bindElements?: number;
 }
 
 /** A config or batch that does not fit this adapter; the message says which limit and by how much. */
@@ -141,7 +146,7 @@ export class BufferPool {
       this.runner.destroyBuffer(existing.buffer);
     }
     const buffer = this.runner.createBuffer(name, elements, this.extraUsage);
-    const tensor = { buffer, offset: 0, elements, label: name };
+    const tensor = { buffer, offset: 0, elements, label: name, bindElements: Math.max(1, elements) };
     this.buffers.set(name, tensor);
     this.capacity.set(name, Math.max(1, elements));
     this.bytes += Math.max(1, elements) * 4;
@@ -626,7 +631,7 @@ export class KernelRunner {
         );
       }
       if (b.access === 'read_write') writable.add(t.buffer);
-      parts.push(`#${this.bufferIds.get(t.buffer) ?? 0}@${t.offset}:${t.elements}`);
+      parts.push(`#${this.bufferIds.get(t.buffer) ?? 0}@${t.offset}:${t.bindElements ?? t.elements}`);
     }
     if (writable.size) {
       const seen = new Map<GPUBuffer, number>();
@@ -649,7 +654,11 @@ export class KernelRunner {
         const t = tensors[b.name];
         return {
           binding,
-          resource: { buffer: t.buffer, offset: t.offset, size: roundUp(Math.max(1, t.elements) * 4, 4) },
+          resource: {
+            buffer: t.buffer,
+            offset: t.offset,
+            size: roundUp(Math.max(1, t.bindElements ?? t.elements) * 4, 4),
+          },
         };
       });
       if (kernel.uniforms?.length) {
