@@ -82,7 +82,18 @@ export function experimentFromArgs(args: RunArgs): { config: ExperimentConfig; e
   if (args.seeds) overrides.push(`seeds=${args.seeds}`);
   if (args.steps) overrides.push(`steps=${args.steps}`);
   if (overrides.length) {
-    const parsed = parseExperimentHash(`${serializeExperiment(config)}&${overrides.join('&')}`);
+    // Later keys replace earlier ones (the codec would flag a repeated key as an error).
+    const pairs = new Map(
+      serializeExperiment(config)
+        .split('&')
+        .map((p) => [p.slice(0, p.indexOf('=')), p] as const),
+    );
+    for (const o of overrides) {
+      const eq = o.indexOf('=');
+      if (eq <= 0) throw new CliError(`--set takes key=value, got "${o}"`);
+      pairs.set(o.slice(0, eq), `${o.slice(0, eq)}=${encodeURIComponent(o.slice(eq + 1))}`);
+    }
+    const parsed = parseExperimentHash([...pairs.values()].join('&'));
     config = parsed.config;
     errors.push(...parsed.errors);
   }
@@ -100,12 +111,20 @@ interface SeedOutcome {
 export async function runCommand(
   args: RunArgs,
   log: (line: string) => void = (l) => console.error(l),
+  makeHost: (log: (line: string) => void) => RunHost = (l) =>
+    nodeRunHost({ datasetFiles: args.datasetFiles, log: l }),
 ): Promise<number> {
   const resumeDir = args.resume ? resolve(args.resume) : undefined;
   let config: ExperimentConfig;
   if (resumeDir) {
-    const saved = JSON.parse(readFileSync(join(resumeDir, 'experiment.json'), 'utf8')) as { hash: string };
-    config = parseExperimentHash(saved.hash).config;
+    const experimentFile = join(resumeDir, 'experiment.json');
+    if (!existsSync(experimentFile))
+      throw new CliError(`${resumeDir} is not a run folder (no experiment.json)`);
+    const saved = JSON.parse(readFileSync(experimentFile, 'utf8')) as { hash: string };
+    // --steps / --set may extend a finished or interrupted run (e.g. train 40 more steps).
+    const { config: c, errors } = experimentFromArgs({ ...args, resume: undefined, url: saved.hash });
+    if (errors.length) throw new CliError(errors.map(formatFieldError).join('; '));
+    config = c;
   } else {
     const { config: c, errors } = experimentFromArgs(args);
     if (errors.length) {
@@ -118,12 +137,11 @@ export async function runCommand(
     resumeDir ?? resolve(args.out ?? join('runs', `run-${new Date().toISOString().replace(/[:.]/g, '-')}`));
   mkdirSync(outDir, { recursive: true });
   const hash = serializeExperiment(config);
-  if (!resumeDir)
-    writeFileSync(join(outDir, 'experiment.json'), `${JSON.stringify({ hash, config }, null, 2)}\n`);
+  writeFileSync(join(outDir, 'experiment.json'), `${JSON.stringify({ hash, config }, null, 2)}\n`);
   log(`experiment: #${hash}`);
   log(`updates per rollout batch: ${updatesPerRolloutBatch(config)}; output: ${outDir}`);
 
-  const host = nodeRunHost({ datasetFiles: args.datasetFiles, log });
+  const host = makeHost(log);
   const outcomes: SeedOutcome[] = [];
   for (let i = 0; i < config.seeds; i++) {
     const seed = config.seed + i;
@@ -151,10 +169,9 @@ export async function runCommand(
       ),
     },
   };
-  writeFileSync(
-    join(outDir, config.seeds > 1 ? 'sweep-summary.json' : 'summary.json'),
-    `${JSON.stringify(summary, null, 2)}\n`,
-  );
+  // With one seed, the run's own summary.json (written by runSeed) is the summary.
+  if (config.seeds > 1)
+    writeFileSync(join(outDir, 'sweep-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   const m = summary.mean;
   log(
     `done: greedy accuracy change ${m.greedyAccuracyChange.mean.toFixed(1)} ± ${m.greedyAccuracyChange.se.toFixed(1)} points, ` +

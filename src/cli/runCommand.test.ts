@@ -1,0 +1,116 @@
+// CLI run command end to end on a tiny random model (CPU engine): the output files are written and
+// consistent, bad experiments are refused with every problem listed, and `--resume --steps N` on a
+// finished run continues with exactly the steps an uninterrupted longer run takes.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CpuBackend } from '../engine/cpu/backend';
+import type { RunHost } from '../experiment/assemble';
+import { DEFAULT_TINY_CONFIG } from '../model/config';
+import { initParameters } from '../model/layout';
+import { CharTokenizer } from '../model/tokenizer';
+import type { StepMetrics } from '../rl/metrics';
+import { CliError, type RunArgs, runCommand } from './runCommand';
+
+const config = { ...DEFAULT_TINY_CONFIG, vocab_size: 100, max_position_embeddings: 128 };
+const host: RunHost = {
+  createBackend: async () => new CpuBackend(),
+  loadModel: async () => ({ config, params: initParameters(config, 4), tokenizer: CharTokenizer.lab() }),
+};
+const tiny = [
+  'prompts=2',
+  'group=4',
+  'minibatch=4',
+  'maxtokens=8',
+  'evalsize=4',
+  'avgk=1',
+  'evalevery=0',
+  'ckpt=1',
+  'reward=random',
+  'lr=0.001',
+];
+const dirs: string[] = [];
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'lab-cli-'));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const args = (over: Partial<RunArgs>): RunArgs => ({
+  set: [...tiny],
+  datasetFiles: {},
+  quiet: true,
+  ...over,
+});
+const quietLog = () => {};
+const stepLines = (dir: string): Omit<StepMetrics, `time${string}` | `${string}PerSec`>[] =>
+  readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l))
+    .filter((e) => e.type === 'step')
+    .map((e) => {
+      const {
+        timeRolloutMs,
+        timeScoringMs,
+        timeLogprobsMs,
+        timeUpdateMs,
+        rolloutTokensPerSec,
+        trainTokensPerSec,
+        ...rest
+      } = e.metrics;
+      return rest;
+    });
+
+describe('lab run', () => {
+  it('writes metrics.jsonl, metrics.csv, summary.json and a loadable checkpoint', async () => {
+    const out = tempDir();
+    expect(await runCommand(args({ out, steps: '2' }), quietLog, () => host)).toBe(0);
+    for (const f of [
+      'experiment.json',
+      'metrics.jsonl',
+      'metrics.csv',
+      'summary.json',
+      'checkpoint/model.safetensors',
+      'checkpoint/config.json',
+      'checkpoint/optimizer.safetensors',
+    ]) {
+      expect(existsSync(join(out, f)), f).toBe(true);
+    }
+    expect(stepLines(out)).toHaveLength(2);
+    const csv = readFileSync(join(out, 'metrics.csv'), 'utf8').trim().split('\n');
+    expect(csv).toHaveLength(1 + 1 + 2); // header, initial eval, two steps
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(summary.result).toBe('finished');
+    expect(summary.steps).toBe(2);
+  }, 120_000);
+
+  it('refuses an invalid experiment, listing each bad field', async () => {
+    const lines: string[] = [];
+    await expect(
+      runCommand(
+        args({ out: tempDir(), set: ['reward=nonsense', 'lr=-3'] }),
+        (l) => lines.push(l),
+        () => host,
+      ),
+    ).rejects.toBeInstanceOf(CliError);
+    expect(lines.join('\n')).toMatch(/reward/);
+    expect(lines.join('\n')).toMatch(/lr/);
+  });
+
+  it('--resume with more steps continues exactly like an uninterrupted run', async () => {
+    const straight = tempDir();
+    await runCommand(args({ out: straight, steps: '4' }), quietLog, () => host);
+    const resumed = tempDir();
+    await runCommand(args({ out: resumed, steps: '2' }), quietLog, () => host);
+    await runCommand(args({ resume: resumed, steps: '4', set: [] }), quietLog, () => host);
+    expect(stepLines(resumed)).toEqual(stepLines(straight));
+    expect(readFileSync(join(resumed, 'checkpoint', 'model.safetensors'))).toEqual(
+      readFileSync(join(straight, 'checkpoint', 'model.safetensors')),
+    );
+  }, 180_000);
+});
