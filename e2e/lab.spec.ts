@@ -1,7 +1,7 @@
 // e2e: the lab page in real Chromium (WebGPU on SwiftShader) without training: the 1280x720 layout,
 // malformed and hostile experiment links, copy-link round trip, presets, the Learn panel's clip plot,
 // keyboard shortcuts, and runs surviving a reload (IndexedDB). Screenshots go to e2e/artifacts/.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { expect, type Page, test } from '@playwright/test';
 
 /** Page errors and console errors, except missing optional files (a model card not published yet). */
@@ -188,5 +188,20 @@ test('imported runs are saved in IndexedDB and survive a reload, charts included
   await expect(page.getByTestId('comparison-table')).toContainText('fixture run A');
   await expect(page.getByTestId('comparison-table')).toContainText('fixture run B');
   await page.screenshot({ path: 'e2e/artifacts/lab-reloaded-runs.png', fullPage: true });
+
+  // Charts download as SVG (self-contained, titled) and PNG.
+  const chart = page.getByTestId('chart-code');
+  const svgDownload = page.waitForEvent('download');
+  await chart.getByRole('button', { name: 'SVG' }).click();
+  const svg = readFileSync(await (await svgDownload).path(), 'utf8');
+  expect(svg).toMatch(/^<svg[^>]+xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  expect(svg).toContain('Code-reasoning frequency');
+  const pngDownload = page.waitForEvent('download');
+  await chart.getByRole('button', { name: 'PNG' }).click();
+  const png = readFileSync(await (await pngDownload).path());
+  writeFileSync('e2e/artifacts/lab-chart-export.png', png);
+  writeFileSync('e2e/artifacts/lab-chart-export.svg', svg);
+  expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+  expect(png.length).toBeGreaterThan(2000);
   await clearSavedRuns(page);
 });

@@ -1,7 +1,8 @@
 // e2e: a real GRPO run in the page — the training Worker on WebGPU (SwiftShader here) with the shipped
 // qwen-math-tiny, shrunk to six tiny steps. Play → charts get points, the inspector shows completions,
 // progress advances; pause holds the step count and play resumes; a reload mid-run keeps the run and its
-// metrics and play resumes it from its checkpoint to the end; the CSV export holds every step once.
+// metrics and play resumes it from its checkpoint to the end; the CSV export holds every step once; the
+// final checkpoint exports as Hugging Face files.
 import { readFileSync } from 'node:fs';
 import { expect, type Page, test } from '@playwright/test';
 
@@ -77,5 +78,18 @@ test('a real run: play, live charts and completions, pause/resume, reload mid-ru
   const stepColumn = csv[0].split(',').indexOf('step');
   const steps = csv.slice(1).map((line) => Number(line.split(',')[stepColumn]));
   expect(steps.slice(1)).toEqual([0, 1, 2, 3, 4, 5]);
+
+  // The final checkpoint exports as Hugging Face files: a safetensors file and a Qwen2 config.json.
+  const files = new Map<string, string>();
+  page.on('download', async (d) => files.set(d.suggestedFilename(), await d.path()));
+  await page.getByTestId('export-checkpoint').click();
+  await expect.poll(() => files.size, { timeout: 60_000 }).toBe(5);
+  const config = JSON.parse(readFileSync(files.get('config.json')!, 'utf8'));
+  expect(config.architectures).toEqual(['Qwen2ForCausalLM']);
+  const weights = readFileSync(files.get('model.safetensors')!);
+  const headerLength = Number(weights.readBigUInt64LE(0));
+  const header = JSON.parse(weights.subarray(8, 8 + headerLength).toString('utf8'));
+  expect(header.__metadata__.step).toBe('6');
+  expect(Object.keys(header)).toContain('model.embed_tokens.weight');
   expect(errors).toEqual([]);
 });

@@ -3,14 +3,26 @@
 
 /** The recharts SVG of a chart figure, self-contained: xmlns, explicit size and a white background. */
 export function chartSvgText(figure: HTMLElement, title: string): string {
-  const svg = figure.querySelector('svg.recharts-surface');
+  // The plot's own surface, not a legend icon (those are small recharts-surface SVGs too): the largest.
+  const surfaces = [...figure.querySelectorAll('svg.recharts-surface')];
+  const area = (el: Element) => el.getBoundingClientRect().width * el.getBoundingClientRect().height;
+  const svg = surfaces.sort((a, b) => area(b) - area(a))[0];
   if (!svg) throw new Error('This chart has no points to export yet.');
   const clone = svg.cloneNode(true) as SVGSVGElement;
   const { width, height } = svg.getBoundingClientRect();
+  // The legend is HTML next to the SVG: redraw it under the plot so an exported comparison says which
+  // line is which run.
+  const legend = [...figure.querySelectorAll('.recharts-legend-item')].map((item) => ({
+    label: item.querySelector('.recharts-legend-item-text')?.textContent ?? '',
+    colour: item.querySelector('path, line')?.getAttribute('stroke') ?? '#000',
+  }));
+  const legendHeight = legend.length ? 18 * legend.length + 6 : 0;
+  const totalHeight = Math.round(height + 24 + legendHeight);
   clone.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
   clone.setAttribute('width', String(Math.round(width)));
-  clone.setAttribute('height', String(Math.round(height + 24)));
-  clone.setAttribute('viewBox', `0 -24 ${Math.round(width)} ${Math.round(height + 24)}`);
+  clone.setAttribute('height', String(totalHeight));
+  clone.setAttribute('viewBox', `0 -24 ${Math.round(width)} ${totalHeight}`);
+  clone.removeAttribute('style');
   clone.setAttribute('font-family', 'system-ui, sans-serif');
   const ns = 'http://www.w3.org/2000/svg';
   const background = document.createElementNS(ns, 'rect');
@@ -26,6 +38,22 @@ export function chartSvgText(figure: HTMLElement, title: string): string {
   heading.setAttribute('font-size', '13');
   heading.textContent = title; // textContent: a run name can never become markup
   clone.insertBefore(heading, background.nextSibling);
+  legend.forEach(({ label, colour }, i) => {
+    const y = Math.round(height) + 14 + 18 * i;
+    const swatch = document.createElementNS(ns, 'line');
+    swatch.setAttribute('x1', '10');
+    swatch.setAttribute('x2', '34');
+    swatch.setAttribute('y1', String(y - 4));
+    swatch.setAttribute('y2', String(y - 4));
+    swatch.setAttribute('stroke', colour);
+    swatch.setAttribute('stroke-width', '3');
+    const text = document.createElementNS(ns, 'text');
+    text.setAttribute('x', '40');
+    text.setAttribute('y', String(y));
+    text.setAttribute('font-size', '12');
+    text.textContent = label;
+    clone.append(swatch, text);
+  });
   return new XMLSerializer().serializeToString(clone);
 }
 
