@@ -28,6 +28,9 @@ export function App() {
   }, [probe]);
   useEffect(() => startHashSync(useLabStore), []);
   useEffect(() => {
+    document.documentElement.classList.toggle('projector', projector);
+  }, [projector]);
+  useEffect(() => {
     void startLabRuntime();
   }, []);
   useEffect(() => {

@@ -26,6 +26,8 @@ interface MetricChartProps {
 
 export function MetricChart({ chart, entities }: MetricChartProps) {
   const smoothing = useLabStore((s) => s.smoothing);
+  const projector = useLabStore((s) => s.projector);
+  const tickFont = { fontSize: projector ? 15 : 11 };
   const logScale = useLabStore((s) => s.logScaleCharts.includes(chart.id));
   const toggleLogScale = useLabStore((s) => s.toggleLogScale);
   const figureRef = useRef<HTMLElement>(null);
@@ -66,23 +68,23 @@ export function MetricChart({ chart, entities }: MetricChartProps) {
         <ChartImageButtons figureRef={figureRef} name={chart.id} />
       </figcaption>
       {hasPoints ? (
-        <ResponsiveContainer width="100%" height={170}>
+        <ResponsiveContainer width="100%" height={projector ? 240 : 170}>
           <ComposedChart data={rows} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
             <CartesianGrid stroke="#e4e4e4" strokeDasharray="3 3" />
-            <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} tick={{ fontSize: 11 }} />
+            <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} tick={tickFont} />
             <YAxis
               scale={logScale ? 'log' : 'linear'}
               domain={yDomain(chart, logScale)}
               allowDataOverflow={logScale}
               tickFormatter={formatTick}
-              tick={{ fontSize: 11 }}
-              width={48}
+              tick={tickFont}
+              width={projector ? 64 : 48}
             />
             <Tooltip
               formatter={(value) => (typeof value === 'number' ? formatTooltip(value) : String(value))}
               labelFormatter={(step) => `step ${step}`}
             />
-            <Legend wrapperStyle={{ fontSize: 11 }} itemSorter={null} />
+            <Legend wrapperStyle={tickFont} itemSorter={null} />
             {entities.flatMap((entity, e) =>
               series.map((spec, s) => {
                 const colour = OKABE_ITO[(comparing ? e : s) % OKABE_ITO.length];
