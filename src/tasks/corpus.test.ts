@@ -60,7 +60,7 @@ describe('CorpusStream', () => {
       expect(accuracy(name, () => true)).toBeLessThan(0.7);
     const isCode = (s: string) => s === 'code';
     const notCode = (s: string) => s !== 'code';
-    expect(accuracy('qwen-math-tiny', isCode) - accuracy('qwen-math-tiny', notCode)).toBeGreaterThan(0.25);
+    expect(accuracy('qwen-math-tiny', isCode) - accuracy('qwen-math-tiny', notCode)).toBeGreaterThan(0.2);
     expect(accuracy('olmo-sft-tiny', notCode) - accuracy('olmo-sft-tiny', isCode)).toBeGreaterThan(0.25);
   });
 

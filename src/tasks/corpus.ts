@@ -199,7 +199,7 @@ export const FAMILY_PRESETS: Record<FamilyName, FamilyPreset> = {
     like: 'Qwen2.5-Math-7B (code 65.0%, accuracy with code 60.9 vs language-only 35.0)',
     knobs: {
       stylePrior: { code: 0.65, language: 0.2, direct: 0.05, unboxed: 0.1 },
-      correctness: { code: 0.8, language: 0.45, direct: 0.45 },
+      correctness: { code: 0.62, language: 0.5, direct: 0.5 },
       generator: DEFAULT_GENERATOR_OPTIONS,
     },
   },
@@ -208,7 +208,7 @@ export const FAMILY_PRESETS: Record<FamilyName, FamilyPreset> = {
     like: 'Llama3.1-8B (never writes code)',
     knobs: {
       stylePrior: { code: 0, language: 0.75, direct: 0.1, unboxed: 0.15 },
-      correctness: { code: 1, language: 0.8, direct: 0.8 },
+      correctness: { code: 1, language: 0.62, direct: 0.62 },
       generator: DEFAULT_GENERATOR_OPTIONS,
     },
   },
