@@ -18,7 +18,7 @@ async function stepsDone(page: Page): Promise<number> {
 
 test.setTimeout(600_000);
 
-test('a real run: play, live charts and completions, pause/resume, reload mid-run, CSV export', async ({
+test('a real run: play (space), live charts and completions, pause/resume, reload mid-run, exports, step (s)', async ({
   page,
 }) => {
   const errors: string[] = [];
@@ -33,7 +33,8 @@ test('a real run: play, live charts and completions, pause/resume, reload mid-ru
   );
   await page.reload();
   await expect(page.getByTestId('url-banner')).toHaveCount(0);
-  await page.getByRole('button', { name: '▶ Play' }).click();
+  await expect(page.getByRole('button', { name: '▶ Play' })).toBeEnabled();
+  await page.keyboard.press('Space'); // the play/pause shortcut
 
   // Within a few steps: points in the charts, completions in the inspector, progress moving.
   await expect.poll(() => stepsDone(page), { timeout: 300_000 }).toBeGreaterThanOrEqual(1);
@@ -91,5 +92,16 @@ test('a real run: play, live charts and completions, pause/resume, reload mid-ru
   const header = JSON.parse(weights.subarray(8, 8 + headerLength).toString('utf8'));
   expect(header.__metadata__.step).toBe('6');
   expect(Object.keys(header)).toContain('model.embed_tokens.weight');
+
+  // Reset, then "s": a new run that does exactly one step and waits, paused.
+  await page.keyboard.press('r');
+  await expect(page.getByTestId('progress-text')).toHaveText('No run yet');
+  await page.keyboard.press('s');
+  await expect(page.getByTestId('progress-text')).toContainText(/^Step 1 \/ 6 · paused/, {
+    timeout: 300_000,
+  });
+  await page.waitForTimeout(3000);
+  expect(await stepsDone(page)).toBe(1);
+  await expect(page.getByTestId('run-row')).toHaveCount(2);
   expect(errors).toEqual([]);
 });
