@@ -1,0 +1,59 @@
+// Unit tests of the run bar's progress text: steps done from the trainer's 0-based step numbers, an ETA
+// from the mean step time only while running, and the last rollout tokens/s.
+import { describe, expect, it } from 'vitest';
+import type { RunRecord } from '../runTypes';
+import { emptySeries } from '../store/runsSlice';
+import { syntheticStepMetrics } from '../syntheticRun';
+import { describeProgress, formatDuration } from './RunBar';
+
+const run = (state: RunRecord['state']): RunRecord => ({
+  id: 'a',
+  name: 'a',
+  createdAt: 0,
+  hash: '',
+  config: {},
+  seed: 0,
+  sweepId: null,
+  state,
+  message: null,
+  totalSteps: 10,
+  synthetic: false,
+});
+
+describe('describeProgress', () => {
+  it('reports steps done, ETA and tokens/s', () => {
+    const steps = [0, 1].map((s) =>
+      syntheticStepMetrics(s, {
+        timeRolloutMs: 1000,
+        timeScoringMs: 0,
+        timeLogprobsMs: 0,
+        timeUpdateMs: 1000,
+        rolloutTokensPerSec: 812.4,
+      }),
+    );
+    const view = describeProgress({
+      activeRunId: 'a',
+      runs: { a: run('running') },
+      series: { a: { ...emptySeries(), steps } },
+    });
+    expect(view.done).toBe(2);
+    expect(view.fraction).toBeCloseTo(0.2);
+    expect(view.text).toBe('Step 2 / 10 · running · ETA 16s · 812 tok/s');
+  });
+
+  it('has no ETA when paused and a placeholder without a run', () => {
+    const paused = describeProgress({
+      activeRunId: 'a',
+      runs: { a: run('paused') },
+      series: { a: { ...emptySeries(), steps: [syntheticStepMetrics(0)] } },
+    });
+    expect(paused.text).not.toContain('ETA');
+    expect(describeProgress({ activeRunId: null, runs: {}, series: {} }).text).toBe('No run yet');
+  });
+
+  it('formats durations', () => {
+    expect(formatDuration(0)).toBe('0s');
+    expect(formatDuration(75_000)).toBe('1m 15s');
+    expect(formatDuration(3_700_000)).toBe('1h 1m');
+  });
+});
