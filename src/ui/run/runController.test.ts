@@ -189,3 +189,31 @@ describe('RunController comparisons', () => {
     controller.dispose();
   });
 });
+
+describe('RunController while a run is setting up', () => {
+  it('ignores a second play or step until the host reports the run', async () => {
+    const starts: string[] = [];
+    const store = createLabStore();
+    const controller = new RunController({
+      store,
+      // A host that never answers: the run stays in set-up.
+      hostFactory: () => ({
+        real: true,
+        start: (request) => starts.push(request.runId),
+        pause: () => {},
+        resume: () => {},
+        step: () => {},
+        stop: () => {},
+        dispose: () => {},
+      }),
+      persistence: null,
+      schedule: (flush) => queueMicrotask(flush),
+    });
+    const config = { ...defaultExperiment(), seeds: 1 };
+    await controller.play(config);
+    await controller.play(config);
+    controller.step(config);
+    expect(starts).toHaveLength(1);
+    expect(store.getState().runOrder).toHaveLength(1);
+  });
+});

@@ -59,7 +59,8 @@ export class RunController {
       this.host.resume(this.currentRunId);
       return;
     }
-    if (current?.state === 'running') return;
+    // Running, or still setting up (idle until the host reports): a second press must not start another.
+    if (current?.state === 'running' || current?.state === 'idle') return;
     const active = this.activeRun();
     if (active?.state === 'paused') {
       // Paused but not in the host: interrupted by a reload or a lost device.
@@ -77,7 +78,8 @@ export class RunController {
   step(config: ExperimentConfig): void {
     const current = this.current;
     if (current && this.currentRunId && current.state === 'paused') this.host.step(this.currentRunId);
-    else if (current?.state !== 'running') this.startNew(config, 1);
+    // Running, or still setting up (idle until the host reports): no second run.
+    else if (current?.state !== 'running' && current?.state !== 'idle') this.startNew(config, 1);
   }
 
   /** Stops the current run and drops queued ones; runs already made stay in the list. */
