@@ -73,7 +73,9 @@ describe.each([
     const params = randomArray(g.numParams, 3);
     await g.writeParameters(params);
     expectClose('params', await g.readParameters(), params, { atol: 0, rtol: 0 });
+    await expect(g.writeParameters(params.subarray(1))).rejects.toThrow(/layout needs/);
     g.dispose();
+    await expect(g.readParameters()).rejects.toThrow(/disposed/);
   });
 
   it.each([1, 0.7])('scores tokens like the CPU engine at temperature %s', async (temperature) => {

@@ -69,6 +69,7 @@ export class WebGpuModel implements EngineModel {
   readonly numParams: number;
   readonly net: GpuTransformer;
   private optimizerSteps = 0;
+  private disposed = false;
   private readonly clip: GpuTensor;
   private readonly partials: GpuTensor;
 
@@ -84,16 +85,23 @@ export class WebGpuModel implements EngineModel {
     this.partials = this.net.pool.tensor('gradnorm.partials', ops.gradNormParts(this.net.g.total).parts);
   }
 
+  private alive(): void {
+    if (this.disposed) throw new Error('this WebGPU model was disposed');
+  }
+
   async readParameters(): Promise<Float32Array> {
+    this.alive();
     return unpadFlat(this.net.g, await this.runner.read(this.net.params));
   }
 
   async writeParameters(params: Float32Array): Promise<void> {
+    this.alive();
     this.runner.write(this.net.params, padFlat(this.net.g, params));
     await this.runner.sync();
   }
 
   async readGradients(): Promise<Float32Array> {
+    this.alive();
     return unpadFlat(this.net.g, await this.runner.read(this.net.grads));
   }
 
@@ -101,6 +109,7 @@ export class WebGpuModel implements EngineModel {
     batch: TokenBatch,
     temperature: number,
   ): Promise<{ logprobs: Float32Array; entropy: Float32Array }> {
+    this.alive();
     checkTokenBatch(batch);
     checkTemperature(temperature);
     const a = this.net.uploadBatch(batch.tokens, batch.lengths, batch.lossMask, batch.B, batch.T);
@@ -115,6 +124,7 @@ export class WebGpuModel implements EngineModel {
 
   /** Mean NLL over masked tokens (mask values weight tokens), as CpuEngineModel.nllStep. */
   async nllStep(batch: TokenBatch, weight = 1): Promise<{ loss: number; tokens: number }> {
+    this.alive();
     checkTokenBatch(batch);
     if (!Number.isFinite(weight)) throw new RangeError(`nllStep weight must be finite (got ${weight})`);
     const { B, T, lossMask } = batch;
@@ -148,6 +158,7 @@ export class WebGpuModel implements EngineModel {
     config: PolicyLossConfig,
     temperature: number,
   ): Promise<PolicyLossStats> {
+    this.alive();
     checkTokenBatch(batch);
     checkTemperature(temperature);
     const { B, T } = batch;
@@ -184,6 +195,7 @@ export class WebGpuModel implements EngineModel {
   }
 
   zeroGradients(): void {
+    this.alive();
     const step = this.runner.begin('zeroGradients');
     step.clear(this.net.grads);
     // Queue order makes every later step see zeros; nothing needs to wait for this one.
@@ -191,6 +203,7 @@ export class WebGpuModel implements EngineModel {
   }
 
   async optimizerStep(config: AdamWConfig): Promise<{ gradNorm: number }> {
+    this.alive();
     validateAdamWConfig(config);
     const n = this.net.g.total;
     const stepIndex = this.optimizerSteps + 1;
@@ -209,15 +222,18 @@ export class WebGpuModel implements EngineModel {
   }
 
   async generate(request: GenerateRequest): Promise<GenerateResult> {
+    this.alive();
     return generateOnGpu(this, request);
   }
 
   async readOptimizerState(): Promise<{ step: number; m: Float32Array; v: Float32Array }> {
+    this.alive();
     const [m, v] = await Promise.all([this.runner.read(this.net.m), this.runner.read(this.net.v)]);
     return { step: this.optimizerSteps, m: unpadFlat(this.net.g, m), v: unpadFlat(this.net.g, v) };
   }
 
   async writeOptimizerState(state: { step: number; m: Float32Array; v: Float32Array }): Promise<void> {
+    this.alive();
     if (!(Number.isInteger(state.step) && state.step >= 0)) {
       throw new RangeError(`optimizer step must be an integer >= 0 (got ${state.step})`);
     }
@@ -228,6 +244,8 @@ export class WebGpuModel implements EngineModel {
   }
 
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     this.net.destroy();
   }
 }
