@@ -11,8 +11,10 @@ import type { RunHost, RunHostFactory } from './runHost';
 export const createWorkerHost: RunHostFactory = (emit) => {
   /** Steps to run once set-up is done, for a run started with the "step" button. */
   const pendingSteps = new Map<string, number>();
+  /** The run the worker is computing: a worker crash is reported without a run id and belongs to it. */
+  let currentRunId = '';
   const client = new RunWorkerClient((message) => {
-    for (const event of translate(message)) emit(message.runId, event);
+    for (const event of translate(message)) emit(message.runId || currentRunId, event);
     if (message.type === 'ready') {
       const steps = pendingSteps.get(message.runId);
       if (steps !== undefined) {
@@ -24,6 +26,7 @@ export const createWorkerHost: RunHostFactory = (emit) => {
   const host: RunHost = {
     real: true,
     start: ({ runId, config, checkpoint, maxSteps }) => {
+      currentRunId = runId;
       if (maxSteps !== undefined) pendingSteps.set(runId, maxSteps);
       client.start({
         type: 'start',
