@@ -11,6 +11,9 @@ const TINY_RUN =
 
 /** Steps done, read from the progress text "Step N / 6 · state …". */
 async function stepsDone(page: Page): Promise<number> {
+  // A run that failed (e.g. the zoo model is missing from public/models/) fails the test at once, saying why.
+  const error = page.locator('.run-message--error');
+  if (await error.count()) throw new Error(`the run failed: ${await error.textContent()}`);
   const text = (await page.getByTestId('progress-text').textContent()) ?? '';
   const match = /^Step (\d+) \//.exec(text);
   return match ? Number(match[1]) : -1;
