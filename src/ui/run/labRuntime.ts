@@ -67,7 +67,8 @@ async function restoreRuns(persistence: RunStore): Promise<void> {
   const records = await persistence.listRuns();
   const data = (await Promise.all(records.map((r) => persistence.loadRun(r.id)))).filter((d) => d !== null);
   for (const d of data) {
-    if (d.run.state === 'running') {
+    // 'idle' = still setting up when the page went away; both resume (or restart) on play.
+    if (d.run.state === 'running' || d.run.state === 'idle') {
       d.run = {
         ...d.run,
         state: 'paused',
