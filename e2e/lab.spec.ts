@@ -187,6 +187,10 @@ test('imported runs are saved in IndexedDB and survive a reload, charts included
   for (const box of await page.getByRole('checkbox', { name: /^Compare/ }).all()) await box.check();
   await expect(page.getByTestId('comparison-table')).toContainText('fixture run A');
   await expect(page.getByTestId('comparison-table')).toContainText('fixture run B');
+  // The view (which runs are compared, the open panel) is remembered across a reload too.
+  await page.reload();
+  await expect(page.getByRole('tab', { name: /Runs/ })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByTestId('comparison-table')).toContainText('fixture run A');
   await page.screenshot({ path: 'e2e/artifacts/lab-reloaded-runs.png', fullPage: true });
 
   // Charts download as SVG (self-contained, titled) and PNG.

@@ -3,6 +3,7 @@
 // restore-on-load that brings back the runs list and charts after a reload.
 import { openRunStore, type RunStore } from '../../experiment/persistence';
 import { useLabStore } from '../store/labStore';
+import { restoreAndSaveView } from '../store/viewPrefs';
 import { RunController } from './runController';
 import type { RunHostFactory } from './runHost';
 import { createSyntheticHost } from './syntheticHost';
@@ -49,6 +50,11 @@ export function startLabRuntime(): Promise<void> {
       publish({
         persistenceProblem: `Runs will not be saved across reloads: ${err instanceof Error ? err.message : String(err)}`,
       });
+    }
+    try {
+      restoreAndSaveView(useLabStore, localStorage);
+    } catch {
+      // No localStorage (privacy mode): the view is just not remembered.
     }
     const hostFactory = chooseHostFactory();
     const controller = new RunController({
