@@ -149,14 +149,25 @@ fn matmul_vec4(@builtin(global_invocation_id) gid: vec3<u32>) {
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
   if (TRANS_A) {
-    // a stored (K, M), b (K, N): one vec4 of each per k.
-    for (var k = 0u; k < K; k++) {
-      let av = a4[k * M4 + m0 / 4u];
-      let bv = b4[k * N4 + n0 / 4u];
-      acc0 += av.x * bv;
-      acc1 += av.y * bv;
-      acc2 += av.z * bv;
-      acc3 += av.w * bv;
+    // a stored (K, M), b (K, N): one vec4 of each per k, four k per trip with running indices
+    // (SwiftShader pays per loop trip; this measured 1.4-2.3x faster than one k per trip).
+    var ia = m0 / 4u;
+    var ib = n0 / 4u;
+    for (var k = 0u; k < K; k += 4u) {
+      let a0 = a4[ia];
+      let a1 = a4[ia + M4];
+      let a2 = a4[ia + 2u * M4];
+      let a3 = a4[ia + 3u * M4];
+      let b0 = b4[ib];
+      let b1 = b4[ib + N4];
+      let b2 = b4[ib + 2u * N4];
+      let b3 = b4[ib + 3u * N4];
+      ia += 4u * M4;
+      ib += 4u * N4;
+      acc0 += a0.x * b0 + a1.x * b1 + a2.x * b2 + a3.x * b3;
+      acc1 += a0.y * b0 + a1.y * b1 + a2.y * b2 + a3.y * b3;
+      acc2 += a0.z * b0 + a1.z * b1 + a2.z * b2 + a3.z * b3;
+      acc3 += a0.w * b0 + a1.w * b1 + a2.w * b2 + a3.w * b3;
     }
   } else if (TRANS_B) {
     // a (M, K), b stored (N, K): four k per load, dot products across them.
