@@ -146,6 +146,8 @@ export const ADAMW_FORWARD = def(
   flat('n'),
 );
 
+// Every kernel above, for precompiling at start-up. The cast is needed because Kernel<B, U> is not a
+// Kernel<string, string> (its dispatch function is contravariant in U); the list is only compiled.
 export const ALL_OP_KERNELS = [
   ADD_FORWARD,
   ADD_INPLACE,
