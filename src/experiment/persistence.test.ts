@@ -3,9 +3,8 @@
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
-import type { RunRecord } from '../ui/runTypes';
 import { syntheticEvalMetrics, syntheticSampleGroups, syntheticStepMetrics } from '../ui/syntheticRun';
-import { openRunStore } from './persistence';
+import { openRunStore, type RunRecord } from './persistence';
 
 function runRecord(id: string, createdAt: number): RunRecord {
   return {

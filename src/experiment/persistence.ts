@@ -2,7 +2,40 @@
 // checkpoint are written as the run goes, so a reload restores the runs list and the charts, and an
 // interrupted run can resume from its checkpoint. Plain IndexedDB (no wrapper library) behind a small
 // promise API; tests drive it with fake-indexeddb.
-import type { EvalMetrics, RunData, RunRecord, SampleGroup, StepMetrics } from '../ui/runTypes';
+import type { EvalMetrics, RolloutSample, StepMetrics } from '../rl/metrics';
+
+export type RunState = 'idle' | 'running' | 'paused' | 'finished' | 'stopped' | 'error';
+
+/** A run as the lab lists, charts and persists it. */
+export interface RunRecord {
+  id: string;
+  /** Human label, e.g. "qwen-math-tiny · random γ=0.5 · seed 3". */
+  name: string;
+  createdAt: number;
+  /** Experiment URL hash that reproduces this run (the config, seed included). */
+  hash: string;
+  /** The experiment config (ExperimentConfig) as plain data, as it was when the run started. */
+  config: Record<string, unknown>;
+  seed: number;
+  /** Runs of one seed sweep share this id; the charts draw their mean and standard error. */
+  sweepId: string | null;
+  state: RunState;
+  message: string | null;
+  totalSteps: number;
+  /** True for runs made by the dev-only synthetic demo; the UI labels them and never calls them real. */
+  synthetic: boolean;
+}
+
+/** A run with all its data: what the store holds and the runs file exports. */
+export interface RunData {
+  run: RunRecord;
+  steps: StepMetrics[];
+  evals: EvalMetrics[];
+  /** The latest rollout groups (only the newest are kept). */
+  samples: RolloutSample[];
+}
+
+type SampleGroup = RolloutSample;
 
 export const DATABASE_NAME = 'spurious-rewards-lab';
 /** Bump when the object stores change; `upgrade` below must then migrate older versions. */
