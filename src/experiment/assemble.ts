@@ -14,7 +14,7 @@ import {
   rewardTrainingSet,
   scoreGroup,
 } from '../rl/rewards';
-import type { GrpoSettings, PromptExample } from '../rl/trainer';
+import { type GrpoSettings, newTokenBudget, type PromptExample } from '../rl/trainer';
 import { extractIntegerAnswer } from '../tasks/answer';
 import type { DatasetProblem } from '../tasks/dataset';
 import { formatPrompt } from '../tasks/format';
@@ -157,7 +157,7 @@ export async function assembleRun(
         const prompt = Int32Array.from(codec.encode(formatPrompt(question)));
         const result = await policy.generate({
           prompts: Array.from({ length: k }, () => prompt),
-          maxNewTokens: config.maxNewTokens,
+          maxNewTokens: newTokenBudget([prompt], config.maxNewTokens, model.config.max_position_embeddings),
           temperature: config.temperature,
           topK: 0,
           topP: config.topP,

@@ -5,7 +5,7 @@ import type { EngineModel } from '../engine/backend';
 import { extractBoxedAnswer, gradeAnswer } from '../tasks/answer';
 import { isCodeReasoning } from '../tasks/style';
 import type { EvalMetrics, StyleTransitions, TransitionCell } from './metrics';
-import type { PromptExample, TextCodec } from './trainer';
+import { newTokenBudget, type PromptExample, type TextCodec } from './trainer';
 
 export interface EvalSettings {
   /** Samples per problem for avg@k (0 skips sampling). */
@@ -50,9 +50,10 @@ export async function evaluate(
 
   const greedyTexts: string[] = [];
   for (let start = 0; start < prompts.length; start += settings.batchSize) {
+    const chunk = prompts.slice(start, start + settings.batchSize);
     const result = await model.generate({
-      prompts: prompts.slice(start, start + settings.batchSize),
-      maxNewTokens: settings.maxNewTokens,
+      prompts: chunk,
+      maxNewTokens: newTokenBudget(chunk, settings.maxNewTokens, model.config.max_position_embeddings),
       temperature: 0,
       topK: 0,
       topP: 1,
@@ -79,7 +80,11 @@ export async function evaluate(
       const chunk = requests.slice(start, start + settings.batchSize);
       const result = await model.generate({
         prompts: chunk.map((r) => r.ids),
-        maxNewTokens: settings.maxNewTokens,
+        maxNewTokens: newTokenBudget(
+          chunk.map((r) => r.ids),
+          settings.maxNewTokens,
+          model.config.max_position_embeddings,
+        ),
         temperature: settings.temperature,
         topK: 0,
         topP: settings.topP,

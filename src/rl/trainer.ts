@@ -99,6 +99,25 @@ export function learningRate(
   return 0.5 * s.lr * (1 + Math.cos(Math.PI * progress));
 }
 
+/**
+ * New tokens a generate call may ask for: the configured maximum, cut so the longest prompt plus its
+ * completion still fits the model's positions (a long word problem then just has a shorter budget).
+ */
+export function newTokenBudget(
+  prompts: readonly ArrayLike<number>[],
+  maxNewTokens: number,
+  maxPositions: number,
+): number {
+  const longest = Math.max(0, ...prompts.map((p) => p.length));
+  const budget = Math.min(maxNewTokens, maxPositions - longest);
+  if (budget < 1) {
+    throw new Error(
+      `a prompt of ${longest} tokens leaves no room to answer within ${maxPositions} positions`,
+    );
+  }
+  return budget;
+}
+
 /** Non-finite loss or gradient: the runner stops and keeps the last good checkpoint. */
 export class NonFiniteError extends Error {
   constructor(
@@ -155,7 +174,7 @@ export class GrpoTrainer {
     for (const ids of promptIds) for (let g = 0; g < s.groupSize; g++) requestPrompts.push(ids);
     const generated = await policy.generate({
       prompts: requestPrompts,
-      maxNewTokens: s.maxNewTokens,
+      maxNewTokens: newTokenBudget(requestPrompts, s.maxNewTokens, policy.config.max_position_embeddings),
       temperature: s.temperature,
       topK: s.topK,
       topP: s.topP,

@@ -1,6 +1,7 @@
 // Node host for WebGPU: loads Dawn's `webgpu` package, points it at SwiftShader when no GPU driver is
 // configured, and registers a file-system shader loader. Never imported by browser code.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { acquireGpu, type GpuContext } from './device';
@@ -22,6 +23,8 @@ export function nodeGpu(): Promise<GPU> {
     if (!process.env.VK_ICD_FILENAMES && process.env.LAB_NATIVE_GPU !== '1' && existsSync(SWIFTSHADER_ICD)) {
       process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
     }
+    // The Vulkan loader complains on every start when XDG_RUNTIME_DIR is unset (CI, root shells).
+    if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = mkdtempSync(join(tmpdir(), 'lab-xdg-'));
     const { create, globals } = await import('webgpu');
     Object.assign(globalThis, globals);
     registerShaderLoader((name) => readFileSync(join(shadersDir, `${name}.wgsl`), 'utf8'));
