@@ -216,8 +216,8 @@ export const FAMILY_PRESETS: Record<FamilyName, FamilyPreset> = {
     name: 'olmo-sft-tiny',
     like: 'OLMo2-7B-SFT (code 98%, accuracy with code 21.0 vs language-only 40.0)',
     knobs: {
-      stylePrior: { code: 0.94, language: 0.05, direct: 0, unboxed: 0.01 },
-      correctness: { code: 0.35, language: 0.9, direct: 0.9 },
+      stylePrior: { code: 0.87, language: 0.13, direct: 0, unboxed: 0 },
+      correctness: { code: 0.25, language: 0.9, direct: 0.9 },
       generator: DEFAULT_GENERATOR_OPTIONS,
     },
   },
