@@ -1,13 +1,37 @@
 // e2e: a real GRPO run in the page — the training Worker on WebGPU (SwiftShader here) with the shipped
-// qwen-math-tiny, shrunk to six tiny steps. Play → charts get points, the inspector shows completions,
+// qwen-math-tiny, opened from the Figure 1 random-reward preset link shrunk to six tiny steps. Play → charts get points, the inspector shows completions,
 // progress advances; pause holds the step count and play resumes; a reload mid-run keeps the run and its
 // metrics and play resumes it from its checkpoint to the end; the CSV export holds every step once; the
 // final checkpoint exports as Hugging Face files.
 import { readFileSync } from 'node:fs';
 import { expect, type Page, test } from '@playwright/test';
 
-const TINY_RUN =
-  './#v=1&model=qwen-math-tiny&reward=random&prompts=2&group=4&minibatch=4&maxtokens=48&steps=6&evalevery=2&evalsize=4&avgk=1&ckpt=1&seed=1';
+/**
+ * The Figure 1 random-reward preset's link, as the gallery gives it, shrunk to six tiny steps so a run
+ * fits a software GPU: the preset's own keys stay, the size knobs are overridden.
+ */
+async function tinyPresetUrl(page: Page): Promise<string> {
+  await page.goto('./');
+  await page.getByRole('tab', { name: 'Presets' }).click();
+  const href = await page.locator('a[data-preset="fig1-random"]').first().getAttribute('href');
+  expect(href).toMatch(/^#v=1&/);
+  const params = new URLSearchParams(href!.slice(1));
+  const tiny = {
+    prompts: 2,
+    group: 4,
+    minibatch: 4,
+    epochs: 1,
+    maxtokens: 48,
+    steps: 6,
+    evalevery: 2,
+    evalsize: 4,
+    avgk: 1,
+    ckpt: 1,
+    seeds: 1,
+  };
+  for (const [key, value] of Object.entries(tiny)) params.set(key, String(value));
+  return `./#${params.toString()}`;
+}
 
 /** Steps done, read from the progress text "Step N / 6 · state …". */
 async function stepsDone(page: Page): Promise<number> {
@@ -26,7 +50,9 @@ test('a real run: play (space), live charts and completions, pause/resume, reloa
 }) => {
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(err.message));
-  await page.goto(TINY_RUN);
+  const url = await tinyPresetUrl(page);
+  expect(url).toContain('reward=random');
+  await page.goto(url);
   await page.evaluate(
     () =>
       new Promise<void>((resolve) => {
