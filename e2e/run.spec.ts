@@ -1,8 +1,8 @@
 // e2e: a real GRPO run in the page — the training Worker on WebGPU (SwiftShader here) with the shipped
-// qwen-math-tiny, opened from the Figure 1 random-reward preset link shrunk to six tiny steps. Play → charts get points, the inspector shows completions,
-// progress advances; pause holds the step count and play resumes; a reload mid-run keeps the run and its
-// metrics and play resumes it from its checkpoint to the end; the CSV export holds every step once; the
-// final checkpoint exports as Hugging Face files.
+// qwen-math-tiny, opened from the Figure 1 random-reward preset link shrunk to six tiny steps. Play →
+// charts get points, the inspector shows completions, progress advances; pause holds the step count and
+// play resumes; a reload mid-run keeps the run and its metrics and play resumes it from its checkpoint
+// to the end; the CSV export holds every step once; the final checkpoint exports as Hugging Face files.
 import { readFileSync } from 'node:fs';
 import { expect, type Page, test } from '@playwright/test';
 
