@@ -26,7 +26,9 @@ const UNTIED: ModelConfig = {
 let gpu: Backend;
 const cpu = new CpuBackend();
 beforeAll(async () => {
-  gpu = await WebGpuBackend.create(await acquireNodeGpu());
+  // A fixed variant skips the start-up probe (tested in matmul.gpu.test.ts). vec4 also exercises its
+  // scalar fallback here: the tied config has I = 37 and the untied one V = 29.
+  gpu = await WebGpuBackend.create(await acquireNodeGpu(), { matmul: { kind: 'vec4', wgX: 8, wgY: 8 } });
 });
 
 /** B=3 right-padded rows of lengths 10, 7, 4; loss on completions (row 0 from t=3, the rest from t=1). */
