@@ -9,7 +9,7 @@ import type { AdamWConfig, Backend, EngineModel, PolicyLossConfig, TokenBatch } 
 import { CpuBackend } from '../cpu/backend';
 import { WebGpuBackend } from './backend';
 import { acquireNodeGpu } from './node-gpu';
-import { expectClose, randomArray, randomInts } from './testing';
+import { expectClose, mismatches, randomArray, randomInts } from './testing';
 
 const TIED: ModelConfig = DEFAULT_TINY_CONFIG;
 const UNTIED: ModelConfig = {
@@ -31,10 +31,13 @@ beforeAll(async () => {
   gpu = await WebGpuBackend.create(await acquireNodeGpu(), { matmul: { kind: 'vec4', wgX: 8, wgY: 8 } });
 });
 
-/** B=3 right-padded rows of lengths 10, 7, 4; loss on completions (row 0 from t=3, the rest from t=1). */
+/**
+ * B=3 right-padded rows of lengths 12, 7, 4; loss on completions (row 0 from t=3, the rest from t=1).
+ * B*T = 36 rows is a multiple of 4, so projections with widths divisible by 4 take the vec4 kernel.
+ */
 function makeBatch(config: ModelConfig, seed: number): TokenBatch {
-  const [B, T] = [3, 10];
-  const lengths = new Int32Array([10, 7, 4]);
+  const [B, T] = [3, 12];
+  const lengths = new Int32Array([12, 7, 4]);
   const tokens = randomInts(B * T, config.vocab_size, seed);
   const lossMask = new Float32Array(B * T);
   for (let b = 0; b < B; b++) {
@@ -120,7 +123,7 @@ describe.each([
       refLogprobs,
       advantages: new Float32Array([1.2, -0.7, 0.3]),
       miniBatchSequences: 6,
-      miniBatchTokens: 30,
+      miniBatchTokens: 36,
     };
     const loss: PolicyLossConfig = {
       clipMode: 'clip',
@@ -185,10 +188,13 @@ describe('training trajectory', () => {
       norms.map((n) => n[1]),
       { atol: 1e-5, rtol: 2e-3 },
     );
-    expectClose('params after 10 steps', await g.readParameters(), await c.readParameters(), {
-      atol: 1e-4,
-      rtol: 1e-3,
-    });
+    // Adam divides by sqrt(v): a parameter whose gradient is ~0 moves by up to lr per step on the
+    // sign of float rounding noise, so a handful may differ by O(lr); the bulk must agree tightly.
+    const gotParams = await g.readParameters();
+    const wantParams = await c.readParameters();
+    expectClose('params after 10 steps (all, O(lr))', gotParams, wantParams, { atol: adam.lr, rtol: 0 });
+    const loose = mismatches(gotParams, wantParams, { atol: 1e-4, rtol: 1e-3 }, Infinity);
+    expect(loose.length, loose.slice(0, 5).join('\n')).toBeLessThan(wantParams.length / 1000);
     const state = await c.readOptimizerState();
     expect((await g.readOptimizerState()).step).toBe(10);
     await g.writeOptimizerState({ ...state, step: 3 });
