@@ -139,7 +139,6 @@ export class GpuTransformer {
   readonly pool: BufferPool;
   readonly ropeCos: GpuTensor;
   readonly ropeSin: GpuTensor;
-  private batch: GpuBatch | null = null;
 
   constructor(
     readonly runner: KernelRunner,
@@ -282,7 +281,6 @@ export class GpuTransformer {
     this.runner.write(batch.attRows, attentionRows(lengths));
     this.runner.write(batch.embOffsets, offsets);
     this.runner.write(batch.embRows, rows);
-    this.batch = batch;
     return batch;
   }
 
@@ -620,10 +618,6 @@ export class GpuTransformer {
       return { tokens: await read.tokens, logprobs: await read.logprobs };
     };
     return { first, step, release: () => {} };
-  }
-
-  current(): GpuBatch | null {
-    return this.batch;
   }
 
   destroy(): void {
