@@ -232,6 +232,7 @@ async function train(
     startedAt: new Date().toISOString(),
     fromStep: state.step,
     toStep: state.step,
+    totalSteps: state.totalSteps,
     seconds: 0,
   };
   state.sessions.push(session);

@@ -125,6 +125,8 @@ export interface TrainingSession {
   startedAt: string;
   fromStep: number;
   toStep: number;
+  /** The schedule length this session ran under (a resume with a new --steps stretches the cosine). */
+  totalSteps?: number;
   seconds: number;
 }
 
