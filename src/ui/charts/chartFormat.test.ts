@@ -22,6 +22,10 @@ describe('chart number formatting', () => {
 
   it('measures the span over every value column, bands included', () => {
     expect(valueSpan([{ step: 0, a: 1, b: [0.5, 2] } as never, { step: 9, a: null } as never])).toBe(1.5);
-    expect(valueSpan([{ step: 0, a: 1 } as never])).toBe(0);
+    expect(valueSpan([{ step: 0, a: 0.107 } as never])).toBeCloseTo(0.0107);
+    expect(valueSpan([{ step: 0, a: 0 } as never])).toBe(0);
+    // A single entropy point gets distinct tick labels around it.
+    const span = valueSpan([{ step: 0, a: 0.107 } as never]);
+    expect(new Set([0.1, 0.105, 0.11].map((v) => formatForSpan(v, span, false))).size).toBe(3);
   });
 });

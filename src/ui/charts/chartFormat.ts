@@ -2,7 +2,10 @@
 // ticks of a slowly moving series (entropy 4.5741 .. 4.5752) never print as the same label.
 import type { ChartRow } from './chartRows';
 
-/** max - min over every number in the rows (0 when there are fewer than two distinct values). */
+/**
+ * max - min over every number in the rows. A flat series (one point, or constant) gets a tenth of its
+ * magnitude instead, roughly the range an auto-scaled axis shows around it; 0 when all values are 0.
+ */
 export function valueSpan(rows: readonly ChartRow[]): number {
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
@@ -15,7 +18,8 @@ export function valueSpan(rows: readonly ChartRow[]): number {
           max = Math.max(max, v);
         }
     }
-  return max > min ? max - min : 0;
+  if (max > min) return max - min;
+  return Number.isFinite(max) ? Math.abs(max) / 10 : 0;
 }
 
 /**
