@@ -401,7 +401,9 @@ function rowSlice(values: Float32Array, b: number, T: number, length: number): F
 
 function padRows(rows: Float32Array[], T: number): Float32Array {
   const out = new Float32Array(rows.length * T);
-  rows.forEach((r, b) => out.set(r.subarray(0, T), b * T));
+  rows.forEach((r, b) => {
+    out.set(r.subarray(0, T), b * T);
+  });
   return out;
 }
 
