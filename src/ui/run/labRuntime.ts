@@ -78,7 +78,8 @@ async function restoreRuns(persistence: RunStore): Promise<void> {
       d.run = {
         ...d.run,
         state: 'paused',
-        message: 'Interrupted by a reload: press play to resume from the last checkpoint.',
+        message:
+          'Interrupted by a reload: press play to resume (from its last checkpoint, or from the start if none was saved).',
       };
       await persistence.saveRun(d.run);
     }
