@@ -253,6 +253,8 @@ async function train(
     fromStep: state.step,
     totalSteps: state.totalSteps,
     shouldStop: () => stopRequested,
+    // Every response token weighs the same whatever its batch (see pretrainStep): ~50 per response.
+    referenceTokens: state.batchSize * 50,
     onStep: async (step, result) => {
       state.step = step;
       state.processedTokens += result.processedTokens;

@@ -6,7 +6,14 @@ import { DEFAULT_TINY_CONFIG } from '../model/config';
 import { initParameters } from '../model/layout';
 import { CharTokenizer } from '../model/tokenizer';
 import { CorpusStream, FAMILY_PRESETS } from './corpus';
-import { encodeExample, learningRate, makeTokenBatch, PretrainBatches, pretrainLoop } from './pretrain';
+import {
+  encodeExample,
+  learningRate,
+  makeTokenBatch,
+  PretrainBatches,
+  pretrainLoop,
+  pretrainStep,
+} from './pretrain';
 
 const tokenizer = CharTokenizer.lab();
 const knobs = FAMILY_PRESETS['qwen-math-tiny'].knobs;
@@ -102,6 +109,27 @@ describe('pretrainLoop on the CPU engine', () => {
       shouldStop: () => ++polled > 3,
     });
     expect(stopped).toBe(43);
+    model.dispose();
+  });
+});
+
+describe('pretrainStep token weighting', () => {
+  it('scales the batch gradient by masked tokens / referenceTokens', async () => {
+    const config = { ...DEFAULT_TINY_CONFIG, vocab_size: 100, max_position_embeddings: 256, hidden_size: 16 };
+    const model = await new CpuBackend().createModel(config, initParameters(config, 3));
+    const batch = new PretrainBatches(FAMILY_PRESETS['qwen-math-tiny'].knobs, 4, tokenizer, 2, 1).next();
+    const masked = batch.lossMask.reduce((s, x) => s + x, 0);
+    const optimizer = { beta1: 0.9, beta2: 0.98, eps: 1e-8, weightDecay: 0, maxGradNorm: Infinity };
+    // lr 0: parameters stay put, so both steps see the same model.
+    await pretrainStep(model, batch, optimizer, 0);
+    const perBatchMean = await model.readGradients();
+    await pretrainStep(model, batch, optimizer, 0, masked * 2);
+    const tokenWeighted = await model.readGradients();
+    let maxError = 0;
+    for (let i = 0; i < perBatchMean.length; i++)
+      maxError = Math.max(maxError, Math.abs(tokenWeighted[i] - perBatchMean[i] / 2));
+    expect(maxError).toBeLessThan(1e-6);
+    expect(perBatchMean.some((g) => Math.abs(g) > 1e-4)).toBe(true);
     model.dispose();
   });
 });
