@@ -4,7 +4,7 @@
 //   2. one training step (forward + backward + AdamW) of the zoo model and a ~200K-parameter model,
 //      WebGPU vs CPU engine, tokens/s;
 //   3. batched decoding tokens/s, WebGPU and CPU, with the KV cache and without (full forward per token).
-// Environment: BENCH_SIZES=256,512 to choose matmul sizes, BENCH_PARTS=matmul,training,decoding to
+// Environment: BENCH_SIZES=256,512 to choose matmul sizes, BENCH_PARTS=matmul,training,decoding,onnx to
 // choose sections, BENCH_QUICK=1 for a short smoke run.
 
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
@@ -30,7 +30,7 @@ import { ZOO_MODEL_CONFIG } from '../src/tasks/zoo';
 import { Random } from '../src/util/random';
 
 const QUICK = process.env.BENCH_QUICK === '1';
-const PARTS = new Set((process.env.BENCH_PARTS ?? 'matmul,training,decoding').split(','));
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'matmul,training,decoding,onnx').split(','));
 const SIZES = (process.env.BENCH_SIZES ?? (QUICK ? '128' : '256,512,1024')).split(',').map(Number);
 
 function table(title: string, header: string[], rows: (string | number)[][]): void {
@@ -341,6 +341,12 @@ async function main(): Promise<void> {
   const gpu = await WebGpuBackend.create(ctx);
   if (PARTS.has('training')) await benchTraining(gpu);
   if (PARTS.has('decoding')) await benchDecoding(gpu);
+  if (PARTS.has('onnx')) {
+    // Forward latency of a fixed batch: our engines vs onnxruntime-web (wasm) in this process.
+    const { DEFAULT_ONNX_BENCH_OPTIONS, formatOnnxBench, runOnnxBench } = await import('./bench-onnx');
+    const onnx = await runOnnxBench(DEFAULT_ONNX_BENCH_OPTIONS);
+    console.log(`\n${formatOnnxBench(onnx, DEFAULT_ONNX_BENCH_OPTIONS.B, DEFAULT_ONNX_BENCH_OPTIONS.T)}`);
+  }
   console.log('\n(Numbers from one run on a shared machine; compare ratios within this run.)');
 }
 

@@ -3,7 +3,8 @@
 // charts) the change in accuracy and code frequency as mean ± standard error.
 //   --quick  qwen-math-tiny and llama-tiny x {ground truth, random(0.5) clip, random(0.5) no clip}
 //   (full)   every paper reward on every family, the clipping ablation and the gamma sweep
-// Options: --seeds N, --steps N, --backend auto|cpu|webgpu, --out DIR (default runs/reproduce-<time>).
+// Options: --seeds N, --steps N, --backend auto|cpu|webgpu, --families a,b, --out DIR
+// (default runs/reproduce-<time>).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { nodeRunHost } from '../src/cli/nodeHost';
@@ -63,7 +64,11 @@ const fullCells: Cell[] = [
     changes: { reward: 'random', gamma },
   })),
 ];
-const cells = quick ? quickCells : fullCells;
+// --families a,b runs only those families' cells (e.g. one process per family on a multi-core machine).
+const familyFilter = flag('families')?.split(',');
+const cells = (quick ? quickCells : fullCells).filter(
+  (c) => !familyFilter || familyFilter.includes(c.family),
+);
 
 interface CellResult {
   cell: Cell;
@@ -78,7 +83,10 @@ async function runCell(cell: Cell): Promise<CellResult> {
   const { config, errors } = validateExperiment({
     model: cell.family,
     steps,
-    evalEvery: Math.max(1, Math.floor(steps / 4)),
+    // --quick evaluates only before and after (on 100 problems, avg@2) to fit a few minutes per cell.
+    evalEvery: quick ? 0 : Math.max(1, Math.floor(steps / 4)),
+    evalSize: quick ? 100 : 200,
+    evalK: quick ? 2 : 4,
     backend,
     ...cell.changes,
   });
