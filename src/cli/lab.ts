@@ -16,6 +16,9 @@ const USAGE = `Spurious Rewards Lab CLI
       --resume DIR          continue an interrupted run from its last checkpoint
       --quiet               no progress bar
   npm run lab -- export --engine verl|openrlhf (--preset ID | --url '...' | --config FILE) --out DIR
+  npm run lab -- logits CHECKPOINT_DIR ['QUESTION']
+      writes CHECKPOINT_DIR/logits.json: the CPU engine's logits for one chat prompt, to compare with
+      transformers' Qwen2ForCausalLM (see README, "Checking a lab checkpoint in PyTorch")
   npm run lab -- presets
 
 Writes metrics.jsonl, metrics.csv, summary.json and checkpoint/ (Hugging Face Qwen2 files plus the
@@ -74,6 +77,26 @@ export function parseRunArgs(argv: string[]): RunArgs {
   return args;
 }
 
+/** logits.json for the PyTorch comparison: token ids of one chat prompt and the CPU engine's logits. */
+async function logitsCommand(argv: string[]): Promise<number> {
+  const [dir, question = '2+3=?'] = argv;
+  if (!dir) throw new CliError('logits needs a checkpoint directory');
+  const { writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { readCheckpointDir } = await import('../model/nodeCheckpointDir');
+  const { CpuTransformer } = await import('../engine/cpu/model');
+  const { logitsReferenceJson } = await import('../model/checkpoint');
+  const { formatPrompt } = await import('../tasks/format');
+  const { config, params, tokenizer } = await readCheckpointDir(dir);
+  const ids = tokenizer.encode(formatPrompt(question), { onUnknown: 'throw' });
+  const model = new CpuTransformer(config);
+  const acts = model.forward(params, Int32Array.from(ids), Int32Array.of(ids.length), 1, ids.length);
+  const out = join(dir, 'logits.json');
+  writeFileSync(out, logitsReferenceJson(ids, Float32Array.from(acts.logits), config.vocab_size));
+  console.error(`wrote ${out} (${ids.length} tokens x ${config.vocab_size} logits)`);
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -83,6 +106,8 @@ async function main(argv: string[]): Promise<number> {
       const { runExportCommand } = await import('./exportCommand');
       return runExportCommand(rest);
     }
+    case 'logits':
+      return logitsCommand(rest);
     case 'presets':
       for (const p of PRESETS)
         console.log(`${p.id.padEnd(28)} ${p.title}\n${' '.repeat(29)}${p.explanation}`);
