@@ -76,7 +76,8 @@ interface CellResult {
   accuracy: ReturnType<typeof meanAndStandardError>;
   sampledAccuracy: ReturnType<typeof meanAndStandardError>;
   code: ReturnType<typeof meanAndStandardError>;
-  curves: { step: number; accuracy: number; code: number }[][];
+  sampledCode: ReturnType<typeof meanAndStandardError>;
+  curves: { step: number; accuracy: number; code: number; sampledCode: number }[][];
 }
 
 async function runCell(cell: Cell): Promise<CellResult> {
@@ -96,6 +97,7 @@ async function runCell(cell: Cell): Promise<CellResult> {
   const accuracyChanges: number[] = [];
   const sampledChanges: number[] = [];
   const codeChanges: number[] = [];
+  const sampledCodeChanges: number[] = [];
   const curves: CellResult['curves'] = [];
   for (let i = 0; i < seeds; i++) {
     const seed = config.seed + i;
@@ -113,12 +115,22 @@ async function runCell(cell: Cell): Promise<CellResult> {
     const last = evals[evals.length - 1];
     process.stderr.write(
       `${cell.family} · ${cell.label} · seed ${seed}: greedy ${(100 * first.greedyAccuracy).toFixed(1)} -> ${(100 * last.greedyAccuracy).toFixed(1)}%, ` +
-        `code ${(100 * first.codeFrequency).toFixed(1)} -> ${(100 * last.codeFrequency).toFixed(1)}% (${((Date.now() - started) / 1000).toFixed(0)}s)${failure ? ` FAILED: ${failure}` : ''}\n`,
+        `avg@k ${(100 * first.sampledAccuracy).toFixed(1)} -> ${(100 * last.sampledAccuracy).toFixed(1)}%, ` +
+        `code greedy ${(100 * first.codeFrequency).toFixed(1)} -> ${(100 * last.codeFrequency).toFixed(1)}%, ` +
+        `sampled ${(100 * first.sampledCodeFrequency).toFixed(1)} -> ${(100 * last.sampledCodeFrequency).toFixed(1)}% (${((Date.now() - started) / 1000).toFixed(0)}s)${failure ? ` FAILED: ${failure}` : ''}\n`,
     );
     accuracyChanges.push(100 * (last.greedyAccuracy - first.greedyAccuracy));
     sampledChanges.push(100 * (last.sampledAccuracy - first.sampledAccuracy));
     codeChanges.push(100 * (last.codeFrequency - first.codeFrequency));
-    curves.push(evals.map((e) => ({ step: e.step, accuracy: e.greedyAccuracy, code: e.codeFrequency })));
+    sampledCodeChanges.push(100 * (last.sampledCodeFrequency - first.sampledCodeFrequency));
+    curves.push(
+      evals.map((e) => ({
+        step: e.step,
+        accuracy: e.greedyAccuracy,
+        code: e.codeFrequency,
+        sampledCode: e.sampledCodeFrequency,
+      })),
+    );
   }
   return {
     cell,
@@ -126,6 +138,7 @@ async function runCell(cell: Cell): Promise<CellResult> {
     accuracy: meanAndStandardError(accuracyChanges),
     sampledAccuracy: meanAndStandardError(sampledChanges),
     code: meanAndStandardError(codeChanges),
+    sampledCode: meanAndStandardError(sampledCodeChanges),
     curves,
   };
 }
@@ -161,17 +174,17 @@ async function main() {
   for (const cell of cells) results.push(await runCell(cell));
 
   const header =
-    '| family | reward | greedy accuracy change (points) | avg@k accuracy change | code frequency change |\n|---|---|---|---|---|';
+    '| family | reward | greedy accuracy change (points) | avg@k accuracy change | code frequency change, sampled | code frequency change, greedy |\n|---|---|---|---|---|---|';
   const rows = results.map(
     (r) =>
-      `| ${r.cell.family} | ${r.cell.label} | ${pm(r.accuracy)} | ${pm(r.sampledAccuracy)} | ${pm(r.code)} |`,
+      `| ${r.cell.family} | ${r.cell.label} | ${pm(r.accuracy)} | ${pm(r.sampledAccuracy)} | ${pm(r.sampledCode)} | ${pm(r.code)} |`,
   );
   const table = `${header}\n${rows.join('\n')}`;
   console.log(`\nMean ± standard error over ${seeds} seeds, ${steps} GRPO steps each:\n\n${table}\n`);
 
   const charts: string[] = [];
   for (const family of [...new Set(results.map((r) => r.cell.family))]) {
-    for (const metric of ['accuracy', 'code'] as const) {
+    for (const metric of ['accuracy', 'code', 'sampledCode'] as const) {
       const series = results
         .filter((r) => r.cell.family === family)
         .map((r) => ({
@@ -185,7 +198,7 @@ async function main() {
       writeFileSync(
         join(outDir, name),
         svgChart(
-          `${family}: ${metric === 'accuracy' ? 'greedy accuracy' : 'code frequency'} (mean of ${seeds} seeds)`,
+          `${family}: ${{ accuracy: 'greedy accuracy', code: 'code frequency (greedy)', sampledCode: 'code frequency (sampled)' }[metric]} (mean of ${seeds} seeds)`,
           series,
         ),
       );
