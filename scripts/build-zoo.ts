@@ -3,13 +3,20 @@
 // measures it on MiniMath-500 and writes public/models/<family>/ with a card.json of the measured figures.
 //
 //   npx tsx scripts/build-zoo.ts --family qwen-math-tiny [--steps N] [--resume] [--eval-only]
+//       [--backend auto|cpu|webgpu]
+//
+// The engine is the CPU one unless --backend is given (so the shipped cards' commands rebuild exactly):
+// `auto` takes a hardware WebGPU adapter when there is one and the CPU engine otherwise (SwiftShader is
+// slower than the CPU engine), `webgpu` insists on WebGPU. The card records the engine that trained.
 //
 // Progress (bar, loss, tokens/s, ETA) goes to stderr. The work directory (default runs/zoo/<family>)
 // holds the latest checkpoint, the AdamW moments and state.json; --resume continues from it with the
 // same batches a single uninterrupted run would have seen. Ctrl-C (or SIGTERM) saves before exiting.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Backend, EngineModel } from '../src/engine/backend';
+import { createNodeBackend } from '../src/cli/nodeHost';
+import type { EngineModel } from '../src/engine/backend';
+import type { BackendChoice } from '../src/experiment/config';
 import { saveCheckpoint } from '../src/model/checkpoint';
 import { initParameters, parameterLayout } from '../src/model/layout';
 import { readCheckpointDir, writeCheckpointDir } from '../src/model/nodeCheckpointDir';
@@ -40,12 +47,14 @@ interface Args {
   outDir: string | null;
   evalProblems: number;
   samples: number;
+  /** null: the CPU engine, and no --backend in the card's build command. */
+  backend: BackendChoice | null;
 }
 
 const USAGE = `usage: npx tsx scripts/build-zoo.ts --family <qwen-math-tiny|llama-tiny|olmo-sft-tiny>
   [--steps N=1800] [--resume] [--eval-only] [--seed S] [--batch-size 8] [--lr 3e-3]
   [--checkpoint-every 100] [--work-dir runs/zoo/<family>] [--out public/models/<family>]
-  [--eval-problems 500] [--samples 4]`;
+  [--eval-problems 500] [--samples 4] [--backend auto|cpu|webgpu (default cpu)]`;
 
 function parseArgs(argv: string[]): Args {
   const args: Args = {
@@ -61,6 +70,7 @@ function parseArgs(argv: string[]): Args {
     outDir: null,
     evalProblems: 500,
     samples: DEFAULT_ZOO_EVAL_OPTIONS.samples,
+    backend: null,
   };
   const numberFlag = (flag: string, value: string | undefined, integer: boolean): number => {
     const n = Number(value);
@@ -89,7 +99,12 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--out') args.outDir = take() ?? null;
     else if (flag === '--eval-problems') args.evalProblems = Math.min(500, numberFlag(flag, take(), true));
     else if (flag === '--samples') args.samples = numberFlag(flag, take(), true);
-    else if (flag === '--help' || flag === '-h') {
+    else if (flag === '--backend') {
+      const choice = take();
+      if (choice !== 'auto' && choice !== 'cpu' && choice !== 'webgpu')
+        throw new Error(`--backend needs auto, cpu or webgpu (got ${choice ?? 'nothing'})`);
+      args.backend = choice;
+    } else if (flag === '--help' || flag === '-h') {
       console.log(USAGE);
       process.exit(0);
     } else throw new Error(`unknown argument '${flag}'\n${USAGE}`);
@@ -120,12 +135,6 @@ interface TrainState {
 }
 
 const OPTIMIZER = { beta1: 0.9, beta2: 0.98, eps: 1e-8, weightDecay: 0.01, maxGradNorm: 1 };
-
-async function createCpuBackend(): Promise<Backend> {
-  // The CPU engine is the one every machine has; a WebGPU build goes through the lab page.
-  const module = await import('../src/engine/cpu/backend');
-  return new module.CpuBackend();
-}
 
 function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '--';
@@ -290,6 +299,7 @@ async function evaluateAndShip(
   model: EngineModel,
   state: TrainState,
   outDir: string,
+  engine: string,
 ): Promise<void> {
   const preset = familyPreset(args.family);
   const tokenizer = CharTokenizer.lab();
@@ -323,7 +333,7 @@ async function evaluateAndShip(
     like: preset.like,
     description:
       'Tiny Qwen2-architecture model pretrained by the lab on a MiniMath corpus with this style prior and per-style correctness (systematic first-step slips).',
-    buildCommand: `npx tsx scripts/build-zoo.ts --family ${preset.name} --steps ${state.totalSteps}${args.seed !== null ? ` --seed ${state.seed}` : ''}${state.batchSize !== 8 ? ` --batch-size ${state.batchSize}` : ''}${state.peakLr !== 3e-3 ? ` --lr ${state.peakLr}` : ''}`,
+    buildCommand: `npx tsx scripts/build-zoo.ts --family ${preset.name} --steps ${state.totalSteps}${args.seed !== null ? ` --seed ${state.seed}` : ''}${state.batchSize !== 8 ? ` --batch-size ${state.batchSize}` : ''}${state.peakLr !== 3e-3 ? ` --lr ${state.peakLr}` : ''}${args.backend !== null ? ` --backend ${args.backend}` : ''}`,
     seed: state.seed,
     corpus: {
       knobs: preset.knobs,
@@ -332,7 +342,7 @@ async function evaluateAndShip(
     },
     model: { config: ZOO_MODEL_CONFIG, parameters: parameterLayout(ZOO_MODEL_CONFIG).total },
     training: {
-      engine: 'cpu',
+      engine,
       steps: state.step,
       batchSize: state.batchSize,
       schedule: scheduleOf(state),
@@ -367,10 +377,11 @@ async function main(): Promise<void> {
   familyPreset(args.family);
   const workDir = args.workDir ?? join('runs', 'zoo', args.family);
   const outDir = args.outDir ?? join('public', 'models', args.family);
-  const backend = await createCpuBackend();
+  // Without --backend: the CPU engine, which every machine has and the shipped cards were built with.
+  const backend = await createNodeBackend(args.backend ?? 'cpu', (line) => console.error(line));
   console.error(`${args.family}: engine ${backend.description}, work dir ${workDir}`);
   const { model, state } = await train(args, backend, workDir);
-  await evaluateAndShip(args, model, state, outDir);
+  await evaluateAndShip(args, model, state, outDir, backend.kind);
   model.dispose();
 }
 
