@@ -1,4 +1,5 @@
 // Vite config for the lab page, plus the vitest projects for the unit and kernel test tiers.
+import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vitest/config';
 
@@ -9,7 +10,17 @@ export default defineConfig({
   // Relative base so the built page also works from a sub-path (GitHub Pages, a file share).
   base: './',
   worker: { format: 'es' },
-  build: { target: 'es2022', chunkSizeWarningLimit: 2000 },
+  build: {
+    target: 'es2022',
+    chunkSizeWarningLimit: 2000,
+    // Two pages: the lab, and the benchmark page (bench.html) that compares our engine with ONNX Runtime.
+    rolldownOptions: {
+      input: {
+        main: fileURLToPath(new URL('./index.html', import.meta.url)),
+        bench: fileURLToPath(new URL('./bench.html', import.meta.url)),
+      },
+    },
+  },
   server: { fs: { allow: ['.'] } },
   test: {
     projects: [

@@ -1,16 +1,19 @@
-// The left column: tabs for the experiment builder, presets gallery, Learn panel and runs list.
+// The left column: tabs for the experiment builder, presets gallery, Learn panel, runs list and tools
+// (ONNX verify/playground/download, cluster export).
 import { ExperimentPanel } from './experiment/ExperimentPanel';
 import { LearnPanel } from './learn/LearnPanel';
 import { PresetsGallery } from './presets/PresetsGallery';
 import { RunsPanel } from './runs/RunsPanel';
 import { useLabStore } from './store/labStore';
 import type { SidePanel as SidePanelId } from './store/viewSlice';
+import { ToolsPanel } from './tools/ToolsPanel';
 
 const TABS: { id: SidePanelId; label: string; key: string }[] = [
   { id: 'experiment', label: 'Experiment', key: '1' },
   { id: 'presets', label: 'Presets', key: '2' },
   { id: 'learn', label: 'Learn', key: '3' },
   { id: 'runs', label: 'Runs', key: '4' },
+  { id: 'tools', label: 'Tools', key: '5' },
 ];
 
 export function SidePanel() {
@@ -43,6 +46,7 @@ export function SidePanel() {
         {panel === 'presets' && <PresetsGallery />}
         {panel === 'learn' && <LearnPanel />}
         {panel === 'runs' && <RunsPanel />}
+        {panel === 'tools' && <ToolsPanel />}
       </div>
     </aside>
   );

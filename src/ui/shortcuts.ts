@@ -6,7 +6,7 @@ export interface ShortcutActions {
   reset: () => void;
   copyLink: () => void;
   toggleProjector: () => void;
-  showPanel: (panel: 'experiment' | 'presets' | 'learn' | 'runs') => void;
+  showPanel: (panel: 'experiment' | 'presets' | 'learn' | 'runs' | 'tools') => void;
   toggleHelp: () => void;
 }
 
@@ -16,7 +16,7 @@ export const SHORTCUTS: { keys: string; what: string }[] = [
   { keys: 'r', what: 'reset' },
   { keys: 'l', what: 'copy the experiment link' },
   { keys: 'p', what: 'projector mode (large type)' },
-  { keys: '1 2 3 4', what: 'experiment, presets, learn, runs panel' },
+  { keys: '1 2 3 4 5', what: 'experiment, presets, learn, runs, tools panel' },
   { keys: '?', what: 'show these shortcuts' },
 ];
 
@@ -39,7 +39,7 @@ export function handleShortcut(event: KeyboardEvent, actions: ShortcutActions): 
     event.target.closest('button, a, summary, input, select')
   )
     return false;
-  const panels = { '1': 'experiment', '2': 'presets', '3': 'learn', '4': 'runs' } as const;
+  const panels = { '1': 'experiment', '2': 'presets', '3': 'learn', '4': 'runs', '5': 'tools' } as const;
   switch (event.key) {
     case ' ':
       actions.playPause();

@@ -6,7 +6,7 @@ import type { LabState } from './labStore';
 import { MAX_SMOOTHING, type SidePanel } from './viewSlice';
 
 const KEY = 'spurious-rewards-lab/view';
-const PANELS: SidePanel[] = ['experiment', 'presets', 'learn', 'runs'];
+const PANELS: SidePanel[] = ['experiment', 'presets', 'learn', 'runs', 'tools'];
 
 interface SavedView {
   projector: boolean;

@@ -3,7 +3,7 @@
 import type { StateCreator } from 'zustand';
 import type { CompletionStyle } from '../runTypes';
 
-export type SidePanel = 'experiment' | 'presets' | 'learn' | 'runs';
+export type SidePanel = 'experiment' | 'presets' | 'learn' | 'runs' | 'tools';
 export type StyleFilter = 'all' | CompletionStyle;
 export type RewardFilter = 'all' | 'rewarded' | 'unrewarded';
 
