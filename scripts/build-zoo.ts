@@ -15,7 +15,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createNodeBackend } from '../src/cli/nodeHost';
-import type { EngineModel } from '../src/engine/backend';
+import type { Backend, EngineModel } from '../src/engine/backend';
 import type { BackendChoice } from '../src/experiment/config';
 import { saveCheckpoint } from '../src/model/checkpoint';
 import { initParameters, parameterLayout } from '../src/model/layout';
