@@ -1,0 +1,257 @@
+// Building a user's own zoo family, the part that does not care where it runs: the spec a user fills in
+// (name, corpus knobs, steps, seed) and its validation, and the build itself — pretraining with the
+// same batches, schedule and optimizer as scripts/build-zoo.ts, resumable from a progress checkpoint,
+// then a small measurement on MiniMath-500 that becomes the family's card. The lab's Web Worker
+// (zooWorker.ts) drives it with the browser backend; the unit tests drive it with the CPU engine in Node.
+import type { Backend, EngineModel } from '../../engine/backend';
+import { type CheckpointFiles, saveCheckpoint } from '../../model/checkpoint';
+import { initParameters, parameterLayout } from '../../model/layout';
+import { CharTokenizer } from '../../model/tokenizer';
+import { type CorpusKnobs, corpusKnobProblems, FAMILY_NAMES, slipRules } from '../../tasks/corpus';
+import { miniMath500 } from '../../tasks/minimath';
+import { type LrSchedule, PretrainBatches, pretrainLoop } from '../../tasks/pretrain';
+import { measureCorpus, type TrainingSession, ZOO_MODEL_CONFIG, type ZooCard } from '../../tasks/zoo';
+import { DEFAULT_ZOO_EVAL_OPTIONS, evaluateZooModel, measureCodeFrequency } from '../../tasks/zooEval';
+
+export interface FamilySpec {
+  /** The family's id: also its name in the experiment's model field and its download folder. */
+  name: string;
+  /** The shipped family whose knobs the user started from ('' when none). */
+  basedOn: string;
+  knobs: CorpusKnobs;
+  steps: number;
+  seed: number;
+  batchSize: number;
+  peakLr: number;
+  /** MiniMath-500 problems (from the first) and samples per problem of the card's measurement. */
+  evalProblems: number;
+  evalSamples: number;
+}
+
+export const FAMILY_ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$/;
+export const MAX_BUILD_STEPS = 20_000;
+
+/** Every problem with a spec, empty when it can be built. */
+export function familySpecProblems(spec: FamilySpec): string[] {
+  const problems: string[] = [];
+  if (!FAMILY_ID_PATTERN.test(spec.name))
+    problems.push(
+      'name must be 3-40 characters of lowercase letters, digits and dashes, starting and ending with a letter or digit',
+    );
+  else if ((FAMILY_NAMES as readonly string[]).includes(spec.name))
+    problems.push(`name '${spec.name}' is a shipped family; pick another`);
+  const integerIn = (label: string, value: number, min: number, max: number) => {
+    if (!Number.isInteger(value) || value < min || value > max)
+      problems.push(`${label} must be a whole number from ${min} to ${max} (got ${String(value)})`);
+  };
+  integerIn('steps', spec.steps, 1, MAX_BUILD_STEPS);
+  integerIn('seed', spec.seed, 0, 2 ** 31 - 1);
+  integerIn('batch size', spec.batchSize, 1, 64);
+  integerIn('eval problems', spec.evalProblems, 1, 500);
+  integerIn('eval samples', spec.evalSamples, 1, 16);
+  if (!(spec.peakLr > 0 && spec.peakLr <= 0.1))
+    problems.push(`learning rate must be in (0, 0.1] (got ${String(spec.peakLr)})`);
+  problems.push(...corpusKnobProblems(spec.knobs));
+  return problems;
+}
+
+/** What a build needs to continue exactly where it left off (the batches are re-derived from the seed). */
+export interface BuildProgress {
+  step: number;
+  params: Float32Array;
+  optimizer: { step: number; m: Float32Array; v: Float32Array };
+  processedTokens: number;
+  responseTokens: number;
+  lossEma: number | null;
+  sessions: TrainingSession[];
+  engine: string;
+}
+
+export interface StepReport {
+  step: number;
+  totalSteps: number;
+  lossEma: number;
+  tokensPerSecond: number;
+  etaSeconds: number;
+}
+
+export interface BuildHooks {
+  onStep?: (report: StepReport) => void;
+  /** A progress checkpoint to keep (every `checkpointEvery` steps and when stopping). */
+  onCheckpoint?: (progress: BuildProgress) => void | Promise<void>;
+  onEvalProgress?: (done: number, total: number) => void;
+  shouldStop?: () => boolean;
+  /** Awaited between steps: a paused build waits here. */
+  waitWhilePaused?: () => Promise<void>;
+  checkpointEvery?: number;
+}
+
+export type BuildResult =
+  | { kind: 'stopped'; progress: BuildProgress }
+  | { kind: 'built'; files: CheckpointFiles; card: ZooCard };
+
+/** Same optimizer as scripts/build-zoo.ts, so a family built here is comparable with the shipped ones. */
+export const BUILD_OPTIMIZER = { beta1: 0.9, beta2: 0.98, eps: 1e-8, weightDecay: 0.01, maxGradNorm: 1 };
+
+export function buildSchedule(spec: FamilySpec): LrSchedule {
+  return {
+    peakLr: spec.peakLr,
+    warmupSteps: Math.min(200, Math.floor(spec.steps / 10)),
+    totalSteps: spec.steps,
+    minLrRatio: 0.1,
+  };
+}
+
+async function snapshot(
+  model: EngineModel,
+  state: Omit<BuildProgress, 'params' | 'optimizer'>,
+): Promise<BuildProgress> {
+  return {
+    ...state,
+    sessions: state.sessions.map((s) => ({ ...s })),
+    params: await model.readParameters(),
+    optimizer: await model.readOptimizerState(),
+  };
+}
+
+/** Pretrains (from `resume` when given) and, unless stopped, measures the model and writes its card. */
+export async function buildFamily(
+  spec: FamilySpec,
+  backend: Backend,
+  resume: BuildProgress | null,
+  hooks: BuildHooks = {},
+): Promise<BuildResult> {
+  const problems = familySpecProblems(spec);
+  if (problems.length) throw new Error(`Cannot build: ${problems.join('; ')}`);
+  const tokenizer = CharTokenizer.lab();
+  const model = await backend.createModel(
+    ZOO_MODEL_CONFIG,
+    resume ? resume.params : initParameters(ZOO_MODEL_CONFIG, spec.seed),
+  );
+  try {
+    if (resume) await model.writeOptimizerState(resume.optimizer);
+    const state = {
+      step: resume?.step ?? 0,
+      processedTokens: resume?.processedTokens ?? 0,
+      responseTokens: resume?.responseTokens ?? 0,
+      lossEma: resume?.lossEma ?? null,
+      sessions: resume ? resume.sessions.map((s) => ({ ...s })) : [],
+      engine: resume && resume.engine !== backend.kind ? `${resume.engine}+${backend.kind}` : backend.kind,
+    };
+    const batches = new PretrainBatches(spec.knobs, spec.seed, tokenizer, spec.batchSize);
+    batches.skip(state.step);
+    const session: TrainingSession = {
+      startedAt: new Date().toISOString(),
+      fromStep: state.step,
+      toStep: state.step,
+      totalSteps: spec.steps,
+      seconds: 0,
+    };
+    state.sessions.push(session);
+    const started = performance.now();
+    // Time spent paused is not training time.
+    let pausedMs = 0;
+    let sessionTokens = 0;
+    const every = hooks.checkpointEvery ?? 50;
+    let stopped = false;
+    await pretrainLoop(model, batches, {
+      schedule: buildSchedule(spec),
+      optimizer: BUILD_OPTIMIZER,
+      fromStep: state.step,
+      totalSteps: spec.steps,
+      shouldStop: () => {
+        stopped = hooks.shouldStop?.() ?? false;
+        return stopped;
+      },
+      // Every response token weighs the same whatever its batch, as in the CLI build (see pretrainStep).
+      referenceTokens: spec.batchSize * 50,
+      onStep: async (step, result) => {
+        state.step = step;
+        state.processedTokens += result.processedTokens;
+        state.responseTokens += result.tokens;
+        sessionTokens += result.processedTokens;
+        state.lossEma = state.lossEma === null ? result.loss : 0.98 * state.lossEma + 0.02 * result.loss;
+        session.toStep = step;
+        session.seconds = (performance.now() - started - pausedMs) / 1000;
+        const perStep = session.seconds / (step - session.fromStep);
+        hooks.onStep?.({
+          step,
+          totalSteps: spec.steps,
+          lossEma: state.lossEma,
+          tokensPerSecond: sessionTokens / Math.max(1e-9, session.seconds),
+          etaSeconds: perStep * (spec.steps - step),
+        });
+        if (step % every === 0 && step < spec.steps) await hooks.onCheckpoint?.(await snapshot(model, state));
+        if (hooks.waitWhilePaused) {
+          const before = performance.now();
+          await hooks.waitWhilePaused();
+          pausedMs += performance.now() - before;
+        }
+      },
+    });
+    if (stopped && state.step < spec.steps) {
+      const progress = await snapshot(model, state);
+      await hooks.onCheckpoint?.(progress);
+      return { kind: 'stopped', progress };
+    }
+    const evalStart = performance.now();
+    const evalSet = miniMath500().slice(0, spec.evalProblems);
+    const report = await evaluateZooModel(model, tokenizer, evalSet, {
+      ...DEFAULT_ZOO_EVAL_OPTIONS,
+      samples: spec.evalSamples,
+      onProgress: hooks.onEvalProgress,
+    });
+    const checkOptions = {
+      samples: spec.evalSamples,
+      seed: DEFAULT_ZOO_EVAL_OPTIONS.seed,
+      maxNewTokens: 12,
+    };
+    const check = {
+      problems: evalSet.length,
+      ...checkOptions,
+      codeFrequency: await measureCodeFrequency(model, tokenizer, evalSet, checkOptions),
+    };
+    const evalSeconds = (performance.now() - evalStart) / 1000;
+    const params = await model.readParameters();
+    const trainSeconds = state.sessions.reduce((s, x) => s + x.seconds, 0);
+    const card: ZooCard = {
+      name: spec.name,
+      like: spec.basedOn ? `user family started from ${spec.basedOn}` : 'user family',
+      description:
+        'Tiny Qwen2-architecture model pretrained in the lab page (Build a family) on a MiniMath corpus with this style prior and per-style correctness (systematic first-step slips).',
+      buildCommand: `built in the lab UI (Build a family): seed ${spec.seed}, ${spec.steps} steps, batch ${spec.batchSize}, lr ${spec.peakLr}; corpus knobs below`,
+      seed: spec.seed,
+      corpus: {
+        knobs: spec.knobs,
+        slipRules: slipRules(spec.knobs),
+        measured: measureCorpus(spec.knobs, spec.seed, 5000),
+      },
+      model: { config: ZOO_MODEL_CONFIG, parameters: parameterLayout(ZOO_MODEL_CONFIG).total },
+      training: {
+        engine: state.engine,
+        steps: state.step,
+        batchSize: spec.batchSize,
+        schedule: buildSchedule(spec),
+        optimizer: BUILD_OPTIMIZER,
+        processedTokens: state.processedTokens,
+        responseTokens: state.responseTokens,
+        finalLoss: state.lossEma ?? Number.NaN,
+        wallSeconds: Math.round(trainSeconds + evalSeconds),
+        sessions: state.sessions,
+      },
+      eval: {
+        set: `MiniMath-500${evalSet.length < 500 ? ` (first ${evalSet.length})` : ''}`,
+        evalSeconds,
+        ...report,
+      },
+      check,
+      targets: [],
+      notes: [
+        `Measured in the browser on ${evalSet.length} problems x ${spec.evalSamples} samples (the shipped cards use 500 x 4): expect a few points of sampling noise.`,
+      ],
+    };
+    return { kind: 'built', files: saveCheckpoint(ZOO_MODEL_CONFIG, params, tokenizer), card };
+  } finally {
+    model.dispose();
+  }
+}
