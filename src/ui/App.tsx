@@ -14,6 +14,7 @@ import { useLabStore } from './store/labStore';
 import { CopyLinkButton } from './url/CopyLinkButton';
 import { startHashSync } from './url/hashSync';
 import { UrlBanner } from './url/UrlBanner';
+import { ZooBuilderLauncher } from './zoo/ZooBuilderPanel';
 
 export function App() {
   const probe = useGpuStore((s) => s.probe);
@@ -63,6 +64,7 @@ export function App() {
           Does RLVR need a correct reward? Re-run the experiment on tiny models in your browser.
         </p>
         <CopyLinkButton />
+        <ZooBuilderLauncher />
         <button
           type="button"
           aria-pressed={projector}
