@@ -1,4 +1,4 @@
-// Keeps the user-facing notes (docs/readme-parts/experiments-rewards-export.md) in step with the code:
+// Keeps the user-facing notes (docs/experiments-rewards-export.md) in step with the code:
 // every URL key with its default, every reward and every preset must appear there.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { FIELD_SPECS, formatFieldValue } from './config';
 import { PRESETS, presetHash } from './presets';
 
 const doc = readFileSync(
-  new URL('../../docs/readme-parts/experiments-rewards-export.md', import.meta.url),
+  new URL('../../docs/experiments-rewards-export.md', import.meta.url),
   'utf8',
 );
 

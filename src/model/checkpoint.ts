@@ -323,7 +323,7 @@ export function saveCheckpoint(
 
 /**
  * A logits reference file (logits.json) for checking the lab against PyTorch: the token ids of one
- * sequence and the model's (T, V) logits row by row. docs/readme-parts/checkpoints.md reads it.
+ * sequence and the model's (T, V) logits row by row. docs/checkpoints.md reads it.
  */
 export function logitsReferenceJson(
   tokenIds: ArrayLike<number>,
