@@ -1,5 +1,6 @@
 // The live charts area: which runs are drawn (the active run, its seed sweep, and any runs ticked for
-// comparison), the smoothing control, the chart grid and, when comparing, the before/after table.
+// comparison), the smoothing control, the chart grid and, when comparing, the before/after table (for a
+// single run, the paper's style-transition table).
 import { useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useLabStore } from '../store/labStore';
@@ -8,6 +9,7 @@ import { ComparisonTable } from './ComparisonTable';
 import { type ChartEntity, groupIntoEntities } from './chartRows';
 import { CHART_SPECS } from './chartSpecs';
 import { MetricChart } from './MetricChart';
+import { TransitionTable } from './TransitionTable';
 
 /** Run ids drawn: compared runs in their order, plus the active run and its sweep-mates. */
 export function drawnRunIds(
@@ -59,6 +61,7 @@ export function ChartsArea() {
         ))}
       </div>
       {entities.length > 1 && <ComparisonTable entities={entities} />}
+      {entities.length === 1 && <TransitionTable entity={entities[0]} />}
     </section>
   );
 }

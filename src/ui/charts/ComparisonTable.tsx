@@ -1,9 +1,10 @@
 // Comparison summary, as in the paper's tables: per run (or sweep, as mean ± standard error) the greedy
-// accuracy and code-reasoning frequency before and after training, and the change in points.
+// accuracy and code-reasoning frequency (greedy, and over the avg@k samples, where a model whose greedy
+// answer always has one style still shows its style shares) before and after training, and the change.
 import { meanAndStandardError, summariseRun } from '../../experiment/exports';
 import type { ChartEntity } from './chartRows';
 
-type Quantity = 'greedyAccuracy' | 'codeFrequency';
+type Quantity = 'greedyAccuracy' | 'codeFrequency' | 'sampledCodeFrequency';
 
 function entityStats(entity: ChartEntity, quantity: Quantity) {
   const summaries = entity.runs.map((r) => summariseRun(r.series.steps, r.series.evals));
@@ -31,7 +32,10 @@ export function ComparisonTable({ entities }: { entities: readonly ChartEntity[]
           <th scope="col">Accuracy before</th>
           <th scope="col">after</th>
           <th scope="col">change</th>
-          <th scope="col">Code before</th>
+          <th scope="col">Code (greedy) before</th>
+          <th scope="col">after</th>
+          <th scope="col">change</th>
+          <th scope="col">Code (sampled) before</th>
           <th scope="col">after</th>
           <th scope="col">change</th>
         </tr>
@@ -40,6 +44,7 @@ export function ComparisonTable({ entities }: { entities: readonly ChartEntity[]
         {entities.map((entity) => {
           const accuracy = entityStats(entity, 'greedyAccuracy');
           const code = entityStats(entity, 'codeFrequency');
+          const sampledCode = entityStats(entity, 'sampledCodeFrequency');
           return (
             <tr key={entity.id}>
               <th scope="row">{entity.label}</th>
@@ -49,6 +54,9 @@ export function ComparisonTable({ entities }: { entities: readonly ChartEntity[]
               <td>{percent(code.before)}</td>
               <td>{percent(code.after)}</td>
               <td>{percent(code.change, true)}</td>
+              <td>{percent(sampledCode.before)}</td>
+              <td>{percent(sampledCode.after)}</td>
+              <td>{percent(sampledCode.change, true)}</td>
             </tr>
           );
         })}
