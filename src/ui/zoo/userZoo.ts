@@ -3,6 +3,7 @@
 // once built, its checkpoint files (config.json, model.safetensors, tokenizer files). A database of its
 // own, separate from the run store (src/experiment/persistence.ts), so neither has to migrate the other.
 // Plain IndexedDB behind a small promise API; tests drive it with fake-indexeddb.
+import type { BackendChoice } from '../../experiment/config';
 import type { CheckpointFiles } from '../../model/checkpoint';
 import type { ZooCard } from '../../tasks/zoo';
 import type { BuildProgress, FamilySpec } from './familyBuild';
@@ -18,6 +19,8 @@ export interface UserFamilyRecord {
   step: number;
   card: ZooCard | null;
   message: string | null;
+  /** The engine the user chose; a resumed build keeps it (a reload must not switch engines silently). */
+  backend?: BackendChoice;
 }
 
 export const USER_ZOO_DATABASE = 'spurious-rewards-lab-zoo';

@@ -24,6 +24,7 @@ interface ZooState {
   loaded: boolean;
   refresh: () => Promise<void>;
   startBuild: (spec: FamilySpec, backend: BackendChoice) => Promise<void>;
+  /** Resumes on the engine chosen at the start; `backend` only for records that lack one. */
   resumeBuild: (name: string, backend: BackendChoice) => Promise<void>;
   pause: () => void;
   unpause: () => void;
@@ -173,13 +174,14 @@ export const useZooStore = create<ZooState>((set, get) => {
         step: 0,
         card: null,
         message: null,
+        backend,
       });
       await launch(spec, backend, false);
     },
     resumeBuild: async (name, backend) => {
       const record = await (await zoo()).getFamily(name);
       if (!record) return;
-      await launch(record.spec, backend, true);
+      await launch(record.spec, record.backend ?? backend, true);
     },
     pause: () => {
       const active = get().active;

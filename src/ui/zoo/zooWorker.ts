@@ -12,6 +12,19 @@ let stopRequested = false;
 let paused = false;
 let wake: (() => void) | null = null;
 
+// The CPU engine's steps are promise chains that never give the event loop a turn, so pause and stop
+// messages would only arrive after the build. One macrotask per step lets them in (a MessageChannel
+// round trip, which unlike setTimeout(0) is not clamped to 4 ms).
+const channel = new MessageChannel();
+const yieldQueue: (() => void)[] = [];
+channel.port1.onmessage = () => yieldQueue.shift()?.();
+function yieldToEvents(): Promise<void> {
+  return new Promise((resolve) => {
+    yieldQueue.push(resolve);
+    channel.port2.postMessage(null);
+  });
+}
+
 function post(message: FromZooWorker, transfer: Transferable[] = []): void {
   scope.postMessage(message, transfer);
 }
@@ -29,8 +42,10 @@ async function build(message: Extract<ToZooWorker, { type: 'build' }>): Promise<
     const result = await buildFamily(message.spec, backend, message.resume, {
       checkpointEvery: message.checkpointEvery,
       shouldStop: () => stopRequested,
-      waitWhilePaused: () =>
-        paused && !stopRequested ? new Promise<void>((resolve) => (wake = resolve)) : Promise.resolve(),
+      waitWhilePaused: async () => {
+        await yieldToEvents();
+        if (paused && !stopRequested) await new Promise<void>((resolve) => (wake = resolve));
+      },
       onStep: (report) => post({ type: 'step', report }),
       onEvalProgress: (done, total) => post({ type: 'eval', done, total }),
       onCheckpoint: (progress) => post({ type: 'checkpoint', progress }),
