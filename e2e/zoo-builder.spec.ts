@@ -81,6 +81,7 @@ test('build a tiny family, reload mid-build, resume, and keep its card', async (
   const download = page.waitForEvent('download');
   await again.getByRole('button', { name: 'Download HF files' }).click();
   expect((await download).suggestedFilename()).toBe('config.json');
-  await page.screenshot({ path: 'e2e/artifacts/zoo-builder.png', fullPage: true });
+  await drawer.evaluate((el) => el.scrollTo(0, 0));
+  await page.screenshot({ path: 'e2e/artifacts/zoo-builder.png' });
   expect(errors).toEqual([]);
 });
