@@ -1,6 +1,7 @@
 // e2e: "Build a family" in the real page. A tiny family (CPU engine, a few dozen steps, a 3-problem
-// measurement) starts building in its Web Worker, its progress moves, a reload mid-build keeps the
-// progress checkpoint so the build resumes from it, and the finished family's card survives a reload.
+// measurement) starts building in its Web Worker, its progress moves, Pause holds it, a reload mid-build
+// keeps the progress checkpoint so the build resumes from it, and the finished family's card survives a
+// reload.
 import { expect, type Page, test } from '@playwright/test';
 
 async function openBuilder(page: Page) {
