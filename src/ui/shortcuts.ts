@@ -1,4 +1,4 @@
-// Keyboard shortcuts for the lab (listed in the help dialog and docs/readme-parts/ui.md). Ignored while
+// Keyboard shortcuts for the lab (listed in the help dialog and docs/ui.md). Ignored while
 // typing in a field, so "s" in a number box never starts a step.
 export interface ShortcutActions {
   playPause: () => void;
