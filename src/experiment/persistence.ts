@@ -2,7 +2,9 @@
 // checkpoint are written as the run goes, so a reload restores the runs list and the charts, and an
 // interrupted run can resume from its checkpoint. Plain IndexedDB (no wrapper library) behind a small
 // promise API; tests drive it with fake-indexeddb.
+
 import type { EvalMetrics, RolloutSample, StepMetrics } from '../rl/metrics';
+import { requestToPromise, writeTransaction } from '../util/indexedDb';
 
 export type RunState = 'idle' | 'running' | 'paused' | 'finished' | 'stopped' | 'error';
 
@@ -193,21 +195,7 @@ class IndexedDbRunStore implements RunStore {
     this.db.close();
   }
 
-  /** Runs `fill` in one readwrite transaction and resolves when it commits (or rejects on abort). */
   private write(stores: string[], fill: (tx: IDBTransaction) => void): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const tx = this.db.transaction(stores, 'readwrite');
-      tx.oncomplete = () => resolve();
-      tx.onerror = () => reject(tx.error ?? new Error('IndexedDB write failed'));
-      tx.onabort = () => reject(tx.error ?? new Error('IndexedDB write was aborted (storage full?)'));
-      fill(tx);
-    });
+    return writeTransaction(this.db, stores, fill);
   }
-}
-
-function requestToPromise<T>(request: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error ?? new Error('IndexedDB request failed'));
-  });
 }

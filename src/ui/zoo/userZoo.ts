@@ -3,9 +3,11 @@
 // once built, its checkpoint files (config.json, model.safetensors, tokenizer files). A database of its
 // own, separate from the run store (src/experiment/persistence.ts), so neither has to migrate the other.
 // Plain IndexedDB behind a small promise API; tests drive it with fake-indexeddb.
+
 import type { BackendChoice } from '../../experiment/config';
 import type { CheckpointFiles } from '../../model/checkpoint';
 import type { ZooCard } from '../../tasks/zoo';
+import { requestToPromise, writeTransaction } from '../../util/indexedDb';
 import type { BuildProgress, FamilySpec } from './familyBuild';
 
 export type FamilyStatus = 'building' | 'paused' | 'built' | 'error';
@@ -131,19 +133,6 @@ class IndexedDbUserZoo implements UserZooStore {
   }
 
   private write(stores: string[], fill: (tx: IDBTransaction) => void): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const tx = this.db.transaction(stores, 'readwrite');
-      tx.oncomplete = () => resolve();
-      tx.onerror = () => reject(tx.error ?? new Error('IndexedDB write failed'));
-      tx.onabort = () => reject(tx.error ?? new Error('IndexedDB write was aborted (storage full?)'));
-      fill(tx);
-    });
+    return writeTransaction(this.db, stores, fill);
   }
-}
-
-function requestToPromise<T>(request: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error ?? new Error('IndexedDB request failed'));
-  });
 }
