@@ -6,10 +6,7 @@ import { BASE_REWARD_NAMES } from '../rl/rewards';
 import { FIELD_SPECS, formatFieldValue } from './config';
 import { PRESETS, presetHash } from './presets';
 
-const doc = readFileSync(
-  new URL('../../docs/experiments-rewards-export.md', import.meta.url),
-  'utf8',
-);
+const doc = readFileSync(new URL('../../docs/experiments-rewards-export.md', import.meta.url), 'utf8');
 
 describe('experiments readme part', () => {
   it('lists every URL key with its field and current default', () => {
