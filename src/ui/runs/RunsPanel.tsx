@@ -1,0 +1,219 @@
+// The runs list: every saved run with its state, a radio to make it the active run, a checkbox to draw
+// it in the charts beside the others (comparison), delete, and the exports (metrics CSV/JSON of the
+// active run, a runs file of all runs) and the import of a runs file.
+import { useRef, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { metricsToCsv } from '../../experiment/exports';
+import { openRunStore } from '../../experiment/persistence';
+import { downloadBlob } from '../exports/chartImage';
+import { checkpointFiles } from '../exports/checkpointExport';
+import { parseRunsFile, serializeRunsFile } from '../exports/runsFile';
+import { useLabRuntime } from '../run/RunBar';
+import type { RunData } from '../runTypes';
+import { type LabState, useLabStore } from '../store/labStore';
+
+function runData(state: LabState, id: string): RunData {
+  const series = state.series[id];
+  return {
+    run: state.runs[id],
+    steps: series?.steps ?? [],
+    evals: series?.evals ?? [],
+    samples: series?.samples ?? [],
+  };
+}
+
+export function RunsPanel() {
+  const { runOrder, runs, activeRunId, comparedRunIds, setActiveRun, toggleCompared } = useLabStore(
+    useShallow((s) => ({
+      runOrder: s.runOrder,
+      runs: s.runs,
+      activeRunId: s.activeRunId,
+      comparedRunIds: s.comparedRunIds,
+      setActiveRun: s.setActiveRun,
+      toggleCompared: s.toggleCompared,
+    })),
+  );
+  const { controller } = useLabRuntime();
+  const [importNote, setImportNote] = useState<string[]>([]);
+  const fileRef = useRef<HTMLInputElement>(null);
+
+  const exportActive = (format: 'csv' | 'json') => {
+    const state = useLabStore.getState();
+    if (!state.activeRunId) return;
+    const data = runData(state, state.activeRunId);
+    const name = `run-${state.activeRunId}`;
+    if (format === 'csv')
+      downloadBlob(new Blob([metricsToCsv(data.steps, data.evals)], { type: 'text/csv' }), `${name}.csv`);
+    else downloadBlob(new Blob([serializeRunsFile([data])], { type: 'application/json' }), `${name}.json`);
+  };
+  const exportAll = () => {
+    const state = useLabStore.getState();
+    const all = state.runOrder.map((id) => runData(state, id));
+    downloadBlob(
+      new Blob([serializeRunsFile(all)], { type: 'application/json' }),
+      'spurious-rewards-runs.json',
+    );
+  };
+  const exportCheckpoint = async () => {
+    const state = useLabStore.getState();
+    const run = state.activeRunId ? state.runs[state.activeRunId] : null;
+    if (!run) return;
+    try {
+      const db = await openRunStore();
+      try {
+        for (const file of await checkpointFiles(run, db)) downloadBlob(file.data, file.name);
+        setImportNote([
+          `Checkpoint of "${run.name}" downloaded as Hugging Face files (put them in one folder).`,
+        ]);
+      } finally {
+        db.close();
+      }
+    } catch (err) {
+      setImportNote([`Checkpoint export failed: ${err instanceof Error ? err.message : String(err)}`]);
+    }
+  };
+  const importFile = async (file: File) => {
+    const parsed = parseRunsFile(await file.text());
+    if (parsed.runs.length) {
+      useLabStore.getState().loadRuns(parsed.runs);
+      try {
+        const db = await openRunStore();
+        await db.putRunData(parsed.runs);
+        db.close();
+      } catch (err) {
+        parsed.problems.push(`Imported for this session only: ${(err as Error).message}`);
+      }
+    }
+    setImportNote([
+      `Imported ${parsed.runs.length} run${parsed.runs.length === 1 ? '' : 's'}.`,
+      ...parsed.problems,
+    ]);
+  };
+
+  return (
+    <div className="runs-panel" data-testid="runs-panel">
+      <div className="runs-actions">
+        <button
+          type="button"
+          onClick={() => exportActive('csv')}
+          disabled={!activeRunId}
+          data-testid="export-csv"
+        >
+          Metrics CSV
+        </button>
+        <button type="button" onClick={() => exportActive('json')} disabled={!activeRunId}>
+          Metrics JSON
+        </button>
+        <button
+          type="button"
+          onClick={() => void exportCheckpoint()}
+          disabled={!activeRunId}
+          data-testid="export-checkpoint"
+          title="The shown run's last checkpoint as model.safetensors + config.json + tokenizer files"
+        >
+          Checkpoint (HF)
+        </button>
+        <button type="button" onClick={exportAll} disabled={runOrder.length === 0}>
+          Export all runs
+        </button>
+        <button type="button" onClick={() => fileRef.current?.click()}>
+          Import runs…
+        </button>
+        <input
+          ref={fileRef}
+          type="file"
+          accept="application/json,.json"
+          hidden
+          data-testid="import-runs"
+          onChange={(e) => {
+            const file = e.target.files?.[0];
+            if (file) void importFile(file);
+            e.target.value = '';
+          }}
+        />
+      </div>
+      {importNote.length > 0 && (
+        <ul className="import-note" role="status">
+          {importNote.map((line) => (
+            <li key={line}>{line}</li>
+          ))}
+        </ul>
+      )}
+      {runOrder.length === 0 ? (
+        <p className="panel-note">No runs yet. Runs are saved in this browser as they go.</p>
+      ) : (
+        <table className="runs-table">
+          <thead>
+            <tr>
+              <th scope="col">Show</th>
+              <th scope="col">Compare</th>
+              <th scope="col">Run</th>
+              <th scope="col">State</th>
+              <th scope="col">
+                <span className="visually-hidden">Delete</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {[...runOrder].reverse().map((id) => {
+              const run = runs[id];
+              return (
+                <tr
+                  key={id}
+                  data-testid="run-row"
+                  data-run-id={id}
+                  className={id === activeRunId ? 'active' : ''}
+                >
+                  <td>
+                    <input
+                      type="radio"
+                      name="active-run"
+                      checked={id === activeRunId}
+                      onChange={() => setActiveRun(id)}
+                      aria-label={`Show ${run.name}`}
+                    />
+                  </td>
+                  <td>
+                    <input
+                      type="checkbox"
+                      checked={comparedRunIds.includes(id)}
+                      onChange={() => toggleCompared(id)}
+                      aria-label={`Compare ${run.name}`}
+                    />
+                  </td>
+                  <td className="run-name">
+                    {run.name}
+                    {run.synthetic && <span className="badge badge--synthetic">synthetic</span>}{' '}
+                    {run.hash && (
+                      <a
+                        href={`#${run.hash}`}
+                        className="run-config-link"
+                        title="Load this run's experiment into the editor (and the address bar)"
+                      >
+                        config
+                      </a>
+                    )}
+                  </td>
+                  <td>{run.state}</td>
+                  <td>
+                    <button
+                      type="button"
+                      className="chip"
+                      onClick={() => {
+                        if (controller) void controller.deleteRun(id);
+                        else useLabStore.getState().removeRun(id);
+                      }}
+                      aria-label={`Delete ${run.name}`}
+                    >
+                      ✕
+                    </button>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
