@@ -1,17 +1,22 @@
-// The browser host of the experiment runner: zoo models fetched from the page's models/ folder, the
+// The browser host of the experiment runner: zoo models fetched from the page's models/ folder (or a
+// family the user built in this browser, handed over by the page), the
 // WebGPU backend when an adapter exists (the CPU engine otherwise, with a notice), and user datasets
 // handed over by the page.
 import type { Backend } from '../engine/backend';
 import { CpuBackend } from '../engine/cpu/backend';
 import { acquireGpu, type GpuContext, WebGpuUnavailableError } from '../engine/webgpu/device';
+import { loadCheckpoint } from '../model/checkpoint';
 import { fetchCheckpoint } from '../model/checkpointFetch';
 import type { DatasetProblem } from '../tasks/dataset';
 import type { LoadedModel, RunHost } from './assemble';
 import type { BackendChoice } from './config';
+import type { UserModelFiles } from './workerProtocol';
 
 export interface BrowserHostOptions {
   baseUrl: string;
   datasets?: Record<string, DatasetProblem[]>;
+  /** Families built in this browser, by name; they take precedence over the shipped zoo. */
+  userModels?: Record<string, UserModelFiles>;
   onSetupProgress?: (phase: string, done: number, total: number) => void;
   /** Called once the backend is chosen, with a notice for the user when it is not what they asked. */
   onBackend?: (backend: Backend, notice: string | null, gpu: GpuContext | null) => void;
@@ -49,7 +54,14 @@ export function browserRunHost(options: BrowserHostOptions): RunHost {
       return backend;
     },
     async loadModel(family: string): Promise<LoadedModel> {
-      const loaded = await fetchCheckpoint(family, { baseUrl: options.baseUrl });
+      const own = options.userModels?.[family];
+      const loaded = own
+        ? loadCheckpoint({
+            configJson: own.configJson,
+            safetensorsBytes: own.safetensorsBytes,
+            tokenizerJson: own.tokenizerJson,
+          })
+        : await fetchCheckpoint(family, { baseUrl: options.baseUrl });
       return { config: loaded.config, params: loaded.params, tokenizer: loaded.tokenizer };
     },
     async loadDataset(id: string) {

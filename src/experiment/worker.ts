@@ -47,6 +47,7 @@ async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<voi
     const host = browserRunHost({
       baseUrl: message.baseUrl,
       datasets: message.datasets,
+      userModels: message.userModels,
       onSetupProgress: (phase, done, total) => post({ type: 'setup', runId, phase, done, total }),
       onBackend: (backend, notice, gpu) => {
         chosen = { backend, notice, gpu };

@@ -3,6 +3,13 @@
 import type { DatasetProblem } from '../tasks/dataset';
 import type { RunCheckpoint, RunEvent } from './runner';
 
+/** A checkpoint held by the page (config.json and tokenizer.json text, safetensors bytes). */
+export interface UserModelFiles {
+  configJson: string;
+  safetensorsBytes: Uint8Array;
+  tokenizerJson: string;
+}
+
 export type ToWorker =
   | {
       type: 'start';
@@ -17,6 +24,11 @@ export type ToWorker =
       checkpoint?: RunCheckpoint;
       /** Imported user datasets by id, for dataset=<id> experiments. */
       datasets?: Record<string, DatasetProblem[]>;
+      /**
+       * Families the user built in the lab (src/ui/zoo), by name: their checkpoint files, used instead of
+       * fetching models/<name>/ from the page's zoo.
+       */
+      userModels?: Record<string, UserModelFiles>;
       /** Start paused (after set-up), e.g. to single-step. */
       paused?: boolean;
     }

@@ -1,11 +1,13 @@
 // The real run host: the lead's training Web Worker (src/experiment/worker.ts) behind RunWorkerClient.
 // Translates the worker's messages into the UI's run events: set-up progress and backend notices
 // become 'notice', a lost device pauses the run with its message, a failed set-up becomes an error.
+import { ZOO_FAMILY_NAMES } from '../../experiment/config';
 import type { RunCheckpoint } from '../../experiment/runner';
 import { serializeExperiment } from '../../experiment/url';
 import { RunWorkerClient } from '../../experiment/workerClient';
-import type { FromWorker } from '../../experiment/workerProtocol';
+import type { FromWorker, UserModelFiles } from '../../experiment/workerProtocol';
 import type { RunEvent } from '../runTypes';
+import { loadBuiltModel } from '../zoo/zooStore';
 import type { RunHost, RunHostFactory } from './runHost';
 
 export const createWorkerHost: RunHostFactory = (emit) => {
@@ -28,15 +30,29 @@ export const createWorkerHost: RunHostFactory = (emit) => {
     start: ({ runId, config, checkpoint, maxSteps }) => {
       currentRunId = runId;
       if (maxSteps !== undefined) pendingSteps.set(runId, maxSteps);
-      client.start({
-        type: 'start',
+      const message = {
+        type: 'start' as const,
         runId,
         hash: serializeExperiment(config),
         seed: config.seed,
         baseUrl: location.href.split('#')[0],
         checkpoint: checkpoint as RunCheckpoint | undefined,
         paused: maxSteps !== undefined,
-      });
+      };
+      if ((ZOO_FAMILY_NAMES as readonly string[]).includes(config.model)) {
+        client.start(message);
+        return;
+      }
+      // Not a shipped family: a family built in this browser travels with the start message.
+      void userModelFiles(config.model).then(
+        (userModels) => client.start({ ...message, userModels }),
+        (err) =>
+          emit(runId, {
+            type: 'error',
+            step: -1,
+            message: `Could not read the built family: ${String(err)}`,
+          }),
+      );
     },
     pause: () => client.pause(),
     resume: () => client.resume(),
@@ -46,6 +62,14 @@ export const createWorkerHost: RunHostFactory = (emit) => {
   };
   return host;
 };
+
+/** The built family's files for the worker, or none (the worker then reports the unknown model). */
+async function userModelFiles(name: string): Promise<Record<string, UserModelFiles> | undefined> {
+  const built = await loadBuiltModel(name);
+  if (!built) return undefined;
+  const { configJson, safetensorsBytes, tokenizerJson } = built.files;
+  return { [name]: { configJson, safetensorsBytes, tokenizerJson } };
+}
 
 /** The UI events a worker message stands for (none for bookkeeping messages). */
 export function translate(message: FromWorker): RunEvent[] {
