@@ -84,5 +84,14 @@ test('build a tiny family, reload mid-build, resume, and keep its card', async (
   expect((await download).suggestedFilename()).toBe('config.json');
   await drawer.evaluate((el) => el.scrollTo(0, 0));
   await page.screenshot({ path: 'e2e/artifacts/zoo-builder.png' });
+
+  // The built family trains with GRPO like a shipped one: its name in the experiment is enough.
+  await page.goto(
+    './#v=1&model=e2e-tiny&reward=format&prompts=2&group=4&minibatch=4&maxtokens=16&steps=1&evalevery=0&evalsize=2&avgk=1&backend=cpu&seed=1',
+  );
+  await page.reload();
+  await page.getByRole('button', { name: /Play/ }).click();
+  await expect(page.getByTestId('progress-text')).toContainText(/Step 1 \/ 1/, { timeout: 120_000 });
+  await expect(page.locator('.run-message--error')).toHaveCount(0);
   expect(errors).toEqual([]);
 });
