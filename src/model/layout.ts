@@ -115,3 +115,58 @@ export function initParameters(config: ModelConfig, seed: number): Float32Array 
   });
   return flat;
 }
+
+/** One decoder layer's tensors by role, whatever holds them (CPU views, GPU buffer views). */
+export interface LayerTensors<T> {
+  inputNorm: T; // (C)
+  qWeight: T; // (H*D, C)
+  qBias: T; // (H*D)
+  kWeight: T; // (KVH*D, C)
+  kBias: T; // (KVH*D)
+  vWeight: T; // (KVH*D, C)
+  vBias: T; // (KVH*D)
+  oWeight: T; // (C, H*D)
+  postNorm: T; // (C)
+  gateWeight: T; // (I, C)
+  upWeight: T; // (I, C)
+  downWeight: T; // (C, I)
+}
+
+export interface ModelTensors<T> {
+  embed: T; // (V, C)
+  layers: LayerTensors<T>[];
+  finalNorm: T; // (C)
+  head: T; // (V, C): embed itself when tied
+}
+
+/**
+ * The model's tensors by role, each made by `view(hfName)`: the one place that maps Hugging Face names
+ * to the roles the engines compute with (both engines call it on their own storage).
+ */
+export function namedTensors<T>(config: ModelConfig, view: (name: string) => T): ModelTensors<T> {
+  const layers: LayerTensors<T>[] = [];
+  for (let l = 0; l < config.num_hidden_layers; l++) {
+    const p = `model.layers.${l}.`;
+    layers.push({
+      inputNorm: view(`${p}input_layernorm.weight`),
+      qWeight: view(`${p}self_attn.q_proj.weight`),
+      qBias: view(`${p}self_attn.q_proj.bias`),
+      kWeight: view(`${p}self_attn.k_proj.weight`),
+      kBias: view(`${p}self_attn.k_proj.bias`),
+      vWeight: view(`${p}self_attn.v_proj.weight`),
+      vBias: view(`${p}self_attn.v_proj.bias`),
+      oWeight: view(`${p}self_attn.o_proj.weight`),
+      postNorm: view(`${p}post_attention_layernorm.weight`),
+      gateWeight: view(`${p}mlp.gate_proj.weight`),
+      upWeight: view(`${p}mlp.up_proj.weight`),
+      downWeight: view(`${p}mlp.down_proj.weight`),
+    });
+  }
+  const embed = view('model.embed_tokens.weight');
+  return {
+    embed,
+    layers,
+    finalNorm: view('model.norm.weight'),
+    head: config.tie_word_embeddings ? embed : view('lm_head.weight'),
+  };
+}

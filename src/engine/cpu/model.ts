@@ -6,7 +6,14 @@
 //                        y = h + down(silu(gate(ln2 h)) * up(ln2 h))
 // Head: logits = norm(x_L) · W_headᵀ, W_head = embed_tokens when tie_word_embeddings.
 import { headDim, type ModelConfig, validateConfig } from '../../model/config';
-import { layoutEntry, type ParameterLayout, parameterLayout, paramView } from '../../model/layout';
+import {
+  layoutEntry,
+  type ModelTensors as ModelTensorsOf,
+  namedTensors,
+  type ParameterLayout,
+  parameterLayout,
+  paramView,
+} from '../../model/layout';
 import {
   attentionBackward,
   attentionDecodeForward,
@@ -35,28 +42,8 @@ function alloc(precision: Precision, n: number): FloatArray {
   return precision === 'f64' ? new Float64Array(n) : new Float32Array(n);
 }
 
-/** Views of one layer's tensors inside a flat params (or grads) array. */
-interface LayerTensors {
-  inputNorm: FloatArray; // (C)
-  qWeight: FloatArray; // (H*D, C)
-  qBias: FloatArray; // (H*D)
-  kWeight: FloatArray; // (KVH*D, C)
-  kBias: FloatArray; // (KVH*D)
-  vWeight: FloatArray; // (KVH*D, C)
-  vBias: FloatArray; // (KVH*D)
-  oWeight: FloatArray; // (C, H*D)
-  postNorm: FloatArray; // (C)
-  gateWeight: FloatArray; // (I, C)
-  upWeight: FloatArray; // (I, C)
-  downWeight: FloatArray; // (C, I)
-}
-
-interface ModelTensors {
-  embed: FloatArray; // (V, C)
-  layers: LayerTensors[];
-  finalNorm: FloatArray; // (C)
-  head: FloatArray; // (V, C): embed itself when tied
-}
+/** Views of the model's tensors inside a flat params (or grads) array. */
+type ModelTensors = ModelTensorsOf<FloatArray>;
 
 /** Activations of one decoder layer for a (B, T) batch, N = B*T rows. */
 interface LayerActivations {
@@ -162,32 +149,7 @@ export class CpuTransformer {
         `flat parameter array has ${flat.length} values, the layout needs ${this.layout.total}`,
       );
     }
-    const view = (name: string) => paramView(flat, layoutEntry(this.layout, name));
-    const layers: LayerTensors[] = [];
-    for (let l = 0; l < this.L; l++) {
-      const p = `model.layers.${l}.`;
-      layers.push({
-        inputNorm: view(`${p}input_layernorm.weight`),
-        qWeight: view(`${p}self_attn.q_proj.weight`),
-        qBias: view(`${p}self_attn.q_proj.bias`),
-        kWeight: view(`${p}self_attn.k_proj.weight`),
-        kBias: view(`${p}self_attn.k_proj.bias`),
-        vWeight: view(`${p}self_attn.v_proj.weight`),
-        vBias: view(`${p}self_attn.v_proj.bias`),
-        oWeight: view(`${p}self_attn.o_proj.weight`),
-        postNorm: view(`${p}post_attention_layernorm.weight`),
-        gateWeight: view(`${p}mlp.gate_proj.weight`),
-        upWeight: view(`${p}mlp.up_proj.weight`),
-        downWeight: view(`${p}mlp.down_proj.weight`),
-      });
-    }
-    const embed = view('model.embed_tokens.weight');
-    return {
-      embed,
-      layers,
-      finalNorm: view('model.norm.weight'),
-      head: this.config.tie_word_embeddings ? embed : view('lm_head.weight'),
-    };
+    return namedTensors(this.config, (name) => paramView(flat, layoutEntry(this.layout, name)));
   }
 
   /**

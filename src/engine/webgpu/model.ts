@@ -6,7 +6,7 @@
 // One block (pre-norm):  h = x + o_proj(attn(rope(q(ln1 x)), rope(k(ln1 x)), v(ln1 x)))
 //                        y = h + down(silu(gate(ln2 h)) * up(ln2 h))
 import { headDim, type ModelConfig, validateConfig } from '../../model/config';
-import { type ParameterLayout, parameterLayout } from '../../model/layout';
+import { type ModelTensors, namedTensors, type ParameterLayout, parameterLayout } from '../../model/layout';
 import { ropeTables } from '../cpu/ops';
 import {
   attentionRows,
@@ -60,27 +60,7 @@ export function unpadFlat(g: GpuLayout, padded: Float32Array): Float32Array {
   return out;
 }
 
-interface LayerWeights {
-  inputNorm: GpuTensor; // (C)
-  qWeight: GpuTensor; // (H*D, C)
-  qBias: GpuTensor; // (H*D)
-  kWeight: GpuTensor; // (KVH*D, C)
-  kBias: GpuTensor; // (KVH*D)
-  vWeight: GpuTensor; // (KVH*D, C)
-  vBias: GpuTensor; // (KVH*D)
-  oWeight: GpuTensor; // (C, H*D)
-  postNorm: GpuTensor; // (C)
-  gateWeight: GpuTensor; // (I, C)
-  upWeight: GpuTensor; // (I, C)
-  downWeight: GpuTensor; // (C, I)
-}
-
-interface ModelWeights {
-  embed: GpuTensor; // (V, C)
-  layers: LayerWeights[];
-  finalNorm: GpuTensor; // (C)
-  head: GpuTensor; // (V, C): embed itself when tied
-}
+type ModelWeights = ModelTensors<GpuTensor>;
 
 /** Per-layer activations of a (B, T) batch kept for backward, N = B*T rows. */
 interface LayerActs {
@@ -178,31 +158,7 @@ export class GpuTransformer {
       if (i < 0) throw new Error(`parameter layout has no tensor named '${name}'`);
       return this.runner.view(flat, offsets[i], layout.entries[i].size, `${flat.label}:${name}`);
     };
-    const layers: LayerWeights[] = [];
-    for (let l = 0; l < this.L; l++) {
-      const p = `model.layers.${l}.`;
-      layers.push({
-        inputNorm: view(`${p}input_layernorm.weight`),
-        qWeight: view(`${p}self_attn.q_proj.weight`),
-        qBias: view(`${p}self_attn.q_proj.bias`),
-        kWeight: view(`${p}self_attn.k_proj.weight`),
-        kBias: view(`${p}self_attn.k_proj.bias`),
-        vWeight: view(`${p}self_attn.v_proj.weight`),
-        vBias: view(`${p}self_attn.v_proj.bias`),
-        oWeight: view(`${p}self_attn.o_proj.weight`),
-        postNorm: view(`${p}post_attention_layernorm.weight`),
-        gateWeight: view(`${p}mlp.gate_proj.weight`),
-        upWeight: view(`${p}mlp.up_proj.weight`),
-        downWeight: view(`${p}mlp.down_proj.weight`),
-      });
-    }
-    const embed = view('model.embed_tokens.weight');
-    return {
-      embed,
-      layers,
-      finalNorm: view('model.norm.weight'),
-      head: this.config.tie_word_embeddings ? embed : view('lm_head.weight'),
-    };
+    return namedTensors(this.config, view);
   }
 
   /** Validates a right-padded batch as the CPU engine does. */
