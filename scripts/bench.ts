@@ -5,7 +5,10 @@
 //      WebGPU vs CPU engine, tokens/s;
 //   3. batched decoding tokens/s, WebGPU and CPU, with the KV cache and without (full forward per token).
 // Environment: BENCH_SIZES=256,512 to choose matmul sizes, BENCH_PARTS=matmul,training,decoding,onnx to
-// choose sections, BENCH_QUICK=1 for a short smoke run.
+// choose sections, BENCH_QUICK=1 for a short smoke run, BENCH_MODELS=zoo,wide,large to choose the
+// training-step models ('large', ~3M parameters at B x T = 16x128, is for real GPUs: on SwiftShader one
+// step takes minutes), BENCH_PROFILE=1 to print the GPU time per kernel of one step of each model
+// (needs timestamp-query).
 
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import * as tf from '@tensorflow/tfjs-core';
@@ -32,6 +35,8 @@ import { Random } from '../src/util/random';
 const QUICK = process.env.BENCH_QUICK === '1';
 const PARTS = new Set((process.env.BENCH_PARTS ?? 'matmul,training,decoding,onnx').split(','));
 const SIZES = (process.env.BENCH_SIZES ?? (QUICK ? '128' : '256,512,1024')).split(',').map(Number);
+const MODELS = new Set((process.env.BENCH_MODELS ?? 'zoo,wide').split(','));
+const PROFILE = process.env.BENCH_PROFILE === '1';
 
 function table(title: string, header: string[], rows: (string | number)[][]): void {
   const cells = [header, ...rows.map((r) => r.map(String))];
@@ -179,20 +184,66 @@ function countParams(config: ModelConfig): number {
   return initParameters(config, 0).length;
 }
 
-async function benchTraining(gpu: WebGpuBackend): Promise<void> {
-  const wide: ModelConfig = { ...ZOO_MODEL_CONFIG, hidden_size: 96, intermediate_size: 258 };
-  const configs: [string, ModelConfig][] = [
-    ['zoo model', ZOO_MODEL_CONFIG],
-    ['zoo, width 96', wide],
-  ];
+/** Models of the training-step table: [key for BENCH_MODELS, label, config, B, T]. */
+function trainingModels(): [string, string, ModelConfig, number, number][] {
   const [B, T] = QUICK ? [2, 16] : [8, 64];
+  const wide: ModelConfig = { ...ZOO_MODEL_CONFIG, hidden_size: 96, intermediate_size: 258 };
+  // A model a real GPU should beat the CPU engine on by far: 4 layers of width 256 (~3.2M parameters).
+  const large: ModelConfig = {
+    ...ZOO_MODEL_CONFIG,
+    hidden_size: 256,
+    intermediate_size: 688,
+    num_hidden_layers: 4,
+    num_attention_heads: 8,
+    num_key_value_heads: 4,
+  };
+  const all: [string, string, ModelConfig, number, number][] = [
+    ['zoo', 'zoo model', ZOO_MODEL_CONFIG, B, T],
+    ['wide', 'zoo, width 96', wide, B, T],
+    ['large', 'width 256, 4 layers', large, QUICK ? 2 : 16, QUICK ? 16 : 128],
+  ];
+  return all.filter(([key]) => MODELS.has(key));
+}
+
+/** GPU time per kernel of one nllStep + optimizerStep, slowest first (timestamp-query only). */
+async function profileStep(model: WebGpuModel, batch: TokenBatch, label: string): Promise<void> {
+  const runner = model.runner;
+  if (!runner.hasTimestampQuery) {
+    console.log(`\n(${label}: no per-kernel profile: the adapter has no timestamp-query)`);
+    return;
+  }
+  runner.profiling = true;
+  runner.timings(true);
+  model.zeroGradients();
+  await model.nllStep(batch);
+  await model.optimizerStep({
+    lr: 1e-3,
+    beta1: 0.9,
+    beta2: 0.95,
+    eps: 1e-8,
+    weightDecay: 0.1,
+    maxGradNorm: 1,
+  });
+  runner.profiling = false;
+  const timings = runner.timings(true);
+  const total = timings.reduce((s, t) => s + t.ms, 0);
+  const dispatches = timings.reduce((s, t) => s + t.count, 0);
+  table(
+    `GPU time per kernel, one step of the ${label} (${dispatches} dispatches, ${fmt(total, 2)} ms of GPU time)`,
+    ['kernel', 'dispatches', 'GPU ms', 'share'],
+    timings.map((t) => [t.label, t.count, fmt(t.ms, 3), `${fmt((100 * t.ms) / total, 1)}%`]),
+  );
+}
+
+async function benchTraining(gpu: WebGpuBackend): Promise<void> {
   const steps = QUICK ? 1 : 3;
   const rows: (string | number)[][] = [];
-  for (const [name, config] of configs) {
+  for (const [, name, config, B, T] of trainingModels()) {
     const params = initParameters(config, 1);
     const batch = randomBatch(config, B, T, 2);
-    const g = await gpu.createModel(config, params);
+    const g = (await gpu.createModel(config, params)) as WebGpuModel;
     const gpuMs = await timeSteps(g, batch, steps);
+    if (PROFILE) await profileStep(g, batch, name);
     g.dispose();
     const c = await new CpuBackend().createModel(config, params);
     const cpuMs = await timeSteps(c, batch, steps);

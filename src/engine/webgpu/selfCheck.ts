@@ -1,0 +1,218 @@
+// The WebGPU engine checked against the CPU engine on whatever adapter it runs on: the kernel tier
+// proves the kernels on SwiftShader, but a real GPU runs the same WGSL with real parallelism
+// (workgroup-memory races, subnormals, fast-math) and may pick another matmul variant. This runs the
+// whole-model comparisons of backend.gpu.test.ts for every matmul variant on one adapter and returns
+// a report instead of asserting, so `npm run gpu-check` can print it on a user's machine.
+import type { ModelConfig } from '../../model/config';
+import { initParameters, parameterLayout } from '../../model/layout';
+import { Random } from '../../util/random';
+import type { AdamWConfig, EngineModel, PolicyLossConfig, TokenBatch } from '../backend';
+import { CpuBackend } from '../cpu/backend';
+import { WebGpuBackend } from './backend';
+import type { GpuContext } from './device';
+import { MATMUL_VARIANTS, type MatmulVariant, variantName } from './matmul';
+
+/** One comparison: the worst error relative to its tolerance (`ratio` <= 1 passes). */
+export interface SelfCheckRow {
+  variant: string;
+  model: string;
+  check: string;
+  /** max |gpu - cpu| over the compared values. */
+  maxAbsError: number;
+  /** max over elements of |gpu - cpu| / (atol + rtol |cpu|); NaN or > 1 fails. */
+  ratio: number;
+  pass: boolean;
+}
+
+export interface SelfCheckModel {
+  name: string;
+  config: ModelConfig;
+  B: number;
+  T: number;
+}
+
+/** Tolerances as in backend.gpu.test.ts: f32 sums in another order, over depth-2 models. */
+const LOGPROB_TOL = { atol: 2e-4, rtol: 1e-3 };
+const GRAD_RTOL = 2e-3;
+const TRAJECTORY_TOL = { atol: 1e-3, rtol: 1e-3 };
+
+/** Ragged right-padded batch: rows of decreasing length, loss on everything after a short prompt. */
+export function selfCheckBatch(config: ModelConfig, B: number, T: number, seed: number): TokenBatch {
+  const rng = new Random(seed, 11);
+  const lengths = Int32Array.from({ length: B }, (_, b) => Math.max(2, T - Math.floor((b * T) / (2 * B))));
+  const tokens = new Int32Array(B * T);
+  const lossMask = new Float32Array(B * T);
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      const i = b * T + t;
+      if (t >= lengths[b]) tokens[i] = config.pad_token_id;
+      else {
+        tokens[i] = rng.int(3, config.vocab_size - 1);
+        if (t >= 2) lossMask[i] = 1;
+      }
+    }
+  }
+  return { B, T, tokens, lengths, lossMask };
+}
+
+function compare(
+  got: ArrayLike<number>,
+  want: ArrayLike<number>,
+  tol: { atol: number; rtol: number },
+): { maxAbsError: number; ratio: number } {
+  if (got.length !== want.length) return { maxAbsError: Number.NaN, ratio: Number.NaN };
+  let maxAbsError = 0;
+  let ratio = 0;
+  for (let i = 0; i < want.length; i++) {
+    const err = Math.abs(got[i] - want[i]);
+    if (Number.isNaN(err)) return { maxAbsError: Number.NaN, ratio: Number.NaN };
+    maxAbsError = Math.max(maxAbsError, err);
+    ratio = Math.max(ratio, err / (tol.atol + tol.rtol * Math.abs(want[i])));
+  }
+  return { maxAbsError, ratio };
+}
+
+/** Gradients per tensor, each with an atol scaled to that tensor's largest CPU gradient. */
+function compareGradients(config: ModelConfig, got: Float32Array, want: Float32Array) {
+  let maxAbsError = 0;
+  let ratio = 0;
+  for (const e of parameterLayout(config).entries) {
+    const w = want.subarray(e.offset, e.offset + e.size);
+    const scale = w.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+    const r = compare(got.subarray(e.offset, e.offset + e.size), w, {
+      atol: 1e-4 * scale + 1e-7,
+      rtol: GRAD_RTOL,
+    });
+    if (Number.isNaN(r.ratio)) return r;
+    maxAbsError = Math.max(maxAbsError, r.maxAbsError);
+    ratio = Math.max(ratio, r.ratio);
+  }
+  return { maxAbsError, ratio };
+}
+
+const ADAM: AdamWConfig = { lr: 3e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, maxGradNorm: 1 };
+const POLICY: PolicyLossConfig = {
+  clipMode: 'clip',
+  epsLow: 0.2,
+  epsHigh: 0.2,
+  dualClip: 3,
+  logRatioClamp: 20,
+  klCoef: 0.05,
+  klEstimator: 'k3',
+  entropyCoef: 0.01,
+  aggregation: 'seq-mean-token-mean',
+  maxLengthNorm: 64,
+};
+
+/** Every comparison for one model on one variant. */
+async function checkModel(
+  gpuBackend: WebGpuBackend,
+  variant: string,
+  { name, config, B, T }: SelfCheckModel,
+  trajectorySteps: number,
+): Promise<SelfCheckRow[]> {
+  const rows: SelfCheckRow[] = [];
+  const add = (check: string, r: { maxAbsError: number; ratio: number }) =>
+    rows.push({ variant, model: name, check, ...r, pass: r.ratio <= 1 });
+  const params = initParameters(config, 5);
+  // Larger than the 0.02 init, so attention and the softmax are far from uniform.
+  for (let i = 0; i < params.length; i++) params[i] *= 5;
+  const batch = selfCheckBatch(config, B, T, 6);
+  const g = await gpuBackend.createModel(config, params);
+  const c: EngineModel = await new CpuBackend().createModel(config, params);
+  try {
+    const [gs, cs] = [await g.scoreTokens(batch, 0.8), await c.scoreTokens(batch, 0.8)];
+    add('log-probs (T=0.8)', compare(gs.logprobs, cs.logprobs, LOGPROB_TOL));
+    add('entropies (T=0.8)', compare(gs.entropy, cs.entropy, LOGPROB_TOL));
+
+    for (const m of [g, c]) m.zeroGradients();
+    const [gl, cl] = [await g.nllStep(batch), await c.nllStep(batch)];
+    add('NLL loss', compare([gl.loss], [cl.loss], LOGPROB_TOL));
+    add('NLL gradients', compareGradients(config, await g.readGradients(), await c.readGradients()));
+
+    const rng = new Random(7, 3);
+    const oldLogprobs = cs.logprobs.map((lp, i) => (batch.lossMask[i] ? lp + (rng.next() - 0.5) * 0.6 : 0));
+    const refLogprobs = cs.logprobs.map((lp, i) => (batch.lossMask[i] ? lp - (rng.next() - 0.5) * 0.3 : 0));
+    const inputs = {
+      oldLogprobs,
+      refLogprobs,
+      advantages: Float32Array.from({ length: B }, (_, b) => ((b % 3) - 1) * 0.9 + 0.1),
+      miniBatchSequences: B,
+      miniBatchTokens: batch.lossMask.reduce((s, x) => s + x, 0),
+    };
+    for (const m of [g, c]) m.zeroGradients();
+    const [gp, cp] = [
+      await g.policyStep(batch, inputs, POLICY, 0.8),
+      await c.policyStep(batch, inputs, POLICY, 0.8),
+    ];
+    add(
+      'GRPO loss',
+      compare(
+        [gp.loss, gp.clippedLow, gp.clippedHigh],
+        [cp.loss, cp.clippedLow, cp.clippedHigh],
+        LOGPROB_TOL,
+      ),
+    );
+    add('GRPO gradients', compareGradients(config, await g.readGradients(), await c.readGradients()));
+
+    // AdamW trajectory: the losses of `trajectorySteps` full steps, from the same start.
+    await g.writeParameters(params);
+    await c.writeParameters(params);
+    const losses: number[][] = [[], []];
+    for (let s = 0; s < trajectorySteps; s++) {
+      for (const [k, m] of [g, c].entries()) {
+        m.zeroGradients();
+        losses[k].push((await m.nllStep(batch)).loss);
+        await m.optimizerStep(ADAM);
+      }
+    }
+    add(`${trajectorySteps}-step AdamW losses`, compare(losses[0], losses[1], TRAJECTORY_TOL));
+
+    // Greedy decoding from the starting parameters: token ids must be identical.
+    await g.writeParameters(params);
+    await c.writeParameters(params);
+    const prompts = Array.from({ length: Math.min(B, 4) }, (_, b) => batch.tokens.slice(b * T, b * T + 3));
+    const request = {
+      prompts,
+      maxNewTokens: 8,
+      temperature: 0,
+      topK: 0,
+      topP: 1,
+      seed: 1,
+      stream: 0,
+      eosId: config.eos_token_id,
+    };
+    const [gg, cg] = [await g.generate(request), await c.generate(request)];
+    const differing = gg.completions.filter((ids, i) => ids.join() !== cg.completions[i].join()).length;
+    rows.push({
+      variant,
+      model: name,
+      check: 'greedy decoding (KV cache)',
+      maxAbsError: differing,
+      ratio: differing,
+      pass: differing === 0,
+    });
+  } finally {
+    g.dispose();
+  }
+  return rows;
+}
+
+export interface SelfCheckOptions {
+  models: SelfCheckModel[];
+  /** Matmul variants to check; default every variant. */
+  variants?: readonly MatmulVariant[];
+  trajectorySteps?: number;
+}
+
+/** Runs every check on every (variant, model) pair of this adapter. */
+export async function selfCheckWebGpu(ctx: GpuContext, options: SelfCheckOptions): Promise<SelfCheckRow[]> {
+  const rows: SelfCheckRow[] = [];
+  for (const variant of options.variants ?? MATMUL_VARIANTS) {
+    const backend = await WebGpuBackend.create(ctx, { matmul: variant });
+    for (const model of options.models) {
+      rows.push(...(await checkModel(backend, variantName(variant), model, options.trajectorySteps ?? 10)));
+    }
+  }
+  return rows;
+}
