@@ -25,6 +25,8 @@ export interface AttentionDims {
   D: number;
   /** Invocations per workgroup (default DEFAULT_WORKGROUP_SIZE). */
   workgroupSize?: number;
+  /** Register-blocked kernels (true) or one-row kernels (false); default usesBlockedAttention(D). */
+  blocked?: boolean;
 }
 
 type AttentionUniform = 'R' | 'Tq' | 'Tk' | 'H' | 'KVH' | 'scale';
@@ -61,23 +63,52 @@ function checkWorkgroupSize(size: number): void {
   }
 }
 
-/** The three attention kernels specialised for head dim D and a workgroup size (pipeline constants). */
-export function attentionKernels(D: number, workgroupSize = DEFAULT_WORKGROUP_SIZE): AttentionKernels {
+/**
+ * Longest head dim of the register-blocked kernels (`*_vec4` in attention.wgsl, REG_HEAD_DIM there):
+ * they need D to be a multiple of 4 and hold each row in 8 vec4 registers. Other head dims take the
+ * one-row-per-invocation kernels.
+ */
+export const REG_HEAD_DIM = 32;
+
+/** Whether head dim D takes the register-blocked kernels (4 rows per invocation, vec4 loads). */
+export function usesBlockedAttention(D: number): boolean {
+  return D % 4 === 0 && D <= REG_HEAD_DIM;
+}
+
+/**
+ * The three attention kernels specialised for head dim D and a workgroup size (pipeline constants).
+ * Head dims with usesBlockedAttention(D) get the register-blocked `_vec4` entry points (4 query or key
+ * rows per invocation; 4-8x faster on SwiftShader), other head dims the one-row kernels.
+ * `blocked: false` forces the one-row kernels (tests compare the two).
+ */
+export function attentionKernels(
+  D: number,
+  workgroupSize = DEFAULT_WORKGROUP_SIZE,
+  blocked = usesBlockedAttention(D),
+): AttentionKernels {
   if (!Number.isInteger(D) || D <= 0 || D > MAX_HEAD_DIM) {
     throw new GpuCapacityError(`attention: head dim ${D} is outside 1..${MAX_HEAD_DIM} (MAX_HEAD_DIM)`);
   }
   checkWorkgroupSize(workgroupSize);
-  const key = `${D}/${workgroupSize}`;
+  if (blocked && !usesBlockedAttention(D)) {
+    throw new RangeError(
+      `attention: the blocked kernels need D % 4 == 0 and D <= ${REG_HEAD_DIM} (got ${D})`,
+    );
+  }
+  const key = `${D}/${workgroupSize}/${blocked ? 'vec4' : 'row'}`;
   let kernels = kernelCache.get(key);
   if (!kernels) {
     const WORKGROUP_SIZE = workgroupSize;
     const constants = { WORKGROUP_SIZE, HEAD_DIM: D };
+    const suffix = blocked ? '_vec4' : '';
+    // The blocked kernels run one invocation per 4 rows.
+    const per = blocked ? 4 : 1;
     const queryRows = (u: Readonly<Record<AttentionUniform, number>>) =>
-      grid1d(u.R * u.H * u.Tq, WORKGROUP_SIZE);
+      grid1d(u.R * u.H * Math.ceil(u.Tq / per), WORKGROUP_SIZE);
     kernels = {
       forward: {
         shader: 'attention',
-        entryPoint: 'attention_forward',
+        entryPoint: `attention_forward${suffix}`,
         bindings: [
           { name: 'q', access: 'read' },
           { name: 'k', access: 'read' },
@@ -92,7 +123,7 @@ export function attentionKernels(D: number, workgroupSize = DEFAULT_WORKGROUP_SI
       },
       backwardQuery: {
         shader: 'attention',
-        entryPoint: 'attention_backward_query',
+        entryPoint: `attention_backward_query${suffix}`,
         bindings: [
           { name: 'q', access: 'read' },
           { name: 'k', access: 'read' },
@@ -109,7 +140,7 @@ export function attentionKernels(D: number, workgroupSize = DEFAULT_WORKGROUP_SI
       },
       backwardKeyValue: {
         shader: 'attention',
-        entryPoint: 'attention_backward_key_value',
+        entryPoint: `attention_backward_key_value${suffix}`,
         bindings: [
           { name: 'q', access: 'read' },
           { name: 'k', access: 'read' },
@@ -122,7 +153,7 @@ export function attentionKernels(D: number, workgroupSize = DEFAULT_WORKGROUP_SI
         ],
         uniforms: UNIFORMS,
         constants,
-        dispatch: (u) => grid1d(u.R * u.KVH * u.Tk, WORKGROUP_SIZE),
+        dispatch: (u) => grid1d(u.R * u.KVH * Math.ceil(u.Tk / per), WORKGROUP_SIZE),
       },
     };
     kernelCache.set(key, kernels);
@@ -244,7 +275,11 @@ export function encodeAttentionForward(
   expectElements('out', tensors.out, R * Tq * H * D);
   expectElements('stats', tensors.stats, attentionStatsElements(dims));
   expectElements('rows', tensors.rows, R * 4);
-  step.dispatch(attentionKernels(D, dims.workgroupSize).forward, tensors, uniforms(dims));
+  step.dispatch(
+    attentionKernels(D, dims.workgroupSize, dims.blocked ?? usesBlockedAttention(D)).forward,
+    tensors,
+    uniforms(dims),
+  );
 }
 
 export interface AttentionBackwardTensors {
@@ -271,7 +306,7 @@ export function encodeAttentionBackward(step: Step, t: AttentionBackwardTensors,
   expectElements('dq', t.dq, R * Tq * H * D);
   expectElements('dk', t.dk, R * Tk * KVH * D);
   expectElements('dv', t.dv, R * Tk * KVH * D);
-  const kernels = attentionKernels(D, dims.workgroupSize);
+  const kernels = attentionKernels(D, dims.workgroupSize, dims.blocked ?? usesBlockedAttention(D));
   const u = uniforms(dims);
   const { q, k, v, rows, dout, stats } = t;
   step.dispatch(kernels.backwardQuery, { q, k, v, rows, dout, stats, out: t.out, dq: t.dq }, u);
