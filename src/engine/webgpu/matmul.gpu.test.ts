@@ -14,11 +14,15 @@ beforeAll(async () => {
 });
 
 // (rows, IC, OC): ragged against the 4x4 register block and the 64-wide tile (the second crosses a
-// tile); the third has every dimension a multiple of 4 so the vec4 kernel runs instead of its fallback.
+// tile; both take the scalar blocked / blocked8 fallback of vec4 / vec8); the third and fourth have
+// every dimension a multiple of 4 but not all of 8, so the vec4 and vec8 kernels run with partial 8x8
+// blocks; the last is a multiple of 8 everywhere.
 const SHAPES: [number, number, number][] = [
   [37, 19, 23],
   [70, 33, 66],
   [68, 36, 24],
+  [20, 12, 44],
+  [64, 32, 16],
 ];
 
 describe.each(MATMUL_VARIANTS.map((v) => [variantName(v), v] as const))('matmul %s', (_name, variant) => {

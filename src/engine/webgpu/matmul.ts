@@ -7,8 +7,12 @@ import { type GpuTensor, grid1d, type Kernel, type KernelRunner, type Step } fro
 export type MatmulLayout = 'nt' | 'nn' | 'tn';
 
 export interface MatmulVariant {
-  /** vec4: blocked with vec4 loads/stores, used when M, N and K are multiples of 4 (else blocked). */
-  kind: 'blocked' | 'vec4' | 'tiled';
+  /**
+   * blocked / blocked8: a 4x4 / 8x8 output block per invocation with scalar loads, any sizes. vec4 /
+   * vec8: the same blocks with vec4 loads and stores, used when M, N and K are multiples of 4 (other
+   * shapes take blocked / blocked8). tiled: 64x64 tiles through workgroup memory.
+   */
+  kind: 'blocked' | 'blocked8' | 'vec4' | 'vec8' | 'tiled';
   /** Workgroup size of the blocked kernel (the tiled kernel is fixed at 16x16). */
   wgX: number;
   wgY: number;
@@ -17,12 +21,16 @@ export interface MatmulVariant {
 /**
  * The probe's candidates. The scalar `blocked` kernel is kept at one workgroup shape (it lost to vec4
  * at every shape measured on SwiftShader), and each extra candidate costs a pipeline compile at start-up.
+ * vec8 at 4x4 invocations per workgroup keeps several workgroups (SwiftShader runs one per core) even for
+ * the model's small weight-gradient outputs.
  */
 export const MATMUL_VARIANTS: readonly MatmulVariant[] = [
   { kind: 'blocked', wgX: 8, wgY: 8 },
   { kind: 'vec4', wgX: 8, wgY: 8 },
   { kind: 'vec4', wgX: 16, wgY: 16 },
   { kind: 'vec4', wgX: 32, wgY: 2 },
+  { kind: 'vec8', wgX: 4, wgY: 4 },
+  { kind: 'vec8', wgX: 8, wgY: 8 },
   { kind: 'tiled', wgX: 16, wgY: 16 },
 ];
 
@@ -41,6 +49,7 @@ export function matmulKernel(variant: MatmulVariant, layout: MatmulLayout): Matm
   let kernel = kernelCache.get(key);
   if (kernel) return kernel;
   const tiled = variant.kind === 'tiled';
+  const block = variant.kind === 'vec8' || variant.kind === 'blocked8' ? 8 : 4; // output block edge
   kernel = {
     shader: 'matmul',
     entryPoint: `matmul_${variant.kind}`,
@@ -65,7 +74,7 @@ export function matmulKernel(variant: MatmulVariant, layout: MatmulLayout): Matm
     },
     dispatch: tiled
       ? (u) => [Math.ceil(u.N / 64), Math.ceil(u.M / 64)]
-      : (u) => [Math.ceil(u.N / 4 / variant.wgX), Math.ceil(u.M / 4 / variant.wgY)],
+      : (u) => [Math.ceil(u.N / block / variant.wgX), Math.ceil(u.M / block / variant.wgY)],
   };
   kernelCache.set(key, kernel);
   return kernel;
@@ -107,11 +116,15 @@ export class MatmulOps {
     K: number,
     accumulate = false,
   ): void {
-    // The vec4 kernel reads whole vec4s along every dimension; other shapes take the scalar kernel.
-    const variant =
-      this.variant.kind === 'vec4' && (M % 4 !== 0 || N % 4 !== 0 || K % 4 !== 0)
-        ? { ...this.variant, kind: 'blocked' as const }
-        : this.variant;
+    // The vec4 / vec8 kernels read whole vec4s along every dimension; other shapes take the scalar
+    // kernel with the same block.
+    const ragged = M % 4 !== 0 || N % 4 !== 0 || K % 4 !== 0;
+    const variant: MatmulVariant =
+      ragged && this.variant.kind === 'vec4'
+        ? { ...this.variant, kind: 'blocked' }
+        : ragged && this.variant.kind === 'vec8'
+          ? { ...this.variant, kind: 'blocked8' }
+          : this.variant;
     step.dispatch(
       matmulKernel(variant, layout),
       { a: t.a, b: t.b, bias: t.bias ?? this.noBias, out: t.out },
