@@ -80,3 +80,74 @@ fn rmsnorm_backward_weight(@builtin(global_invocation_id) gid: vec3<u32>, @built
   }
   dweight[c] += sum;
 }
+
+// *_vec4: the same three kernels reading rows as vec4s, for C a multiple of 4 (the host picks them
+// then): a quarter of the loop trips and loads, which is what SwiftShader pays for. The sums of squares
+// and dot products run in 4 interleaved partial sums, so results differ from the scalar kernels by
+// float rounding only.
+@group(0) @binding(0) var<storage, read> inp4: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> weight4: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> out4: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> dout4: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> dinp4: array<vec4<f32>>;
+@group(0) @binding(0) var<storage, read> w_inp4: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> w_dout4: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> dweight4: array<vec4<f32>>;
+
+fn hsum(v: vec4<f32>) -> f32 {
+  return (v.x + v.y) + (v.z + v.w);
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn rmsnorm_forward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let n = flat_index(gid, nwg);
+  if (n >= params.N) { return; }
+  let C4 = params.C / 4u;
+  let row = n * C4;
+  var sq = vec4<f32>(0.0);
+  for (var c = 0u; c < C4; c++) {
+    let x = inp4[row + c];
+    sq += x * x;
+  }
+  let r = 1.0 / sqrt(hsum(sq) / f32(params.C) + params.eps);
+  rstd[n] = r;
+  for (var c = 0u; c < C4; c++) {
+    out4[row + c] = inp4[row + c] * r * weight4[c];
+  }
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn rmsnorm_backward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let n = flat_index(gid, nwg);
+  if (n >= bparams.N) { return; }
+  let C4 = bparams.C / 4u;
+  let row = n * C4;
+  let r = rstd_in[n];
+  var dot4 = vec4<f32>(0.0);
+  for (var c = 0u; c < C4; c++) {
+    dot4 += dout4[row + c] * weight4[c] * inp4[row + c] * r;
+  }
+  let mean_dot = hsum(dot4) / f32(bparams.C);
+  for (var c = 0u; c < C4; c++) {
+    let xhat = inp4[row + c] * r;
+    var d = r * (dout4[row + c] * weight4[c] - xhat * mean_dot);
+    if (bparams.accumulate != 0u) {
+      d += dinp4[row + c];
+    }
+    dinp4[row + c] = d;
+  }
+}
+
+// One invocation per 4 channels.
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn rmsnorm_backward_weight_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let c = flat_index(gid, nwg);
+  let C4 = wparams.C / 4u;
+  if (c >= C4) { return; }
+  var sum = vec4<f32>(0.0);
+  for (var n = 0u; n < wparams.N; n++) {
+    let i = n * C4 + c;
+    sum += w_dout4[i] * w_inp4[i] * w_rstd[n];
+  }
+  dweight4[c] += sum;
+}

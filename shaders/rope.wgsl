@@ -44,3 +44,36 @@ fn rope_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
 fn rope_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   rotate(flat_index(gid, nwg), -1.0);
 }
+
+// rope_forward_vec4 / rope_backward_vec4: four rotation pairs per invocation with vec4 loads, for D a
+// multiple of 8 (half a multiple of 4; the host picks them then). Same arithmetic per element, so the
+// results equal the scalar kernels bit for bit.
+@group(0) @binding(1) var<storage, read> cos4: array<vec4<f32>>; // (maxPositions, D/8) vec4s
+@group(0) @binding(2) var<storage, read> sin4: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> x4: array<vec4<f32>>; // (N, heads, D/4) vec4s
+
+fn rotate4(i: u32, sign: f32) {
+  let q = params.half / 4u; // vec4s per half row
+  if (i >= params.N * params.heads * q) { return; }
+  let j = i % q;
+  let nh = i / q; // n * heads + h
+  let n = nh / params.heads;
+  let t = u32(positions[n]) * q + j;
+  let c = cos4[t];
+  let s = sign * sin4[t];
+  let base = nh * 2u * q;
+  let x1 = x4[base + j];
+  let x2 = x4[base + j + q];
+  x4[base + j] = x1 * c - x2 * s;
+  x4[base + j + q] = x2 * c + x1 * s;
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn rope_forward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  rotate4(flat_index(gid, nwg), 1.0);
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn rope_backward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  rotate4(flat_index(gid, nwg), -1.0);
+}

@@ -74,8 +74,14 @@ describe('embedding', () => {
 });
 
 describe('rmsnorm', () => {
-  it.each([false, true])('forward and backward match (accumulate input grad: %s)', async (accumulate) => {
-    const [N, C, eps] = [23, 19, 1e-6];
+  // C = 19 runs the scalar kernels, C = 20 their vec4 twins.
+  it.each([
+    [false, 19],
+    [true, 19],
+    [false, 20],
+    [true, 20],
+  ])('forward and backward match (accumulate input grad: %s, C = %i)', async (accumulate, C) => {
+    const [N, eps] = [23, 1e-6];
     const x = randomArray(N * C, 4, 0, 2);
     const weight = randomArray(C, 4, 1);
     const dout = randomArray(N * C, 4, 2);
@@ -109,72 +115,79 @@ describe('rmsnorm', () => {
 });
 
 describe('rope', () => {
-  it('rotates in place forward and transposed backward at per-row positions', async () => {
-    const [N, heads, D, maxPos] = [11, 3, 6, 40];
-    const tables = ropeTables(D, 10000, maxPos);
-    const positions = randomInts(N, maxPos, 5);
-    const x = randomArray(N * heads * D, 5, 1);
-    const want = new Float32Array(x.length);
-    ropeForward(want, x, positions, tables, N, heads, D);
-    const wantBack = new Float32Array(x.length);
-    ropeBackward(wantBack, x, positions, tables, N, heads, D);
-    const pos = upload('rope.pos', positions);
-    const cos = upload('rope.cos', tables.cos);
-    const sin = upload('rope.sin', tables.sin);
-    const a = upload('rope.a', x);
-    const b = upload('rope.b', x);
-    const step = runner.begin();
-    gpu.ropeForward(step, a, pos, cos, sin, N, heads, D);
-    gpu.ropeBackward(step, b, pos, cos, sin, N, heads, D);
-    const [gotA, gotB] = [step.read(a), step.read(b)];
-    await step.submit();
-    expectClose('rope forward', await gotA, want, TOL);
-    expectClose('rope backward', await gotB, wantBack, TOL);
-  });
+  // D = 6 runs the scalar kernels, D = 16 their vec4 twins (D a multiple of 8).
+  it.each([6, 16])(
+    'rotates in place forward and transposed backward at per-row positions (D = %i)',
+    async (D) => {
+      const [N, heads, maxPos] = [11, 3, 40];
+      const tables = ropeTables(D, 10000, maxPos);
+      const positions = randomInts(N, maxPos, 5);
+      const x = randomArray(N * heads * D, 5, 1);
+      const want = new Float32Array(x.length);
+      ropeForward(want, x, positions, tables, N, heads, D);
+      const wantBack = new Float32Array(x.length);
+      ropeBackward(wantBack, x, positions, tables, N, heads, D);
+      const pos = upload('rope.pos', positions);
+      const cos = upload('rope.cos', tables.cos);
+      const sin = upload('rope.sin', tables.sin);
+      const a = upload('rope.a', x);
+      const b = upload('rope.b', x);
+      const step = runner.begin();
+      gpu.ropeForward(step, a, pos, cos, sin, N, heads, D);
+      gpu.ropeBackward(step, b, pos, cos, sin, N, heads, D);
+      const [gotA, gotB] = [step.read(a), step.read(b)];
+      await step.submit();
+      expectClose('rope forward', await gotA, want, TOL);
+      expectClose('rope backward', await gotB, wantBack, TOL);
+    },
+  );
 });
 
 describe('swiglu and residual', () => {
-  it('swiglu forward/backward, residual add and in-place accumulate match', async () => {
-    const n = 157;
-    const gate = randomArray(n, 6, 0, 4);
-    const up = randomArray(n, 6, 1);
-    const dout = randomArray(n, 6, 2);
-    const want = new Float32Array(n);
-    swigluForward(want, gate, up, n);
-    const wantDg = new Float32Array(n);
-    const wantDu = new Float32Array(n);
-    swigluBackward(wantDg, wantDu, dout, gate, up, n);
-    const g = upload('sw.g', gate);
-    const u = upload('sw.u', up);
-    const out = upload('sw.out', n);
-    const dg = upload('sw.dg', n);
-    const du = upload('sw.du', n);
-    const sum = upload('sw.sum', n);
-    const acc = upload('sw.acc', dout);
-    const step = runner.begin();
-    gpu.swigluForward(step, out, g, u, n);
-    gpu.swigluBackward(step, dg, du, upload('sw.dout', dout), g, u, n);
-    gpu.residualForward(step, sum, g, u, n);
-    gpu.addInPlace(step, acc, g, n, 0.5);
-    const reads = [out, dg, du, sum, acc].map((t) => step.read(t));
-    await step.submit();
-    const [gotOut, gotDg, gotDu, gotSum, gotAcc] = await Promise.all(reads);
-    expectClose('swiglu out', gotOut, want, TOL);
-    expectClose('dgate', gotDg, wantDg, TOL);
-    expectClose('dup', gotDu, wantDu, TOL);
-    expectClose(
-      'residual',
-      gotSum,
-      gate.map((v, i) => v + up[i]),
-      TOL,
-    );
-    expectClose(
-      'add in place',
-      gotAcc,
-      dout.map((v, i) => v + 0.5 * gate[i]),
-      TOL,
-    );
-  });
+  // n = 157 runs the scalar kernels, n = 160 their vec4 twins.
+  it.each([157, 160])(
+    'swiglu forward/backward, residual add and in-place accumulate match (n = %i)',
+    async (n) => {
+      const gate = randomArray(n, 6, 0, 4);
+      const up = randomArray(n, 6, 1);
+      const dout = randomArray(n, 6, 2);
+      const want = new Float32Array(n);
+      swigluForward(want, gate, up, n);
+      const wantDg = new Float32Array(n);
+      const wantDu = new Float32Array(n);
+      swigluBackward(wantDg, wantDu, dout, gate, up, n);
+      const g = upload('sw.g', gate);
+      const u = upload('sw.u', up);
+      const out = upload('sw.out', n);
+      const dg = upload('sw.dg', n);
+      const du = upload('sw.du', n);
+      const sum = upload('sw.sum', n);
+      const acc = upload('sw.acc', dout);
+      const step = runner.begin();
+      gpu.swigluForward(step, out, g, u, n);
+      gpu.swigluBackward(step, dg, du, upload('sw.dout', dout), g, u, n);
+      gpu.residualForward(step, sum, g, u, n);
+      gpu.addInPlace(step, acc, g, n, 0.5);
+      const reads = [out, dg, du, sum, acc].map((t) => step.read(t));
+      await step.submit();
+      const [gotOut, gotDg, gotDu, gotSum, gotAcc] = await Promise.all(reads);
+      expectClose('swiglu out', gotOut, want, TOL);
+      expectClose('dgate', gotDg, wantDg, TOL);
+      expectClose('dup', gotDu, wantDu, TOL);
+      expectClose(
+        'residual',
+        gotSum,
+        gate.map((v, i) => v + up[i]),
+        TOL,
+      );
+      expectClose(
+        'add in place',
+        gotAcc,
+        dout.map((v, i) => v + 0.5 * gate[i]),
+        TOL,
+      );
+    },
+  );
 });
 
 describe('logsoftmax', () => {
