@@ -39,8 +39,14 @@ def check(ckpt: str) -> bool:
         ref = json.load(open(path))
         ids = ref["token_ids"]
         text = tokenizer.decode(ids)
-        if tokenizer(text)["input_ids"] != ids:
-            print(f"FAIL {path}: the HF tokenizer encodes the decoded text to other ids")
+        encoded = tokenizer(text)["input_ids"]
+        if encoded != ids:
+            first = next((i for i, (a, b) in enumerate(zip(encoded, ids)) if a != b), min(len(encoded), len(ids)))
+            print(
+                f"FAIL {path}: the HF tokenizer encodes the decoded text to other ids: first difference at "
+                f"{first}: transformers {encoded[max(0, first - 3) : first + 4]} vs lab {ids[max(0, first - 3) : first + 4]} "
+                f"(lengths {len(encoded)} vs {len(ids)}); decoded text starts {text[:60]!r}"
+            )
             ok = False
         with torch.no_grad():
             logits = model(input_ids=torch.tensor([ids])).logits[0]
