@@ -28,6 +28,8 @@ async function tinyPresetUrl(page: Page): Promise<string> {
     avgk: 1,
     ckpt: 1,
     seeds: 1,
+    // 'auto' would pick the CPU engine on SwiftShader (a software adapter); this test is about WebGPU.
+    backend: 'webgpu',
   };
   for (const [key, value] of Object.entries(tiny)) params.set(key, String(value));
   return `./#${params.toString()}`;

@@ -5,7 +5,7 @@ import { saveCheckpoint } from '../model/checkpoint';
 import { DEFAULT_TINY_CONFIG } from '../model/config';
 import { initParameters } from '../model/layout';
 import { CharTokenizer } from '../model/tokenizer';
-import { browserRunHost } from './browserHost';
+import { browserRunHost, createBrowserBackend } from './browserHost';
 
 describe('browserRunHost.loadModel', () => {
   const config = { ...DEFAULT_TINY_CONFIG, vocab_size: 100 };
@@ -25,5 +25,40 @@ describe('browserRunHost.loadModel', () => {
   it('fetches other names from the zoo (and says which file failed)', async () => {
     const host = browserRunHost({ baseUrl: 'http://127.0.0.1:1/', userModels: { 'my-family': files } });
     await expect(host.loadModel('qwen-math-tiny')).rejects.toThrow(/config\.json|qwen-math-tiny/);
+  });
+});
+
+describe('createBrowserBackend', () => {
+  /** A fake navigator.gpu whose adapter reports `info`; counts destroyed devices. */
+  function fakeGpu(info: Partial<GPUAdapterInfo>) {
+    const state = { destroyed: 0 };
+    const device = {
+      limits: {},
+      lost: new Promise(() => {}),
+      destroy: () => {
+        state.destroyed++;
+      },
+    };
+    const adapter = { info, features: new Set(), limits: {}, requestDevice: async () => device };
+    return { gpu: { requestAdapter: async () => adapter } as unknown as GPU, state };
+  }
+
+  it("'auto' on a software adapter (SwiftShader) runs the CPU engine and says why", async () => {
+    const { gpu, state } = fakeGpu({ vendor: 'google', architecture: 'swiftshader' });
+    const { backend, notice, context } = await createBrowserBackend('auto', gpu);
+    expect(backend.kind).toBe('cpu');
+    expect(notice).toMatch(/google swiftshader \(software\).*Set Backend to webgpu/);
+    expect(context).toBeNull();
+    expect(state.destroyed).toBe(1);
+  });
+
+  it("'cpu' never touches the GPU, and a missing WebGPU falls back with a notice", async () => {
+    const { gpu, state } = fakeGpu({ vendor: 'google', architecture: 'swiftshader' });
+    expect((await createBrowserBackend('cpu', gpu)).backend.kind).toBe('cpu');
+    expect(state.destroyed).toBe(0);
+    const missing = await createBrowserBackend('auto', undefined);
+    expect(missing.backend.kind).toBe('cpu');
+    expect(missing.notice).toMatch(/WebGPU is not available/);
+    await expect(createBrowserBackend('webgpu', undefined)).rejects.toThrow(/asks for WebGPU/);
   });
 });

@@ -1,7 +1,7 @@
 // The browser host of the experiment runner: zoo models fetched from the page's models/ folder (or a
-// family the user built in this browser, handed over by the page), the
-// WebGPU backend when an adapter exists (the CPU engine otherwise, with a notice), and user datasets
-// handed over by the page.
+// family the user built in this browser, handed over by the page), the WebGPU backend when a hardware
+// adapter exists (the CPU engine otherwise, with a notice: 'auto' also skips a software adapter such as
+// SwiftShader, where the WebAssembly CPU engine is ~10x faster), and user datasets handed over by the page.
 import type { Backend } from '../engine/backend';
 import { CpuBackend } from '../engine/cpu/backend';
 import { acquireGpu, type GpuContext, WebGpuUnavailableError } from '../engine/webgpu/device';
@@ -29,6 +29,16 @@ export async function createBrowserBackend(
   if (choice === 'cpu') return { backend: new CpuBackend(), notice: null, context: null };
   try {
     const context = await acquireGpu(gpu);
+    if (choice === 'auto' && context.info.isSoftware) {
+      context.device.destroy();
+      return {
+        backend: new CpuBackend(),
+        notice:
+          `Running on the CPU engine: the only WebGPU adapter here is ${context.info.label}, a software ` +
+          'renderer that is slower than the CPU engine. Set Backend to webgpu to use it anyway.',
+        context: null,
+      };
+    }
     const { WebGpuBackend } = await import('../engine/webgpu/backend');
     return { backend: await WebGpuBackend.create(context), notice: null, context };
   } catch (err) {

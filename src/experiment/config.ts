@@ -708,7 +708,7 @@ export const FIELD_SPECS: readonly FieldSpec[] = [
     values: ['auto', 'webgpu', 'cpu'],
     group: 'advanced',
     section: 'run',
-    help: 'auto = WebGPU when available, else the CPU reference engine. Same seed + backend = same curves.',
+    help: 'auto = WebGPU on a hardware GPU, else the CPU engine (also when the only adapter is a software one such as SwiftShader, where the CPU engine is faster). Same seed + backend = same curves.',
     paper: '—',
   },
 ];
