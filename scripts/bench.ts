@@ -4,6 +4,7 @@
 //   2. one training step (forward + backward + AdamW) of the zoo model and a ~200K-parameter model,
 //      WebGPU vs CPU engine, tokens/s;
 //   3. batched decoding tokens/s, WebGPU and CPU, with the KV cache and without (full forward per token).
+//   0. the adapter's ceiling: GFLOP/s of register-only multiply-adds, the bound for every kernel;
 // Environment: BENCH_SIZES=256,512 to choose matmul sizes, BENCH_PARTS=matmul,training,decoding,onnx to
 // choose sections, BENCH_QUICK=1 for a short smoke run, BENCH_MODELS=zoo,wide,large to choose the
 // training-step models ('large', ~3M parameters at B x T = 16x128, is for real GPUs: on SwiftShader one
@@ -27,6 +28,7 @@ import {
   variantName,
 } from '../src/engine/webgpu/matmul';
 import { acquireNodeGpu, nodeGpu } from '../src/engine/webgpu/node-gpu';
+import { shaderSource } from '../src/engine/webgpu/shaders';
 import type { ModelConfig } from '../src/model/config';
 import { initParameters } from '../src/model/layout';
 import { ZOO_MODEL_CONFIG } from '../src/tasks/zoo';
@@ -52,6 +54,48 @@ const fmt = (x: number, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) :
 
 /** Repetitions so one measurement does about `flopBudget` FLOPs (at least 1). */
 const repsFor = (n: number, flopBudget: number) => Math.max(1, Math.round(flopBudget / (2 * n * n * n)));
+
+/** GFLOP/s of shaders/bench_peak.wgsl: register-only vec4 multiply-adds over the whole adapter. */
+async function adapterPeakGflops(device: GPUDevice): Promise<number> {
+  const iterations = 512;
+  const workgroups = QUICK ? 256 : 1024;
+  const module = device.createShaderModule({ code: shaderSource('bench_peak') });
+  const pipeline = device.createComputePipeline({
+    layout: 'auto',
+    compute: { module, entryPoint: 'peak_fma', constants: { WORKGROUP_SIZE: 64, ITERATIONS: iterations } },
+  });
+  const sink = device.createBuffer({ size: workgroups * 64 * 16, usage: GPUBufferUsage.STORAGE });
+  const bindGroup = device.createBindGroup({
+    layout: pipeline.getBindGroupLayout(0),
+    entries: [{ binding: 0, resource: { buffer: sink } }],
+  });
+  const run = async (reps: number) => {
+    const encoder = device.createCommandEncoder();
+    for (let r = 0; r < reps; r++) {
+      const pass = encoder.beginComputePass();
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(workgroups);
+      pass.end();
+    }
+    device.queue.submit([encoder.finish()]);
+    await device.queue.onSubmittedWorkDone();
+  };
+  await run(1);
+  // Enough repetitions for ~0.3 s on the slowest adapter measured so far (SwiftShader on 2 cores).
+  let reps = 1;
+  let ms = 0;
+  for (;;) {
+    const t0 = performance.now();
+    await run(reps);
+    ms = performance.now() - t0;
+    if (ms > 300 || reps >= 1 << 16) break;
+    reps *= 4;
+  }
+  const flops = reps * workgroups * 64 * iterations * 4 * 4 * 2; // 4 chains x vec4 x (mul + add)
+  sink.destroy();
+  return flops / (ms / 1000) / 1e9;
+}
 
 async function benchMatmul(runner: KernelRunner, chosen: MatmulVariant): Promise<void> {
   const chosenName = variantName(chosen);
@@ -180,6 +224,21 @@ async function timeSteps(model: EngineModel, batch: TokenBatch, steps: number): 
   return (performance.now() - t0) / steps;
 }
 
+/**
+ * Model FLOPs of one training step: forward = 2 FLOPs per weight of every projection and the LM head
+ * per token, plus the attention products QKᵀ and AV over all T² positions; backward = 2x forward.
+ */
+function trainingStepFlops(config: ModelConfig, B: number, T: number): number {
+  const C = config.hidden_size;
+  const H = config.num_attention_heads;
+  const D = C / H;
+  const KV = config.num_key_value_heads * D;
+  const perLayer = C * (C + 2 * KV) + C * C + 3 * C * config.intermediate_size;
+  const weights = config.num_hidden_layers * perLayer + config.vocab_size * C;
+  const attention = config.num_hidden_layers * 2 * 2 * B * H * T * T * D;
+  return 3 * (2 * B * T * weights + attention);
+}
+
 function countParams(config: ModelConfig): number {
   return initParameters(config, 0).length;
 }
@@ -235,7 +294,11 @@ async function profileStep(model: WebGpuModel, batch: TokenBatch, label: string)
   );
 }
 
-async function benchTraining(gpu: WebGpuBackend): Promise<void> {
+/**
+ * `peakGflops` (the adapter ceiling) turns each step's FLOPs into a floor on the WebGPU step time, so
+ * the table also says the best WebGPU/CPU ratio this adapter could reach with perfect kernels.
+ */
+async function benchTraining(gpu: WebGpuBackend, peakGflops: number): Promise<void> {
   const steps = QUICK ? 1 : 3;
   const rows: (string | number)[][] = [];
   for (const [, name, config, B, T] of trainingModels()) {
@@ -248,19 +311,36 @@ async function benchTraining(gpu: WebGpuBackend): Promise<void> {
     const c = await new CpuBackend().createModel(config, params);
     const cpuMs = await timeSteps(c, batch, steps);
     const tokens = B * T;
+    const gflop = trainingStepFlops(config, B, T) / 1e9;
     rows.push([
       `${name} (${(countParams(config) / 1000).toFixed(0)}K params)`,
       `${B}x${T}`,
+      fmt(gflop, 2),
       fmt(gpuMs, 0),
       fmt((tokens / gpuMs) * 1000, 0),
+      fmt(gflop / (gpuMs / 1000), 1),
       fmt(cpuMs, 0),
       fmt((tokens / cpuMs) * 1000, 0),
+      fmt(gflop / (cpuMs / 1000), 1),
       `${fmt(cpuMs / gpuMs, 1)}x`,
+      `${fmt(cpuMs / ((gflop / peakGflops) * 1000), 1)}x`,
     ]);
   }
   table(
     'training step (nllStep forward+backward, grad clip, AdamW)',
-    ['model', 'B x T', 'WebGPU ms', 'WebGPU tok/s', 'CPU ms', 'CPU tok/s', 'WebGPU/CPU'],
+    [
+      'model',
+      'B x T',
+      'GFLOP/step',
+      'WebGPU ms',
+      'WebGPU tok/s',
+      'WebGPU GFLOP/s',
+      'CPU ms',
+      'CPU tok/s',
+      'CPU GFLOP/s',
+      'WebGPU/CPU',
+      'at most (ceiling)',
+    ],
     rows,
   );
 }
@@ -388,9 +468,13 @@ async function main(): Promise<void> {
       .map(([k, v]) => `${k} ${fmt(v, 1)}`)
       .join(', ')} -> ${variantName(probe.variant)}`,
   );
+  const peak = await adapterPeakGflops(ctx.device);
+  console.log(
+    `adapter ceiling (register-only vec4 multiply-adds, shaders/bench_peak.wgsl): ${fmt(peak, 1)} GFLOP/s`,
+  );
   if (PARTS.has('matmul')) await benchMatmul(runner, probe.variant);
   const gpu = await WebGpuBackend.create(ctx);
-  if (PARTS.has('training')) await benchTraining(gpu);
+  if (PARTS.has('training')) await benchTraining(gpu, peak);
   if (PARTS.has('decoding')) await benchDecoding(gpu);
   if (PARTS.has('onnx')) {
     // Forward latency of a fixed batch: our engines vs onnxruntime-web (wasm) in this process.
