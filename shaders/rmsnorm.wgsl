@@ -82,9 +82,9 @@ fn rmsnorm_backward_weight(@builtin(global_invocation_id) gid: vec3<u32>, @built
 }
 
 // *_vec4: the same three kernels reading rows as vec4s, for C a multiple of 4 (the host picks them
-// then): a quarter of the loop trips and loads, which is what SwiftShader pays for. The sums of squares
-// and dot products run in 4 interleaved partial sums, so results differ from the scalar kernels by
-// float rounding only.
+// then): a quarter of the loop trips and loads, which is what SwiftShader pays for. Every sum adds its
+// terms in the scalar kernels' order, so the results are bit-identical to them (a 4-way split sum
+// moved the 10-step AdamW trajectory test off the CPU curve).
 @group(0) @binding(0) var<storage, read> inp4: array<vec4<f32>>;
 @group(0) @binding(1) var<storage, read> weight4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> out4: array<vec4<f32>>;
@@ -94,8 +94,9 @@ fn rmsnorm_backward_weight(@builtin(global_invocation_id) gid: vec3<u32>, @built
 @group(0) @binding(1) var<storage, read> w_dout4: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> dweight4: array<vec4<f32>>;
 
-fn hsum(v: vec4<f32>) -> f32 {
-  return (v.x + v.y) + (v.z + v.w);
+// s + v.x + v.y + v.z + v.w, left to right as the scalar loops add.
+fn add_in_order(s: f32, v: vec4<f32>) -> f32 {
+  return s + v.x + v.y + v.z + v.w;
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -104,12 +105,12 @@ fn rmsnorm_forward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(
   if (n >= params.N) { return; }
   let C4 = params.C / 4u;
   let row = n * C4;
-  var sq = vec4<f32>(0.0);
+  var sq = 0.0;
   for (var c = 0u; c < C4; c++) {
     let x = inp4[row + c];
-    sq += x * x;
+    sq = add_in_order(sq, x * x);
   }
-  let r = 1.0 / sqrt(hsum(sq) / f32(params.C) + params.eps);
+  let r = 1.0 / sqrt(sq / f32(params.C) + params.eps);
   rstd[n] = r;
   for (var c = 0u; c < C4; c++) {
     out4[row + c] = inp4[row + c] * r * weight4[c];
@@ -123,11 +124,11 @@ fn rmsnorm_backward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin
   let C4 = bparams.C / 4u;
   let row = n * C4;
   let r = rstd_in[n];
-  var dot4 = vec4<f32>(0.0);
+  var dot = 0.0;
   for (var c = 0u; c < C4; c++) {
-    dot4 += dout4[row + c] * weight4[c] * inp4[row + c] * r;
+    dot = add_in_order(dot, dout4[row + c] * weight4[c] * inp4[row + c] * r);
   }
-  let mean_dot = hsum(dot4) / f32(bparams.C);
+  let mean_dot = dot / f32(bparams.C);
   for (var c = 0u; c < C4; c++) {
     let xhat = inp4[row + c] * r;
     var d = r * (dout4[row + c] * weight4[c] - xhat * mean_dot);

@@ -114,6 +114,56 @@ describe('rmsnorm', () => {
   });
 });
 
+describe('vec4 twins', () => {
+  it('RMSNorm and RoPE vec4 kernels equal their scalar kernels bit for bit', async () => {
+    const [N, C, heads, D, maxPos] = [9, 12, 2, 8, 16];
+    const x = randomArray(N * C, 8, 0, 2);
+    const weight = randomArray(C, 8, 1);
+    const dout = randomArray(N * C, 8, 2);
+    const tables = ropeTables(D, 10000, maxPos);
+    const r = randomArray(N * heads * D, 8, 3);
+    const run = async (vec4: boolean) => {
+      const u = { N, C, eps: 1e-6, accumulate: 0 };
+      const out = upload(`twin.out.${vec4}`, N * C);
+      const rstd = upload(`twin.rstd.${vec4}`, N);
+      const dx = upload(`twin.dx.${vec4}`, N * C);
+      const dw = upload(`twin.dw.${vec4}`, C);
+      const rot = upload(`twin.rot.${vec4}`, r);
+      const [gx, gw, gd] = [upload('twin.x', x), upload('twin.w', weight), upload('twin.dout', dout)];
+      const rope = {
+        positions: upload('twin.pos', randomInts(N, maxPos, 8)),
+        cos: upload('twin.cos', tables.cos),
+      };
+      const step = runner.begin();
+      step.dispatch(
+        vec4 ? gpu.RMSNORM_FORWARD_VEC4 : gpu.RMSNORM_FORWARD,
+        { inp: gx, weight: gw, out, rstd },
+        u,
+      );
+      step.dispatch(
+        vec4 ? gpu.RMSNORM_BACKWARD_VEC4 : gpu.RMSNORM_BACKWARD,
+        { inp: gx, weight: gw, dout: gd, rstd, dinp: dx },
+        u,
+      );
+      step.dispatch(
+        vec4 ? gpu.RMSNORM_BACKWARD_WEIGHT_VEC4 : gpu.RMSNORM_BACKWARD_WEIGHT,
+        { inp: gx, dout: gd, rstd, dweight: dw },
+        u,
+      );
+      const ropeTensors = { ...rope, sin: upload('twin.sin', tables.sin), x: rot };
+      step.dispatch(vec4 ? gpu.ROPE_FORWARD_VEC4 : gpu.ROPE_FORWARD, ropeTensors, { N, heads, half: D / 2 });
+      const reads = [out, rstd, dx, dw, rot].map((t) => step.read(t));
+      await step.submit();
+      return Promise.all(reads);
+    };
+    const scalar = await run(false);
+    const vec4 = await run(true);
+    for (const [i, name] of ['out', 'rstd', 'dx', 'dweight', 'rope'].entries()) {
+      expectClose(`${name}: vec4 vs scalar`, vec4[i], scalar[i], { atol: 0, rtol: 0 });
+    }
+  });
+});
+
 describe('rope', () => {
   // D = 6 runs the scalar kernels, D = 16 their vec4 twins (D a multiple of 8).
   it.each([6, 16])(
