@@ -403,8 +403,9 @@ fn matmul_vec8(@builtin(global_invocation_id) gid: vec3<u32>) {
   store_vec8(m0 + 7u, n0, lo7, hi7);
 }
 
-// matmul_blocked8: matmul_blocked with an 8x8 output block (scalar loads, any sizes): as few loads per
-// multiply-add as matmul_vec8, for shapes that are not multiples of 4.
+// matmul_blocked8: matmul_blocked with an 8x8 output block (scalar loads, any sizes), for shapes that
+// are not multiples of 4. Four k per loop trip with running offsets (a multiply and a trip per load cost
+// more than the load on SwiftShader), then the K % 4 tail one k at a time.
 fn store_row8(m: u32, n0: u32, lo: vec4<f32>, hi: vec4<f32>) {
   store_row(m, n0, lo);
   store_row(m, n0 + 4u, hi);
@@ -414,27 +415,33 @@ fn store_row8(m: u32, n0: u32, lo: vec4<f32>, hi: vec4<f32>) {
 fn matmul_blocked8(@builtin(global_invocation_id) gid: vec3<u32>) {
   let n0 = gid.x * 8u;
   let m0 = gid.y * 8u;
-  if (n0 >= params.N || m0 >= params.M) {
+  let M = params.M;
+  let N = params.N;
+  let K = params.K;
+  if (n0 >= N || m0 >= M) {
     return;
   }
-  let mmax = params.M - 1u;
-  let nmax = params.N - 1u;
-  let r0 = min(m0 + 0u, mmax);
-  let r1 = min(m0 + 1u, mmax);
-  let r2 = min(m0 + 2u, mmax);
-  let r3 = min(m0 + 3u, mmax);
-  let r4 = min(m0 + 4u, mmax);
-  let r5 = min(m0 + 5u, mmax);
-  let r6 = min(m0 + 6u, mmax);
-  let r7 = min(m0 + 7u, mmax);
-  let c0 = min(n0 + 0u, nmax);
-  let c1 = min(n0 + 1u, nmax);
-  let c2 = min(n0 + 2u, nmax);
-  let c3 = min(n0 + 3u, nmax);
-  let c4 = min(n0 + 4u, nmax);
-  let c5 = min(n0 + 5u, nmax);
-  let c6 = min(n0 + 6u, nmax);
-  let c7 = min(n0 + 7u, nmax);
+  // Element (m, k) of op(a) is a[a_row * m + a_step * k]; (k, n) of op(b) is b[b_col * n + b_step * k].
+  let a_row = select(K, 1u, TRANS_A);
+  let a_step = select(1u, M, TRANS_A);
+  let b_col = select(1u, K, TRANS_B);
+  let b_step = select(N, 1u, TRANS_B);
+  let ra0 = min(m0 + 0u, M - 1u) * a_row;
+  let ra1 = min(m0 + 1u, M - 1u) * a_row;
+  let ra2 = min(m0 + 2u, M - 1u) * a_row;
+  let ra3 = min(m0 + 3u, M - 1u) * a_row;
+  let ra4 = min(m0 + 4u, M - 1u) * a_row;
+  let ra5 = min(m0 + 5u, M - 1u) * a_row;
+  let ra6 = min(m0 + 6u, M - 1u) * a_row;
+  let ra7 = min(m0 + 7u, M - 1u) * a_row;
+  let cb0 = min(n0 + 0u, N - 1u) * b_col;
+  let cb1 = min(n0 + 1u, N - 1u) * b_col;
+  let cb2 = min(n0 + 2u, N - 1u) * b_col;
+  let cb3 = min(n0 + 3u, N - 1u) * b_col;
+  let cb4 = min(n0 + 4u, N - 1u) * b_col;
+  let cb5 = min(n0 + 5u, N - 1u) * b_col;
+  let cb6 = min(n0 + 6u, N - 1u) * b_col;
+  let cb7 = min(n0 + 7u, N - 1u) * b_col;
   var lo0 = vec4<f32>(0.0);
   var hi0 = vec4<f32>(0.0);
   var lo1 = vec4<f32>(0.0);
@@ -451,11 +458,58 @@ fn matmul_blocked8(@builtin(global_invocation_id) gid: vec3<u32>) {
   var hi6 = vec4<f32>(0.0);
   var lo7 = vec4<f32>(0.0);
   var hi7 = vec4<f32>(0.0);
-  for (var k = 0u; k < params.K; k++) {
-    let al = vec4<f32>(load_a(r0, k), load_a(r1, k), load_a(r2, k), load_a(r3, k));
-    let ah = vec4<f32>(load_a(r4, k), load_a(r5, k), load_a(r6, k), load_a(r7, k));
-    let bl = vec4<f32>(load_b(k, c0), load_b(k, c1), load_b(k, c2), load_b(k, c3));
-    let bh = vec4<f32>(load_b(k, c4), load_b(k, c5), load_b(k, c6), load_b(k, c7));
+  var ka = 0u; // a_step * k
+  var kb = 0u; // b_step * k
+  let K4 = K & ~3u;
+  for (var k = 0u; k < K4; k += 4u) {
+    let oa0 = ka;
+    let ob0 = kb;
+    let al0 = vec4<f32>(a[ra0 + oa0], a[ra1 + oa0], a[ra2 + oa0], a[ra3 + oa0]);
+    let ah0 = vec4<f32>(a[ra4 + oa0], a[ra5 + oa0], a[ra6 + oa0], a[ra7 + oa0]);
+    let bl0 = vec4<f32>(b[cb0 + ob0], b[cb1 + ob0], b[cb2 + ob0], b[cb3 + ob0]);
+    let bh0 = vec4<f32>(b[cb4 + ob0], b[cb5 + ob0], b[cb6 + ob0], b[cb7 + ob0]);
+    let oa1 = ka + a_step;
+    let ob1 = kb + b_step;
+    let al1 = vec4<f32>(a[ra0 + oa1], a[ra1 + oa1], a[ra2 + oa1], a[ra3 + oa1]);
+    let ah1 = vec4<f32>(a[ra4 + oa1], a[ra5 + oa1], a[ra6 + oa1], a[ra7 + oa1]);
+    let bl1 = vec4<f32>(b[cb0 + ob1], b[cb1 + ob1], b[cb2 + ob1], b[cb3 + ob1]);
+    let bh1 = vec4<f32>(b[cb4 + ob1], b[cb5 + ob1], b[cb6 + ob1], b[cb7 + ob1]);
+    let oa2 = ka + 2u * a_step;
+    let ob2 = kb + 2u * b_step;
+    let al2 = vec4<f32>(a[ra0 + oa2], a[ra1 + oa2], a[ra2 + oa2], a[ra3 + oa2]);
+    let ah2 = vec4<f32>(a[ra4 + oa2], a[ra5 + oa2], a[ra6 + oa2], a[ra7 + oa2]);
+    let bl2 = vec4<f32>(b[cb0 + ob2], b[cb1 + ob2], b[cb2 + ob2], b[cb3 + ob2]);
+    let bh2 = vec4<f32>(b[cb4 + ob2], b[cb5 + ob2], b[cb6 + ob2], b[cb7 + ob2]);
+    let oa3 = ka + 3u * a_step;
+    let ob3 = kb + 3u * b_step;
+    let al3 = vec4<f32>(a[ra0 + oa3], a[ra1 + oa3], a[ra2 + oa3], a[ra3 + oa3]);
+    let ah3 = vec4<f32>(a[ra4 + oa3], a[ra5 + oa3], a[ra6 + oa3], a[ra7 + oa3]);
+    let bl3 = vec4<f32>(b[cb0 + ob3], b[cb1 + ob3], b[cb2 + ob3], b[cb3 + ob3]);
+    let bh3 = vec4<f32>(b[cb4 + ob3], b[cb5 + ob3], b[cb6 + ob3], b[cb7 + ob3]);
+    lo0 += al0.x * bl0 + al1.x * bl1 + al2.x * bl2 + al3.x * bl3;
+    hi0 += al0.x * bh0 + al1.x * bh1 + al2.x * bh2 + al3.x * bh3;
+    lo1 += al0.y * bl0 + al1.y * bl1 + al2.y * bl2 + al3.y * bl3;
+    hi1 += al0.y * bh0 + al1.y * bh1 + al2.y * bh2 + al3.y * bh3;
+    lo2 += al0.z * bl0 + al1.z * bl1 + al2.z * bl2 + al3.z * bl3;
+    hi2 += al0.z * bh0 + al1.z * bh1 + al2.z * bh2 + al3.z * bh3;
+    lo3 += al0.w * bl0 + al1.w * bl1 + al2.w * bl2 + al3.w * bl3;
+    hi3 += al0.w * bh0 + al1.w * bh1 + al2.w * bh2 + al3.w * bh3;
+    lo4 += ah0.x * bl0 + ah1.x * bl1 + ah2.x * bl2 + ah3.x * bl3;
+    hi4 += ah0.x * bh0 + ah1.x * bh1 + ah2.x * bh2 + ah3.x * bh3;
+    lo5 += ah0.y * bl0 + ah1.y * bl1 + ah2.y * bl2 + ah3.y * bl3;
+    hi5 += ah0.y * bh0 + ah1.y * bh1 + ah2.y * bh2 + ah3.y * bh3;
+    lo6 += ah0.z * bl0 + ah1.z * bl1 + ah2.z * bl2 + ah3.z * bl3;
+    hi6 += ah0.z * bh0 + ah1.z * bh1 + ah2.z * bh2 + ah3.z * bh3;
+    lo7 += ah0.w * bl0 + ah1.w * bl1 + ah2.w * bl2 + ah3.w * bl3;
+    hi7 += ah0.w * bh0 + ah1.w * bh1 + ah2.w * bh2 + ah3.w * bh3;
+    ka += 4u * a_step;
+    kb += 4u * b_step;
+  }
+  for (var k = K4; k < K; k++) {
+    let al = vec4<f32>(a[ra0 + ka], a[ra1 + ka], a[ra2 + ka], a[ra3 + ka]);
+    let ah = vec4<f32>(a[ra4 + ka], a[ra5 + ka], a[ra6 + ka], a[ra7 + ka]);
+    let bl = vec4<f32>(b[cb0 + kb], b[cb1 + kb], b[cb2 + kb], b[cb3 + kb]);
+    let bh = vec4<f32>(b[cb4 + kb], b[cb5 + kb], b[cb6 + kb], b[cb7 + kb]);
     lo0 += al.x * bl;
     hi0 += al.x * bh;
     lo1 += al.y * bl;
@@ -472,6 +526,8 @@ fn matmul_blocked8(@builtin(global_invocation_id) gid: vec3<u32>) {
     hi6 += ah.z * bh;
     lo7 += ah.w * bl;
     hi7 += ah.w * bh;
+    ka += a_step;
+    kb += b_step;
   }
   store_row8(m0 + 0u, n0, lo0, hi0);
   store_row8(m0 + 1u, n0, lo1, hi1);
