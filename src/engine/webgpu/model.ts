@@ -1,7 +1,8 @@
 // The Qwen2 decoder on the GPU: parameters, gradients and AdamW moments in four flat buffers (the HF
 // layout of src/model/layout.ts with every tensor padded to the storage-offset alignment so it can be
-// bound on its own), activations in a per-model buffer pool, and forward / backward recorded into a
-// Step with the same structure as src/engine/cpu/model.ts (read them side by side).
+// bound on its own, and the MLP width padded to a multiple of 4: gpuIntermediate), activations in a
+// per-model buffer pool, and forward / backward recorded into a Step with the same structure as
+// src/engine/cpu/model.ts (read them side by side).
 //
 // One block (pre-norm):  h = x + o_proj(attn(rope(q(ln1 x)), rope(k(ln1 x)), v(ln1 x)))
 //                        y = h + down(silu(gate(ln2 h)) * up(ln2 h))
@@ -25,19 +26,37 @@ export interface GpuLayout {
   layout: ParameterLayout;
   /** Element offset of each entry (same order as layout.entries). */
   offsets: number[];
+  /** GPU shape of each entry as [rows, row stride]: the HF shape with the MLP width padded. */
+  shapes: [number, number][];
   /** Elements of the padded flat buffers. */
   total: number;
 }
 
+/**
+ * The MLP width on the GPU: intermediate_size rounded up to a multiple of 4, so every MLP matmul can
+ * take the vec4 / vec8 kernels (a row stride that is no multiple of 4 forces scalar loads, 1.5-3x
+ * slower on SwiftShader). gate/up weights get zero rows and down weights zero columns up to it, the MLP
+ * activations zero columns; zeros stay zeros through forward, backward and AdamW.
+ */
+export function gpuIntermediate(config: ModelConfig): number {
+  return Math.ceil(config.intermediate_size / 4) * 4;
+}
+
 export function gpuLayout(config: ModelConfig, alignElements: number): GpuLayout {
   const layout = parameterLayout(config);
+  const Ip = gpuIntermediate(config);
   const offsets: number[] = [];
+  const shapes: [number, number][] = [];
   let at = 0;
   for (const e of layout.entries) {
+    let [rows, cols] = e.shape.length === 2 ? e.shape : [1, e.size];
+    if (/mlp\.(gate|up)_proj\.weight$/.test(e.name)) rows = Ip; // (I, C) -> (Ip, C)
+    if (/mlp\.down_proj\.weight$/.test(e.name)) cols = Ip; // (C, I) -> (C, Ip)
     offsets.push(at);
-    at += Math.ceil(e.size / alignElements) * alignElements;
+    shapes.push([rows, cols]);
+    at += Math.ceil((rows * cols) / alignElements) * alignElements;
   }
-  return { layout, offsets, total: Math.max(at, alignElements) };
+  return { layout, offsets, shapes, total: Math.max(at, alignElements) };
 }
 
 /** Flat HF-layout array -> padded GPU layout (padding zeros, so AdamW leaves it at zero). */
@@ -47,7 +66,11 @@ export function padFlat(g: GpuLayout, flat: Float32Array): Float32Array {
   }
   const out = new Float32Array(g.total);
   g.layout.entries.forEach((e, i) => {
-    out.set(flat.subarray(e.offset, e.offset + e.size), g.offsets[i]);
+    const cols = e.shape.length === 2 ? e.shape[1] : e.size;
+    const stride = g.shapes[i][1];
+    for (let r = 0; r < e.size / cols; r++) {
+      out.set(flat.subarray(e.offset + r * cols, e.offset + (r + 1) * cols), g.offsets[i] + r * stride);
+    }
   });
   return out;
 }
@@ -55,7 +78,12 @@ export function padFlat(g: GpuLayout, flat: Float32Array): Float32Array {
 export function unpadFlat(g: GpuLayout, padded: Float32Array): Float32Array {
   const out = new Float32Array(g.layout.total);
   g.layout.entries.forEach((e, i) => {
-    out.set(padded.subarray(g.offsets[i], g.offsets[i] + e.size), e.offset);
+    const cols = e.shape.length === 2 ? e.shape[1] : e.size;
+    const stride = g.shapes[i][1];
+    for (let r = 0; r < e.size / cols; r++) {
+      const from = g.offsets[i] + r * stride;
+      out.set(padded.subarray(from, from + cols), e.offset + r * cols);
+    }
   });
   return out;
 }
@@ -74,7 +102,7 @@ interface LayerActs {
   resid2: GpuTensor; // (N, C)
   ln2: GpuTensor; // (N, C)
   ln2Rstd: GpuTensor; // (N)
-  gate: GpuTensor; // (N, I)
+  gate: GpuTensor; // (N, I) with I = gpuIntermediate (padded)
   up: GpuTensor; // (N, I)
   act: GpuTensor; // (N, I)
 }
@@ -107,6 +135,7 @@ export class GpuTransformer {
   readonly H: number;
   readonly KVH: number;
   readonly D: number;
+  /** MLP width on the GPU: gpuIntermediate(config), intermediate_size padded to a multiple of 4. */
   readonly I: number;
   /** Flat parameter, gradient and moment buffers (padded layout). */
   readonly params: GpuTensor;
@@ -133,7 +162,7 @@ export class GpuTransformer {
     this.H = config.num_attention_heads;
     this.KVH = config.num_key_value_heads;
     this.D = headDim(config);
-    this.I = config.intermediate_size;
+    this.I = gpuIntermediate(config);
     this.g = gpuLayout(config, Math.max(1, runner.storageAlignment / 4));
     const n = this.g.total;
     this.params = runner.tensor('params', n);
@@ -156,7 +185,8 @@ export class GpuTransformer {
     const view = (name: string) => {
       const i = layout.entries.findIndex((e) => e.name === name);
       if (i < 0) throw new Error(`parameter layout has no tensor named '${name}'`);
-      return this.runner.view(flat, offsets[i], layout.entries[i].size, `${flat.label}:${name}`);
+      const [rows, stride] = this.g.shapes[i];
+      return this.runner.view(flat, offsets[i], rows * stride, `${flat.label}:${name}`);
     };
     return namedTensors(this.config, view);
   }
