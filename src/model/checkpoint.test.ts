@@ -121,7 +121,7 @@ describe('saveCheckpoint', () => {
   it('writes config.json, tokenizer files and generation_config.json that transformers reads', () => {
     const files = saveCheckpoint(tied, params, CharTokenizer.lab(), { metadata: { step: '12' } });
     expect(JSON.parse(files.configJson)).toMatchObject({ model_type: 'qwen2', vocab_size: 100 });
-    expect(JSON.parse(files.tokenizerJson).model.type).toBe('WordLevel');
+    expect(JSON.parse(files.tokenizerJson).model.type).toBe('BPE');
     expect(JSON.parse(files.tokenizerConfigJson).eos_token).toBe('<|im_end|>');
     expect(JSON.parse(files.generationConfigJson)).toEqual({
       bos_token_id: 1,
@@ -314,9 +314,9 @@ describe('loadCheckpoint', () => {
       ).toEqual([
         'the lab tokenizer (assumed: no tokenizer.json given) has 100 tokens but config.json vocab_size is 64',
       ]);
-      const bpe = JSON.parse(files.tokenizerJson);
-      bpe.model.type = 'BPE';
-      expect(loadError({ ...files, tokenizerJson: bpe }).message).toMatch(/model.type must be "WordLevel"/);
+      const unigram = JSON.parse(files.tokenizerJson);
+      unigram.model.type = 'Unigram';
+      expect(loadError({ ...files, tokenizerJson: unigram }).message).toMatch(/model.type must be "BPE"/);
     });
 
     it('collects all tensor problems of one file in one error', () => {

@@ -1,8 +1,10 @@
 // The lab's character tokenizer and its Hugging Face form. Ids (fixed project-wide): 0 <|endoftext|>
 // (pad), 1 <|im_start|> (bos), 2 <|im_end|> (eos), 3 <unk>, 4 "\n", 5..99 printable ASCII 32..126.
 // Special-token strings inside text encode to their single id, as HF added tokens do. The exported
-// tokenizer.json (a `tokenizers` WordLevel model behind a split-every-character pre-tokenizer and a
-// Fuse decoder) gives the same ids in transformers, so checkpoints move to PyTorch with their tokenizer.
+// tokenizer.json is a byte-level BPE without merges (each ASCII character is one byte, so one token),
+// stored the way real Qwen2 tokenizers are: transformers 5 rebuilds a Qwen2Tokenizer from vocab and
+// merges and ignores a custom pre-tokenizer, so only this form keeps the lab's ids there. The older
+// WordLevel form (checkpoints saved by earlier versions of the lab) still loads.
 
 export const PAD_TOKEN = '<|endoftext|>';
 export const BOS_TOKEN = '<|im_start|>';
@@ -18,11 +20,43 @@ export const UNK_ID = 3;
 export const LAB_VOCAB_SIZE = 100;
 
 /**
- * Pre-tokenizer pattern: one match per character. `[\s\S]` rather than `.` because `.` skips "\n" in
- * Oniguruma (the regex engine of `tokenizers`) and in JS, and unmatched runs like "\n\n" would then
- * reach the WordLevel model as one unknown word.
+ * Pre-tokenizer pattern of the older WordLevel form (read, no longer written): one match per
+ * character. `[\s\S]` rather than `.` because `.` skips "\n" in Oniguruma (the regex engine of
+ * `tokenizers`) and in JS, and unmatched runs like "\n\n" would then reach the WordLevel model as one
+ * unknown word.
  */
 const EVERY_CHARACTER_PATTERN = '[\\s\\S]';
+
+/** ByteLevel pre-tokenizer and decoder of the exported form: no prefix space, no regex split. */
+const BYTE_LEVEL_SETTINGS = {
+  type: 'ByteLevel',
+  add_prefix_space: false,
+  trim_offsets: false,
+  use_regex: false,
+} as const;
+
+/**
+ * GPT-2's byte-to-unicode table, which byte-level BPE vocabularies are keyed by: every byte gets a
+ * printable, non-space character. Bytes that already are one (33..126, 161..172, 174..255) keep their
+ * code point; the others (controls, space, DEL, NBSP, soft hyphen...) take 256, 257, ... in increasing
+ * byte order, so " " is "Ġ" (U+0120) and "\n" is "Ċ" (U+010A).
+ */
+export const BYTE_TO_UNICODE: readonly string[] = (() => {
+  const keepsItsCodePoint = (byte: number) =>
+    (byte >= 33 && byte <= 126) || (byte >= 161 && byte <= 172) || (byte >= 174 && byte <= 255);
+  const table: string[] = [];
+  let next = 256;
+  for (let byte = 0; byte < 256; byte++) {
+    table.push(String.fromCodePoint(keepsItsCodePoint(byte) ? byte : next++));
+  }
+  return table;
+})();
+
+const UNICODE_TO_BYTE: ReadonlyMap<string, number> = new Map(
+  BYTE_TO_UNICODE.map((char, byte) => [char, byte]),
+);
+
+const utf8 = new TextEncoder();
 
 export class TokenizerError extends Error {
   constructor(message: string) {
@@ -182,11 +216,21 @@ export class CharTokenizer {
     return text;
   }
 
-  /** HF `tokenizers` JSON (the tokenizer.json file of a checkpoint directory). */
+  /**
+   * HF `tokenizers` JSON (the tokenizer.json file of a checkpoint directory): a byte-level BPE with no
+   * merges, vocab keys of ordinary tokens in the byte-to-unicode alphabet, specials as literal added
+   * tokens. Throws for an ordinary token of more than one UTF-8 byte, which would need merges.
+   */
   toHfTokenizerJson(): HfTokenizerJson {
     const vocab: Record<string, number> = {};
     this.tokens.forEach((token, id) => {
-      vocab[token] = id;
+      const key = this.specialIds.has(id) ? token : byteLevelKey(token, id);
+      if (key in vocab) {
+        throw new TokenizerError(
+          `tokens ${vocab[key]} and ${id} both become vocab key ${JSON.stringify(key)} in tokenizer.json`,
+        );
+      }
+      vocab[key] = id;
     });
     const addedTokens = [...this.specialIds]
       .sort((a, b) => a - b)
@@ -205,22 +249,29 @@ export class CharTokenizer {
       padding: null,
       added_tokens: addedTokens,
       normalizer: null,
-      pre_tokenizer: {
-        type: 'Split',
-        pattern: { Regex: EVERY_CHARACTER_PATTERN },
-        behavior: 'Isolated',
-        invert: false,
-      },
+      pre_tokenizer: { ...BYTE_LEVEL_SETTINGS },
       post_processor: null,
-      decoder: { type: 'Fuse' },
-      model: { type: 'WordLevel', vocab, unk_token: this.tokens[this.unkId] },
+      decoder: { ...BYTE_LEVEL_SETTINGS },
+      model: {
+        type: 'BPE',
+        dropout: null,
+        unk_token: this.tokens[this.unkId],
+        continuing_subword_prefix: null,
+        end_of_word_suffix: null,
+        fuse_unk: false,
+        byte_fallback: false,
+        ignore_merges: false,
+        vocab,
+        merges: [],
+      },
     };
   }
 
   /**
-   * Reads a tokenizer.json back. Accepts exactly the shape `toHfTokenizerJson` writes (a char-level
-   * WordLevel tokenizer); anything else is refused with the field that differs, since encoding it
-   * with this class would silently give other ids than `tokenizers` does.
+   * Reads a tokenizer.json back. Accepts exactly the shapes the lab writes: the byte-level BPE of
+   * `toHfTokenizerJson`, and the char-level WordLevel form of earlier versions (saved runs must keep
+   * loading). Anything else is refused with the field that differs, since encoding it with this class
+   * would silently give other ids than `tokenizers` does.
    */
   static fromHfTokenizerJson(input: string | unknown): CharTokenizer {
     let json: unknown = input;
@@ -233,48 +284,46 @@ export class CharTokenizer {
     }
     if (!isObject(json)) throw new TokenizerError('tokenizer.json must be a JSON object');
     const model = json.model;
-    if (!isObject(model) || model.type !== 'WordLevel') {
+    const modelType = isObject(model) ? model.type : model;
+    if (!isObject(model) || (modelType !== 'BPE' && modelType !== 'WordLevel')) {
       throw new TokenizerError(
-        `tokenizer.json model.type must be "WordLevel" (got ${JSON.stringify(isObject(model) ? model.type : model)})`,
+        `tokenizer.json model.type must be "BPE" (byte-level, as the lab writes it) or "WordLevel" ` +
+          `(checkpoints of earlier lab versions) (got ${JSON.stringify(modelType)})`,
       );
     }
     if (json.normalizer !== null && json.normalizer !== undefined) {
       throw new TokenizerError('tokenizer.json has a normalizer; the char tokenizer supports none');
     }
-    const pre = json.pre_tokenizer;
-    if (
-      !isObject(pre) ||
-      pre.type !== 'Split' ||
-      !isObject(pre.pattern) ||
-      pre.pattern.Regex !== EVERY_CHARACTER_PATTERN ||
-      pre.behavior !== 'Isolated' ||
-      pre.invert !== false
-    ) {
+    if (json.post_processor !== null && json.post_processor !== undefined) {
       throw new TokenizerError(
-        `tokenizer.json pre_tokenizer must split every character (Split, Regex ${JSON.stringify(EVERY_CHARACTER_PATTERN)}, Isolated)`,
+        'tokenizer.json has a post_processor; the char tokenizer supports none (it would add ids)',
       );
     }
-    if (!isObject(json.decoder) || json.decoder.type !== 'Fuse') {
-      throw new TokenizerError('tokenizer.json decoder must be {"type": "Fuse"} (concatenate tokens)');
-    }
+    if (modelType === 'BPE') checkByteLevelBpe(json, model);
+    else checkLegacyWordLevel(json);
     if (!isObject(model.vocab)) throw new TokenizerError('tokenizer.json model.vocab must be an object');
+    if (!Array.isArray(json.added_tokens))
+      throw new TokenizerError('tokenizer.json added_tokens must be an array');
+    const addedContents = new Set(
+      json.added_tokens.map((added) => (isObject(added) ? added.content : undefined)),
+    );
     const entries = Object.entries(model.vocab);
     const tokens: string[] = new Array(entries.length);
-    for (const [token, id] of entries) {
+    for (const [key, id] of entries) {
       if (!Number.isInteger(id) || (id as number) < 0 || (id as number) >= entries.length) {
         throw new TokenizerError(
-          `tokenizer.json vocab id ${JSON.stringify(id)} of ${JSON.stringify(token)} is not in [0, ${entries.length})`,
+          `tokenizer.json vocab id ${JSON.stringify(id)} of ${JSON.stringify(key)} is not in [0, ${entries.length})`,
         );
       }
       if (tokens[id as number] !== undefined) {
         throw new TokenizerError(`tokenizer.json vocab id ${id} is used twice`);
       }
-      tokens[id as number] = token;
+      // Added tokens are matched on their literal text; only ordinary BPE keys are byte-level.
+      tokens[id as number] =
+        modelType === 'BPE' && !addedContents.has(key) ? characterOfByteLevelKey(key) : key;
     }
     if (typeof model.unk_token !== 'string')
       throw new TokenizerError('tokenizer.json model.unk_token missing');
-    if (!Array.isArray(json.added_tokens))
-      throw new TokenizerError('tokenizer.json added_tokens must be an array');
     const specials: string[] = [];
     for (const added of json.added_tokens) {
       if (!isObject(added) || typeof added.content !== 'string' || !Number.isInteger(added.id)) {
@@ -343,6 +392,7 @@ export const QWEN_STYLE_CHAT_TEMPLATE =
   "{%- for message in messages %}{{- '<|im_start|>' + message['role'] + '\\n' + message['content'] + " +
   "'<|im_end|>' + '\\n' }}{%- endfor %}{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}";
 
+/** The tokenizer.json the lab writes (a byte-level BPE without merges; see toHfTokenizerJson). */
 export interface HfTokenizerJson {
   version: string;
   truncation: null;
@@ -357,10 +407,143 @@ export interface HfTokenizerJson {
     special: boolean;
   }[];
   normalizer: null;
-  pre_tokenizer: { type: 'Split'; pattern: { Regex: string }; behavior: 'Isolated'; invert: boolean };
+  pre_tokenizer: HfByteLevel;
   post_processor: null;
-  decoder: { type: 'Fuse' };
-  model: { type: 'WordLevel'; vocab: Record<string, number>; unk_token: string };
+  decoder: HfByteLevel;
+  model: {
+    type: 'BPE';
+    dropout: null;
+    unk_token: string;
+    continuing_subword_prefix: null;
+    end_of_word_suffix: null;
+    fuse_unk: boolean;
+    byte_fallback: boolean;
+    ignore_merges: boolean;
+    /** Ordinary tokens keyed by their byte-level characters, specials by their literal text. */
+    vocab: Record<string, number>;
+    /** Always empty: every ordinary token is a single byte. */
+    merges: [string, string][];
+  };
+}
+
+export interface HfByteLevel {
+  type: 'ByteLevel';
+  add_prefix_space: boolean;
+  trim_offsets: boolean;
+  use_regex: boolean;
+}
+
+/** The vocab key of an ordinary token: its one UTF-8 byte in the byte-to-unicode alphabet. */
+function byteLevelKey(token: string, id: number): string {
+  const bytes = utf8.encode(token);
+  if (bytes.length !== 1) {
+    throw new TokenizerError(
+      `token ${id} ${JSON.stringify(token)} is ${bytes.length} UTF-8 bytes; tokenizer.json is a byte-level ` +
+        'BPE without merges, so only single-byte (ASCII) tokens or special tokens can be exported',
+    );
+  }
+  return BYTE_TO_UNICODE[bytes[0]];
+}
+
+/** Inverse of byteLevelKey: the key must be one byte-level character of an ASCII byte. */
+function characterOfByteLevelKey(key: string): string {
+  const byte = [...key].length === 1 ? UNICODE_TO_BYTE.get(key) : undefined;
+  if (byte === undefined) {
+    throw new TokenizerError(
+      `tokenizer.json vocab key ${JSON.stringify(key)} is not one byte-level character (merges are empty, ` +
+        'so only single bytes are tokens)',
+    );
+  }
+  if (byte >= 0x80) {
+    throw new TokenizerError(
+      `tokenizer.json vocab key ${JSON.stringify(key)} is byte 0x${byte.toString(16).toUpperCase()}, ` +
+        'not a whole UTF-8 character',
+    );
+  }
+  return String.fromCharCode(byte);
+}
+
+/**
+ * The model, pre-tokenizer and decoder settings of the byte-level form that change ids or text.
+ * (dropout, ignore_merges and trim_offsets have no effect without merges or only touch offsets.)
+ */
+function checkByteLevelBpe(json: Record<string, unknown>, model: Record<string, unknown>): void {
+  if (!Array.isArray(model.merges) || model.merges.length !== 0) {
+    const got = Array.isArray(model.merges) ? `${model.merges.length} merges` : JSON.stringify(model.merges);
+    throw new TokenizerError(
+      `tokenizer.json model.merges must be empty (got ${got}): the char tokenizer has one token per byte`,
+    );
+  }
+  expectFields(
+    'model',
+    model,
+    {
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: false,
+      byte_fallback: false,
+    },
+    true,
+  );
+  if (!isObject(json.pre_tokenizer)) {
+    throw new TokenizerError(
+      `tokenizer.json pre_tokenizer must be ${JSON.stringify(BYTE_LEVEL_SETTINGS)} (got ${JSON.stringify(json.pre_tokenizer)})`,
+    );
+  }
+  expectFields('pre_tokenizer', json.pre_tokenizer, {
+    type: 'ByteLevel',
+    add_prefix_space: false,
+    use_regex: false,
+  });
+  if (!isObject(json.decoder) || json.decoder.type !== 'ByteLevel') {
+    throw new TokenizerError(
+      `tokenizer.json decoder.type must be "ByteLevel" (got ${JSON.stringify(isObject(json.decoder) ? json.decoder.type : json.decoder)})`,
+    );
+  }
+}
+
+/**
+ * Each field must equal its expected value. With `absentMeansNullOrFalse` a missing field passes when
+ * null/false is expected (the BPE model's serde defaults); ByteLevel's use_regex defaults to true, so
+ * the pre-tokenizer's fields must be present.
+ */
+function expectFields(
+  path: string,
+  object: Record<string, unknown>,
+  expected: Record<string, string | boolean | null>,
+  absentMeansNullOrFalse = false,
+): void {
+  for (const [field, value] of Object.entries(expected)) {
+    const got = object[field];
+    const isDefault = absentMeansNullOrFalse && got === undefined && (value === null || value === false);
+    if (got !== value && !isDefault) {
+      throw new TokenizerError(
+        `tokenizer.json ${path}.${field} must be ${JSON.stringify(value)} (got ${JSON.stringify(got)})`,
+      );
+    }
+  }
+}
+
+/** The WordLevel form of earlier lab versions: Split on every character, Fuse decoder. */
+function checkLegacyWordLevel(json: Record<string, unknown>): void {
+  const pre = json.pre_tokenizer;
+  if (
+    !isObject(pre) ||
+    pre.type !== 'Split' ||
+    !isObject(pre.pattern) ||
+    pre.pattern.Regex !== EVERY_CHARACTER_PATTERN ||
+    pre.behavior !== 'Isolated' ||
+    pre.invert !== false
+  ) {
+    throw new TokenizerError(
+      `tokenizer.json pre_tokenizer must split every character (Split, Regex ${JSON.stringify(EVERY_CHARACTER_PATTERN)}, Isolated) for a WordLevel model`,
+    );
+  }
+  if (!isObject(json.decoder) || json.decoder.type !== 'Fuse') {
+    throw new TokenizerError(
+      'tokenizer.json decoder must be {"type": "Fuse"} (concatenate tokens) for a WordLevel model',
+    );
+  }
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
