@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { matmulBackward, matmulForward } from '../cpu/ops';
 import { KernelRunner } from './kernel';
-import { MATMUL_VARIANTS, MatmulOps, probeMatmul, variantName } from './matmul';
+import { MATMUL_BIAS_BACKWARD, MATMUL_VARIANTS, MatmulOps, probeMatmul, variantName } from './matmul';
 import { acquireNodeGpu } from './node-gpu';
 import { expectClose, randomArray } from './testing';
 
@@ -91,6 +91,30 @@ describe.each(MATMUL_VARIANTS.map((v) => [variantName(v), v] as const))('matmul 
     const got = step.read(gdx);
     await step.submit();
     expectClose('dx accumulated', await got, want);
+  });
+});
+
+describe('bias gradient', () => {
+  it('the two-pass chunked kernels match the one-pass kernel and the CPU sums (M = 200, 4 ragged chunks)', async () => {
+    const [M, N] = [200, 37];
+    const dy = randomArray(M * N, 7, 0);
+    const init = randomArray(N, 7, 1);
+    const want = init.slice();
+    for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) want[n] += dy[m * N + n];
+    const gdy = runner.pool.tensor('bias.dy', M * N);
+    const one = runner.pool.tensor('bias.one', N);
+    const two = runner.pool.tensor('bias.two', N);
+    runner.write(gdy, dy);
+    runner.write(one, init);
+    runner.write(two, init);
+    const ops = new MatmulOps(runner, MATMUL_VARIANTS[0]);
+    const step = runner.begin('bias');
+    step.dispatch(MATMUL_BIAS_BACKWARD, { dy: gdy, dbias: one }, { M, N });
+    ops.biasBackward(step, two, gdy, M, N);
+    const [gotOne, gotTwo] = [step.read(one), step.read(two)];
+    await step.submit();
+    expectClose('one pass', await gotOne, want, { atol: 1e-5, rtol: 1e-4 });
+    expectClose('two passes', await gotTwo, want, { atol: 1e-5, rtol: 1e-4 });
   });
 });
 

