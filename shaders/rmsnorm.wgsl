@@ -152,3 +152,62 @@ fn rmsnorm_backward_weight_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @
   }
   dweight4[c] += sum;
 }
+
+// The weight gradient in two passes, which the model uses when it passes a scratch buffer: the kernels
+// above run one invocation per channel (or 4 channels) over every row, and an H100 spent 4 of a 31 ms
+// step there; these split the rows into chunks of NORM_CHUNK.
+//   rmsnorm_backward_weight_partial(_vec4): partials (chunks, C) = Σ over each chunk's rows of
+//     dout * x * rstd, bound where dweight is (each channel in row order, as above);
+//   rmsnorm_backward_weight_finish: dweight (C) += Σ_chunk partials, chunks in order (deterministic).
+const NORM_CHUNK: u32 = 64u;
+@group(0) @binding(0) var<storage, read> w_partials: array<f32>;
+@group(0) @binding(1) var<storage, read_write> dweight_out: array<f32>;
+@group(0) @binding(2) var<uniform> fparams: Params;
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn rmsnorm_backward_weight_partial(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flat_index(gid, nwg);
+  let C = wparams.C;
+  let chunks = (wparams.N + NORM_CHUNK - 1u) / NORM_CHUNK;
+  if (i >= chunks * C) { return; }
+  let c = i % C;
+  let k = i / C;
+  let n_end = min((k + 1u) * NORM_CHUNK, wparams.N);
+  var sum = 0.0;
+  for (var n = k * NORM_CHUNK; n < n_end; n++) {
+    let j = n * C + c;
+    sum += w_dout[j] * w_inp[j] * w_rstd[n];
+  }
+  dweight[i] = sum;
+}
+
+// One invocation per (chunk, 4 channels), C a multiple of 4.
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn rmsnorm_backward_weight_partial_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flat_index(gid, nwg);
+  let C4 = wparams.C / 4u;
+  let chunks = (wparams.N + NORM_CHUNK - 1u) / NORM_CHUNK;
+  if (i >= chunks * C4) { return; }
+  let c = i % C4;
+  let k = i / C4;
+  let n_end = min((k + 1u) * NORM_CHUNK, wparams.N);
+  var sum = vec4<f32>(0.0);
+  for (var n = k * NORM_CHUNK; n < n_end; n++) {
+    let j = n * C4 + c;
+    sum += w_dout4[j] * w_inp4[j] * w_rstd[n];
+  }
+  dweight4[i] = sum;
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn rmsnorm_backward_weight_finish(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let c = flat_index(gid, nwg);
+  let C = fparams.C;
+  if (c >= C) { return; }
+  let chunks = (fparams.N + NORM_CHUNK - 1u) / NORM_CHUNK;
+  var sum = 0.0;
+  for (var k = 0u; k < chunks; k++) {
+    sum += w_partials[k * C + c];
+  }
+  dweight_out[c] += sum;
+}

@@ -343,11 +343,24 @@ export class GpuTransformer {
     const dq = s('dq', N * H * D);
     const dk = s('dk', N * KVH * D);
     const dv = s('dv', N * KVH * D);
+    const normPartials = s('normPartials', ops.rmsnormPartialsElements(N, C));
 
     ops.logSoftmaxBackward(step, dlogits, dlogprobs, dentropy, a.logits, a.tokens, B, T, V, temperature);
     // Head: logits = lnf · headᵀ, lnf = norm(x_L).
     mm.linearBackward(step, { dx: dln, dweight: g.head, dbias: null }, dlogits, a.lnf, w.head, N, C, V);
-    ops.rmsnormBackward(step, dresid, g.finalNorm, dln, a.residuals[this.L], w.finalNorm, a.lnfRstd, N, C);
+    ops.rmsnormBackward(
+      step,
+      dresid,
+      g.finalNorm,
+      dln,
+      a.residuals[this.L],
+      w.finalNorm,
+      a.lnfRstd,
+      N,
+      C,
+      false,
+      normPartials,
+    );
 
     for (let l = this.L - 1; l >= 0; l--) {
       const lw = w.layers[l];
@@ -386,7 +399,19 @@ export class GpuTransformer {
         I,
         true,
       );
-      ops.rmsnormBackward(step, dresid, lg.postNorm, dln, la.resid2, lw.postNorm, la.ln2Rstd, N, C, true);
+      ops.rmsnormBackward(
+        step,
+        dresid,
+        lg.postNorm,
+        dln,
+        la.resid2,
+        lw.postNorm,
+        la.ln2Rstd,
+        N,
+        C,
+        true,
+        normPartials,
+      );
       // Attention branch; dresid is now d(resid2).
       mm.linearBackward(
         step,
@@ -459,6 +484,7 @@ export class GpuTransformer {
         N,
         C,
         true,
+        normPartials,
       );
     }
     ops.embeddingBackward(step, g.embed, dresid, a.embOffsets, a.embRows, N, V, C);

@@ -74,44 +74,51 @@ describe('embedding', () => {
 });
 
 describe('rmsnorm', () => {
-  // C = 19 runs the scalar kernels, C = 20 their vec4 twins.
+  // C = 19 runs the scalar kernels, C = 20 their vec4 twins. N = 150 with a scratch runs the two-pass
+  // weight gradient over 3 chunks of 64 rows (the last one ragged).
   it.each([
-    [false, 19],
-    [true, 19],
-    [false, 20],
-    [true, 20],
-  ])('forward and backward match (accumulate input grad: %s, C = %i)', async (accumulate, C) => {
-    const [N, eps] = [23, 1e-6];
-    const x = randomArray(N * C, 4, 0, 2);
-    const weight = randomArray(C, 4, 1);
-    const dout = randomArray(N * C, 4, 2);
-    const dxInit = randomArray(N * C, 4, 3);
-    const dwInit = randomArray(C, 4, 4);
-    const want = new Float32Array(N * C);
-    const wantRstd = new Float32Array(N);
-    rmsnormForward(want, wantRstd, x, weight, N, C, eps);
-    const wantDx = new Float32Array(N * C);
-    const wantDw = dwInit.slice();
-    rmsnormBackward(wantDx, wantDw, dout, x, weight, wantRstd, N, C);
-    if (accumulate) for (let i = 0; i < wantDx.length; i++) wantDx[i] += dxInit[i];
+    [false, 19, 23, false],
+    [true, 19, 23, false],
+    [false, 20, 23, false],
+    [true, 20, 23, false],
+    [true, 19, 150, true],
+    [false, 20, 150, true],
+  ])(
+    'forward and backward match (accumulate input grad: %s, C = %i, N = %i, two-pass weight gradient: %s)',
+    async (accumulate, C, N, twoPass) => {
+      const eps = 1e-6;
+      const x = randomArray(N * C, 4, 0, 2);
+      const weight = randomArray(C, 4, 1);
+      const dout = randomArray(N * C, 4, 2);
+      const dxInit = randomArray(N * C, 4, 3);
+      const dwInit = randomArray(C, 4, 4);
+      const want = new Float32Array(N * C);
+      const wantRstd = new Float32Array(N);
+      rmsnormForward(want, wantRstd, x, weight, N, C, eps);
+      const wantDx = new Float32Array(N * C);
+      const wantDw = dwInit.slice();
+      rmsnormBackward(wantDx, wantDw, dout, x, weight, wantRstd, N, C);
+      if (accumulate) for (let i = 0; i < wantDx.length; i++) wantDx[i] += dxInit[i];
 
-    const gx = upload('rms.x', x);
-    const gw = upload('rms.w', weight);
-    const out = upload('rms.out', N * C);
-    const rstd = upload('rms.rstd', N);
-    const dx = upload('rms.dx', dxInit);
-    const dw = upload('rms.dw', dwInit);
-    const step = runner.begin();
-    gpu.rmsnormForward(step, out, rstd, gx, gw, N, C, eps);
-    gpu.rmsnormBackward(step, dx, dw, upload('rms.dout', dout), gx, gw, rstd, N, C, accumulate);
-    const reads = [out, rstd, dx, dw].map((t) => step.read(t));
-    await step.submit();
-    const [gotOut, gotRstd, gotDx, gotDw] = await Promise.all(reads);
-    expectClose('rmsnorm out', gotOut, want, TOL);
-    expectClose('rstd', gotRstd, wantRstd, TOL);
-    expectClose('dx', gotDx, wantDx, TOL);
-    expectClose('dweight', gotDw, wantDw, TOL);
-  });
+      const gx = upload('rms.x', x);
+      const gw = upload('rms.w', weight);
+      const out = upload('rms.out', N * C);
+      const rstd = upload('rms.rstd', N);
+      const dx = upload('rms.dx', dxInit);
+      const dw = upload('rms.dw', dwInit);
+      const step = runner.begin();
+      gpu.rmsnormForward(step, out, rstd, gx, gw, N, C, eps);
+      const partials = twoPass ? upload('rms.partials', gpu.rmsnormPartialsElements(N, C)) : null;
+      gpu.rmsnormBackward(step, dx, dw, upload('rms.dout', dout), gx, gw, rstd, N, C, accumulate, partials);
+      const reads = [out, rstd, dx, dw].map((t) => step.read(t));
+      await step.submit();
+      const [gotOut, gotRstd, gotDx, gotDw] = await Promise.all(reads);
+      expectClose('rmsnorm out', gotOut, want, TOL);
+      expectClose('rstd', gotRstd, wantRstd, TOL);
+      expectClose('dx', gotDx, wantDx, TOL);
+      expectClose('dweight', gotDw, wantDw, TOL);
+    },
+  );
 });
 
 describe('vec4 twins', () => {

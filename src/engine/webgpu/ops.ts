@@ -92,6 +92,32 @@ export const RMSNORM_BACKWARD_WEIGHT = def(
   normU,
   flat('C'),
 );
+/** Rows per partial sum of the two-pass RMSNorm weight gradient (NORM_CHUNK in rmsnorm.wgsl). */
+export const NORM_CHUNK = 64;
+const normChunks = (u: Readonly<Record<string, number>>) => Math.ceil(u.N / NORM_CHUNK);
+export const RMSNORM_BACKWARD_WEIGHT_PARTIAL = def(
+  'rmsnorm',
+  'rmsnorm_backward_weight_partial',
+  { read: ['inp', 'dout', 'rstd'], write: ['partials'] },
+  normU,
+  (u) => grid1d(normChunks(u) * u.C, WG),
+);
+export const RMSNORM_BACKWARD_WEIGHT_PARTIAL_VEC4 = {
+  ...RMSNORM_BACKWARD_WEIGHT_PARTIAL,
+  entryPoint: 'rmsnorm_backward_weight_partial_vec4',
+  dispatch: (u: Readonly<Record<keyof typeof normU, number>>) =>
+    grid1d(normChunks(u) * Math.ceil(u.C / 4), WG),
+};
+export const RMSNORM_BACKWARD_WEIGHT_FINISH = def(
+  'rmsnorm',
+  'rmsnorm_backward_weight_finish',
+  { read: ['partials'], write: ['dweight'] },
+  normU,
+  flat('C'),
+);
+/** Elements of the scratch the two-pass weight gradient needs for N rows of C channels. */
+export const rmsnormPartialsElements = (N: number, C: number) => Math.ceil(N / NORM_CHUNK) * C;
+
 export const RMSNORM_FORWARD_VEC4 = { ...RMSNORM_FORWARD, entryPoint: 'rmsnorm_forward_vec4' };
 export const RMSNORM_BACKWARD_VEC4 = { ...RMSNORM_BACKWARD, entryPoint: 'rmsnorm_backward_vec4' };
 export const RMSNORM_BACKWARD_WEIGHT_VEC4 = {
@@ -191,6 +217,9 @@ export const ALL_OP_KERNELS = [
   RMSNORM_FORWARD_VEC4,
   RMSNORM_BACKWARD_VEC4,
   RMSNORM_BACKWARD_WEIGHT_VEC4,
+  RMSNORM_BACKWARD_WEIGHT_PARTIAL,
+  RMSNORM_BACKWARD_WEIGHT_PARTIAL_VEC4,
+  RMSNORM_BACKWARD_WEIGHT_FINISH,
   ROPE_FORWARD,
   ROPE_BACKWARD,
   ROPE_FORWARD_VEC4,
@@ -284,7 +313,11 @@ export function rmsnormForward(
   step.dispatch(kernel, { inp, weight, out, rstd }, { N, C, eps, accumulate: 0 });
 }
 
-/** dinp (N, C) = (or += when accumulate) input gradient; dweight (C) += weight gradient. */
+/**
+ * dinp (N, C) = (or += when accumulate) input gradient; dweight (C) += weight gradient. With `partials`
+ * (at least rmsnormPartialsElements(N, C)) the weight gradient runs in two passes over 64-row chunks
+ * (many invocations: what real GPUs need); without, one invocation per channel sums every row.
+ */
 export function rmsnormBackward(
   step: Step,
   dinp: GpuTensor,
@@ -296,15 +329,26 @@ export function rmsnormBackward(
   N: number,
   C: number,
   accumulate = false,
+  partials: GpuTensor | null = null,
 ) {
   const u = { N, C, eps: 0, accumulate: accumulate ? 1 : 0 };
   const vec4 = C % 4 === 0;
   step.dispatch(vec4 ? RMSNORM_BACKWARD_VEC4 : RMSNORM_BACKWARD, { inp, weight, dout, rstd, dinp }, u);
-  step.dispatch(
-    vec4 ? RMSNORM_BACKWARD_WEIGHT_VEC4 : RMSNORM_BACKWARD_WEIGHT,
-    { inp, dout, rstd, dweight },
-    u,
-  );
+  if (partials) {
+    const need = rmsnormPartialsElements(N, C);
+    if (partials.elements < need) {
+      throw new RangeError(`rmsnorm: partials has ${partials.elements} elements, needs ${need}`);
+    }
+    const partial = vec4 ? RMSNORM_BACKWARD_WEIGHT_PARTIAL_VEC4 : RMSNORM_BACKWARD_WEIGHT_PARTIAL;
+    step.dispatch(partial, { inp, dout, rstd, partials }, u);
+    step.dispatch(RMSNORM_BACKWARD_WEIGHT_FINISH, { partials, dweight }, u);
+  } else {
+    step.dispatch(
+      vec4 ? RMSNORM_BACKWARD_WEIGHT_VEC4 : RMSNORM_BACKWARD_WEIGHT,
+      { inp, dout, rstd, dweight },
+      u,
+    );
+  }
 }
 
 /** In place on x (N, heads, D); cos/sin tables (maxPositions, D/2); positions (N) i32. */
