@@ -9,8 +9,10 @@
 //   matmul_vec4     the same blocking with every load and store a vec4 (4x fewer memory operations;
 //                   needs M, N and K multiples of 4, the host falls back to matmul_blocked otherwise);
 //   matmul_tiled    a 64x64 output tile per 16x16 workgroup, operands staged through workgroup memory
-//                   in K-slices of 16 (what real GPUs reward).
-// Ragged sizes: loads clamp indices into range, stores are guarded.
+//                   in K-slices of 16 (what real GPUs reward);
+//   matmul_vec8 / matmul_blocked8  the vec4 / blocked kernels with an 8x8 block (further down).
+// Ragged sizes: loads clamp indices into range, stores are guarded. The bias gradient runs in two passes
+// (matmul_bias_partial / matmul_bias_finish, at the end).
 
 struct Params {
   M: u32,

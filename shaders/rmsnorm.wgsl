@@ -1,6 +1,7 @@
 // RMSNorm (Qwen2RMSNorm, fp32): out = weight * x * rstd, rstd = 1 / sqrt(mean(x²) + eps).
 // One invocation per row (no workgroup reductions: rows are short, and SwiftShader punishes barriers);
-// the weight gradient is a gather-reduce with one invocation per channel.
+// the weight gradient is a gather-reduce with one invocation per channel, or in two passes over 64-row
+// chunks (the _partial / _finish kernels at the end, what the model uses).
 
 struct Params { N: u32, C: u32, eps: f32, accumulate: u32 }
 
