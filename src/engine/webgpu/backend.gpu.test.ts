@@ -7,7 +7,7 @@ import { DEFAULT_TINY_CONFIG, type ModelConfig } from '../../model/config';
 import { initParameters, parameterLayout } from '../../model/layout';
 import type { AdamWConfig, Backend, EngineModel, PolicyLossConfig, TokenBatch } from '../backend';
 import { CpuBackend } from '../cpu/backend';
-import { WebGpuBackend } from './backend';
+import { WebGpuBackend, type WebGpuModel } from './backend';
 import { acquireNodeGpu } from './node-gpu';
 import { expectClose, mismatches, randomArray, randomInts } from './testing';
 
@@ -261,6 +261,39 @@ describe('generate', () => {
     expect(got.truncated).toEqual(want.truncated);
     const again = await g.generate(request);
     expect(again.completions.map((x) => [...x])).toEqual(got.completions.map((x) => [...x]));
+    g.dispose();
+  });
+
+  it('every decode chunk size (steps per submission) gives the CPU engine tokens, stopping mid-chunk', async () => {
+    const [g, c] = await pair(TIED, 14);
+    const request = {
+      prompts,
+      maxNewTokens: 11,
+      temperature: 0.9,
+      topK: 0,
+      topP: 1,
+      seed: 7,
+      stream: 1,
+      eosId: 0,
+    };
+    const free = await c.generate(request);
+    // Row 1's fifth token becomes the eos: it finishes inside a chunk of 3 or 8 while the others go on.
+    const eosId = free.completions[1][4];
+    for (const req of [request, { ...request, eosId }]) {
+      const want = await c.generate(req);
+      for (const chunk of [1, 3, 8, 32]) {
+        (g as WebGpuModel).decodeChunk = chunk;
+        const got = await g.generate(req);
+        const label = `decodeChunk ${chunk}, eos ${req.eosId}`;
+        expect(got.completions.map((x) => [...x]), label).toEqual(want.completions.map((x) => [...x]));
+        expect(got.truncated, label).toEqual(want.truncated);
+        got.logprobs.forEach((lp, r) => {
+          expectClose(`${label} logprobs ${r}`, lp, want.logprobs[r], { atol: 1e-4, rtol: 1e-3 });
+        });
+      }
+    }
+    (g as WebGpuModel).decodeChunk = 0;
+    await expect(g.generate(request)).rejects.toThrow(/decodeChunk/);
     g.dispose();
   });
 

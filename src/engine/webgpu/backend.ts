@@ -27,13 +27,23 @@ import type { GpuContext } from './device';
 import { encodePolicyLoss, POLICY_STATS, packPolicyTokenInputs, policyLossStats } from './grpoLoss';
 import { type GpuTensor, KernelRunner } from './kernel';
 import { MatmulOps, type MatmulProbe, probeMatmul, variantName } from './matmul';
-import { checkTemperature, GpuTransformer, padFlat, unpadFlat } from './model';
+import { checkTemperature, GpuTransformer, padFlat, type SampledTokens, unpadFlat } from './model';
 import * as ops from './ops';
 
 export interface WebGpuBackendOptions {
   /** Skip the probe and use this matmul variant (tests, benchmarks). */
   matmul?: MatmulProbe['variant'];
+  /** Decode steps per GPU submission during generation (default DEFAULT_DECODE_CHUNK). */
+  decodeChunk?: number;
 }
+
+/**
+ * Decode steps recorded into one submission. On a real GPU a decode step of the zoo model is a few
+ * hundred microseconds of work, while a submit + readback round trip costs milliseconds, so one round
+ * trip per token capped decoding at a few hundred steps/s; 8 steps per trip amortises it and wastes at
+ * most 7 steps past the last eos. Tokens are identical for every chunk size (same kernels, same RNG keys).
+ */
+export const DEFAULT_DECODE_CHUNK = 8;
 
 export class WebGpuBackend implements Backend {
   readonly kind = 'webgpu' as const;
@@ -43,6 +53,7 @@ export class WebGpuBackend implements Backend {
     readonly runner: KernelRunner,
     readonly probe: MatmulProbe,
     readonly ctx: Pick<GpuContext, 'info'>,
+    private readonly decodeChunk: number,
   ) {
     this.description = `WebGPU on ${ctx.info.label} (matmul ${variantName(probe.variant)})`;
   }
@@ -53,12 +64,17 @@ export class WebGpuBackend implements Backend {
     const probe = options.matmul
       ? { variant: options.matmul, msPerRun: {}, adapter: runner.adapterLabel }
       : await probeMatmul(runner);
+    const decodeChunk = options.decodeChunk ?? DEFAULT_DECODE_CHUNK;
+    if (!(Number.isInteger(decodeChunk) && decodeChunk >= 1)) {
+      throw new RangeError(`decodeChunk must be an integer >= 1 (got ${decodeChunk})`);
+    }
     await runner.prepare(ops.ALL_OP_KERNELS);
-    return new WebGpuBackend(runner, probe, ctx);
+    return new WebGpuBackend(runner, probe, ctx, decodeChunk);
   }
 
   async createModel(config: ModelConfig, params: Float32Array): Promise<EngineModel> {
     const model = new WebGpuModel(this.runner, new MatmulOps(this.runner, this.probe.variant), config);
+    model.decodeChunk = this.decodeChunk;
     await model.writeParameters(params);
     return model;
   }
@@ -68,6 +84,8 @@ export class WebGpuModel implements EngineModel {
   readonly config: ModelConfig;
   readonly numParams: number;
   readonly net: GpuTransformer;
+  /** Decode steps per submission in generate(); any value >= 1 gives the same tokens. */
+  decodeChunk = DEFAULT_DECODE_CHUNK;
   private optimizerSteps = 0;
   private disposed = false;
   private readonly clip: GpuTensor;
@@ -283,20 +301,31 @@ async function generateOnGpu(model: WebGpuModel, request: GenerateRequest): Prom
   if (R > 0 && maxNewTokens > 0) {
     const { temperature, topK, topP, seed, stream } = request;
     const decoder = await net.startDecoding(prompts, maxNewTokens, { temperature, topK, topP, seed, stream });
-    let sampled = decoder.first;
-    for (let i = 0; i < maxNewTokens; i++) {
-      for (let r = 0; r < R; r++) {
-        if (done[r]) continue;
-        const token = sampled.tokens[r];
-        completions[r].push(token);
-        logprobs[r].push(sampled.logprobs[r]);
-        if (token === eosId) {
-          done[r] = true;
-          truncated[r] = false;
+    // Decode in chunks of `decodeChunk` steps per submission; steps past every row's eos are computed
+    // and ignored (at most decodeChunk - 1 of them), which costs less than a GPU round trip per token.
+    const chunk = model.decodeChunk;
+    if (!(Number.isInteger(chunk) && chunk >= 1)) {
+      throw new RangeError(`decodeChunk must be an integer >= 1 (got ${chunk})`);
+    }
+    let pending: SampledTokens[] = [decoder.first];
+    let fed = 0; // tokens consumed from the decoder so far
+    while (pending.length > 0) {
+      for (const sampled of pending) {
+        for (let r = 0; r < R; r++) {
+          if (done[r]) continue;
+          const token = sampled.tokens[r];
+          completions[r].push(token);
+          logprobs[r].push(sampled.logprobs[r]);
+          if (token === eosId) {
+            done[r] = true;
+            truncated[r] = false;
+          }
         }
+        fed++;
+        if (done.every(Boolean) || fed === maxNewTokens) break;
       }
-      if (done.every(Boolean) || i === maxNewTokens - 1) break;
-      sampled = await decoder.step(sampled.tokens);
+      if (done.every(Boolean) || fed === maxNewTokens) break;
+      pending = await decoder.advance(Math.min(chunk, maxNewTokens - fed));
     }
     decoder.release();
   }

@@ -495,7 +495,7 @@ export class GpuTransformer {
   /**
    * Prefills a KV cache with right-padded prompts (one cache slot per prompt), samples each row's first
    * new token on the GPU (shaders/sampling.wgsl, RNG key (row, absolute position)) and returns a
-   * decoder: each decoder.step feeds one token per row at the row's next position and samples the next.
+   * decoder whose advance(n) runs n decode steps, each feeding the token sampled before it.
    * Only the sampled ids and their log-probs come back. Finished rows keep running (fixed shapes, no
    * reallocation; positions stop at the cache end) and callers ignore their outputs.
    */
@@ -562,10 +562,8 @@ export class GpuTransformer {
     await prefill.submit();
     const first = { tokens: await firstRead.tokens, logprobs: await firstRead.logprobs };
 
-    // Decode-step tensors, (R, ...) rows.
-    const ids = t('tokens', R);
-    const positions = t('positions', R);
-    const rows = t('rows', R * 4);
+    // Decode-step tensors, (R, ...) rows. The tokens fed to each step are the ones the previous step
+    // sampled, read straight from `sampled` on the GPU, so several steps can share one submission.
     const xs = [t('xA', R * C), t('xB', R * C)];
     const ln = t('ln', R * C);
     const rstd = t('rstd', R);
@@ -580,56 +578,91 @@ export class GpuTransformer {
     const act = t('act', R * I);
     const logits = t('logits', R * V);
     const eps = this.config.rms_norm_eps;
+    // Per step of a chunk: positions, attention rows and sampling rows differ, and host writes are
+    // queue-ordered before the submission, so each step of a chunk needs its own small tensors.
+    const perStep: { positions: GpuTensor; rows: GpuTensor; sampleRows: GpuTensor }[] = [];
+    const stepTensors = (j: number) => {
+      perStep[j] ??= {
+        positions: t(`positions${j}`, R),
+        rows: t(`rows${j}`, R * 4),
+        sampleRows: t(`sampleRows${j}`, R * 4),
+      };
+      return perStep[j];
+    };
     let generated = 0;
 
-    const step = async (next: Int32Array): Promise<SampledTokens> => {
-      const pos = Int32Array.from(lengths, (len) => Math.min(len + generated, Tmax - 1));
-      generated++;
-      runner.write(ids, next);
-      runner.write(positions, pos);
-      runner.write(rows, attentionRows(new Int32Array(R).fill(1), pos, slots));
-      const s = runner.begin('decode');
-      ops.embeddingForward(s, xs[0], ids, w.embed, R, V, C);
-      for (let l = 0; l < L; l++) {
-        const lw = w.layers[l];
-        ops.rmsnormForward(s, ln, rstd, xs[0], lw.inputNorm, R, C, eps);
-        mm.linearForward(s, q, ln, lw.qWeight, lw.qBias, R, C, H * D);
-        mm.linearForward(s, k, ln, lw.kWeight, lw.kBias, R, C, KVH * D);
-        mm.linearForward(s, v, ln, lw.vWeight, lw.vBias, R, C, KVH * D);
-        ops.ropeForward(s, q, positions, this.ropeCos, this.ropeSin, R, H, D);
-        ops.ropeForward(s, k, positions, this.ropeCos, this.ropeSin, R, KVH, D);
-        encodeKvCacheWrite(
-          s,
-          { kNew: k, vNew: v, rows, kCache: kCache[l], vCache: vCache[l] },
-          { R, Tn: 1, Tmax, KVH, D },
-        );
-        encodeAttentionForward(
-          s,
-          { q, k: kCache[l], v: vCache[l], rows, out: attOut, stats: attStats },
-          { R, Tq: 1, Tk: Tmax, H, KVH, D },
-        );
-        mm.linearForward(s, proj, attOut, lw.oWeight, null, R, H * D, C);
-        ops.residualForward(s, xs[1], xs[0], proj, R * C);
-        ops.rmsnormForward(s, ln, rstd, xs[1], lw.postNorm, R, C, eps);
-        mm.linearForward(s, gate, ln, lw.gateWeight, null, R, C, I);
-        mm.linearForward(s, up, ln, lw.upWeight, null, R, C, I);
-        ops.swigluForward(s, act, gate, up, R * I);
-        mm.linearForward(s, proj, act, lw.downWeight, null, R, I, C);
-        ops.residualForward(s, xs[0], xs[1], proj, R * C);
+    const advance = async (count: number): Promise<SampledTokens[]> => {
+      if (!(Number.isInteger(count) && count >= 1)) {
+        throw new RangeError(`decoder.advance: count must be an integer >= 1 (got ${count})`);
       }
-      ops.rmsnormForward(s, ln, rstd, xs[0], w.finalNorm, R, C, eps);
-      mm.linearForward(s, logits, ln, w.head, null, R, C, V);
-      // The token sampled now lands at the position after the one just fed.
-      const read = sample(
-        s,
-        logits,
-        slots,
-        Int32Array.from(pos, (p) => p + 1),
-      );
+      const chunkTokens = t(`chunkTokens${count}`, R * count);
+      const chunkLogprobs = t(`chunkLogprobs${count}`, R * count);
+      const s = runner.begin(count === 1 ? 'decode' : `decode x${count}`);
+      for (let j = 0; j < count; j++) {
+        const pos = Int32Array.from(lengths, (len) => Math.min(len + generated, Tmax - 1));
+        generated++;
+        const st = stepTensors(j);
+        runner.write(st.positions, pos);
+        runner.write(st.rows, attentionRows(new Int32Array(R).fill(1), pos, slots));
+        // The token sampled now lands at the position after the one just fed.
+        runner.write(
+          st.sampleRows,
+          samplingRows(
+            slots,
+            slots,
+            Int32Array.from(pos, (p) => p + 1),
+          ),
+        );
+        ops.embeddingForward(s, xs[0], sampled, w.embed, R, V, C);
+        for (let l = 0; l < L; l++) {
+          const lw = w.layers[l];
+          ops.rmsnormForward(s, ln, rstd, xs[0], lw.inputNorm, R, C, eps);
+          mm.linearForward(s, q, ln, lw.qWeight, lw.qBias, R, C, H * D);
+          mm.linearForward(s, k, ln, lw.kWeight, lw.kBias, R, C, KVH * D);
+          mm.linearForward(s, v, ln, lw.vWeight, lw.vBias, R, C, KVH * D);
+          ops.ropeForward(s, q, st.positions, this.ropeCos, this.ropeSin, R, H, D);
+          ops.ropeForward(s, k, st.positions, this.ropeCos, this.ropeSin, R, KVH, D);
+          encodeKvCacheWrite(
+            s,
+            { kNew: k, vNew: v, rows: st.rows, kCache: kCache[l], vCache: vCache[l] },
+            { R, Tn: 1, Tmax, KVH, D },
+          );
+          encodeAttentionForward(
+            s,
+            { q, k: kCache[l], v: vCache[l], rows: st.rows, out: attOut, stats: attStats },
+            { R, Tq: 1, Tk: Tmax, H, KVH, D },
+          );
+          mm.linearForward(s, proj, attOut, lw.oWeight, null, R, H * D, C);
+          ops.residualForward(s, xs[1], xs[0], proj, R * C);
+          ops.rmsnormForward(s, ln, rstd, xs[1], lw.postNorm, R, C, eps);
+          mm.linearForward(s, gate, ln, lw.gateWeight, null, R, C, I);
+          mm.linearForward(s, up, ln, lw.upWeight, null, R, C, I);
+          ops.swigluForward(s, act, gate, up, R * I);
+          mm.linearForward(s, proj, act, lw.downWeight, null, R, I, C);
+          ops.residualForward(s, xs[0], xs[1], proj, R * C);
+        }
+        ops.rmsnormForward(s, ln, rstd, xs[0], w.finalNorm, R, C, eps);
+        mm.linearForward(s, logits, ln, w.head, null, R, C, V);
+        encodeSample(
+          s,
+          { logits, rows: st.sampleRows, weights: sampleScratch, tokens: sampled, logprobs: sampledLogprobs },
+          R,
+          V,
+          sampling,
+        );
+        s.copy(sampled, chunkTokens, R, 0, j * R);
+        s.copy(sampledLogprobs, chunkLogprobs, R, 0, j * R);
+      }
+      const tokensRead = s.readInt32(chunkTokens);
+      const logprobsRead = s.read(chunkLogprobs);
       await s.submit();
-      return { tokens: await read.tokens, logprobs: await read.logprobs };
+      const [allTokens, allLogprobs] = [await tokensRead, await logprobsRead];
+      return Array.from({ length: count }, (_, j) => ({
+        tokens: allTokens.slice(j * R, (j + 1) * R),
+        logprobs: allLogprobs.slice(j * R, (j + 1) * R),
+      }));
     };
-    return { first, step, release: () => {} };
+    return { first, advance, release: () => {} };
   }
 
   destroy(): void {
@@ -649,8 +682,12 @@ export interface SampledTokens {
 /** A running batched decode: the tokens sampled after the prompts, and the next step. */
 export interface Decoder {
   first: SampledTokens;
-  /** Feeds one token per row at its next position and samples the token after it. */
-  step(next: Int32Array): Promise<SampledTokens>;
+  /**
+   * Runs `count` decode steps in one GPU submission: each feeds the tokens the previous step sampled
+   * (still on the GPU) at each row's next position and samples the token after it. One readback per
+   * call instead of per token, which is what bounds decoding speed on real GPUs.
+   */
+  advance(count: number): Promise<SampledTokens[]>;
   release(): void;
 }
 
