@@ -285,7 +285,10 @@ describe('generate', () => {
         (g as WebGpuModel).decodeChunk = chunk;
         const got = await g.generate(req);
         const label = `decodeChunk ${chunk}, eos ${req.eosId}`;
-        expect(got.completions.map((x) => [...x]), label).toEqual(want.completions.map((x) => [...x]));
+        expect(
+          got.completions.map((x) => [...x]),
+          label,
+        ).toEqual(want.completions.map((x) => [...x]));
         expect(got.truncated, label).toEqual(want.truncated);
         got.logprobs.forEach((lp, r) => {
           expectClose(`${label} logprobs ${r}`, lp, want.logprobs[r], { atol: 1e-4, rtol: 1e-3 });
