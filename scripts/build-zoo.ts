@@ -18,10 +18,9 @@ import { createNodeBackend } from '../src/cli/nodeHost';
 import type { Backend, EngineModel } from '../src/engine/backend';
 import type { BackendChoice } from '../src/experiment/config';
 import { saveCheckpoint } from '../src/model/checkpoint';
-import { initParameters, parameterLayout } from '../src/model/layout';
+import { initParameters } from '../src/model/layout';
 import { readCheckpointDir, writeCheckpointDir } from '../src/model/nodeCheckpointDir';
 import { CharTokenizer } from '../src/model/tokenizer';
-import { slipRules } from '../src/tasks/corpus';
 import { miniMath500 } from '../src/tasks/minimath';
 import { type LrSchedule, PretrainBatches, pretrainLoop } from '../src/tasks/pretrain';
 import {
@@ -30,7 +29,7 @@ import {
   measureCorpus,
   type TrainingSession,
   ZOO_MODEL_CONFIG,
-  type ZooCard,
+  zooCard,
 } from '../src/tasks/zoo';
 import { DEFAULT_ZOO_EVAL_OPTIONS, evaluateZooModel, measureCodeFrequency } from '../src/tasks/zooEval';
 
@@ -327,20 +326,15 @@ async function evaluateAndShip(
   const evalSeconds = (performance.now() - evalStart) / 1000;
   const params = await model.readParameters();
   const targets = checkTargets(preset.name, report);
-  const trainSeconds = state.sessions.reduce((s, x) => s + x.seconds, 0);
-  const card: ZooCard = {
+  const card = zooCard({
     name: preset.name,
     like: preset.like,
     description:
       'Tiny Qwen2-architecture model pretrained by the lab on a MiniMath corpus with this style prior and per-style correctness (systematic first-step slips).',
     buildCommand: `npx tsx scripts/build-zoo.ts --family ${preset.name} --steps ${state.totalSteps}${args.seed !== null ? ` --seed ${state.seed}` : ''}${state.batchSize !== 8 ? ` --batch-size ${state.batchSize}` : ''}${state.peakLr !== 3e-3 ? ` --lr ${state.peakLr}` : ''}${args.backend !== null ? ` --backend ${args.backend}` : ''}`,
     seed: state.seed,
-    corpus: {
-      knobs: preset.knobs,
-      slipRules: slipRules(preset.knobs),
-      measured: measureCorpus(preset.knobs, state.seed),
-    },
-    model: { config: ZOO_MODEL_CONFIG, parameters: parameterLayout(ZOO_MODEL_CONFIG).total },
+    knobs: preset.knobs,
+    corpusMeasured: measureCorpus(preset.knobs, state.seed),
     training: {
       engine,
       steps: state.step,
@@ -349,19 +343,16 @@ async function evaluateAndShip(
       optimizer: OPTIMIZER,
       processedTokens: state.processedTokens,
       responseTokens: state.responseTokens,
-      finalLoss: state.lossEma ?? Number.NaN,
-      wallSeconds: Math.round(trainSeconds + evalSeconds),
+      lossEma: state.lossEma,
       sessions: state.sessions,
     },
-    eval: {
-      set: `MiniMath-500${problems.length < 500 ? ` (first ${problems.length})` : ''}`,
-      evalSeconds,
-      ...report,
-    },
+    evalProblems: problems.length,
+    evalSeconds,
+    report,
     check,
     targets,
     notes: [],
-  };
+  });
   await writeCheckpointDir(outDir, saveCheckpoint(ZOO_MODEL_CONFIG, params), card);
   const s = report.sampled;
   const pct = (x: number | null) => (x === null ? 'n/a' : `${(100 * x).toFixed(1)}%`);

@@ -2,8 +2,16 @@
 // schema (measured prior statistics, corpus knobs, seed, build command, wall time) and the targets from
 // the paper's Table 1 that each family is checked against. Browser-safe, so the lab can build a family too.
 import type { ModelConfig } from '../model/config';
+import { parameterLayout } from '../model/layout';
 import { gradeAnswer } from './answer';
-import { type CorpusKnobs, CorpusStream, FAMILY_PRESETS, type FamilyName, type SlipRule } from './corpus';
+import {
+  type CorpusKnobs,
+  CorpusStream,
+  FAMILY_PRESETS,
+  type FamilyName,
+  type SlipRule,
+  slipRules,
+} from './corpus';
 import type { TraceStyle } from './minimath';
 import type { LrSchedule } from './pretrain';
 import type { ZooEvalReport } from './zooEval';
@@ -154,6 +162,64 @@ export interface ZooCard {
   check: CodeFrequencyCheck;
   targets: { target: string; met: boolean }[];
   notes: string[];
+}
+
+/** What a finished build measured; zooCard() turns it into card.json for both builders (CLI and UI). */
+export interface ZooBuildRecord {
+  name: string;
+  like: string;
+  description: string;
+  buildCommand: string;
+  seed: number;
+  knobs: CorpusKnobs;
+  corpusMeasured: CorpusStats;
+  training: {
+    engine: string;
+    steps: number;
+    batchSize: number;
+    schedule: LrSchedule;
+    optimizer: ZooCard['training']['optimizer'];
+    processedTokens: number;
+    responseTokens: number;
+    lossEma: number | null;
+    sessions: TrainingSession[];
+  };
+  /** Problems of MiniMath-500 the eval used (all 500 for the shipped cards). */
+  evalProblems: number;
+  evalSeconds: number;
+  report: ZooEvalReport;
+  check: CodeFrequencyCheck;
+  targets: { target: string; met: boolean }[];
+  notes: string[];
+}
+
+/** The card of a zoo family; wall time counts every training session plus the evaluation. */
+export function zooCard(b: ZooBuildRecord): ZooCard {
+  const { lossEma, sessions, ...training } = b.training;
+  const trainSeconds = sessions.reduce((s, x) => s + x.seconds, 0);
+  return {
+    name: b.name,
+    like: b.like,
+    description: b.description,
+    buildCommand: b.buildCommand,
+    seed: b.seed,
+    corpus: { knobs: b.knobs, slipRules: slipRules(b.knobs), measured: b.corpusMeasured },
+    model: { config: ZOO_MODEL_CONFIG, parameters: parameterLayout(ZOO_MODEL_CONFIG).total },
+    training: {
+      ...training,
+      finalLoss: lossEma ?? Number.NaN,
+      wallSeconds: Math.round(trainSeconds + b.evalSeconds),
+      sessions,
+    },
+    eval: {
+      set: `MiniMath-500${b.evalProblems < 500 ? ` (first ${b.evalProblems})` : ''}`,
+      evalSeconds: b.evalSeconds,
+      ...b.report,
+    },
+    check: b.check,
+    targets: b.targets,
+    notes: b.notes,
+  };
 }
 
 export function familyPreset(name: string) {

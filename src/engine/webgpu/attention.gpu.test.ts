@@ -14,6 +14,7 @@ import {
 } from './attention';
 import { type GpuTensor, KernelRunner } from './kernel';
 import { acquireNodeGpu } from './node-gpu';
+import { expectClose as expectCloseTol } from './testing';
 
 let runner: KernelRunner;
 beforeAll(async () => {
@@ -24,31 +25,14 @@ function randomArray(rng: Random, n: number, scale = 1): Float32Array {
   return Float32Array.from({ length: n }, () => rng.normal() * scale);
 }
 
-/** Fails with the worst elements listed when |got - want| > atol + rtol * |want| anywhere. */
-function expectClose(
+/** testing.ts's comparison with this file's default tolerances, positional. */
+const expectClose = (
   name: string,
   got: ArrayLike<number>,
   want: ArrayLike<number>,
   atol = 2e-5,
   rtol = 1e-4,
-) {
-  expect(got.length, `${name} length`).toBe(want.length);
-  const bad: { i: number; got: number; want: number; err: number }[] = [];
-  for (let i = 0; i < want.length; i++) {
-    const err = Math.abs(got[i] - want[i]);
-    if (!(err <= atol + rtol * Math.abs(want[i]))) bad.push({ i, got: got[i], want: want[i], err });
-  }
-  if (bad.length) {
-    bad.sort((a, b) => b.err - a.err);
-    const worst = bad
-      .slice(0, 8)
-      .map((b) => `  [${b.i}] got ${b.got} want ${b.want} (|diff| ${b.err.toExponential(2)})`)
-      .join('\n');
-    expect.fail(
-      `${name}: ${bad.length}/${want.length} elements outside atol ${atol} rtol ${rtol}; worst:\n${worst}`,
-    );
-  }
-}
+) => expectCloseTol(name, got, want, { atol, rtol });
 
 function upload(label: string, data: Float32Array | Uint32Array): GpuTensor {
   const t = runner.pool.tensor(`attention.test.${label}`, data.length);

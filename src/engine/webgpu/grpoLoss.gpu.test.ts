@@ -10,37 +10,21 @@ import { policyLoss } from '../cpu/policyLoss';
 import { encodePolicyLoss, POLICY_STATS, packPolicyTokenInputs, policyLossStats } from './grpoLoss';
 import { type GpuTensor, KernelRunner } from './kernel';
 import { acquireNodeGpu } from './node-gpu';
+import { expectClose as expectCloseTol } from './testing';
 
 let runner: KernelRunner;
 beforeAll(async () => {
   runner = new KernelRunner(await acquireNodeGpu());
 });
 
-/** Fails with the worst elements listed when |got - want| > atol + rtol * |want| anywhere. */
-function expectClose(
+/** testing.ts's comparison with this file's default tolerances, positional. */
+const expectClose = (
   name: string,
   got: ArrayLike<number>,
   want: ArrayLike<number>,
   atol = 1e-5,
   rtol = 1e-4,
-) {
-  expect(got.length, `${name} length`).toBe(want.length);
-  const bad: { i: number; got: number; want: number; err: number }[] = [];
-  for (let i = 0; i < want.length; i++) {
-    const err = Math.abs(got[i] - want[i]);
-    if (!(err <= atol + rtol * Math.abs(want[i]))) bad.push({ i, got: got[i], want: want[i], err });
-  }
-  if (bad.length) {
-    bad.sort((a, b) => b.err - a.err);
-    const worst = bad
-      .slice(0, 8)
-      .map((b) => `  [${b.i}] got ${b.got} want ${b.want} (|diff| ${b.err.toExponential(2)})`)
-      .join('\n');
-    expect.fail(
-      `${name}: ${bad.length}/${want.length} elements outside atol ${atol} rtol ${rtol}; worst:\n${worst}`,
-    );
-  }
-}
+) => expectCloseTol(name, got, want, { atol, rtol });
 
 interface Batch {
   B: number;

@@ -5,12 +5,18 @@
 // (zooWorker.ts) drives it with the browser backend; the unit tests drive it with the CPU engine in Node.
 import type { Backend, EngineModel } from '../../engine/backend';
 import { type CheckpointFiles, saveCheckpoint } from '../../model/checkpoint';
-import { initParameters, parameterLayout } from '../../model/layout';
+import { initParameters } from '../../model/layout';
 import { CharTokenizer } from '../../model/tokenizer';
-import { type CorpusKnobs, corpusKnobProblems, FAMILY_NAMES, slipRules } from '../../tasks/corpus';
+import { type CorpusKnobs, corpusKnobProblems, FAMILY_NAMES } from '../../tasks/corpus';
 import { miniMath500 } from '../../tasks/minimath';
 import { type LrSchedule, PretrainBatches, pretrainLoop } from '../../tasks/pretrain';
-import { measureCorpus, type TrainingSession, ZOO_MODEL_CONFIG, type ZooCard } from '../../tasks/zoo';
+import {
+  measureCorpus,
+  type TrainingSession,
+  ZOO_MODEL_CONFIG,
+  type ZooCard,
+  zooCard,
+} from '../../tasks/zoo';
 import { DEFAULT_ZOO_EVAL_OPTIONS, evaluateZooModel, measureCodeFrequency } from '../../tasks/zooEval';
 
 export interface FamilySpec {
@@ -213,20 +219,15 @@ export async function buildFamily(
     };
     const evalSeconds = (performance.now() - evalStart) / 1000;
     const params = await model.readParameters();
-    const trainSeconds = state.sessions.reduce((s, x) => s + x.seconds, 0);
-    const card: ZooCard = {
+    const card = zooCard({
       name: spec.name,
       like: spec.basedOn ? `user family started from ${spec.basedOn}` : 'user family',
       description:
         'Tiny Qwen2-architecture model pretrained in the lab page (Build a family) on a MiniMath corpus with this style prior and per-style correctness (systematic first-step slips).',
       buildCommand: `built in the lab UI (Build a family): seed ${spec.seed}, ${spec.steps} steps, batch ${spec.batchSize}, lr ${spec.peakLr}; corpus knobs below`,
       seed: spec.seed,
-      corpus: {
-        knobs: spec.knobs,
-        slipRules: slipRules(spec.knobs),
-        measured: measureCorpus(spec.knobs, spec.seed, 5000),
-      },
-      model: { config: ZOO_MODEL_CONFIG, parameters: parameterLayout(ZOO_MODEL_CONFIG).total },
+      knobs: spec.knobs,
+      corpusMeasured: measureCorpus(spec.knobs, spec.seed, 5000),
       training: {
         engine: state.engine,
         steps: state.step,
@@ -235,21 +236,18 @@ export async function buildFamily(
         optimizer: BUILD_OPTIMIZER,
         processedTokens: state.processedTokens,
         responseTokens: state.responseTokens,
-        finalLoss: state.lossEma ?? Number.NaN,
-        wallSeconds: Math.round(trainSeconds + evalSeconds),
+        lossEma: state.lossEma,
         sessions: state.sessions,
       },
-      eval: {
-        set: `MiniMath-500${evalSet.length < 500 ? ` (first ${evalSet.length})` : ''}`,
-        evalSeconds,
-        ...report,
-      },
+      evalProblems: evalSet.length,
+      evalSeconds,
+      report,
       check,
       targets: [],
       notes: [
         `Measured in the browser on ${evalSet.length} problems x ${spec.evalSamples} samples (the shipped cards use 500 x 4): expect a few points of sampling noise.`,
       ],
-    };
+    });
     return { kind: 'built', files: saveCheckpoint(ZOO_MODEL_CONFIG, params, tokenizer), card };
   } finally {
     model.dispose();
