@@ -90,6 +90,10 @@ test('build a tiny family, reload mid-build, resume, and keep its card', async (
     './#v=1&model=e2e-tiny&reward=format&prompts=2&group=4&minibatch=4&maxtokens=16&steps=1&evalevery=0&evalsize=2&avgk=1&backend=cpu&seed=1',
   );
   await page.reload();
+  // The experiment panel suggests it next to the shipped families and shows its card from IndexedDB.
+  await expect(page.locator('datalist option[value="e2e-tiny"]')).toHaveCount(1);
+  await expect(page.locator('datalist option[value="qwen-math-tiny"]')).toHaveCount(1);
+  await expect(page.getByTestId('model-card')).toContainText('user family started from llama-tiny');
   await page.getByRole('button', { name: /Play/ }).click();
   await expect(page.getByTestId('progress-text')).toContainText(/Step 1 \/ 1/, { timeout: 120_000 });
   await expect(page.locator('.run-message--error')).toHaveCount(0);

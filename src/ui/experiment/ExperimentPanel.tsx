@@ -1,7 +1,7 @@
 // The experiment builder, rendered from the field-spec table in src/experiment/config.ts: sections in
 // schema order, basic knobs shown, advanced ones folded away, controls a classroom link hides left out.
 // Cross-field problems (e.g. a mini-batch that does not divide the rollout batch) are listed under it.
-import { useMemo } from 'react';
+import { useEffect, useMemo } from 'react';
 import {
   FIELD_SPECS,
   type FieldSection,
@@ -10,6 +10,7 @@ import {
   validateExperiment,
 } from '../../experiment/config';
 import { useLabStore } from '../store/labStore';
+import { useZooStore } from '../zoo/zooStore';
 import { FieldControl } from './FieldControl';
 import { ModelCard } from './ModelCard';
 
@@ -58,6 +59,16 @@ export function ExperimentPanel({ locked }: { locked: boolean }) {
 
 function Section({ section, specs, locked }: { section: FieldSection; specs: FieldSpec[]; locked: boolean }) {
   const config = useLabStore((s) => s.config);
+  // Families built in this browser (Build a family) are suggested next to the shipped zoo, and their
+  // cards come from IndexedDB, where the build left them.
+  const families = useZooStore((s) => s.families);
+  const zooLoaded = useZooStore((s) => s.loaded);
+  useEffect(() => {
+    if (!zooLoaded && section === 'model') void useZooStore.getState().refresh();
+  }, [zooLoaded, section]);
+  const built = families.filter((f) => f.status === 'built' && f.card);
+  const builtNames = built.map((f) => f.name);
+  const localCard = built.find((f) => f.name === config.model)?.card ?? null;
   const basic = specs.filter((s) => s.group === 'basic');
   const advanced = specs.filter((s) => s.group === 'advanced');
   return (
@@ -65,8 +76,13 @@ function Section({ section, specs, locked }: { section: FieldSection; specs: Fie
       <legend>{SECTION_TITLES[section]}</legend>
       {basic.map((spec) => (
         <div key={spec.key}>
-          <FieldControl spec={spec} config={config} disabled={locked} />
-          {spec.key === 'model' && <ModelCard family={config.model} />}
+          <FieldControl
+            spec={spec}
+            config={config}
+            disabled={locked}
+            extraSuggestions={spec.key === 'model' ? builtNames : undefined}
+          />
+          {spec.key === 'model' && <ModelCard family={config.model} localCard={localCard} />}
         </div>
       ))}
       {advanced.length > 0 && (

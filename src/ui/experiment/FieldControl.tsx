@@ -9,9 +9,11 @@ interface FieldControlProps {
   spec: FieldSpec;
   config: ExperimentConfig;
   disabled: boolean;
+  /** More ids to suggest after the schema's own (e.g. families built in this browser). */
+  extraSuggestions?: readonly string[];
 }
 
-export function FieldControl({ spec, config, disabled }: FieldControlProps) {
+export function FieldControl({ spec, config, disabled, extraSuggestions = [] }: FieldControlProps) {
   const setField = useLabStore((s) => s.setField);
   const value = config[spec.key];
   const shown = formatFieldValue(spec, value);
@@ -69,7 +71,7 @@ export function FieldControl({ spec, config, disabled }: FieldControlProps) {
         />
         {spec.type === 'id' && (
           <datalist id={listId}>
-            {spec.suggestions.map((s) => (
+            {[...new Set([...spec.suggestions, ...extraSuggestions])].map((s) => (
               <option key={s} value={s} />
             ))}
           </datalist>

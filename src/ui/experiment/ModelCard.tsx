@@ -22,16 +22,27 @@ const CARD_FIGURES: { label: string; path: string }[] = [
   { label: 'greedy code', path: 'eval.greedy.codeFrequency' },
 ];
 
-export function ModelCard({ family }: { family: string }) {
+/**
+ * `localCard`: the card of a family built in this browser (IndexedDB), shown without a fetch; shipped
+ * families fetch public/models/<family>/card.json.
+ */
+export function ModelCard({ family, localCard = null }: { family: string; localCard?: unknown }) {
   const [card, setCard] = useState<CardState>({ state: 'loading' });
   useEffect(() => {
+    if (localCard !== null) {
+      setCard({ state: 'ready', card: localCard });
+      return;
+    }
     let cancelled = false;
     setCard({ state: 'loading' });
     fetch(`models/${encodeURIComponent(family)}/card.json`)
       .then(async (response) => {
         // A dev server answers a missing file with the page itself, so check the type as well as the status.
         const isJson = (response.headers.get('content-type') ?? '').includes('json');
-        if (!response.ok || !isJson) throw new Error(`no card published for "${family}" yet`);
+        if (!response.ok || !isJson)
+          throw new Error(
+            `no card published for "${family}": not a shipped family, and not one built in this browser`,
+          );
         const parsed: unknown = await response.json();
         if (!cancelled) setCard({ state: 'ready', card: parsed });
       })
@@ -48,7 +59,7 @@ export function ModelCard({ family }: { family: string }) {
     return () => {
       cancelled = true;
     };
-  }, [family]);
+  }, [family, localCard]);
 
   if (card.state === 'loading') return <p className="model-card model-card--muted">Loading model card…</p>;
   if (card.state === 'missing')
