@@ -2,6 +2,12 @@
 // WebGPU on SwiftShader. Tests run against the production build (vite preview) and the dev server.
 import { defineConfig } from '@playwright/test';
 
+// Ports are fixed (strictPort: a busy port fails loudly rather than testing another server's page);
+// set E2E_PREVIEW_PORT / E2E_DEV_PORT to run two e2e tiers side by side (each also needs its own
+// checkout, since the build tier serves dist/).
+const previewPort = Number(process.env.E2E_PREVIEW_PORT ?? 4173);
+const devPort = Number(process.env.E2E_DEV_PORT ?? 5173);
+
 const chromiumArgs = [
   '--enable-unsafe-webgpu',
   '--disable-quic',
@@ -29,19 +35,19 @@ export default defineConfig({
     screenshot: 'only-on-failure',
   },
   projects: [
-    { name: 'build', use: { baseURL: 'http://127.0.0.1:4173/' } },
-    { name: 'dev', use: { baseURL: 'http://127.0.0.1:5173/' }, grep: /@smoke/ },
+    { name: 'build', use: { baseURL: `http://127.0.0.1:${previewPort}/` } },
+    { name: 'dev', use: { baseURL: `http://127.0.0.1:${devPort}/` }, grep: /@smoke/ },
   ],
   webServer: [
     {
-      command: 'npx vite preview --host 127.0.0.1 --port 4173 --strictPort',
-      url: 'http://127.0.0.1:4173/',
+      command: `npx vite preview --host 127.0.0.1 --port ${previewPort} --strictPort`,
+      url: `http://127.0.0.1:${previewPort}/`,
       reuseExistingServer: false,
       timeout: 60_000,
     },
     {
-      command: 'npx vite --host 127.0.0.1 --port 5173 --strictPort',
-      url: 'http://127.0.0.1:5173/',
+      command: `npx vite --host 127.0.0.1 --port ${devPort} --strictPort`,
+      url: `http://127.0.0.1:${devPort}/`,
       reuseExistingServer: false,
       timeout: 60_000,
     },
