@@ -8,9 +8,9 @@
 //   0. the adapter's ceiling: GFLOP/s of register-only multiply-adds, the bound for every kernel;
 // Environment: BENCH_SIZES=256,512 to choose matmul sizes, BENCH_PARTS=matmul,training,decoding,onnx to
 // choose sections, BENCH_QUICK=1 for a short smoke run, BENCH_MODELS=zoo,wide,large to choose the
-// training-step models ('large', ~3M parameters at B x T = 16x128, is for real GPUs: on SwiftShader one
-// step takes minutes), BENCH_PROFILE=1 to print the GPU time per kernel of one step of each model
-// (needs timestamp-query).
+// training-step models ('large', ~3M parameters at B x T = 16x128, is for real GPUs and on by default
+// there: on SwiftShader one step takes minutes), BENCH_PROFILE=1 to print the GPU time per kernel of
+// one step of each model (needs timestamp-query). LAB_NATIVE_GPU=1 runs on the machine's Vulkan GPU.
 
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import * as tf from '@tensorflow/tfjs-core';
@@ -38,7 +38,9 @@ import { Random } from '../src/util/random';
 const QUICK = process.env.BENCH_QUICK === '1';
 const PARTS = new Set((process.env.BENCH_PARTS ?? 'matmul,training,decoding,onnx').split(','));
 const SIZES = (process.env.BENCH_SIZES ?? (QUICK ? '128' : '256,512,1024')).split(',').map(Number);
-const MODELS = new Set((process.env.BENCH_MODELS ?? 'zoo,wide').split(','));
+/** BENCH_MODELS, or the default for the adapter: 'large' only on hardware GPUs (minutes per step on SwiftShader). */
+const modelsFor = (isSoftware: boolean) =>
+  new Set((process.env.BENCH_MODELS ?? (isSoftware ? 'zoo,wide' : 'zoo,wide,large')).split(','));
 const PROFILE = process.env.BENCH_PROFILE === '1';
 
 function table(title: string, header: string[], rows: (string | number)[][]): void {
@@ -245,7 +247,7 @@ function countParams(config: ModelConfig): number {
 }
 
 /** Models of the training-step table: [key for BENCH_MODELS, label, config, B, T]. */
-function trainingModels(): [string, string, ModelConfig, number, number][] {
+function trainingModels(isSoftware: boolean): [string, string, ModelConfig, number, number][] {
   const [B, T] = QUICK ? [2, 16] : [8, 64];
   const wide: ModelConfig = { ...ZOO_MODEL_CONFIG, hidden_size: 96, intermediate_size: 258 };
   // A model a real GPU should beat the CPU engine on by far: 4 layers of width 256 (~3.2M parameters).
@@ -262,7 +264,8 @@ function trainingModels(): [string, string, ModelConfig, number, number][] {
     ['wide', 'zoo, width 96', wide, B, T],
     ['large', 'width 256, 4 layers', large, QUICK ? 2 : 16, QUICK ? 16 : 128],
   ];
-  return all.filter(([key]) => MODELS.has(key));
+  const chosen = modelsFor(isSoftware);
+  return all.filter(([key]) => chosen.has(key));
 }
 
 /** GPU time per kernel of one nllStep + optimizerStep, slowest first (timestamp-query only). */
@@ -299,10 +302,10 @@ async function profileStep(model: WebGpuModel, batch: TokenBatch, label: string)
  * `peakGflops` (the adapter ceiling) turns each step's FLOPs into a floor on the WebGPU step time, so
  * the table also says the best WebGPU/CPU ratio this adapter could reach with perfect kernels.
  */
-async function benchTraining(gpu: WebGpuBackend, peakGflops: number): Promise<void> {
+async function benchTraining(gpu: WebGpuBackend, peakGflops: number, isSoftware: boolean): Promise<void> {
   const steps = QUICK ? 1 : 3;
   const rows: (string | number)[][] = [];
-  for (const [, name, config, B, T] of trainingModels()) {
+  for (const [, name, config, B, T] of trainingModels(isSoftware)) {
     const params = initParameters(config, 1);
     const batch = randomBatch(config, B, T, 2);
     const g = (await gpu.createModel(config, params)) as WebGpuModel;
@@ -491,7 +494,7 @@ async function main(): Promise<void> {
   );
   if (PARTS.has('matmul')) await benchMatmul(runner, probe.variant);
   const gpu = await WebGpuBackend.create(ctx);
-  if (PARTS.has('training')) await benchTraining(gpu, peak);
+  if (PARTS.has('training')) await benchTraining(gpu, peak, ctx.info.isSoftware);
   if (PARTS.has('decoding')) await benchDecoding(gpu);
   if (PARTS.has('onnx')) {
     // Forward latency of a fixed batch: our engines vs onnxruntime-web (wasm) in this process.
