@@ -131,7 +131,11 @@ main(process.argv.slice(2)).then(
       console.error(`error: ${err.message}`);
       process.exit(2);
     }
-    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    // Everything else is also said in one line (an unknown model, a truncated checkpoint, a lost GPU);
+    // the stack trace, for a bug report, only on request.
+    const message = err instanceof Error ? err.message : String(err);
+    if (process.env.LAB_DEBUG === '1' && err instanceof Error) console.error(err.stack);
+    else console.error(`error: ${message}\n(LAB_DEBUG=1 prints the stack trace)`);
     process.exit(1);
   },
 );

@@ -45,7 +45,17 @@ describe('checkpoint directories', () => {
   });
 
   it('names the missing file, the broken card, and the directory of an invalid checkpoint', async () => {
-    await expect(readCheckpointDir(join(dir, 'absent'))).rejects.toThrow(/has no config.json/);
+    await expect(readCheckpointDir(join(dir, 'absent'))).rejects.toThrow(
+      `checkpoint directory ${join(dir, 'absent')} does not exist`,
+    );
+    await writeFile(join(dir, 'config.json'), '{}');
+    await expect(readCheckpointDir(join(dir, 'config.json'))).rejects.toThrow(
+      /config.json is not a directory/,
+    );
+    // Every missing file, in a fixed order (the reads run in parallel; the message must not race).
+    await expect(readCheckpointDir(dir)).rejects.toThrow(
+      `checkpoint directory ${dir} has no model.safetensors, tokenizer.json`,
+    );
     await writeCheckpointDir(dir, saveCheckpoint(config, params));
     await writeFile(join(dir, 'card.json'), '{"family":');
     await expect(readCheckpointDir(dir)).rejects.toThrow(/card.json is not valid JSON/);

@@ -4,7 +4,7 @@
 // checkpointFetch.ts; everything format-related lives in checkpoint.ts and works from bytes.
 // Named nodeCheckpointDir.ts rather than *.node.ts: tsx (the CLI runner) resolves an extensionless
 // import ending in ".node" as a native addon and fails.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CHECKPOINT_FILE_NAMES,
@@ -19,17 +19,8 @@ export interface LoadedCheckpointDir extends LoadedCheckpoint {
   card: unknown;
 }
 
-async function readRequired(dir: string, name: string): Promise<Buffer> {
-  try {
-    return await readFile(join(dir, name));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new Error(`checkpoint directory ${dir} has no ${name}`);
-    throw new Error(`cannot read ${join(dir, name)}: ${(error as Error).message}`);
-  }
-}
-
-async function readOptional(dir: string, name: string): Promise<Buffer | null> {
+/** The file's bytes, or null when it does not exist; any other failure is an error naming the path. */
+async function readIfPresent(dir: string, name: string): Promise<Buffer | null> {
   try {
     return await readFile(join(dir, name));
   } catch (error) {
@@ -40,15 +31,31 @@ async function readOptional(dir: string, name: string): Promise<Buffer | null> {
 
 /**
  * Reads and validates a checkpoint directory. tokenizer.json is required (a checkpoint without its
- * tokenizer cannot be decoded reliably); card.json is optional.
+ * tokenizer cannot be decoded reliably); card.json is optional. A missing directory, or missing files
+ * (all of them, in a fixed order), are named in one message that does not depend on which read ends first.
  */
 export async function readCheckpointDir(dir: string): Promise<LoadedCheckpointDir> {
+  const info = await stat(dir).catch(() => null);
+  if (!info) throw new Error(`checkpoint directory ${dir} does not exist`);
+  if (!info.isDirectory()) {
+    throw new Error(
+      `${dir} is not a directory: a checkpoint is a directory with ${CHECKPOINT_FILE_NAMES.config}, ` +
+        `${CHECKPOINT_FILE_NAMES.weights} and ${CHECKPOINT_FILE_NAMES.tokenizer}`,
+    );
+  }
+  const required = [
+    CHECKPOINT_FILE_NAMES.config,
+    CHECKPOINT_FILE_NAMES.weights,
+    CHECKPOINT_FILE_NAMES.tokenizer,
+  ];
   const [config, weights, tokenizer, card] = await Promise.all([
-    readRequired(dir, CHECKPOINT_FILE_NAMES.config),
-    readRequired(dir, CHECKPOINT_FILE_NAMES.weights),
-    readRequired(dir, CHECKPOINT_FILE_NAMES.tokenizer),
-    readOptional(dir, CHECKPOINT_FILE_NAMES.card),
+    ...required.map((name) => readIfPresent(dir, name)),
+    readIfPresent(dir, CHECKPOINT_FILE_NAMES.card),
   ]);
+  const missing = required.filter((_, i) => [config, weights, tokenizer][i] === null);
+  if (missing.length > 0 || !config || !weights || !tokenizer) {
+    throw new Error(`checkpoint directory ${dir} has no ${missing.join(', ')}`);
+  }
   let parsedCard: unknown = null;
   if (card) {
     try {

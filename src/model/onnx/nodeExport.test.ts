@@ -1,6 +1,6 @@
 // A checkpoint written to disk the way the lab writes them, exported to an .onnx file by the Node
 // helper, then loaded from that file by ORT: the round trip a user takes to move a trained policy out.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,10 +51,13 @@ describe('exportCheckpointDirToOnnx', () => {
     }
   });
 
-  it('names the missing file when the directory is not a checkpoint', async () => {
-    // The reader loads the files concurrently, so whichever missing file is reported first may vary.
+  it('says so when the directory is missing, and names the missing files when it is not a checkpoint', async () => {
     await expect(exportCheckpointDirToOnnx(join(dir, 'nothing'), join(dir, 'x.onnx'))).rejects.toThrow(
-      /nothing has no (config\.json|model\.safetensors|tokenizer\.json)/,
+      `checkpoint directory ${join(dir, 'nothing')} does not exist`,
+    );
+    await mkdir(join(dir, 'empty'));
+    await expect(exportCheckpointDirToOnnx(join(dir, 'empty'), join(dir, 'x.onnx'))).rejects.toThrow(
+      'has no config.json, model.safetensors, tokenizer.json',
     );
   });
 });
