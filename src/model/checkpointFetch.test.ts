@@ -76,6 +76,16 @@ describe('fetchCheckpoint', () => {
     );
   });
 
+  it('names config.json for a missing model even when its 404 arrives last', async () => {
+    const slowConfig = (async (url: string) => {
+      if (url.endsWith('/config.json')) await new Promise((resolve) => setTimeout(resolve, 20));
+      return new Response('not found', { status: 404, statusText: 'Not Found' });
+    }) as typeof fetch;
+    await expect(fetchCheckpoint('no-such-model', { baseUrl: base, fetch: slowConfig })).rejects.toThrow(
+      'checkpoint "no-such-model": config.json not found',
+    );
+  });
+
   it('reports other HTTP failures', async () => {
     const served = servedCheckpoint('tiny-a');
     served['https://lab.example/sub/models/tiny-a/config.json'] = { body: 'oops', status: 503 };

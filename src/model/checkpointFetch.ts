@@ -100,12 +100,18 @@ export async function fetchCheckpoint(
       `invalid checkpoint name ${JSON.stringify(name)}: use letters, digits, '.', '_' or '-' (a folder under models/)`,
     );
   }
-  const [config, weights, tokenizer, card] = await Promise.all([
+  const settled = await Promise.allSettled([
     fetchFile(name, CHECKPOINT_FILE_NAMES.config, 'json', options, false),
     fetchFile(name, CHECKPOINT_FILE_NAMES.weights, 'binary', options, false),
     fetchFile(name, CHECKPOINT_FILE_NAMES.tokenizer, 'json', options, false),
     fetchFile(name, CHECKPOINT_FILE_NAMES.card, 'json', options, true),
   ]);
+  // The first failure in file order (config.json first), not whichever download failed first, so a
+  // missing model says the same thing every time.
+  for (const result of settled) if (result.status === 'rejected') throw result.reason;
+  const [config, weights, tokenizer, card] = settled.map(
+    (r) => (r as PromiseFulfilledResult<Uint8Array | null>).value,
+  );
   let parsedCard: unknown = null;
   if (card) {
     try {
