@@ -299,14 +299,14 @@ async function generateOnGpu(model: WebGpuModel, request: GenerateRequest): Prom
   const truncated = prompts.map(() => maxNewTokens > 0);
   const done = prompts.map(() => false);
   if (R > 0 && maxNewTokens > 0) {
-    const { temperature, topK, topP, seed, stream } = request;
-    const decoder = await net.startDecoding(prompts, maxNewTokens, { temperature, topK, topP, seed, stream });
     // Decode in chunks of `decodeChunk` steps per submission; steps past every row's eos are computed
     // and ignored (at most decodeChunk - 1 of them), which costs less than a GPU round trip per token.
     const chunk = model.decodeChunk;
     if (!(Number.isInteger(chunk) && chunk >= 1)) {
       throw new RangeError(`decodeChunk must be an integer >= 1 (got ${chunk})`);
     }
+    const { temperature, topK, topP, seed, stream } = request;
+    const decoder = await net.startDecoding(prompts, maxNewTokens, { temperature, topK, topP, seed, stream });
     let pending: SampledTokens[] = [decoder.first];
     let fed = 0; // tokens consumed from the decoder so far
     while (pending.length > 0) {
