@@ -26,6 +26,23 @@ describe('browserRunHost.loadModel', () => {
     const host = browserRunHost({ baseUrl: 'http://127.0.0.1:1/', userModels: { 'my-family': files } });
     await expect(host.loadModel('qwen-math-tiny')).rejects.toThrow(/config\.json|qwen-math-tiny/);
   });
+
+  it('says a name is neither shipped nor built here when the zoo has no such folder', async () => {
+    const notFound = (async () => new Response('not found', { status: 404 })) as unknown as typeof fetch;
+    const host = browserRunHost({ baseUrl: 'http://lab.example/', fetch: notFound });
+    await expect(host.loadModel('built-elsewhere')).rejects.toThrow(
+      'model family "built-elsewhere" is not in the shipped zoo and was not built in this browser',
+    );
+    // A zoo folder that exists but lacks its weights is a broken download, not an unknown name.
+    const noWeights = (async (url: string) =>
+      url.endsWith('config.json')
+        ? new Response(files.configJson, { headers: { 'content-type': 'application/json' } })
+        : new Response('not found', { status: 404 })) as unknown as typeof fetch;
+    const partial = browserRunHost({ baseUrl: 'http://lab.example/', fetch: noWeights });
+    await expect(partial.loadModel('qwen-math-tiny')).rejects.toThrow(
+      'checkpoint "qwen-math-tiny": model.safetensors not found',
+    );
+  });
 });
 
 describe('createBrowserBackend', () => {

@@ -5,8 +5,8 @@
 import type { Backend } from '../engine/backend';
 import { CpuBackend } from '../engine/cpu/backend';
 import { acquireGpu, type GpuContext, WebGpuUnavailableError } from '../engine/webgpu/device';
-import { loadCheckpoint } from '../model/checkpoint';
-import { fetchCheckpoint } from '../model/checkpointFetch';
+import { CHECKPOINT_FILE_NAMES, loadCheckpoint } from '../model/checkpoint';
+import { CheckpointFetchError, fetchCheckpoint } from '../model/checkpointFetch';
 import type { DatasetProblem } from '../tasks/dataset';
 import type { LoadedModel, RunHost } from './assemble';
 import type { BackendChoice } from './config';
@@ -18,6 +18,8 @@ export interface BrowserHostOptions {
   /** Families built in this browser, by name; they take precedence over the shipped zoo. */
   userModels?: Record<string, UserModelFiles>;
   onSetupProgress?: (phase: string, done: number, total: number) => void;
+  /** fetch for the shipped zoo (tests); the global fetch by default. */
+  fetch?: typeof fetch;
   /** Called once the backend is chosen, with a notice for the user when it is not what they asked. */
   onBackend?: (backend: Backend, notice: string | null, gpu: GpuContext | null) => void;
 }
@@ -71,7 +73,20 @@ export function browserRunHost(options: BrowserHostOptions): RunHost {
             safetensorsBytes: own.safetensorsBytes,
             tokenizerJson: own.tokenizerJson,
           })
-        : await fetchCheckpoint(family, { baseUrl: options.baseUrl });
+        : await fetchCheckpoint(family, { baseUrl: options.baseUrl, fetch: options.fetch }).catch(
+            (err: unknown) => {
+              // No config.json at all: the name is neither shipped nor built here (a shared link naming a
+              // family built in another browser lands here).
+              if (err instanceof CheckpointFetchError && err.missingFile === CHECKPOINT_FILE_NAMES.config) {
+                throw new Error(
+                  `model family "${family}" is not in the shipped zoo and was not built in this browser ` +
+                    `(Build a family makes one; a link naming a built family only works in the browser that ` +
+                    `built it). ${err.message}`,
+                );
+              }
+              throw err;
+            },
+          );
       return { config: loaded.config, params: loaded.params, tokenizer: loaded.tokenizer };
     },
     async loadDataset(id: string) {

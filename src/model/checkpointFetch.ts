@@ -21,7 +21,14 @@ export interface FetchedCheckpoint extends LoadedCheckpoint {
 }
 
 export class CheckpointFetchError extends Error {
-  constructor(message: string) {
+  /**
+   * @param missingFile set when the server has no such file (HTTP 404, or an SPA fallback page), so a
+   * caller can tell "no such model" from a broken download.
+   */
+  constructor(
+    message: string,
+    readonly missingFile: string | null = null,
+  ) {
     super(message);
     this.name = 'CheckpointFetchError';
   }
@@ -56,7 +63,7 @@ async function fetchFile(
   }
   if (response.status === 404) {
     if (optional) return null;
-    throw new CheckpointFetchError(`${label} not found (HTTP 404 at ${url})`);
+    throw new CheckpointFetchError(`${label} not found (HTTP 404 at ${url})`, file);
   }
   if (!response.ok) {
     throw new CheckpointFetchError(
@@ -68,6 +75,7 @@ async function fetchFile(
   if (contentType.includes('text/html')) {
     throw new CheckpointFetchError(
       `${label} came back as an HTML page (${url}); the file is probably missing from the server`,
+      file,
     );
   }
   let bytes: Uint8Array;
