@@ -48,12 +48,13 @@ export async function readCheckpointDir(dir: string): Promise<LoadedCheckpointDi
     CHECKPOINT_FILE_NAMES.weights,
     CHECKPOINT_FILE_NAMES.tokenizer,
   ];
-  const [config, weights, tokenizer, card] = await Promise.all([
-    ...required.map((name) => readIfPresent(dir, name)),
+  const [files, card] = await Promise.all([
+    Promise.all(required.map((name) => readIfPresent(dir, name))),
     readIfPresent(dir, CHECKPOINT_FILE_NAMES.card),
   ]);
-  const missing = required.filter((_, i) => [config, weights, tokenizer][i] === null);
-  if (missing.length > 0 || !config || !weights || !tokenizer) {
+  const [config, weights, tokenizer] = files;
+  if (!config || !weights || !tokenizer) {
+    const missing = required.filter((_, i) => files[i] === null);
     throw new Error(`checkpoint directory ${dir} has no ${missing.join(', ')}`);
   }
   let parsedCard: unknown = null;

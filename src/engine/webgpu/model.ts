@@ -536,29 +536,32 @@ export class GpuTransformer {
     const sampleScratch = t('sampleScratch', samplingScratchElements(R, V));
     const sampled = t('sampled', R);
     const sampledLogprobs = t('sampledLogprobs', R);
+    const slots = Int32Array.from({ length: R }, (_, r) => r);
+    /** Samples one token per row from `logitRows` of `logits` (row r keyed by position positions[r]). */
     const sample = (
       s: Step,
       logits: GpuTensor,
+      rows: GpuTensor,
       logitRows: ArrayLike<number>,
       positions: ArrayLike<number>,
     ) => {
-      runner.write(sampleRows, samplingRows(logitRows, slots, positions));
+      runner.write(rows, samplingRows(logitRows, slots, positions));
       encodeSample(
         s,
-        { logits, rows: sampleRows, weights: sampleScratch, tokens: sampled, logprobs: sampledLogprobs },
+        { logits, rows, weights: sampleScratch, tokens: sampled, logprobs: sampledLogprobs },
         R,
         V,
         sampling,
       );
-      return { tokens: s.readInt32(sampled), logprobs: s.read(sampledLogprobs) };
     };
-    const slots = Int32Array.from({ length: R }, (_, r) => r);
-    const firstRead = sample(
+    sample(
       prefill,
       a.logits,
+      sampleRows,
       Int32Array.from(lengths, (len, r) => r * Tp + len - 1),
       lengths,
     );
+    const firstRead = { tokens: prefill.readInt32(sampled), logprobs: prefill.read(sampledLogprobs) };
     await prefill.submit();
     const first = { tokens: await firstRead.tokens, logprobs: await firstRead.logprobs };
 
@@ -604,15 +607,6 @@ export class GpuTransformer {
         const st = stepTensors(j);
         runner.write(st.positions, pos);
         runner.write(st.rows, attentionRows(new Int32Array(R).fill(1), pos, slots));
-        // The token sampled now lands at the position after the one just fed.
-        runner.write(
-          st.sampleRows,
-          samplingRows(
-            slots,
-            slots,
-            Int32Array.from(pos, (p) => p + 1),
-          ),
-        );
         ops.embeddingForward(s, xs[0], sampled, w.embed, R, V, C);
         for (let l = 0; l < L; l++) {
           const lw = w.layers[l];
@@ -643,12 +637,13 @@ export class GpuTransformer {
         }
         ops.rmsnormForward(s, ln, rstd, xs[0], w.finalNorm, R, C, eps);
         mm.linearForward(s, logits, ln, w.head, null, R, C, V);
-        encodeSample(
+        // The token sampled now lands at the position after the one just fed.
+        sample(
           s,
-          { logits, rows: st.sampleRows, weights: sampleScratch, tokens: sampled, logprobs: sampledLogprobs },
-          R,
-          V,
-          sampling,
+          logits,
+          st.sampleRows,
+          slots,
+          Int32Array.from(pos, (p) => p + 1),
         );
         s.copy(sampled, chunkTokens, R, 0, j * R);
         s.copy(sampledLogprobs, chunkLogprobs, R, 0, j * R);
