@@ -3,6 +3,7 @@
 // Cross-field problems (e.g. a mini-batch that does not divide the rollout batch) are listed under it.
 import { useEffect, useMemo } from 'react';
 import {
+  type ExperimentConfig,
   FIELD_SPECS,
   type FieldSection,
   type FieldSpec,
@@ -59,16 +60,6 @@ export function ExperimentPanel({ locked }: { locked: boolean }) {
 
 function Section({ section, specs, locked }: { section: FieldSection; specs: FieldSpec[]; locked: boolean }) {
   const config = useLabStore((s) => s.config);
-  // Families built in this browser (Build a family) are suggested next to the shipped zoo, and their
-  // cards come from IndexedDB, where the build left them.
-  const families = useZooStore((s) => s.families);
-  const zooLoaded = useZooStore((s) => s.loaded);
-  useEffect(() => {
-    if (!zooLoaded && section === 'model') void useZooStore.getState().refresh();
-  }, [zooLoaded, section]);
-  const built = families.filter((f) => f.status === 'built' && f.card);
-  const builtNames = built.map((f) => f.name);
-  const localCard = built.find((f) => f.name === config.model)?.card ?? null;
   const basic = specs.filter((s) => s.group === 'basic');
   const advanced = specs.filter((s) => s.group === 'advanced');
   return (
@@ -76,13 +67,11 @@ function Section({ section, specs, locked }: { section: FieldSection; specs: Fie
       <legend>{SECTION_TITLES[section]}</legend>
       {basic.map((spec) => (
         <div key={spec.key}>
-          <FieldControl
-            spec={spec}
-            config={config}
-            disabled={locked}
-            extraSuggestions={spec.key === 'model' ? builtNames : undefined}
-          />
-          {spec.key === 'model' && <ModelCard family={config.model} localCard={localCard} />}
+          {spec.key === 'model' ? (
+            <ModelFamilyField spec={spec} config={config} locked={locked} />
+          ) : (
+            <FieldControl spec={spec} config={config} disabled={locked} />
+          )}
         </div>
       ))}
       {advanced.length > 0 && (
@@ -94,5 +83,38 @@ function Section({ section, specs, locked }: { section: FieldSection; specs: Fie
         </details>
       )}
     </fieldset>
+  );
+}
+
+/**
+ * The model field with its card. Families built in this browser (Build a family) are suggested next to
+ * the shipped zoo, and their cards come from IndexedDB, where the build left them.
+ */
+function ModelFamilyField({
+  spec,
+  config,
+  locked,
+}: {
+  spec: FieldSpec;
+  config: ExperimentConfig;
+  locked: boolean;
+}) {
+  const families = useZooStore((s) => s.families);
+  const zooLoaded = useZooStore((s) => s.loaded);
+  useEffect(() => {
+    if (!zooLoaded) void useZooStore.getState().refresh();
+  }, [zooLoaded]);
+  const built = families.filter((f) => f.status === 'built' && f.card);
+  const localCard = built.find((f) => f.name === config.model)?.card ?? null;
+  return (
+    <>
+      <FieldControl
+        spec={spec}
+        config={config}
+        disabled={locked}
+        extraSuggestions={built.map((f) => f.name)}
+      />
+      <ModelCard family={config.model} localCard={localCard} />
+    </>
   );
 }

@@ -24,8 +24,8 @@ export function LearnPanel() {
         The clip only acts when a rollout batch is reused for several updates (π ≠ π_old). With one update per
         batch, or with clipping switched off, the random-reward effect should vanish: try it. What the lab's
         tiny models have shown so far is the other side of the same term: under a random reward the clip holds
-        the policy back (−11.5 greedy points with it, −37.5 without, 4 seeds × 20 steps), while the paper's
-        rise in code frequency has not appeared yet. Longer runs are open science.
+        the policy back (the measured numbers are in the presets below), while the paper's rise in code
+        frequency has not appeared yet. Longer runs are open science.
       </p>
       <ul className="learn-presets">
         {LINKED_PRESETS.map((id) => {
