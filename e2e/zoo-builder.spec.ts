@@ -94,6 +94,7 @@ test('build a tiny family, reload mid-build, resume, and keep its card', async (
   await expect(page.locator('datalist option[value="e2e-tiny"]')).toHaveCount(1);
   await expect(page.locator('datalist option[value="qwen-math-tiny"]')).toHaveCount(1);
   await expect(page.getByTestId('model-card')).toContainText('user family started from llama-tiny');
+  await page.screenshot({ path: 'e2e/artifacts/zoo-built-family-card.png' });
   await page.getByRole('button', { name: /Play/ }).click();
   await expect(page.getByTestId('progress-text')).toContainText(/Step 1 \/ 1/, { timeout: 120_000 });
   await expect(page.locator('.run-message--error')).toHaveCount(0);
