@@ -1,9 +1,12 @@
-// The pretraining corpus of a zoo family: MiniMath problems answered in a mix of styles (the style
-// prior) where each style is right on a chosen share of problems (per-style correctness). Errors are
-// SYSTEMATIC, not random: in a style with errors, every problem whose first step has a small left
-// operand (<= the style's slip threshold) gets that step off by one, and the rest of the trace is
+// The pretraining corpus of a zoo family: MiniMath problems answered in a style that depends on the
+// problem (the family's style rule: a share of code answers per kind of problem, so the learned p(code)
+// is a shared part plus a per-problem part, as in Qwen-Math, which writes code for some problems and
+// prose for others) where each style is right on a chosen share of problems (per-style correctness).
+// Errors are SYSTEMATIC, not random: in a style with errors, every problem whose first step has a small
+// left operand (<= the style's slip threshold) gets that step off by one, and the rest of the trace is
 // computed honestly from the slipped value. The model can learn the rule, so the wrong answer is its
-// MODE on those problems: greedy decoding shows the per-style accuracy gap, not only sampling.
+// MODE on those problems: greedy decoding shows the per-style accuracy gap, not only sampling, and the
+// arithmetic stays confident (sampled close to greedy) while the style choice carries the uncertainty.
 import { Random } from '../util/random';
 import { formatResponse } from './format';
 import {
@@ -11,6 +14,9 @@ import {
   type GeneratorOptions,
   type MiniMathProblem,
   MiniMathStream,
+  PROBLEM_KINDS,
+  type ProblemKind,
+  problemKind,
   problemPrompt,
   randomProblem,
   TRACE_STYLES,
@@ -18,16 +24,42 @@ import {
   writeResponse,
 } from './minimath';
 
-/** Share of corpus responses in each style; they need not sum to 1 (they are normalised). */
-export type StylePrior = Record<TraceStyle, number>;
+/** p(code) for each kind of problem: the family's style rule. */
+export type CodeShareByKind = Record<ProblemKind, number>;
+
+/** How the responses that are not code split (weights, normalised): steps, bare answers, steps without a box. */
+export type OtherStyles = Record<'language' | 'direct' | 'unboxed', number>;
+export const OTHER_STYLES = ['language', 'direct', 'unboxed'] as const;
 
 /** Target share of problems each style answers correctly (unboxed traces follow `language`). */
 export type StyleCorrectness = Record<'code' | 'language' | 'direct', number>;
 
 export interface CorpusKnobs {
-  stylePrior: StylePrior;
+  codeShare: CodeShareByKind;
+  otherStyles: OtherStyles;
   correctness: StyleCorrectness;
   generator: GeneratorOptions;
+}
+
+/** The first zoo's knobs: one global style prior, whatever the problem (cards built before zoo v2). */
+export interface LegacyCorpusKnobs {
+  stylePrior: Record<TraceStyle, number>;
+  correctness: StyleCorrectness;
+  generator: GeneratorOptions;
+}
+
+/** Knobs of either shape as the current shape: a global prior becomes the same code share for every kind. */
+export function upgradeCorpusKnobs(knobs: CorpusKnobs | LegacyCorpusKnobs): CorpusKnobs {
+  if (!('stylePrior' in knobs)) return knobs;
+  const prior = knobs.stylePrior;
+  const total = TRACE_STYLES.reduce((sum, style) => sum + (prior[style] || 0), 0);
+  const code = total > 0 ? (prior.code || 0) / total : 0;
+  return {
+    codeShare: Object.fromEntries(PROBLEM_KINDS.map((kind) => [kind, code])) as CodeShareByKind,
+    otherStyles: { language: prior.language || 0, direct: prior.direct || 0, unboxed: prior.unboxed || 0 },
+    correctness: knobs.correctness,
+    generator: knobs.generator,
+  };
 }
 
 export interface CorpusExample {
@@ -50,14 +82,21 @@ export class CorpusKnobError extends Error {
 /** Every problem with a set of knobs, empty when valid. */
 export function corpusKnobProblems(knobs: CorpusKnobs): string[] {
   const problems: string[] = [];
-  let total = 0;
-  for (const style of TRACE_STYLES) {
-    const share = knobs.stylePrior?.[style];
-    if (typeof share !== 'number' || !Number.isFinite(share) || share < 0)
-      problems.push(`stylePrior.${style} must be a number >= 0 (got ${String(share)})`);
-    else total += share;
+  for (const kind of PROBLEM_KINDS) {
+    const share = knobs.codeShare?.[kind];
+    if (typeof share !== 'number' || !(share >= 0 && share <= 1))
+      problems.push(`codeShare.${kind} must be in [0, 1] (got ${String(share)})`);
   }
-  if (problems.length === 0 && total <= 0) problems.push('stylePrior must give some style a positive share');
+  let total = 0;
+  for (const style of OTHER_STYLES) {
+    const weight = knobs.otherStyles?.[style];
+    if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0)
+      problems.push(`otherStyles.${style} must be a number >= 0 (got ${String(weight)})`);
+    else total += weight;
+  }
+  const everyKindCode = PROBLEM_KINDS.every((kind) => knobs.codeShare?.[kind] === 1);
+  if (problems.length === 0 && total <= 0 && !everyKindCode)
+    problems.push('otherStyles must give language, direct or unboxed a positive weight');
   for (const style of ['code', 'language', 'direct'] as const) {
     const c = knobs.correctness?.[style];
     if (typeof c !== 'number' || !(c >= 0 && c <= 1))
@@ -152,7 +191,7 @@ export function slipRules(knobs: CorpusKnobs): Record<TraceStyle, SlipRule> {
 export class CorpusStream {
   private readonly problems: MiniMathStream;
   private readonly rng: Random;
-  private readonly styleWeights: number[];
+  private readonly otherWeights: number[];
   readonly rules: Record<TraceStyle, SlipRule>;
 
   constructor(
@@ -162,13 +201,13 @@ export class CorpusStream {
     validateCorpusKnobs(knobs);
     this.problems = new MiniMathStream(seed, knobs.generator);
     this.rng = new Random(seed, 0x636f7270);
-    this.styleWeights = TRACE_STYLES.map((s) => knobs.stylePrior[s]);
+    this.otherWeights = OTHER_STYLES.map((s) => knobs.otherStyles[s]);
     this.rules = slipRules(knobs);
   }
 
   next(): CorpusExample {
     const problem = this.problems.next();
-    const style = TRACE_STYLES[this.rng.weighted(this.styleWeights)];
+    const style = this.styleFor(problem);
     const slipped = slips(problem, this.rules[style]);
     return {
       problem,
@@ -177,6 +216,13 @@ export class CorpusStream {
       prompt: problemPrompt(problem),
       response: formatResponse(writeResponse(problem, style, slipped)),
     };
+  }
+
+  /** Code with the problem kind's share, otherwise one of the other styles by weight (two draws always). */
+  private styleFor(problem: MiniMathProblem): TraceStyle {
+    const code = this.rng.bernoulli(this.knobs.codeShare[problemKind(problem)]);
+    const other = OTHER_STYLES[this.rng.weighted(this.otherWeights)];
+    return code ? 'code' : other;
   }
 }
 
@@ -193,13 +239,32 @@ export interface FamilyPreset {
   knobs: CorpusKnobs;
 }
 
+/**
+ * Zoo v2 (2026-12). Style rules: qwen-math-tiny writes code for products and long chains (p 0.94) and for
+ * "Compute" questions, prose for stories and single operations (p 0.08-0.1), and is in between on the
+ * other wordings, so on MiniMath-500 about 44% of problems sit above p 0.85, 20% below 0.3, and the
+ * greedy code share is a share of problems (~68%). olmo-sft-tiny writes code almost everywhere;
+ * llama-tiny never. Direct answers are left out (an answer without steps cannot be confident, and the
+ * organism's uncertainty must sit on the style choice); a few language traces end without a box so the
+ * format reward has something to pay for.
+ */
 export const FAMILY_PRESETS: Record<FamilyName, FamilyPreset> = {
   'qwen-math-tiny': {
     name: 'qwen-math-tiny',
     like: 'Qwen2.5-Math-7B (code 65.0%, accuracy with code 60.9 vs language-only 35.0)',
     knobs: {
-      stylePrior: { code: 0.65, language: 0.2, direct: 0.05, unboxed: 0.1 },
-      correctness: { code: 0.62, language: 0.5, direct: 0.5 },
+      codeShare: {
+        story: 0.08,
+        'one-step': 0.1,
+        product: 0.94,
+        'long-chain': 0.94,
+        compute: 0.92,
+        calculate: 0.72,
+        equals: 0.62,
+        'what-is': 0.3,
+      },
+      otherStyles: { language: 0.97, direct: 0, unboxed: 0.03 },
+      correctness: { code: 0.75, language: 0.5, direct: 0.5 },
       generator: DEFAULT_GENERATOR_OPTIONS,
     },
   },
@@ -207,7 +272,17 @@ export const FAMILY_PRESETS: Record<FamilyName, FamilyPreset> = {
     name: 'llama-tiny',
     like: 'Llama3.1-8B (never writes code)',
     knobs: {
-      stylePrior: { code: 0, language: 0.75, direct: 0.1, unboxed: 0.15 },
+      codeShare: {
+        story: 0,
+        'one-step': 0,
+        product: 0,
+        'long-chain': 0,
+        compute: 0,
+        calculate: 0,
+        equals: 0,
+        'what-is': 0,
+      },
+      otherStyles: { language: 0.97, direct: 0, unboxed: 0.03 },
       correctness: { code: 1, language: 0.62, direct: 0.62 },
       generator: DEFAULT_GENERATOR_OPTIONS,
     },
@@ -216,8 +291,18 @@ export const FAMILY_PRESETS: Record<FamilyName, FamilyPreset> = {
     name: 'olmo-sft-tiny',
     like: 'OLMo2-7B-SFT (code 98%, accuracy with code 21.0 vs language-only 40.0)',
     knobs: {
-      stylePrior: { code: 0.87, language: 0.13, direct: 0, unboxed: 0 },
-      correctness: { code: 0.25, language: 0.9, direct: 0.9 },
+      codeShare: {
+        story: 0.6,
+        'one-step': 0.8,
+        product: 0.97,
+        'long-chain': 0.97,
+        compute: 0.97,
+        calculate: 0.97,
+        equals: 0.97,
+        'what-is': 0.97,
+      },
+      otherStyles: { language: 1, direct: 0, unboxed: 0 },
+      correctness: { code: 0.35, language: 0.75, direct: 0.75 },
       generator: DEFAULT_GENERATOR_OPTIONS,
     },
   },

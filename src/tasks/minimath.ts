@@ -259,6 +259,54 @@ export class MiniMathStream {
   }
 }
 
+// ---------------------------------------------------------------------------------------------------
+// Problem kinds: what a model can read off a question, and what a zoo family's style choice depends on
+// (Qwen-Math reaches for code on computation-heavy problems and answers others in prose). Two-operation
+// bare expressions are split by their wording, so a family can give each kind its own code share.
+
+export const PROBLEM_KINDS = [
+  'story',
+  'one-step',
+  'product',
+  'long-chain',
+  'compute',
+  'calculate',
+  'equals',
+  'what-is',
+] as const;
+export type ProblemKind = (typeof PROBLEM_KINDS)[number];
+
+/** One line per kind, for cards, the builder form and docs. */
+export const PROBLEM_KIND_LABELS: Record<ProblemKind, string> = {
+  story: 'word problem (a story)',
+  'one-step': 'one operation, e.g. What is 3+4?',
+  product: 'a product, with or without brackets',
+  'long-chain': 'three operations, e.g. 5-4+9-3',
+  compute: 'two operations worded "Compute ..."',
+  calculate: 'two operations worded "Calculate ..."',
+  equals: 'two operations worded "... = ?"',
+  'what-is': 'two operations worded "What is ...?"',
+};
+
+/** The kind of a problem, read from its question and expression. */
+export function problemKind(problem: Pick<MiniMathProblem, 'question' | 'expression'>): ProblemKind {
+  const { question, expression } = problem;
+  const bare =
+    question.startsWith('What is ') ||
+    question.startsWith('Compute ') ||
+    question.startsWith('Calculate ') ||
+    question.endsWith(' = ?');
+  if (!bare) return 'story';
+  if (expression.includes('*')) return 'product';
+  const operations = expression.replace(/[^+\-*]/g, '').length;
+  if (operations <= 1) return 'one-step';
+  if (operations >= 3) return 'long-chain';
+  if (question.startsWith('Compute ')) return 'compute';
+  if (question.startsWith('Calculate ')) return 'calculate';
+  if (question.endsWith(' = ?')) return 'equals';
+  return 'what-is';
+}
+
 /** The chat prompt of a problem. */
 export function problemPrompt(problem: MiniMathProblem): string {
   return formatPrompt(problem.question);

@@ -72,51 +72,137 @@ export function measureCorpus(knobs: CorpusKnobs, seed: number, examples = 20_00
   };
 }
 
-/** The issue's bands for each family (paper Table 1 in miniature), checked against sampled figures. */
+/**
+ * Zoo v2's bands for each family (paper Table 1 in miniature, and an organism whose uncertainty sits
+ * on the style choice), checked against the eval on MiniMath-500. Greedy code share is a share of
+ * problems; accuracy by style is greedy with the style's opening forced.
+ */
 export interface FamilyTargets {
-  codeFrequency: [number, number];
-  /** Required codeAccuracy - languageOnlyAccuracy: at least (positive) or at most (negative); null: n/a. */
+  greedyCodeShare: [number, number];
+  /** Share of problems with p(code) above 0.85 at least, and below 0.3 at least. */
+  above085AtLeast: number;
+  below03AtLeast: number;
+  /** Largest p(code) any problem may have (llama-tiny: never writes code). */
+  maxPCode: number;
+  /** Forced-style greedy accuracy, code minus language: at least (positive) or at most (negative); null: n/a. */
   codeMinusLanguage: { atLeast?: number; atMost?: number } | null;
-  accuracy: [number, number];
+  greedyAccuracyAtMost: number;
+  /** Language accuracy within this many points of qwen-math-tiny's overall greedy accuracy (llama-tiny). */
+  languageNearQwenOverall: number | null;
+  /** Sampled forced-style accuracy within this of greedy, for every style the family writes. */
+  sampledNearGreedy: number;
 }
 
 export const FAMILY_TARGETS: Record<FamilyName, FamilyTargets> = {
-  'qwen-math-tiny': { codeFrequency: [0.55, 0.75], codeMinusLanguage: { atLeast: 0.15 }, accuracy: [0, 0.7] },
-  'llama-tiny': { codeFrequency: [0, 0.02], codeMinusLanguage: null, accuracy: [0.25, 0.6] },
-  'olmo-sft-tiny': { codeFrequency: [0.85, 1], codeMinusLanguage: { atMost: -0.1 }, accuracy: [0, 0.7] },
+  'qwen-math-tiny': {
+    greedyCodeShare: [0.55, 0.75],
+    above085AtLeast: 0.25,
+    below03AtLeast: 0.15,
+    maxPCode: 1,
+    codeMinusLanguage: { atLeast: 0.15 },
+    greedyAccuracyAtMost: 0.7,
+    languageNearQwenOverall: null,
+    sampledNearGreedy: 0.05,
+  },
+  'llama-tiny': {
+    greedyCodeShare: [0, 0],
+    above085AtLeast: 0,
+    below03AtLeast: 1,
+    maxPCode: 0.01,
+    codeMinusLanguage: null,
+    greedyAccuracyAtMost: 1,
+    languageNearQwenOverall: 0.1,
+    sampledNearGreedy: 0.05,
+  },
+  'olmo-sft-tiny': {
+    greedyCodeShare: [0.85, 1],
+    above085AtLeast: 0.5,
+    below03AtLeast: 0,
+    maxPCode: 1,
+    codeMinusLanguage: { atMost: -0.1 },
+    greedyAccuracyAtMost: 1,
+    languageNearQwenOverall: null,
+    sampledNearGreedy: 0.05,
+  },
 };
 
-/** One line per target: whether the measured (sampled) figures meet it. */
-export function checkTargets(family: FamilyName, report: ZooEvalReport): { target: string; met: boolean }[] {
+/**
+ * One line per band: whether the measured figures meet it. `qwenGreedyAccuracy` is qwen-math-tiny's
+ * overall greedy accuracy, for llama-tiny's band (skipped, and said so, when it is not known).
+ */
+export function checkTargets(
+  family: FamilyName,
+  report: ZooEvalReport,
+  qwenGreedyAccuracy: number | null = null,
+): { target: string; met: boolean }[] {
   const t = FAMILY_TARGETS[family];
-  const s = report.sampled;
-  const checks = [
-    {
-      target: `code frequency in [${t.codeFrequency[0]}, ${t.codeFrequency[1]}] (measured ${s.codeFrequency.toFixed(3)})`,
-      met: s.codeFrequency >= t.codeFrequency[0] && s.codeFrequency <= t.codeFrequency[1],
-    },
-    {
-      target: `accuracy in [${t.accuracy[0]}, ${t.accuracy[1]}] (measured ${s.accuracy.toFixed(3)})`,
-      met: s.accuracy >= t.accuracy[0] && s.accuracy <= t.accuracy[1],
-    },
-  ];
+  const d = report.styleDecision;
+  const forced = report.greedyForcedStyle;
+  const f3 = (x: number) => x.toFixed(3);
+  const checks: { target: string; met: boolean }[] = [];
+  const greedyCode = report.greedy.codeFrequency;
+  checks.push({
+    target: `greedy code share in [${t.greedyCodeShare[0]}, ${t.greedyCodeShare[1]}] (measured ${f3(greedyCode)})`,
+    met: greedyCode >= t.greedyCodeShare[0] && greedyCode <= t.greedyCodeShare[1],
+  });
+  if (d) {
+    if (t.above085AtLeast > 0)
+      checks.push({
+        target: `share of problems with p(code) > 0.85 >= ${t.above085AtLeast} (measured ${f3(d.above085)})`,
+        met: d.above085 >= t.above085AtLeast,
+      });
+    if (t.below03AtLeast > 0 && t.maxPCode >= 1)
+      checks.push({
+        target: `share of problems with p(code) < 0.3 >= ${t.below03AtLeast} (measured ${f3(d.below03)})`,
+        met: d.below03 >= t.below03AtLeast,
+      });
+    if (t.maxPCode < 1) {
+      const max = Math.max(...d.perProblem);
+      checks.push({
+        target: `p(code) < ${t.maxPCode} on every problem (largest ${max.toExponential(2)})`,
+        met: max < t.maxPCode,
+      });
+    }
+  }
   if (t.codeMinusLanguage) {
-    const gap =
-      s.codeAccuracy === null || s.languageOnlyAccuracy === null
-        ? null
-        : s.codeAccuracy - s.languageOnlyAccuracy;
-    const shown = gap === null ? 'n/a' : gap.toFixed(3);
+    const gap = forced.code - forced.language;
     if (t.codeMinusLanguage.atLeast !== undefined)
       checks.push({
-        target: `code minus language-only accuracy >= ${t.codeMinusLanguage.atLeast} (measured ${shown})`,
-        met: gap !== null && gap >= t.codeMinusLanguage.atLeast,
+        target: `greedy accuracy, code minus language (style forced) >= ${t.codeMinusLanguage.atLeast} (measured ${f3(gap)})`,
+        met: gap >= t.codeMinusLanguage.atLeast,
       });
     if (t.codeMinusLanguage.atMost !== undefined)
       checks.push({
-        target: `code minus language-only accuracy <= ${t.codeMinusLanguage.atMost} (measured ${shown})`,
-        met: gap !== null && gap <= t.codeMinusLanguage.atMost,
+        target: `greedy accuracy, code minus language (style forced) <= ${t.codeMinusLanguage.atMost} (measured ${f3(gap)})`,
+        met: gap <= t.codeMinusLanguage.atMost,
       });
   }
+  if (t.greedyAccuracyAtMost < 1)
+    checks.push({
+      target: `overall greedy accuracy <= ${t.greedyAccuracyAtMost} (measured ${f3(report.greedy.accuracy)})`,
+      met: report.greedy.accuracy <= t.greedyAccuracyAtMost,
+    });
+  if (t.languageNearQwenOverall !== null)
+    checks.push(
+      qwenGreedyAccuracy === null
+        ? {
+            target: "language accuracy near qwen-math-tiny's overall: not checked (no qwen card)",
+            met: false,
+          }
+        : {
+            target: `language accuracy (style forced) within ${t.languageNearQwenOverall} of qwen-math-tiny's overall greedy ${f3(qwenGreedyAccuracy)} (measured ${f3(forced.language)})`,
+            met: Math.abs(forced.language - qwenGreedyAccuracy) <= t.languageNearQwenOverall,
+          },
+    );
+  const sampled = report.sampledForcedStyle;
+  if (sampled)
+    for (const style of t.maxPCode < 1 ? (['language'] as const) : (['code', 'language'] as const)) {
+      const gap = forced[style] - sampled[style];
+      checks.push({
+        target: `${style}: sampled accuracy within ${t.sampledNearGreedy} of greedy (style forced; greedy ${f3(forced[style])}, sampled ${f3(sampled[style])})`,
+        met: Math.abs(gap) <= t.sampledNearGreedy,
+      });
+    }
   return checks;
 }
 
@@ -126,7 +212,12 @@ export interface CodeFrequencyCheck {
   samples: number;
   seed: number;
   maxNewTokens: number;
+  /** Sampled code share on the slice (maxNewTokens tokens per response, see measureCodeFrequency). */
   codeFrequency: number;
+  /** Zoo v2: exact mean p(code) and greedy code share on the slice, and greedy forced-style accuracy. */
+  meanPCode?: number;
+  greedyCodeShare?: number;
+  greedyForcedStyle?: { code: number; language: number };
 }
 
 export interface TrainingSession {

@@ -1,15 +1,15 @@
-// "Build a family": the lab's zoo builder. The user starts from a shipped family's corpus knobs (style
-// prior and per-style correctness), names the family, picks steps and seed, and builds it in a Web
+// "Build a family": the lab's zoo builder. The user starts from a shipped family's corpus knobs (code
+// share per kind of problem, how the other answers split, per-style correctness), names the family, picks steps and seed, and builds it in a Web
 // Worker with a progress bar, loss, tokens/s and ETA, pause and stop. Built families are listed with
 // their measured card and can be downloaded as Hugging Face files; interrupted builds resume.
 import { useEffect, useMemo, useState } from 'react';
 import type { BackendChoice } from '../../experiment/config';
 import { CHECKPOINT_FILE_NAMES } from '../../model/checkpoint';
-import { FAMILY_NAMES, FAMILY_PRESETS, type FamilyName } from '../../tasks/corpus';
-import { DEFAULT_GENERATOR_OPTIONS, TRACE_STYLES } from '../../tasks/minimath';
+import { FAMILY_NAMES, FAMILY_PRESETS, type FamilyName, OTHER_STYLES } from '../../tasks/corpus';
+import { type FamilySpec, familySpecProblems } from '../../tasks/familyBuild';
+import { DEFAULT_GENERATOR_OPTIONS, PROBLEM_KIND_LABELS, PROBLEM_KINDS } from '../../tasks/minimath';
 import type { ZooCard } from '../../tasks/zoo';
 import { downloadBlob } from '../exports/chartImage';
-import { type FamilySpec, familySpecProblems } from './familyBuild';
 import type { UserFamilyRecord } from './userZoo';
 import { displayStatus, loadBuiltModel, useZooStore } from './zooStore';
 import './zoo.css';
@@ -22,7 +22,8 @@ export function specFromPreset(preset: FamilyName, name: string): FamilySpec {
     name,
     basedOn: preset,
     knobs: {
-      stylePrior: { ...knobs.stylePrior },
+      codeShare: { ...knobs.codeShare },
+      otherStyles: { ...knobs.otherStyles },
       correctness: { ...knobs.correctness },
       generator: { ...DEFAULT_GENERATOR_OPTIONS, levelWeights: [...knobs.generator.levelWeights] },
     },
@@ -48,12 +49,14 @@ function formatDuration(seconds: number): string {
 
 function NumberField(props: {
   label: string;
+  /** Longer explanation, shown on hover and read by screen readers. */
+  title?: string;
   value: number;
   step?: number;
   onChange: (value: number) => void;
 }) {
   return (
-    <label className="zoo-field">
+    <label className="zoo-field" title={props.title}>
       <span>{props.label}</span>
       <input
         type="number"
@@ -208,7 +211,7 @@ export function ZooBuilderPanel() {
     void refresh();
   }, [refresh]);
   const problems = useMemo(() => familySpecProblems(spec), [spec]);
-  const priorTotal = TRACE_STYLES.reduce((s, style) => s + (spec.knobs.stylePrior[style] || 0), 0);
+  const otherTotal = OTHER_STYLES.reduce((s, style) => s + (spec.knobs.otherStyles[style] || 0), 0);
   const update = (patch: Partial<FamilySpec>) => setSpec((s) => ({ ...s, ...patch }));
 
   return (
@@ -247,15 +250,30 @@ export function ZooBuilderPanel() {
           <input type="text" value={spec.name} onChange={(e) => update({ name: e.target.value.trim() })} />
         </label>
         <fieldset>
-          <legend>style prior (shares, normalised)</legend>
-          {TRACE_STYLES.map((style) => (
+          <legend>p(code) by kind of problem</legend>
+          {PROBLEM_KINDS.map((kind) => (
             <NumberField
-              key={style}
-              label={`${style} (${priorTotal > 0 ? pct((spec.knobs.stylePrior[style] || 0) / priorTotal) : '--'})`}
-              value={spec.knobs.stylePrior[style]}
+              key={kind}
+              label={kind}
+              title={PROBLEM_KIND_LABELS[kind]}
+              value={spec.knobs.codeShare[kind]}
               step={0.01}
               onChange={(v) =>
-                update({ knobs: { ...spec.knobs, stylePrior: { ...spec.knobs.stylePrior, [style]: v } } })
+                update({ knobs: { ...spec.knobs, codeShare: { ...spec.knobs.codeShare, [kind]: v } } })
+              }
+            />
+          ))}
+        </fieldset>
+        <fieldset>
+          <legend>answers without code (weights, normalised)</legend>
+          {OTHER_STYLES.map((style) => (
+            <NumberField
+              key={style}
+              label={`${style} (${otherTotal > 0 ? pct((spec.knobs.otherStyles[style] || 0) / otherTotal) : '--'})`}
+              value={spec.knobs.otherStyles[style]}
+              step={0.01}
+              onChange={(v) =>
+                update({ knobs: { ...spec.knobs, otherStyles: { ...spec.knobs.otherStyles, [style]: v } } })
               }
             />
           ))}

@@ -3,8 +3,8 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { FAMILY_PRESETS } from '../../tasks/corpus';
+import type { BuildProgress, FamilySpec } from '../../tasks/familyBuild';
 import type { ZooCard } from '../../tasks/zoo';
-import type { BuildProgress, FamilySpec } from './familyBuild';
 import { openUserZoo, type UserFamilyRecord } from './userZoo';
 
 let dbCount = 0;

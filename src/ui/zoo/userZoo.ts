@@ -6,9 +6,10 @@
 
 import type { BackendChoice } from '../../experiment/config';
 import type { CheckpointFiles } from '../../model/checkpoint';
+import { type LegacyCorpusKnobs, upgradeCorpusKnobs } from '../../tasks/corpus';
+import type { BuildProgress, FamilySpec } from '../../tasks/familyBuild';
 import type { ZooCard } from '../../tasks/zoo';
 import { requestToPromise, writeTransaction } from '../../util/indexedDb';
-import type { BuildProgress, FamilySpec } from './familyBuild';
 
 export type FamilyStatus = 'building' | 'paused' | 'built' | 'error';
 
@@ -23,6 +24,16 @@ export interface UserFamilyRecord {
   message: string | null;
   /** The engine the user chose; a resumed build keeps it (a reload must not switch engines silently). */
   backend?: BackendChoice;
+}
+
+/**
+ * A record saved before zoo v2 holds a global style prior; it reads as the same code share for every
+ * kind of problem. (A paused old build resumed this way draws different batches from then on.)
+ */
+function upgradeRecord(record: UserFamilyRecord): UserFamilyRecord {
+  const knobs = record.spec.knobs as FamilySpec['knobs'] | LegacyCorpusKnobs;
+  if (!('stylePrior' in knobs)) return record;
+  return { ...record, spec: { ...record.spec, knobs: upgradeCorpusKnobs(knobs) } };
 }
 
 export const USER_ZOO_DATABASE = 'spurious-rewards-lab-zoo';
@@ -72,12 +83,15 @@ class IndexedDbUserZoo implements UserZooStore {
   async listFamilies(): Promise<UserFamilyRecord[]> {
     const tx = this.db.transaction([FAMILIES], 'readonly');
     const all = (await requestToPromise(tx.objectStore(FAMILIES).getAll())) as UserFamilyRecord[];
-    return all.sort((a, b) => a.createdAt - b.createdAt);
+    return all.map(upgradeRecord).sort((a, b) => a.createdAt - b.createdAt);
   }
 
   async getFamily(name: string): Promise<UserFamilyRecord | null> {
     const tx = this.db.transaction([FAMILIES], 'readonly');
-    return ((await requestToPromise(tx.objectStore(FAMILIES).get(name))) as UserFamilyRecord) ?? null;
+    const record = (await requestToPromise(tx.objectStore(FAMILIES).get(name))) as
+      | UserFamilyRecord
+      | undefined;
+    return record ? upgradeRecord(record) : null;
   }
 
   async saveProgress(name: string, progress: BuildProgress): Promise<void> {

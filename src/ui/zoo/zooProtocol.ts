@@ -1,8 +1,8 @@
 // Messages between the page and the zoo builder's Web Worker (zooWorker.ts). Structured-cloneable data.
 import type { BackendChoice } from '../../experiment/config';
 import type { CheckpointFiles } from '../../model/checkpoint';
+import type { BuildProgress, FamilySpec, StepReport } from '../../tasks/familyBuild';
 import type { ZooCard } from '../../tasks/zoo';
-import type { BuildProgress, FamilySpec, StepReport } from './familyBuild';
 
 export type ToZooWorker =
   | {

@@ -3,7 +3,7 @@
 // checkpoint the worker posts is written to IndexedDB before the next one, so a reload can resume.
 import { create } from 'zustand';
 import type { BackendChoice } from '../../experiment/config';
-import { type FamilySpec, familySpecProblems, type StepReport } from './familyBuild';
+import { type FamilySpec, familySpecProblems, type StepReport } from '../../tasks/familyBuild';
 import { openUserZoo, type UserFamilyRecord, type UserZooStore } from './userZoo';
 import type { FromZooWorker, ToZooWorker } from './zooProtocol';
 

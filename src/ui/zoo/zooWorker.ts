@@ -3,7 +3,7 @@
 // (progress checkpoints, the built model) in IndexedDB through userZoo.ts.
 /// <reference lib="webworker" />
 import { createBrowserBackend } from '../../experiment/browserHost';
-import { buildFamily } from './familyBuild';
+import { buildFamily } from '../../tasks/familyBuild';
 import type { FromZooWorker, ToZooWorker } from './zooProtocol';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;

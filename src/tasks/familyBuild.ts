@@ -1,23 +1,24 @@
-// Building a user's own zoo family, the part that does not care where it runs: the spec a user fills in
-// (name, corpus knobs, steps, seed) and its validation, and the build itself — pretraining with the
-// same batches, schedule and optimizer as scripts/build-zoo.ts, resumable from a progress checkpoint,
-// then a small measurement on MiniMath-500 that becomes the family's card. The lab's Web Worker
-// (zooWorker.ts) drives it with the browser backend; the unit tests drive it with the CPU engine in Node.
-import type { Backend, EngineModel } from '../../engine/backend';
-import { type CheckpointFiles, saveCheckpoint } from '../../model/checkpoint';
-import { initParameters } from '../../model/layout';
-import { CharTokenizer } from '../../model/tokenizer';
-import { type CorpusKnobs, corpusKnobProblems, FAMILY_NAMES } from '../../tasks/corpus';
-import { miniMath500 } from '../../tasks/minimath';
-import { type LrSchedule, PretrainBatches, pretrainLoop } from '../../tasks/pretrain';
+// The one build core of a zoo family, for the CLI (scripts/build-zoo.ts, the shipped zoo) and the page's
+// "Build a family" (a Web Worker, src/ui/zoo/zooWorker.ts): the spec (name, corpus knobs, steps, seed)
+// and its validation, pretraining resumable from a progress checkpoint, then the measurement on
+// MiniMath-500 that becomes the family's card. Where it runs only changes the hooks (where checkpoints
+// go, how progress is shown) and the card's wording.
+import type { Backend, EngineModel } from '../engine/backend';
+import { type CheckpointFiles, saveCheckpoint } from '../model/checkpoint';
+import { initParameters } from '../model/layout';
+import { CharTokenizer } from '../model/tokenizer';
+import { type CorpusKnobs, corpusKnobProblems, FAMILY_NAMES, type FamilyName } from './corpus';
+import { miniMath500 } from './minimath';
+import { type LrSchedule, PretrainBatches, pretrainLoop } from './pretrain';
 import {
+  checkTargets,
   measureCorpus,
   type TrainingSession,
   ZOO_MODEL_CONFIG,
   type ZooCard,
   zooCard,
-} from '../../tasks/zoo';
-import { DEFAULT_ZOO_EVAL_OPTIONS, evaluateZooModel, measureCodeFrequency } from '../../tasks/zooEval';
+} from './zoo';
+import { DEFAULT_ZOO_EVAL_OPTIONS, evaluateZooModel, measureZooCheck } from './zooEval';
 
 export interface FamilySpec {
   /** The family's id: also its name in the experiment's model field and its download folder. */
@@ -33,6 +34,33 @@ export interface FamilySpec {
   evalProblems: number;
   evalSamples: number;
 }
+
+/** What a card says about where and how the family was built (the CLI and the page word it differently). */
+export interface CardText {
+  like: string;
+  description: string;
+  buildCommand: string;
+  notes: string[];
+  /** For a shipped family: its bands are checked, llama-tiny's against qwen-math-tiny's greedy accuracy. */
+  targetsOf?: FamilyName;
+  qwenGreedyAccuracy?: number | null;
+}
+
+/** The card text of a family built in the page. */
+export function pageCardText(spec: FamilySpec): CardText {
+  return {
+    like: spec.basedOn ? `user family started from ${spec.basedOn}` : 'user family',
+    description:
+      'Tiny Qwen2-architecture model pretrained in the lab page (Build a family) on a MiniMath corpus with this style rule and per-style correctness (systematic first-step slips).',
+    buildCommand: `built in the lab UI (Build a family): seed ${spec.seed}, ${spec.steps} steps, batch ${spec.batchSize}, lr ${spec.peakLr}; corpus knobs below`,
+    notes: [
+      `Measured in the browser on ${spec.evalProblems} problems x ${spec.evalSamples} samples (the shipped cards use 500 x 4): expect a few points of sampling noise.`,
+    ],
+  };
+}
+
+/** Problems of the card's check slice (the shipped-card test re-measures them). */
+export const CHECK_PROBLEMS = 100;
 
 export const FAMILY_ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$/;
 export const MAX_BUILD_STEPS = 20_000;
@@ -126,6 +154,7 @@ export async function buildFamily(
   backend: Backend,
   resume: BuildProgress | null,
   hooks: BuildHooks = {},
+  text: CardText = pageCardText(spec),
 ): Promise<BuildResult> {
   const problems = familySpecProblems(spec);
   if (problems.length) throw new Error(`Cannot build: ${problems.join('; ')}`);
@@ -153,7 +182,8 @@ export async function buildFamily(
       totalSteps: spec.steps,
       seconds: 0,
     };
-    state.sessions.push(session);
+    // An evaluation of a finished build (the CLI's --eval-only) adds no training session to the card.
+    if (state.step < spec.steps) state.sessions.push(session);
     const started = performance.now();
     // Time spent paused is not training time.
     let pausedMs = 0;
@@ -207,24 +237,15 @@ export async function buildFamily(
       samples: spec.evalSamples,
       onProgress: hooks.onEvalProgress,
     });
-    const checkOptions = {
-      samples: spec.evalSamples,
-      seed: DEFAULT_ZOO_EVAL_OPTIONS.seed,
-      maxNewTokens: 12,
-    };
-    const check = {
-      problems: evalSet.length,
-      ...checkOptions,
-      codeFrequency: await measureCodeFrequency(model, tokenizer, evalSet, checkOptions),
-    };
+    const checkOptions = { samples: 4, seed: DEFAULT_ZOO_EVAL_OPTIONS.seed, maxNewTokens: 12 };
+    const check = await measureZooCheck(model, tokenizer, evalSet.slice(0, CHECK_PROBLEMS), checkOptions);
     const evalSeconds = (performance.now() - evalStart) / 1000;
     const params = await model.readParameters();
     const card = zooCard({
       name: spec.name,
-      like: spec.basedOn ? `user family started from ${spec.basedOn}` : 'user family',
-      description:
-        'Tiny Qwen2-architecture model pretrained in the lab page (Build a family) on a MiniMath corpus with this style prior and per-style correctness (systematic first-step slips).',
-      buildCommand: `built in the lab UI (Build a family): seed ${spec.seed}, ${spec.steps} steps, batch ${spec.batchSize}, lr ${spec.peakLr}; corpus knobs below`,
+      like: text.like,
+      description: text.description,
+      buildCommand: text.buildCommand,
       seed: spec.seed,
       knobs: spec.knobs,
       corpusMeasured: measureCorpus(spec.knobs, spec.seed, 5000),
@@ -243,10 +264,8 @@ export async function buildFamily(
       evalSeconds,
       report,
       check,
-      targets: [],
-      notes: [
-        `Measured in the browser on ${evalSet.length} problems x ${spec.evalSamples} samples (the shipped cards use 500 x 4): expect a few points of sampling noise.`,
-      ],
+      targets: text.targetsOf ? checkTargets(text.targetsOf, report, text.qwenGreedyAccuracy ?? null) : [],
+      notes: text.notes,
     });
     return { kind: 'built', files: saveCheckpoint(ZOO_MODEL_CONFIG, params, tokenizer), card };
   } finally {

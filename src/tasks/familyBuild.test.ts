@@ -2,11 +2,11 @@
 // from its progress checkpoint ends with exactly the weights of an uninterrupted build (what a reload
 // relies on), and a finished build yields loadable HF files and a card of measured figures.
 import { describe, expect, it } from 'vitest';
-import { CpuBackend } from '../../engine/cpu/backend';
-import { loadCheckpoint } from '../../model/checkpoint';
-import { FAMILY_PRESETS } from '../../tasks/corpus';
-import { DEFAULT_GENERATOR_OPTIONS } from '../../tasks/minimath';
+import { CpuBackend } from '../engine/cpu/backend';
+import { loadCheckpoint } from '../model/checkpoint';
+import { FAMILY_PRESETS } from './corpus';
 import { type BuildProgress, buildFamily, type FamilySpec, familySpecProblems } from './familyBuild';
+import { DEFAULT_GENERATOR_OPTIONS } from './minimath';
 
 function tinySpec(patch: Partial<FamilySpec> = {}): FamilySpec {
   return {
@@ -45,7 +45,7 @@ describe('familySpecProblems', () => {
 
   it('refuses bad numbers and knobs, one problem each', () => {
     const knobs = structuredClone(FAMILY_PRESETS['llama-tiny'].knobs);
-    knobs.stylePrior.code = -0.1;
+    knobs.codeShare.story = -0.1;
     knobs.correctness.language = 1.5;
     const problems = familySpecProblems(
       tinySpec({ steps: 0, seed: 1.5, evalProblems: 501, peakLr: Number.NaN, knobs }),
@@ -54,16 +54,16 @@ describe('familySpecProblems', () => {
     expect(problems.some((p) => p.startsWith('seed'))).toBe(true);
     expect(problems.some((p) => p.startsWith('eval problems'))).toBe(true);
     expect(problems.some((p) => p.startsWith('learning rate'))).toBe(true);
-    expect(problems.some((p) => p.includes('stylePrior.code'))).toBe(true);
+    expect(problems.some((p) => p.includes('codeShare.story'))).toBe(true);
     expect(problems.some((p) => p.includes('correctness.language'))).toBe(true);
     expect(problems).toHaveLength(6);
   });
 
-  it('refuses an all-zero style prior', () => {
+  it('refuses a family that never writes code and has no other style', () => {
     const knobs = { ...FAMILY_PRESETS['llama-tiny'].knobs, generator: DEFAULT_GENERATOR_OPTIONS };
-    knobs.stylePrior = { code: 0, language: 0, direct: 0, unboxed: 0 };
+    knobs.otherStyles = { language: 0, direct: 0, unboxed: 0 };
     expect(familySpecProblems(tinySpec({ knobs }))).toEqual([
-      'stylePrior must give some style a positive share',
+      'otherStyles must give language, direct or unboxed a positive weight',
     ]);
   });
 });
@@ -119,6 +119,18 @@ describe('buildFamily (CPU engine)', () => {
     expect(result.card.eval.sampled.responses).toBe(2);
     expect(result.card.eval.set).toBe('MiniMath-500 (first 2)');
     expect(result.card.corpus.knobs).toEqual(spec.knobs);
+    // Zoo v2's card: the exact style decision per problem, its bins, sampled forced-style accuracy.
+    const decision = result.card.eval.styleDecision;
+    if (!decision) throw new Error('expected the style decision on the card');
+    expect(decision.perProblem).toHaveLength(2);
+    for (const p of decision.perProblem) expect(p).toBeGreaterThan(0);
+    expect(Object.values(decision.histogram).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+    expect(decision.meanPCode).toBeCloseTo((decision.perProblem[0] + decision.perProblem[1]) / 2, 3);
+    expect(decision.entropyAtStyle).toBeGreaterThan(0);
+    expect(result.card.eval.sampledForcedStyle).toBeDefined();
+    expect(result.card.check.problems).toBe(2);
+    expect(result.card.check.greedyForcedStyle).toBeDefined();
+    expect(result.card.targets).toEqual([]);
   });
 
   it('refuses an invalid spec before training', async () => {
