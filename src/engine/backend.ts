@@ -84,6 +84,15 @@ export interface PolicyLossStats {
   entropySum: number;
 }
 
+/** What one policy-loss pass returns: the sums above and the per-token log-probs it used. */
+export interface PolicyStepResult extends PolicyLossStats {
+  /**
+   * (B, T) log-probs of the batch's tokens under the current policy (0 outside the loss mask): with
+   * the rollout policy's log-probs they give every token's ratio, which the trainer's instruments bin.
+   */
+  newLogprobs: Float32Array;
+}
+
 export interface AdamWConfig {
   lr: number;
   beta1: number;
@@ -142,7 +151,7 @@ export interface EngineModel {
     inputs: PolicyLossInputs,
     config: PolicyLossConfig,
     temperature: number,
-  ): Promise<PolicyLossStats>;
+  ): Promise<PolicyStepResult>;
   zeroGradients(): void;
   /** Global-norm clip then AdamW (bias-corrected, decoupled weight decay). Returns the pre-clip norm. */
   optimizerStep(config: AdamWConfig): Promise<{ gradNorm: number }>;

@@ -467,13 +467,13 @@ export const FIELD_SPECS: readonly FieldSpec[] = [
   {
     key: 'stdScaling',
     urlKey: 'std',
-    label: 'Advantage std scaling',
+    label: 'Advantage baseline and scaling',
     type: 'enum',
     default: 'group',
-    values: ['group', 'batch', 'none'],
+    values: ['group', 'batch', 'none', 'rloo'],
     group: 'advanced',
     section: 'loss',
-    help: 'A = (r - group mean) / std: the group std (GRPO), the batch std, or none (Dr. GRPO).',
+    help: 'A = (r - group mean) / std with the group std (GRPO), the batch std, or no std (Dr. GRPO); rloo: r minus the mean of the other G-1 rewards, no std (RLOO).',
     paper: 'group',
   },
   {

@@ -9,6 +9,9 @@ const EVAL_COLUMNS = [
   'sampledCodeFrequency',
   'accuracyWithCode',
   'accuracyLanguageOnly',
+  'meanPCode',
+  'sampledAccuracyWithCode',
+  'sampledAccuracyLanguageOnly',
   'formatRate',
 ] as const;
 
@@ -40,7 +43,8 @@ export function metricsToCsv(steps: StepMetrics[], evals: EvalMetrics[]): string
   return `${lines.join('\n')}\n`;
 }
 
-function num(v: number): string {
+function num(v: number | undefined): string {
+  if (v === undefined) return '';
   return Number.isFinite(v) ? String(v) : Number.isNaN(v) ? 'NaN' : String(v);
 }
 

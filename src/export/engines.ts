@@ -127,9 +127,14 @@ function verlInvocation(config: ExperimentConfig, options: ExportOptions): Engin
 
   m.map(
     '(algorithm)',
-    ['algorithm.adv_estimator=grpo', 'algorithm.use_kl_in_reward=False'],
+    [
+      `algorithm.adv_estimator=${config.stdScaling === 'rloo' ? 'rloo' : 'grpo'}`,
+      'algorithm.use_kl_in_reward=False',
+    ],
     'exact',
-    'GRPO advantages; no KL in the reward.',
+    config.stdScaling === 'rloo'
+      ? 'RLOO advantages (leave-one-out mean baseline); no KL in the reward.'
+      : 'GRPO advantages; no KL in the reward.',
   );
   m.map(
     'model',
@@ -217,6 +222,8 @@ function verlInvocation(config: ExperimentConfig, options: ExportOptions): Engin
       : '',
   );
   if (config.stdScaling === 'group') m.map('stdScaling', ['algorithm.norm_adv_by_std_in_grpo=True']);
+  else if (config.stdScaling === 'rloo')
+    m.map('stdScaling', [], 'exact', 'algorithm.adv_estimator=rloo (set above): no std scaling');
   else if (config.stdScaling === 'none')
     m.map('stdScaling', ['algorithm.norm_adv_by_std_in_grpo=False'], 'exact', 'Dr. GRPO');
   else
@@ -404,6 +411,8 @@ function openRlhfInvocation(config: ExperimentConfig, options: ExportOptions): E
       `OpenRLHF averages the loss over all tokens (token-mean) and has no flag for ${config.aggregation}`,
     );
   if (config.stdScaling === 'group') m.map('stdScaling', ['--advantage_estimator group_norm']);
+  else if (config.stdScaling === 'rloo')
+    m.map('stdScaling', ['--advantage_estimator rloo'], 'exact', 'leave-one-out mean baseline, no std');
   else if (config.stdScaling === 'none')
     m.map('stdScaling', ['--advantage_estimator dr_grpo'], 'exact', 'Dr. GRPO: group mean only');
   else

@@ -26,6 +26,21 @@ describe('groupAdvantages', () => {
     expect(advantages[0]).toBeCloseTo(0.5 / (std + 1e-6), 5);
   });
 
+  it('rloo: each reward minus the mean of the other rewards of its group, no std', () => {
+    const r = [0.2, 1, 0, 0.7, /* group 2 */ 3, 3, 1];
+    const { advantages } = groupAdvantages(r.slice(0, 4), 4, 'rloo');
+    r.slice(0, 4).forEach((ri, i) => {
+      const others = r.slice(0, 4).filter((_, j) => j !== i);
+      expect(advantages[i]).toBeCloseTo(ri - others.reduce((a, b) => a + b, 0) / others.length, 6);
+    });
+    // A group of one has nobody to compare with.
+    expect([...groupAdvantages([5, 2], 1, 'rloo').advantages]).toEqual([0, 0]);
+    // Differs from plain centring by G/(G-1), not by a std.
+    const none = groupAdvantages(rewards, 4, 'none').advantages;
+    const rloo = groupAdvantages(rewards, 4, 'rloo').advantages;
+    for (let i = 0; i < 8; i++) expect(rloo[i]).toBeCloseTo((none[i] * 4) / 3, 6);
+  });
+
   it('advantages of every group sum to zero', () => {
     const r = Array.from({ length: 64 }, (_, i) => Math.sin(i * 1.3));
     const { advantages } = groupAdvantages(r, 16, 'group');

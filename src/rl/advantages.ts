@@ -1,8 +1,10 @@
 // GRPO advantages: each rollout's reward relative to its group, A = (r - mean_group) / (std + eps),
 // with the std scaling switchable as in Dr. GRPO ("none" drops the division that biases toward
-// easy/hard groups; "batch" uses one std over the whole rollout batch).
+// easy/hard groups; "batch" uses one std over the whole rollout batch), and RLOO ("rloo": the baseline
+// of each sample is the mean of the OTHER G-1 rewards, A = r_i - mean_{j != i} r_j = G/(G-1) (r_i -
+// mean), no std; Oertell et al. found its median stays centred under random rewards where GRPO's drifts).
 
-export type StdScaling = 'group' | 'batch' | 'none';
+export type StdScaling = 'group' | 'batch' | 'none' | 'rloo';
 
 export interface AdvantageResult {
   /** (B*G) advantages, group-major: index = prompt * G + sample. */
@@ -58,6 +60,12 @@ export function groupAdvantages(
     const mu = mean(rewards, start, end);
     const std = sampleStd(rewards, start, end, mu);
     if (std === 0) zeroStd++;
+    if (scaling === 'rloo') {
+      // A group of one has no other sample to compare with: advantage 0.
+      const scale = groupSize > 1 ? groupSize / (groupSize - 1) : 0;
+      for (let i = start; i < end; i++) advantages[i] = scale * (rewards[i] - mu);
+      continue;
+    }
     const divisor = scaling === 'group' ? std + eps : scaling === 'batch' ? batchStd + eps : 1;
     for (let i = start; i < end; i++) advantages[i] = (rewards[i] - mu) / divisor;
   }

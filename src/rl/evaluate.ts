@@ -1,9 +1,12 @@
 // Evaluation on held-out problems (MiniMath-500 or a slice): greedy accuracy, avg@k sampled accuracy,
-// code-reasoning frequency, accuracy with code vs language-only, and the paper's style-transition table
+// the three measures of code reasoning (exact mean p(code) at the first response token, the greedy and
+// the sampled code share), accuracy with code vs language-only, and the paper's style-transition table
 // against the initial model's greedy answers.
 import type { EngineModel } from '../engine/backend';
 import { extractBoxedAnswer, gradeAnswer } from '../tasks/answer';
+import { STYLE_OPENINGS } from '../tasks/minimath';
 import { isCodeReasoning } from '../tasks/style';
+import { sigmoid, styleLogOdds } from './instruments';
 import type { EvalMetrics, StyleTransitions, TransitionCell } from './metrics';
 import { newTokenBudget, type PromptExample, type TextCodec } from './trainer';
 
@@ -70,6 +73,7 @@ export async function evaluate(
 
   let sampledCorrect = 0;
   let sampledCode = 0;
+  let sampledCodeCorrect = 0;
   let sampled = 0;
   if (settings.k > 0) {
     const requests: { problem: number; ids: Int32Array }[] = [];
@@ -96,10 +100,26 @@ export async function evaluate(
       result.completions.forEach((ids, i) => {
         const text = decode(ids);
         sampled++;
-        if (gradeAnswer(text, problems[chunk[i].problem].answer)) sampledCorrect++;
-        if (isCodeReasoning(text)) sampledCode++;
+        const correct = gradeAnswer(text, problems[chunk[i].problem].answer);
+        if (correct) sampledCorrect++;
+        if (isCodeReasoning(text)) {
+          sampledCode++;
+          if (correct) sampledCodeCorrect++;
+        }
       });
     }
+  }
+
+  // Exact p(code): the code opening's first token right after each prompt, no sampling.
+  const codeOpeningId = Array.from(codec.encode(STYLE_OPENINGS.code))[0];
+  let pCodeSum = 0;
+  for (let start = 0; start < prompts.length; start += settings.batchSize) {
+    const logOdds = await styleLogOdds(
+      model,
+      prompts.slice(start, start + settings.batchSize),
+      codeOpeningId,
+    );
+    for (const x of logOdds) pCodeSum += sigmoid(x);
   }
 
   const n = problems.length;
@@ -118,6 +138,10 @@ export async function evaluate(
     sampledCodeFrequency: sampled ? sampledCode / sampled : Number.NaN,
     accuracyWithCode: accuracy(withCode),
     accuracyLanguageOnly: accuracy(languageOnly),
+    meanPCode: n ? pCodeSum / n : Number.NaN,
+    sampledAccuracyWithCode: sampledCode ? sampledCodeCorrect / sampledCode : Number.NaN,
+    sampledAccuracyLanguageOnly:
+      sampled - sampledCode ? (sampledCorrect - sampledCodeCorrect) / (sampled - sampledCode) : Number.NaN,
     formatRate: boxed / n,
     transitions: initial && initial.length === n ? styleTransitions(initial, greedy) : undefined,
   };

@@ -1,7 +1,46 @@
 // Metric records the trainer emits: one StepMetrics per GRPO step and one EvalMetrics per evaluation.
 // Names follow what TRL/verl log where an equivalent exists, so lab curves read like paper curves.
 
-export interface StepMetrics {
+/**
+ * The mechanism's instruments (src/rl/instruments.ts): the style decision (first response token) apart
+ * from all other tokens, clip events binned by pi_old, and how far updates move the style logit.
+ * Counts are over the tokens of the step's mini-batches (each rollout once per epoch), so a token's
+ * ratio is the one the loss saw at its update. Runs recorded before these existed lack them.
+ */
+export interface StyleStepMetrics {
+  /** Mean exact p(code) at the decision under the rollout policy, over the step's prompts. */
+  stylePCodeOld: number;
+  /** Style-position tokens counted (rollouts x epochs) and their ratio pi/pi_old at their update. */
+  styleTokens: number;
+  styleRatioMean: number;
+  styleRatioMin: number;
+  styleRatioMax: number;
+  /** Clip events at the style position: R > 1+epsHigh with A > 0, R < 1-epsLow with A < 0. */
+  styleClipHigh: number;
+  styleClipLow: number;
+  /** The same for every later response token. */
+  otherTokens: number;
+  otherClipHigh: number;
+  otherClipLow: number;
+  /** All response tokens by pi_old bin (< 0.2, 0.2-0.5, 0.5-0.83, > 0.83), and their clip events. */
+  tokensPOldBelow02: number;
+  tokensPOld02to05: number;
+  tokensPOld05to083: number;
+  tokensPOldAbove083: number;
+  clipHighPOldBelow02: number;
+  clipHighPOld02to05: number;
+  clipHighPOld05to083: number;
+  clipHighPOldAbove083: number;
+  clipLowPOldBelow02: number;
+  clipLowPOld02to05: number;
+  clipLowPOld05to083: number;
+  clipLowPOldAbove083: number;
+  /** Mean |change| of the style logit (log-odds of code at the decision) per update, and over the step. */
+  styleLogitMovePerUpdate: number;
+  styleLogitMovePerBatch: number;
+}
+
+export interface StepMetrics extends Partial<StyleStepMetrics> {
   step: number;
   /** Learning rate used by this step's updates. */
   lr: number;
@@ -62,6 +101,11 @@ export interface EvalMetrics {
   accuracyWithCode: number;
   /** Greedy accuracy among language-only responses (NaN when there are none). */
   accuracyLanguageOnly: number;
+  /** Mean exact p(code) at the first response token (the code opening's probability), no sampling. */
+  meanPCode?: number;
+  /** Sampled accuracy among code / language-only responses (NaN when there are none). */
+  sampledAccuracyWithCode?: number;
+  sampledAccuracyLanguageOnly?: number;
   formatRate: number;
   /**
    * The paper's transition table against the initial model's greedy answers: per problem, style

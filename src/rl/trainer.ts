@@ -7,10 +7,20 @@
 // from a checkpoint at step s continues exactly as the uninterrupted run would.
 import type { EngineModel, PolicyLossConfig, PolicyLossStats, TokenBatch } from '../engine/backend';
 import { extractBoxedAnswer, gradeAnswer } from '../tasks/answer';
+import { STYLE_OPENINGS } from '../tasks/minimath';
 import { responseStyle } from '../tasks/style';
 import { Random } from '../util/random';
 import { groupAdvantages, type StdScaling } from './advantages';
-import type { RolloutSample, StepMetrics } from './metrics';
+import {
+  type ClipTally,
+  emptyClipTally,
+  meanAbsChange,
+  P_OLD_BIN_KEYS,
+  sigmoid,
+  styleLogOdds,
+  tallyClipEvents,
+} from './instruments';
+import type { RolloutSample, StepMetrics, StyleStepMetrics } from './metrics';
 
 /** What the trainer needs of a tokenizer. */
 export interface TextCodec {
@@ -145,12 +155,15 @@ interface Rollout {
 
 export class GrpoTrainer {
   private readonly now: () => number;
+  /** Token that opens a code answer: its probability at the first response position is p(code). */
+  private readonly codeOpeningId: number;
 
   constructor(
     private readonly settings: GrpoSettings,
     private readonly parts: TrainerParts,
   ) {
     this.now = parts.now ?? (() => performance.now());
+    this.codeOpeningId = Array.from(parts.codec.encode(STYLE_OPENINGS.code))[0];
     if (settings.loss.klCoef > 0 && !parts.reference) {
       throw new Error('loss.klCoef > 0 needs a reference model');
     }
@@ -243,7 +256,12 @@ export class GrpoTrainer {
     }
     const t3 = this.now();
 
-    // 4. μ epochs of shuffled mini-batches, one optimizer update each.
+    // 4. μ epochs of shuffled mini-batches, one optimizer update each; the instruments tally every
+    //    token's ratio against its rollout log-prob and follow the style logit update by update.
+    const styleBefore = await styleLogOdds(policy, promptIds, this.codeOpeningId);
+    let styleNow = styleBefore;
+    let styleMoveSum = 0;
+    const tally = emptyClipTally();
     const lr = learningRate(step, s);
     const totals = emptyTotals();
     let gradNormSum = 0;
@@ -283,6 +301,17 @@ export class GrpoTrainer {
           );
           if (!Number.isFinite(stats.loss)) throw new NonFiniteError(step, 'policy loss', stats.loss);
           addStats(totals, stats);
+          tallyClipEvents(
+            tally,
+            batch,
+            stats.newLogprobs,
+            micro.map((r) => ({
+              promptLength: r.promptIds.length,
+              oldLogprobs: r.oldLogprobs!,
+              advantage: r.advantage,
+            })),
+            s.loss,
+          );
           trainTokens += batch.lengths.reduce((n, l) => n + l, 0);
         }
         const { gradNorm } = await policy.optimizerStep({
@@ -296,6 +325,9 @@ export class GrpoTrainer {
         if (!Number.isFinite(gradNorm)) throw new NonFiniteError(step, 'gradient norm', gradNorm);
         gradNormSum += gradNorm;
         updates++;
+        const styleAfter = await styleLogOdds(policy, promptIds, this.codeOpeningId);
+        styleMoveSum += meanAbsChange(styleAfter, styleNow);
+        styleNow = styleAfter;
       }
     }
     const t4 = this.now();
@@ -343,6 +375,7 @@ export class GrpoTrainer {
       codeFrequency: code / n,
       rolloutAccuracy: correct / n,
       formatRate: boxed / n,
+      ...styleMetrics(tally, styleBefore, styleNow, styleMoveSum, updates),
       timeRolloutMs: t1 - t0,
       timeScoringMs: t2 - t1,
       timeLogprobsMs: t3 - t2,
@@ -376,6 +409,37 @@ export class GrpoTrainer {
     }
     return out;
   }
+}
+
+/** The instruments' step metrics (see instruments.ts and StepMetrics). */
+function styleMetrics(
+  tally: ClipTally,
+  before: Float64Array,
+  after: Float64Array,
+  moveSum: number,
+  updates: number,
+): StyleStepMetrics {
+  const byBin = (prefix: 'tokens' | 'clipHigh' | 'clipLow', counts: number[]) =>
+    Object.fromEntries(P_OLD_BIN_KEYS.map((key, i) => [`${prefix}POld${key}`, counts[i]]));
+  let pCode = 0;
+  for (const x of before) pCode += sigmoid(x);
+  return {
+    stylePCodeOld: before.length ? pCode / before.length : 0,
+    styleTokens: tally.styleTokens,
+    styleRatioMean: tally.styleTokens ? tally.styleRatioSum / tally.styleTokens : 1,
+    styleRatioMin: tally.styleTokens ? tally.styleRatioMin : 1,
+    styleRatioMax: tally.styleTokens ? tally.styleRatioMax : 1,
+    styleClipHigh: tally.styleClipHigh,
+    styleClipLow: tally.styleClipLow,
+    otherTokens: tally.otherTokens,
+    otherClipHigh: tally.otherClipHigh,
+    otherClipLow: tally.otherClipLow,
+    ...byBin('tokens', tally.tokensByPOld),
+    ...byBin('clipHigh', tally.clipHighByPOld),
+    ...byBin('clipLow', tally.clipLowByPOld),
+    styleLogitMovePerUpdate: updates ? moveSum / updates : 0,
+    styleLogitMovePerBatch: meanAbsChange(after, before),
+  } as StyleStepMetrics;
 }
 
 /** Right-padded (B, T) batch of prompt+completion rows; the loss mask covers completion tokens. */

@@ -10,7 +10,7 @@ import type {
   GenerateResult,
   PolicyLossConfig,
   PolicyLossInputs,
-  PolicyLossStats,
+  PolicyStepResult,
   TokenBatch,
 } from '../backend';
 import { adamwStep } from './adamw';
@@ -119,7 +119,7 @@ export class CpuEngineModel implements EngineModel {
     inputs: PolicyLossInputs,
     config: PolicyLossConfig,
     temperature: number,
-  ): Promise<PolicyLossStats> {
+  ): Promise<PolicyStepResult> {
     this.alive();
     checkTokenBatch(batch);
     const acts = this.transformer.forward(this.params, batch.tokens, batch.lengths, batch.B, batch.T);
@@ -142,7 +142,7 @@ export class CpuEngineModel implements EngineModel {
       dEntropy,
       temperature,
     );
-    return result.stats;
+    return { ...result.stats, newLogprobs: Float32Array.from(scores.logprobs) };
   }
 
   zeroGradients(): void {

@@ -141,8 +141,19 @@ describe.each([
     const want = await c.policyStep(batch, inputs, loss, 0.9);
     const got = await g.policyStep(batch, inputs, loss, 0.9);
     expect(want.clippedLow + want.clippedHigh).toBeGreaterThan(0);
-    for (const key of Object.keys(want) as (keyof typeof want)[]) {
-      expect(got[key], key).toBeCloseTo(want[key], 4);
+    const { newLogprobs: wantLogprobs, ...wantStats } = want;
+    const { newLogprobs: gotLogprobs, ...gotStats } = got;
+    for (const key of Object.keys(wantStats) as (keyof typeof wantStats)[]) {
+      expect(gotStats[key], key).toBeCloseTo(wantStats[key], 4);
+    }
+    // The per-token log-probs the loss used (the trainer's instruments read them): the CPU engine's,
+    // and what scoreTokens gives at the same temperature, 0 outside the mask.
+    expect(gotLogprobs).toHaveLength(batch.B * batch.T);
+    const scoredAt = await c.scoreTokens(batch, 0.9);
+    for (let i = 0; i < gotLogprobs.length; i++) {
+      expect(gotLogprobs[i], `token ${i}`).toBeCloseTo(wantLogprobs[i], 4);
+      expect(wantLogprobs[i], `token ${i}`).toBeCloseTo(scoredAt.logprobs[i], 5);
+      if (!batch.lossMask[i]) expect(gotLogprobs[i]).toBe(0);
     }
     expectGradsClose(config, await g.readGradients(), await c.readGradients());
     g.dispose();

@@ -17,7 +17,7 @@ import type {
   GenerateResult,
   PolicyLossConfig,
   PolicyLossInputs,
-  PolicyLossStats,
+  PolicyStepResult,
   TokenBatch,
 } from '../backend';
 import { validateAdamWConfig } from '../cpu/adamw';
@@ -175,7 +175,7 @@ export class WebGpuModel implements EngineModel {
     inputs: PolicyLossInputs,
     config: PolicyLossConfig,
     temperature: number,
-  ): Promise<PolicyLossStats> {
+  ): Promise<PolicyStepResult> {
     this.alive();
     checkTokenBatch(batch);
     checkTemperature(temperature);
@@ -208,8 +208,10 @@ export class WebGpuModel implements EngineModel {
     encodePolicyLoss(step, tensors, config, inputs, B, T);
     this.net.backward(step, a, tensors.dNewLogprobs, tensors.dEntropy, temperature);
     const stats = step.read(tensors.stats);
+    // The backward pass reads the logits, never the log-probs' buffer, so reading it after is safe.
+    const newLogprobs = step.read(tensors.newLogprobs, N);
     await step.submit();
-    return policyLossStats(await stats);
+    return { ...policyLossStats(await stats), newLogprobs: await newLogprobs };
   }
 
   zeroGradients(): void {
