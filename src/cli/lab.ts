@@ -10,6 +10,7 @@ const USAGE = `Spurious Rewards Lab CLI
       --out DIR             output folder (default runs/run-<time>)
       --backend B           auto | webgpu | cpu (auto: a hardware GPU if Dawn finds one, else CPU)
       --seeds N             seed sweep: seeds seed..seed+N-1, mean ± standard error in sweep-summary.json
+      --jobs N              seeds run at once in worker threads (default: one per core)
       --steps N             override the number of GRPO steps
       --set key=value       override any experiment field (URL keys as in shared links), repeatable
       --dataset-file ID=PATH  a JSONL dataset for 'dataset=ID'
@@ -57,6 +58,9 @@ export function parseRunArgs(argv: string[]): RunArgs {
         break;
       case '--steps':
         args.steps = value();
+        break;
+      case '--jobs':
+        args.jobs = value();
         break;
       case '--set':
         args.set.push(value());

@@ -41,3 +41,65 @@ export function formatSeconds(seconds: number): string {
   if (m < 60) return `${m}m${String(Math.round(seconds % 60)).padStart(2, '0')}s`;
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
+
+/**
+ * Progress of a seed sweep as one line: seeds done / running / left, the running seeds' steps, and one
+ * ETA for the whole sweep from the steps finished so far (whichever seeds they came from).
+ */
+export class SweepProgress {
+  private readonly started = Date.now();
+  private readonly stepsDone = new Map<number, number>();
+  private readonly running = new Set<number>();
+  private readonly finished = new Set<number>();
+  private readonly failed = new Set<number>();
+  private lastPrint = 0;
+
+  constructor(
+    private readonly seeds: readonly number[],
+    private readonly stepsPerSeed: number,
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+    private readonly intervalMs = 2000,
+  ) {}
+
+  start(seed: number): void {
+    this.running.add(seed);
+    this.print(true);
+  }
+
+  step(seed: number, done: number): void {
+    this.stepsDone.set(seed, done);
+    this.print(false);
+  }
+
+  /** A failed seed counts as failed, and its remaining steps leave the ETA. */
+  finish(seed: number, failed = false): void {
+    this.running.delete(seed);
+    (failed ? this.failed : this.finished).add(seed);
+    if (!failed) this.stepsDone.set(seed, Math.max(this.stepsDone.get(seed) ?? 0, this.stepsPerSeed));
+    this.print(true);
+  }
+
+  /** The line as it would print now (for tests). */
+  line(): string {
+    const total = (this.seeds.length - this.failed.size) * this.stepsPerSeed;
+    let done = 0;
+    for (const [seed, n] of this.stepsDone) if (!this.failed.has(seed)) done += n;
+    const elapsed = (Date.now() - this.started) / 1000;
+    const eta = done > 0 ? (elapsed / done) * (total - done) : Number.NaN;
+    const left = this.seeds.length - this.finished.size - this.failed.size - this.running.size;
+    const runningSteps = [...this.running]
+      .map((seed) => `seed ${seed} ${this.stepsDone.get(seed) ?? 0}/${this.stepsPerSeed}`)
+      .join(', ');
+    return (
+      `sweep: ${this.finished.size} done${this.failed.size ? `, ${this.failed.size} failed` : ''}, ${this.running.size} running${runningSteps ? ` (${runningSteps})` : ''}, ${left} left` +
+      ` · ${done}/${total} steps · ${formatSeconds(elapsed)} elapsed, ETA ${formatSeconds(eta)}`
+    );
+  }
+
+  private print(force: boolean): void {
+    const now = Date.now();
+    if (!force && now - this.lastPrint < this.intervalMs) return;
+    this.lastPrint = now;
+    this.stream.write(`${this.line()}\n`);
+  }
+}

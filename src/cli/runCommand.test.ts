@@ -113,4 +113,47 @@ describe('lab run', () => {
       readFileSync(join(straight, 'checkpoint', 'model.safetensors')),
     );
   }, 180_000);
+
+  it('seeds in parallel worker threads give every seed the metrics of a sequential sweep', async () => {
+    // Workers build their own host, so this runs on the shipped zoo model (tiny settings keep it short).
+    const zoo = [...tiny.filter((kv) => !kv.startsWith('evalevery')), 'model=qwen-math-tiny', 'evalevery=2'];
+    const sequential = tempDir();
+    const parallel = tempDir();
+    const lines: string[] = [];
+    expect(
+      await runCommand(args({ out: sequential, steps: '2', seeds: '2', jobs: '1', set: zoo }), quietLog),
+    ).toBe(0);
+    expect(
+      await runCommand(args({ out: parallel, steps: '2', seeds: '2', jobs: '2', set: zoo }), (l) =>
+        lines.push(l),
+      ),
+    ).toBe(0);
+    expect(lines.join('\n')).toMatch(/2 seeds, 2 at a time in worker threads/);
+    const evalLines = (dir: string) =>
+      readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('"type":"eval"'));
+    for (const seed of ['seed-1', 'seed-2']) {
+      const [a, b] = [join(sequential, seed), join(parallel, seed)];
+      expect(stepLines(b)).toHaveLength(2);
+      expect(stepLines(b)).toEqual(stepLines(a));
+      expect(evalLines(b)).toEqual(evalLines(a));
+      expect(readFileSync(join(b, 'checkpoint', 'model.safetensors'))).toEqual(
+        readFileSync(join(a, 'checkpoint', 'model.safetensors')),
+      );
+    }
+    // The two seeds really differ (the comparison above is not between copies of one run).
+    expect(stepLines(join(parallel, 'seed-2'))).not.toEqual(stepLines(join(parallel, 'seed-1')));
+    const summary = JSON.parse(readFileSync(join(parallel, 'sweep-summary.json'), 'utf8'));
+    expect(summary.seeds.map((s: { seed: number; result: string }) => [s.seed, s.result])).toEqual([
+      [1, 'finished'],
+      [2, 'finished'],
+    ]);
+  }, 300_000);
+
+  it('--jobs must be a whole number >= 1', async () => {
+    await expect(runCommand(args({ out: tempDir(), jobs: '0' }), quietLog, () => host)).rejects.toThrow(
+      /--jobs needs a whole number >= 1/,
+    );
+  });
 });

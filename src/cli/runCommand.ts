@@ -1,7 +1,9 @@
 // `npm run lab -- run`: runs an experiment (a preset, an experiment URL or a JSON config) headless, over
 // one or several seeds, writing per seed metrics.jsonl, metrics.csv, summary.json and a resumable
-// checkpoint directory, plus a sweep summary with mean ± standard error. `--resume DIR` continues an
-// interrupted run from its last checkpoint with the identical trajectory.
+// checkpoint directory, plus a sweep summary with mean ± standard error. Seeds of a sweep run in
+// parallel worker threads (`--jobs N`, default one per core; src/cli/seedWorker.ts), each seed's
+// metrics identical to a sequential run's. `--resume DIR` continues an interrupted run from its last
+// checkpoint with the identical trajectory.
 import {
   appendFileSync,
   existsSync,
@@ -11,7 +13,9 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { assembleRun, type RunHost } from '../experiment/assemble';
 import {
   type ExperimentConfig,
@@ -29,7 +33,7 @@ import { writeCheckpointDir } from '../model/nodeCheckpointDir';
 import { parseSafetensors, serializeSafetensors, tensorToFloat32 } from '../model/safetensors';
 import type { EvalMetrics, StepMetrics } from '../rl/metrics';
 import { nodeRunHost } from './nodeHost';
-import { ProgressBar } from './progress';
+import { ProgressBar, SweepProgress } from './progress';
 
 export interface RunArgs {
   preset?: string;
@@ -43,6 +47,8 @@ export interface RunArgs {
   set: string[];
   datasetFiles: Record<string, string>;
   quiet: boolean;
+  /** Seeds run at once in worker threads (default: one per core, at most the number of seeds). */
+  jobs?: string;
 }
 
 export class CliError extends Error {}
@@ -100,7 +106,7 @@ export function experimentFromArgs(args: RunArgs): { config: ExperimentConfig; e
   return { config, errors };
 }
 
-interface SeedOutcome {
+export interface SeedOutcome {
   seed: number;
   result: 'finished' | 'stopped' | 'error';
   steps: StepMetrics[];
@@ -141,12 +147,29 @@ export async function runCommand(
   log(`experiment: #${hash}`);
   log(`updates per rollout batch: ${updatesPerRolloutBatch(config)}; output: ${outDir}`);
 
-  const host = makeHost(log);
-  const outcomes: SeedOutcome[] = [];
-  for (let i = 0; i < config.seeds; i++) {
-    const seed = config.seed + i;
-    const dir = config.seeds > 1 ? join(outDir, `seed-${seed}`) : outDir;
-    outcomes.push(await runSeed(config, seed, dir, host, log, args.quiet, resumeDir !== undefined));
+  const seeds = Array.from({ length: config.seeds }, (_, i) => config.seed + i);
+  const seedDir = (seed: number) => (config.seeds > 1 ? join(outDir, `seed-${seed}`) : outDir);
+  const jobs = sweepJobs(args.jobs, seeds.length);
+  const resume = resumeDir !== undefined;
+  let outcomes: SeedOutcome[];
+  if (jobs > 1) {
+    log(`running ${seeds.length} seeds, ${jobs} at a time in worker threads`);
+    outcomes = await runSeedsInWorkers(config, seeds, seedDir, jobs, args, resume, log);
+  } else {
+    const host = makeHost(log);
+    const sweep = config.seeds > 1 && !args.quiet ? new SweepProgress(seeds, config.steps) : null;
+    outcomes = [];
+    for (const seed of seeds) {
+      sweep?.start(seed);
+      outcomes.push(
+        await runSeed(config, seed, seedDir(seed), host, log, {
+          quiet: args.quiet || sweep !== null,
+          resume,
+          onStep: (step) => sweep?.step(seed, step),
+        }),
+      );
+      sweep?.finish(seed, outcomes[outcomes.length - 1].result === 'error');
+    }
   }
 
   const summary = {
@@ -180,15 +203,103 @@ export async function runCommand(
   return outcomes.some((o) => o.result === 'error') ? 1 : 0;
 }
 
-async function runSeed(
+/** --jobs as a number of parallel seeds: default one per core, never more than the seeds. */
+export function sweepJobs(jobs: string | undefined, seeds: number): number {
+  if (jobs === undefined) return Math.max(1, Math.min(seeds, availableParallelism()));
+  const n = Number(jobs);
+  if (!Number.isInteger(n) || n < 1) throw new CliError(`--jobs needs a whole number >= 1 (got "${jobs}")`);
+  return Math.min(n, seeds);
+}
+
+/** What one seed's run needs besides the experiment: how to report and whether to resume. */
+export interface SeedRunOptions {
+  quiet: boolean;
+  resume: boolean;
+  /** Called after every training step with the number of steps done. */
+  onStep?: (stepsDone: number) => void;
+}
+
+/** Messages from a seed worker (src/cli/seedWorker.ts) to the sweep. */
+export type SeedWorkerMessage =
+  | { type: 'log'; line: string }
+  | { type: 'step'; stepsDone: number }
+  | { type: 'done'; outcome: SeedOutcome }
+  | { type: 'failed'; message: string };
+
+export interface SeedWorkerData {
+  config: ExperimentConfig;
+  seed: number;
+  dir: string;
+  datasetFiles: Record<string, string>;
+  resume: boolean;
+}
+
+/**
+ * Runs the seeds `jobs` at a time, each in its own worker thread with its own engine and model (the
+ * CPU engine is single-threaded, so this is what uses the other cores). A worker that dies is that
+ * seed's error; the others go on.
+ */
+async function runSeedsInWorkers(
+  config: ExperimentConfig,
+  seeds: number[],
+  seedDir: (seed: number) => string,
+  jobs: number,
+  args: RunArgs,
+  resume: boolean,
+  log: (line: string) => void,
+): Promise<SeedOutcome[]> {
+  const progress = args.quiet ? null : new SweepProgress(seeds, config.steps);
+  const outcomes = new Map<number, SeedOutcome>();
+  const queue = [...seeds];
+  const runOne = (seed: number) =>
+    new Promise<SeedOutcome>((done) => {
+      const data: SeedWorkerData = {
+        config,
+        seed,
+        dir: seedDir(seed),
+        datasetFiles: args.datasetFiles,
+        resume,
+      };
+      // A JavaScript entry that loads the TypeScript worker through tsx (under `npm run lab` and vitest).
+      const worker = new Worker(new URL('./seedWorker.mjs', import.meta.url), { workerData: data });
+      let outcome: SeedOutcome | null = null;
+      const fail = (message: string) =>
+        (outcome ??= { seed, result: 'error', steps: [], evals: [], error: message });
+      worker.on('message', (message: SeedWorkerMessage) => {
+        if (message.type === 'log') log(message.line);
+        else if (message.type === 'step') progress?.step(seed, message.stepsDone);
+        else if (message.type === 'done') outcome = message.outcome;
+        else fail(message.message);
+      });
+      worker.on('error', (error: Error) => {
+        log(`seed ${seed}: worker failed: ${error.message}`);
+        fail(error.message);
+      });
+      worker.on('exit', (code) => {
+        if (!outcome) fail(`the worker exited with code ${code} before finishing`);
+        done(outcome as SeedOutcome);
+      });
+    });
+  const lanes = Array.from({ length: jobs }, async () => {
+    for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
+      progress?.start(seed);
+      outcomes.set(seed, await runOne(seed));
+      progress?.finish(seed, outcomes.get(seed)?.result === 'error');
+    }
+  });
+  await Promise.all(lanes);
+  return seeds.map((seed) => outcomes.get(seed) as SeedOutcome);
+}
+
+export async function runSeed(
   config: ExperimentConfig,
   seed: number,
   dir: string,
   host: RunHost,
   log: (line: string) => void,
-  quiet: boolean,
-  resume: boolean,
+  options: SeedRunOptions,
 ): Promise<SeedOutcome> {
+  const { quiet, resume } = options;
   mkdirSync(dir, { recursive: true });
   const assembled = await assembleRun(config, host, seed);
   const steps: StepMetrics[] = [];
@@ -225,6 +336,7 @@ async function runSeed(
     if (event.type !== 'checkpoint') appendFileSync(jsonl, `${JSON.stringify(event, replacer)}\n`);
     if (event.type === 'step') {
       steps.push(event.metrics);
+      options.onStep?.(event.metrics.step + 1);
       bar?.update(
         event.metrics.step + 1,
         `reward ${event.metrics.rewardMean.toFixed(2)} · code ${(100 * event.metrics.codeFrequency).toFixed(0)}% · ${event.metrics.trainTokensPerSec.toFixed(0)} tok/s`,

@@ -66,13 +66,14 @@ export const FAMILY_ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$/;
 export const MAX_BUILD_STEPS = 20_000;
 
 /** Every problem with a spec, empty when it can be built. */
-export function familySpecProblems(spec: FamilySpec): string[] {
+/** `shipped`: the CLI rebuilding a shipped family (the page may not reuse those names). */
+export function familySpecProblems(spec: FamilySpec, shipped = false): string[] {
   const problems: string[] = [];
   if (!FAMILY_ID_PATTERN.test(spec.name))
     problems.push(
       'name must be 3-40 characters of lowercase letters, digits and dashes, starting and ending with a letter or digit',
     );
-  else if ((FAMILY_NAMES as readonly string[]).includes(spec.name))
+  else if (!shipped && (FAMILY_NAMES as readonly string[]).includes(spec.name))
     problems.push(`name '${spec.name}' is a shipped family; pick another`);
   const integerIn = (label: string, value: number, min: number, max: number) => {
     if (!Number.isInteger(value) || value < min || value > max)
@@ -156,7 +157,7 @@ export async function buildFamily(
   hooks: BuildHooks = {},
   text: CardText = pageCardText(spec),
 ): Promise<BuildResult> {
-  const problems = familySpecProblems(spec);
+  const problems = familySpecProblems(spec, text.targetsOf !== undefined);
   if (problems.length) throw new Error(`Cannot build: ${problems.join('; ')}`);
   const tokenizer = CharTokenizer.lab();
   const model = await backend.createModel(
