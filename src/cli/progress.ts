@@ -43,52 +43,58 @@ export function formatSeconds(seconds: number): string {
 }
 
 /**
- * Progress of a seed sweep as one line: seeds done / running / left, the running seeds' steps, and one
- * ETA for the whole sweep from the steps finished so far (whichever seeds they came from).
+ * Progress of a sweep as one line: runs done / failed / running / left, the running runs' steps, and
+ * one ETA for the whole sweep from the steps finished so far (whichever runs they came from).
  */
 export class SweepProgress {
   private readonly started = Date.now();
-  private readonly stepsDone = new Map<number, number>();
-  private readonly running = new Set<number>();
-  private readonly finished = new Set<number>();
-  private readonly failed = new Set<number>();
+  private readonly stepsOf = new Map<string, number>();
+  private readonly stepsDone = new Map<string, number>();
+  private readonly running = new Set<string>();
+  private readonly finished = new Set<string>();
+  private readonly failed = new Set<string>();
   private lastPrint = 0;
 
   constructor(
-    private readonly seeds: readonly number[],
-    private readonly stepsPerSeed: number,
+    runs: readonly { label: string; steps: number }[],
     private readonly stream: NodeJS.WriteStream = process.stderr,
     private readonly intervalMs = 2000,
-  ) {}
+  ) {
+    for (const r of runs) this.stepsOf.set(r.label, r.steps);
+  }
 
-  start(seed: number): void {
-    this.running.add(seed);
+  start(label: string): void {
+    this.running.add(label);
     this.print(true);
   }
 
-  step(seed: number, done: number): void {
-    this.stepsDone.set(seed, done);
+  step(label: string, done: number): void {
+    this.stepsDone.set(label, done);
     this.print(false);
   }
 
-  /** A failed seed counts as failed, and its remaining steps leave the ETA. */
-  finish(seed: number, failed = false): void {
-    this.running.delete(seed);
-    (failed ? this.failed : this.finished).add(seed);
-    if (!failed) this.stepsDone.set(seed, Math.max(this.stepsDone.get(seed) ?? 0, this.stepsPerSeed));
+  /** A failed run counts as failed, and its remaining steps leave the ETA. */
+  finish(label: string, failed = false): void {
+    this.running.delete(label);
+    (failed ? this.failed : this.finished).add(label);
+    if (!failed) this.stepsDone.set(label, this.stepsOf.get(label) ?? 0);
     this.print(true);
   }
 
   /** The line as it would print now (for tests). */
   line(): string {
-    const total = (this.seeds.length - this.failed.size) * this.stepsPerSeed;
+    let total = 0;
     let done = 0;
-    for (const [seed, n] of this.stepsDone) if (!this.failed.has(seed)) done += n;
+    for (const [label, steps] of this.stepsOf) {
+      if (this.failed.has(label)) continue;
+      total += steps;
+      done += this.stepsDone.get(label) ?? 0;
+    }
     const elapsed = (Date.now() - this.started) / 1000;
     const eta = done > 0 ? (elapsed / done) * (total - done) : Number.NaN;
-    const left = this.seeds.length - this.finished.size - this.failed.size - this.running.size;
+    const left = this.stepsOf.size - this.finished.size - this.failed.size - this.running.size;
     const runningSteps = [...this.running]
-      .map((seed) => `seed ${seed} ${this.stepsDone.get(seed) ?? 0}/${this.stepsPerSeed}`)
+      .map((label) => `${label} ${this.stepsDone.get(label) ?? 0}/${this.stepsOf.get(label) ?? 0}`)
       .join(', ');
     return (
       `sweep: ${this.finished.size} done${this.failed.size ? `, ${this.failed.size} failed` : ''}, ${this.running.size} running${runningSteps ? ` (${runningSteps})` : ''}, ${left} left` +

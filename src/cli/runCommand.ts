@@ -154,21 +154,28 @@ export async function runCommand(
   let outcomes: SeedOutcome[];
   if (jobs > 1) {
     log(`running ${seeds.length} seeds, ${jobs} at a time in worker threads`);
-    outcomes = await runSeedsInWorkers(config, seeds, seedDir, jobs, args, resume, log);
+    outcomes = await runInWorkers(
+      seeds.map((seed) => ({ config, seed, dir: seedDir(seed) })),
+      jobs,
+      { datasetFiles: args.datasetFiles, resume, quiet: args.quiet, log },
+    );
   } else {
     const host = makeHost(log);
-    const sweep = config.seeds > 1 && !args.quiet ? new SweepProgress(seeds, config.steps) : null;
+    const sweep =
+      config.seeds > 1 && !args.quiet
+        ? new SweepProgress(seeds.map((seed) => ({ label: `seed ${seed}`, steps: config.steps })))
+        : null;
     outcomes = [];
     for (const seed of seeds) {
-      sweep?.start(seed);
+      sweep?.start(`seed ${seed}`);
       outcomes.push(
         await runSeed(config, seed, seedDir(seed), host, log, {
           quiet: args.quiet || sweep !== null,
           resume,
-          onStep: (step) => sweep?.step(seed, step),
+          onStep: (step) => sweep?.step(`seed ${seed}`, step),
         }),
       );
-      sweep?.finish(seed, outcomes[outcomes.length - 1].result === 'error');
+      sweep?.finish(`seed ${seed}`, outcomes[outcomes.length - 1].result === 'error');
     }
   }
 
@@ -234,31 +241,45 @@ export interface SeedWorkerData {
   resume: boolean;
 }
 
+/** One run of a sweep: an experiment at one seed, written to its own folder. */
+export interface SeedTask {
+  config: ExperimentConfig;
+  seed: number;
+  dir: string;
+  /** How progress lines name it (default `seed N`). */
+  label?: string;
+}
+
 /**
- * Runs the seeds `jobs` at a time, each in its own worker thread with its own engine and model (the
- * CPU engine is single-threaded, so this is what uses the other cores). A worker that dies is that
- * seed's error; the others go on.
+ * Runs the tasks `jobs` at a time, each in its own worker thread with its own engine and model (the
+ * CPU engine is single-threaded, so this is what uses the other cores), in task order. A worker that
+ * dies is that task's error; the others go on. Used by `lab run`, `npm run reproduce` and the study.
  */
-async function runSeedsInWorkers(
-  config: ExperimentConfig,
-  seeds: number[],
-  seedDir: (seed: number) => string,
+export async function runInWorkers(
+  tasks: readonly SeedTask[],
   jobs: number,
-  args: RunArgs,
-  resume: boolean,
-  log: (line: string) => void,
+  options: {
+    datasetFiles?: Record<string, string>;
+    resume?: boolean;
+    quiet?: boolean;
+    log: (line: string) => void;
+  },
 ): Promise<SeedOutcome[]> {
-  const progress = args.quiet ? null : new SweepProgress(seeds, config.steps);
-  const outcomes = new Map<number, SeedOutcome>();
-  const queue = [...seeds];
-  const runOne = (seed: number) =>
+  const labelOf = (i: number) => tasks[i].label ?? `seed ${tasks[i].seed}`;
+  const progress = options.quiet
+    ? null
+    : new SweepProgress(tasks.map((t, i) => ({ label: labelOf(i), steps: t.config.steps })));
+  const outcomes: SeedOutcome[] = new Array(tasks.length);
+  let next = 0;
+  const runOne = (i: number) =>
     new Promise<SeedOutcome>((done) => {
+      const { config, seed, dir } = tasks[i];
       const data: SeedWorkerData = {
         config,
         seed,
-        dir: seedDir(seed),
-        datasetFiles: args.datasetFiles,
-        resume,
+        dir,
+        datasetFiles: options.datasetFiles ?? {},
+        resume: options.resume ?? false,
       };
       // A JavaScript entry that loads the TypeScript worker through tsx (under `npm run lab` and vitest).
       const worker = new Worker(new URL('./seedWorker.mjs', import.meta.url), { workerData: data });
@@ -266,13 +287,13 @@ async function runSeedsInWorkers(
       const fail = (message: string) =>
         (outcome ??= { seed, result: 'error', steps: [], evals: [], error: message });
       worker.on('message', (message: SeedWorkerMessage) => {
-        if (message.type === 'log') log(message.line);
-        else if (message.type === 'step') progress?.step(seed, message.stepsDone);
+        if (message.type === 'log') options.log(message.line);
+        else if (message.type === 'step') progress?.step(labelOf(i), message.stepsDone);
         else if (message.type === 'done') outcome = message.outcome;
         else fail(message.message);
       });
       worker.on('error', (error: Error) => {
-        log(`seed ${seed}: worker failed: ${error.message}`);
+        options.log(`${labelOf(i)}: worker failed: ${error.message}`);
         fail(error.message);
       });
       worker.on('exit', (code) => {
@@ -280,15 +301,15 @@ async function runSeedsInWorkers(
         done(outcome as SeedOutcome);
       });
     });
-  const lanes = Array.from({ length: jobs }, async () => {
-    for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
-      progress?.start(seed);
-      outcomes.set(seed, await runOne(seed));
-      progress?.finish(seed, outcomes.get(seed)?.result === 'error');
+  const lanes = Array.from({ length: Math.max(1, Math.min(jobs, tasks.length)) }, async () => {
+    for (let i = next++; i < tasks.length; i = next++) {
+      progress?.start(labelOf(i));
+      outcomes[i] = await runOne(i);
+      progress?.finish(labelOf(i), outcomes[i].result === 'error');
     }
   });
   await Promise.all(lanes);
-  return seeds.map((seed) => outcomes.get(seed) as SeedOutcome);
+  return outcomes;
 }
 
 export async function runSeed(
