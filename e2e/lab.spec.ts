@@ -3,6 +3,7 @@
 // keyboard shortcuts, and runs surviving a reload (IndexedDB). Screenshots go to e2e/artifacts/.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { expect, type Page, test } from '@playwright/test';
+import { runStyleToySeeds, STYLE_TOY_DEFAULTS } from '../src/rl/styleToy';
 
 /** Page errors and console errors, except missing optional files (a model card not published yet). */
 function collectErrors(page: Page): string[] {
@@ -151,6 +152,26 @@ test('Learn panel: the pi_old slider moves the clip band; 0.85 can only be stopp
   await expect(verdict).toHaveAttribute('data-upper-reachable', 'true');
   await expect(verdict).toContainText('[0.24, 0.36]');
   await expect(page.getByTestId('learn-panel').locator('a[data-preset="mechanism-no-clip"]')).toBeVisible();
+});
+
+test('Learn panel: the live toy runs 40 seeds and redraws when the clip is switched off', async ({
+  page,
+}) => {
+  // The page must show what the toy's core computes for the same settings (no numbers typed in here).
+  const expected = (clip: boolean) => {
+    const s = runStyleToySeeds({ ...STYLE_TOY_DEFAULTS, clip }, 40);
+    return `median ${s.medianEnd.toFixed(2)}, mean ${s.meanEnd.toFixed(2)}; ${s.up} of 40 seeds up, ${s.down} down`;
+  };
+  await page.goto('./');
+  await expect(page.getByTestId('lab-app')).toBeVisible();
+  await page.keyboard.press('3');
+  const verdict = page.getByTestId('toy-verdict');
+  await expect(verdict).toContainText(expected(true));
+  await expect(page.getByTestId('toy-strip').locator('circle')).toHaveCount(40);
+  await page.getByTestId('style-toy').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: 'e2e/artifacts/lab-learn-toy.png' });
+  await page.getByTestId('style-toy').getByLabel('clip', { exact: true }).uncheck();
+  await expect(verdict).toContainText(expected(false));
 });
 
 test('keyboard: p toggles projector mode, ? lists the shortcuts', async ({ page }) => {

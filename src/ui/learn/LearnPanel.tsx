@@ -1,7 +1,9 @@
 // The Learn panel for classrooms: the paper's claim in a paragraph, the clip-bias mechanism as an
-// interactive plot, and links to the presets that show it in a live run.
+// interactive plot, a live toy of the mechanism over 40 seeds, and links to the presets that show what
+// the lab's models do in a live run.
 import { presetById, presetHash } from '../../experiment/presets';
 import { ClipBiasPlot } from './ClipBiasPlot';
+import { StyleToyPanel } from './StyleToyPanel';
 
 const LINKED_PRESETS = ['mechanism-clip', 'mechanism-no-clip', 'fig1-random', 'random-llama'];
 
@@ -27,6 +29,8 @@ export function LearnPanel() {
         the policy back (the measured numbers are in the presets below), while the paper's rise in code
         frequency has not appeared yet. Longer runs are open science.
       </p>
+      <h3>A toy of the mechanism: 40 seeds, live</h3>
+      <StyleToyPanel />
       <ul className="learn-presets">
         {LINKED_PRESETS.map((id) => {
           const preset = presetById(id);
