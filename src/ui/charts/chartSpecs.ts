@@ -26,7 +26,7 @@ export interface ChartSpec {
   logScale: boolean;
 }
 
-const fromStep = (key: string, label: string, read: (m: StepMetrics) => number): SeriesSpec => ({
+const fromStep = (key: string, label: string, read: (m: StepMetrics) => number | null): SeriesSpec => ({
   key,
   label,
   source: 'steps',
@@ -55,9 +55,11 @@ export const CHART_SPECS: readonly ChartSpec[] = [
   {
     id: 'code',
     title: 'Code-reasoning frequency',
-    hint: 'Share of responses containing "python". Clipping pushes it up when the model already likes code.',
+    hint: 'Three measures of the same choice on held-out problems: p(code) is the model\'s exact probability of opening with code (no sampling); greedy is the share of problems it answers with code when decoding greedily; sampled is the share of sampled answers containing "python" (the paper\'s measure). Rollouts: the training samples.',
     series: [
-      fromEval('evalCodeFrequency', 'eval (greedy)', (m) => m.codeFrequency),
+      fromEval('meanPCode', 'p(code), exact', (m) => finiteOrNull(m.meanPCode ?? null)),
+      fromEval('evalCodeFrequency', 'greedy share', (m) => m.codeFrequency),
+      fromEval('sampledCodeFrequency', 'sampled share', (m) => finiteOrNull(m.sampledCodeFrequency)),
       fromStep('codeFrequency', 'rollouts', (m) => m.codeFrequency),
     ],
     percent: true,
@@ -101,6 +103,38 @@ export const CHART_SPECS: readonly ChartSpec[] = [
     logScale: true,
   },
   {
+    id: 'styleClip',
+    title: 'Clip at the style decision',
+    hint: "Share of first response tokens (where the model picks code or prose) whose ratio left [1-ε, 1+ε] in its advantage's direction, against all later tokens. The paper's mechanism needs the first to be non-zero.",
+    series: [
+      fromStep('styleClipHigh', 'style, high', (m) => shareOf(m.styleClipHigh, m.styleTokens)),
+      fromStep('styleClipLow', 'style, low', (m) => shareOf(m.styleClipLow, m.styleTokens)),
+      fromStep('otherClip', 'other tokens', (m) =>
+        shareOf(
+          m.otherClipHigh === undefined || m.otherClipLow === undefined
+            ? undefined
+            : m.otherClipHigh + m.otherClipLow,
+          m.otherTokens,
+        ),
+      ),
+    ],
+    percent: true,
+    fullRange: false,
+    logScale: true,
+  },
+  {
+    id: 'styleMove',
+    title: 'Style logit movement',
+    hint: 'Mean |change| of the log-odds of code at the decision, per update and over a rollout batch. The clip can only reach the style choice when updates move it by about 0.1 each.',
+    series: [
+      fromStep('styleLogitMovePerUpdate', 'per update', (m) => m.styleLogitMovePerUpdate ?? null),
+      fromStep('styleLogitMovePerBatch', 'per batch', (m) => m.styleLogitMovePerBatch ?? null),
+    ],
+    percent: false,
+    fullRange: false,
+    logScale: false,
+  },
+  {
     id: 'entropy',
     title: 'Entropy',
     hint: 'Mean per-token entropy: falls as the policy sharpens onto what it already prefers.',
@@ -134,6 +168,11 @@ export const CHART_SPECS: readonly ChartSpec[] = [
     logScale: false,
   },
 ];
+
+/** count / total, or null when the run has no such metric (recorded before the instruments) or no tokens. */
+function shareOf(count: number | undefined, total: number | undefined): number | null {
+  return count === undefined || total === undefined || total === 0 ? null : count / total;
+}
 
 function finiteOrNull(value: number | null): number | null {
   return value !== null && Number.isFinite(value) ? value : null;
