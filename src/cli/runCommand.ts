@@ -263,6 +263,8 @@ export async function runInWorkers(
     resume?: boolean;
     quiet?: boolean;
     log: (line: string) => void;
+    /** Called as each task ends (in the order they end), e.g. to record it before the sweep is over. */
+    onOutcome?: (index: number, outcome: SeedOutcome) => void;
   },
 ): Promise<SeedOutcome[]> {
   const labelOf = (i: number) => tasks[i].label ?? `seed ${tasks[i].seed}`;
@@ -306,6 +308,7 @@ export async function runInWorkers(
       progress?.start(labelOf(i));
       outcomes[i] = await runOne(i);
       progress?.finish(labelOf(i), outcomes[i].result === 'error');
+      options.onOutcome?.(i, outcomes[i]);
     }
   });
   await Promise.all(lanes);

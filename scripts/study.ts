@@ -1,0 +1,484 @@
+// The pre-registered study of docs/science.md ("Study 1"): does a random reward, through the clip,
+// amplify qwen-math-tiny's majority style (code), and does it need the clip, several updates per
+// rollout batch, an asymmetric eps? Arms, seeds, steps, metrics and the decision rule were committed
+// before any run; this script runs them and reports every run against that rule.
+//
+//   npx tsx scripts/study.ts calibrate            the learning-rate rule (5 short runs, seed 101)
+//   npx tsx scripts/study.ts run [--arms A1,A2] [--jobs N] [--seeds 8]
+//   npx tsx scripts/study.ts report               tables, paired differences and SVG charts
+//   (any of them with --smoke: 2-step runs on 8 problems in runs/study-smoke/, to check the pipeline)
+//
+// Runs go to runs/study/<arm>/seed-<n>/ (metrics.jsonl, checkpoint-free); each finished run is also
+// kept compact in docs/study/runs/<arm>/seed-<n>.json (committed, so the report never depends on a
+// machine's scratch folder). `run` skips runs whose compact file exists: stop it at any time and run
+// it again to continue.
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { runInWorkers, type SeedOutcome, type SeedTask } from '../src/cli/runCommand';
+import { type ExperimentConfig, validateExperiment } from '../src/experiment/config';
+import {
+  type Distribution,
+  distributionOf,
+  formatDistribution,
+  type PairedComparison,
+  pairedDifferences,
+} from '../src/experiment/paired';
+import { serializeExperiment } from '../src/experiment/url';
+import type { EvalMetrics, StepMetrics } from '../src/rl/metrics';
+
+/** --smoke: 2-step runs on 8 problems into runs/study-smoke/, to check the pipeline (never the study). */
+const SMOKE = process.argv.includes('--smoke');
+const DOCS = SMOKE ? resolve('runs', 'study-smoke', 'docs') : resolve('docs', 'study');
+const RUNS = SMOKE ? resolve('runs', 'study-smoke', 'runs') : resolve('runs', 'study');
+const CALIBRATION_FILE = join(DOCS, 'calibration.json');
+
+/** Settings every arm shares (docs/science.md, Study 1, "Protocol"). */
+const BASE: Partial<ExperimentConfig> = {
+  model: 'qwen-math-tiny',
+  reward: 'random',
+  gamma: 0.5,
+  promptsPerStep: 8,
+  groupSize: 16,
+  miniBatchSize: 16,
+  ppoEpochs: 1,
+  temperature: 1,
+  maxNewTokens: 128,
+  clipMode: 'clip',
+  epsLow: 0.2,
+  epsHigh: 0.2,
+  stdScaling: 'group',
+  steps: 100,
+  evalEvery: 50,
+  evalSize: 200,
+  evalK: 2,
+  evalTemperature: 1,
+  checkpointEvery: 0,
+  backend: 'cpu',
+};
+
+/** The arms, in the order they run (the primary comparison first). */
+export const STUDY_ARMS: { id: string; label: string; changes: Partial<ExperimentConfig> }[] = [
+  { id: 'A1', label: 'random(0.5), clip eps 0.2', changes: {} },
+  { id: 'A2', label: 'random(0.5), no clip', changes: { clipMode: 'none' } },
+  { id: 'A3', label: 'random(0.5), one update per batch', changes: { miniBatchSize: 128 } },
+  { id: 'A7', label: 'ground truth, clip eps 0.2 (upper reference)', changes: { reward: 'ground_truth' } },
+  { id: 'A5', label: 'random(0.5), eps_high 0.1', changes: { epsHigh: 0.1 } },
+  { id: 'A4', label: 'random(0.5), eps_high 0.28', changes: { epsHigh: 0.28 } },
+  { id: 'A6', label: 'random(0.5), RLOO advantages, clip eps 0.2', changes: { stdScaling: 'rloo' } },
+  { id: 'A8', label: 'llama-tiny, random(0.5), clip eps 0.2', changes: { model: 'llama-tiny' } },
+  { id: 'A9', label: 'olmo-sft-tiny, random(0.5), clip eps 0.2', changes: { model: 'olmo-sft-tiny' } },
+];
+const STUDY_SEEDS = 8;
+const LR_GRID = [1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3];
+const CALIBRATION_SEED = 101;
+const CALIBRATION_STEPS = 5;
+/** The style-logit movement per update the toy needs for the clip to reach the style (docs/science.md). */
+const TARGET_MOVE = 0.1;
+
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function experiment(changes: Partial<ExperimentConfig>, lr: number): ExperimentConfig {
+  const smoke: Partial<ExperimentConfig> = SMOKE ? { steps: 2, evalEvery: 1, evalSize: 8, evalK: 1 } : {};
+  const { config, errors } = validateExperiment({ ...BASE, lr, ...changes, ...smoke });
+  if (errors.length) throw new Error(errors.map((e) => `${e.field}: ${e.why}`).join('; '));
+  return config;
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+// ---------------------------------------------------------------------------------------------------
+// Calibration: the learning-rate rule.
+
+interface Calibration {
+  rule: string;
+  seed: number;
+  steps: number;
+  grid: { lr: number; styleLogitMovePerUpdate: number; styleClipShare: number; hash: string }[];
+  chosen: number;
+  reason: string;
+}
+
+async function calibrate(): Promise<void> {
+  const tasks: SeedTask[] = LR_GRID.map((lr) => ({
+    config: experiment({ steps: CALIBRATION_STEPS, evalEvery: 0, evalSize: 20, evalK: 1 }, lr),
+    seed: CALIBRATION_SEED,
+    dir: join(RUNS, 'calibration', `lr-${lr}`),
+    label: `lr ${lr}`,
+  }));
+  const outcomes = await runInWorkers(tasks, jobs(tasks.length), { log });
+  const grid = outcomes.map((o, i) => {
+    const steps = o.steps;
+    if (o.result !== 'finished' || steps.length === 0)
+      throw new Error(`calibration at lr ${LR_GRID[i]}: ${o.error}`);
+    const mean = (f: (m: StepMetrics) => number) => steps.reduce((a, m) => a + f(m), 0) / steps.length;
+    return {
+      lr: LR_GRID[i],
+      styleLogitMovePerUpdate: mean((m) => m.styleLogitMovePerUpdate ?? Number.NaN),
+      styleClipShare: mean(
+        (m) => ((m.styleClipHigh ?? 0) + (m.styleClipLow ?? 0)) / Math.max(1, m.styleTokens ?? 0),
+      ),
+      hash: serializeExperiment(tasks[i].config),
+    };
+  });
+  const reached = grid.find((g) => g.styleLogitMovePerUpdate >= TARGET_MOVE);
+  const chosen = reached?.lr ?? LR_GRID[LR_GRID.length - 1];
+  const calibration: Calibration = {
+    rule: `the smallest lr of ${JSON.stringify(LR_GRID)} whose mean style-logit move per update over ${CALIBRATION_STEPS} steps (random(0.5), clip eps 0.2, seed ${CALIBRATION_SEED}) is >= ${TARGET_MOVE}; the largest of the grid if none is`,
+    seed: CALIBRATION_SEED,
+    steps: CALIBRATION_STEPS,
+    grid,
+    chosen,
+    reason: reached
+      ? `lr ${chosen} is the smallest with a move >= ${TARGET_MOVE} (${reached.styleLogitMovePerUpdate.toFixed(3)})`
+      : `no lr of the grid reached ${TARGET_MOVE}; the rule takes the largest`,
+  };
+  mkdirSync(DOCS, { recursive: true });
+  writeFileSync(CALIBRATION_FILE, `${JSON.stringify(calibration, null, 2)}\n`);
+  for (const g of grid)
+    log(
+      `lr ${g.lr}: style logit move per update ${g.styleLogitMovePerUpdate.toFixed(4)}, style clip share ${(100 * g.styleClipShare).toFixed(2)}%`,
+    );
+  log(`chosen: ${calibration.reason}`);
+}
+
+function chosenLr(): number {
+  if (!existsSync(CALIBRATION_FILE))
+    throw new Error('no calibration yet: run `npx tsx scripts/study.ts calibrate` first');
+  return (JSON.parse(readFileSync(CALIBRATION_FILE, 'utf8')) as Calibration).chosen;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Runs.
+
+/** The compact record of one run that the report reads (and git keeps). */
+interface RunRecord {
+  arm: string;
+  seed: number;
+  hash: string;
+  result: SeedOutcome['result'];
+  error?: string;
+  evals: EvalMetrics[];
+  steps: Pick<
+    StepMetrics,
+    | 'step'
+    | 'rewardMean'
+    | 'codeFrequency'
+    | 'rolloutAccuracy'
+    | 'clipFracLow'
+    | 'clipFracHigh'
+    | 'stylePCodeOld'
+    | 'styleTokens'
+    | 'styleClipHigh'
+    | 'styleClipLow'
+    | 'styleLogitMovePerUpdate'
+    | 'styleLogitMovePerBatch'
+    | 'timeRolloutMs'
+    | 'timeUpdateMs'
+  >[];
+}
+
+const recordPath = (arm: string, seed: number) => join(DOCS, 'runs', arm, `seed-${seed}.json`);
+
+function jobs(tasks: number): number {
+  const n = Number(flag('jobs') ?? availableParallelism());
+  return Math.max(1, Math.min(tasks, n));
+}
+
+async function runArms(): Promise<void> {
+  const lr = chosenLr();
+  const armIds = flag('arms')?.split(',') ?? STUDY_ARMS.map((a) => a.id);
+  const seeds = Number(flag('seeds') ?? STUDY_SEEDS);
+  const tasks: (SeedTask & { arm: string })[] = [];
+  for (const id of armIds) {
+    const arm = STUDY_ARMS.find((a) => a.id === id);
+    if (!arm) throw new Error(`unknown arm ${id}; arms: ${STUDY_ARMS.map((a) => a.id).join(', ')}`);
+    const config = experiment(arm.changes, lr);
+    for (let seed = 1; seed <= seeds; seed++) {
+      if (existsSync(recordPath(id, seed))) continue;
+      tasks.push({ arm: id, config, seed, dir: join(RUNS, id, `seed-${seed}`), label: `${id} seed ${seed}` });
+    }
+  }
+  log(
+    `study: lr ${lr}; ${tasks.length} runs to go (${armIds.join(', ')} x ${seeds} seeds), ${jobs(tasks.length)} at a time`,
+  );
+  // One worker pool over every run, writing each record as soon as its run ends.
+  await runInWorkers(tasks, jobs(tasks.length), {
+    log,
+    onOutcome: (i, outcome) => {
+      const task = tasks[i];
+      const record: RunRecord = {
+        arm: task.arm,
+        seed: task.seed,
+        // The seed in the link, so the URL replays exactly this run.
+        hash: serializeExperiment({ ...task.config, seed: task.seed }),
+        result: outcome.result,
+        error: outcome.error,
+        evals: outcome.evals,
+        steps: outcome.steps.map((m) => ({
+          step: m.step,
+          rewardMean: m.rewardMean,
+          codeFrequency: m.codeFrequency,
+          rolloutAccuracy: m.rolloutAccuracy,
+          clipFracLow: m.clipFracLow,
+          clipFracHigh: m.clipFracHigh,
+          stylePCodeOld: m.stylePCodeOld,
+          styleTokens: m.styleTokens,
+          styleClipHigh: m.styleClipHigh,
+          styleClipLow: m.styleClipLow,
+          styleLogitMovePerUpdate: m.styleLogitMovePerUpdate,
+          styleLogitMovePerBatch: m.styleLogitMovePerBatch,
+          timeRolloutMs: m.timeRolloutMs,
+          timeUpdateMs: m.timeUpdateMs,
+        })),
+      };
+      if (outcome.result !== 'finished') {
+        log(`${task.label}: ${outcome.result} (${outcome.error ?? 'no message'}); not recorded, will rerun`);
+        return;
+      }
+      mkdirSync(join(DOCS, 'runs', task.arm), { recursive: true });
+      writeFileSync(recordPath(task.arm, task.seed), `${JSON.stringify(record, jsonSafe)}\n`);
+    },
+  });
+}
+
+/** JSON has no NaN: write it as null (the report treats null as missing). */
+function jsonSafe(_key: string, value: unknown): unknown {
+  return typeof value === 'number' && !Number.isFinite(value) ? null : value;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Report.
+
+interface Outcomes {
+  greedyCode: number;
+  pCode: number;
+  sampledCode: number;
+  greedyAccuracy: number;
+  sampledAccuracy: number;
+  styleClipShare: number;
+  styleMove: number;
+}
+
+/** Final eval minus the step-0 eval (shares in [0, 1]), and the run's mean instruments. */
+function outcomesOf(record: RunRecord): Outcomes {
+  const evals = [...record.evals].sort((a, b) => a.step - b.step);
+  const first = evals[0];
+  const last = evals[evals.length - 1];
+  const delta = (f: (e: EvalMetrics) => number | null | undefined) =>
+    (f(last) ?? Number.NaN) - (f(first) ?? Number.NaN);
+  const steps = record.steps;
+  const mean = (f: (m: RunRecord['steps'][number]) => number | undefined) =>
+    steps.reduce((a, m) => a + (f(m) ?? Number.NaN), 0) / Math.max(1, steps.length);
+  return {
+    greedyCode: delta((e) => e.codeFrequency),
+    pCode: delta((e) => e.meanPCode),
+    sampledCode: delta((e) => e.sampledCodeFrequency),
+    greedyAccuracy: delta((e) => e.greedyAccuracy),
+    sampledAccuracy: delta((e) => e.sampledAccuracy),
+    styleClipShare: mean(
+      (m) => ((m.styleClipHigh ?? 0) + (m.styleClipLow ?? 0)) / Math.max(1, m.styleTokens ?? 0),
+    ),
+    styleMove: mean((m) => m.styleLogitMovePerUpdate),
+  };
+}
+
+function loadRecords(): Map<string, RunRecord[]> {
+  const byArm = new Map<string, RunRecord[]>();
+  const dir = join(DOCS, 'runs');
+  if (!existsSync(dir)) return byArm;
+  for (const arm of readdirSync(dir)) {
+    const records = readdirSync(join(dir, arm))
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => JSON.parse(readFileSync(join(dir, arm, f), 'utf8')) as RunRecord)
+      .sort((a, b) => a.seed - b.seed);
+    byArm.set(arm, records);
+  }
+  return byArm;
+}
+
+const PAIRS: [string, string, string][] = [
+  ['A1', 'A2', 'clip minus no clip'],
+  ['A1', 'A3', 'eight updates minus one update per batch'],
+  ['A5', 'A1', 'eps_high 0.1 minus 0.2'],
+  ['A4', 'A1', 'eps_high 0.28 minus 0.2'],
+  ['A6', 'A1', 'RLOO minus GRPO'],
+  ['A7', 'A1', 'ground truth minus random'],
+];
+
+/** The decision rule of Study 1 (docs/science.md), applied to what has run. */
+function decision(records: Map<string, RunRecord[]>): string[] {
+  const byArm = (id: string) => new Map((records.get(id) ?? []).map((r) => [r.seed, outcomesOf(r)]));
+  const a1 = byArm('A1');
+  const a2 = byArm('A2');
+  const lines: string[] = [];
+  if (a1.size < STUDY_SEEDS || a2.size < STUDY_SEEDS) {
+    lines.push(
+      `Primary rule not decidable yet: A1 has ${a1.size} and A2 ${a2.size} of ${STUDY_SEEDS} seeds.`,
+    );
+    return lines;
+  }
+  const own = distributionOf([...a1.values()].map((o) => o.greedyCode));
+  const paired = pairedDifferences(
+    new Map([...a1].map(([s, o]) => [s, o.greedyCode])),
+    new Map([...a2].map(([s, o]) => [s, o.greedyCode])),
+  );
+  const need = Math.ceil(0.75 * STUDY_SEEDS);
+  const amplifies = own.median > 0 && own.up >= need && paired.median > 0 && paired.up >= need;
+  lines.push(
+    `A1 greedy code share change: ${formatDistribution(own)}; A1 minus A2, paired: ${formatDistribution(paired)}.`,
+    amplifies
+      ? `Primary rule MET: the clip amplifies the majority style (median > 0 and >= ${need} of ${STUDY_SEEDS} seeds up, in A1 and in A1 - A2).`
+      : `Primary rule NOT met (needs median > 0 and >= ${need} of ${STUDY_SEEDS} seeds up, in A1 and in A1 - A2).`,
+  );
+  const accuracy = distributionOf([...a1.values()].map((o) => o.greedyAccuracy));
+  lines.push(
+    `A1 greedy accuracy change: ${formatDistribution(accuracy)} — ${accuracy.median > 0 && accuracy.up >= need ? 'rises by the same rule' : 'does not rise by the same rule'}.`,
+  );
+  return lines;
+}
+
+function svgStrip(title: string, rows: { label: string; values: number[] }[]): string {
+  const W = 640;
+  const rowH = 26;
+  const left = 250;
+  const H = 40 + rows.length * rowH;
+  const all = rows.flatMap((r) => r.values).filter(Number.isFinite);
+  const lim = Math.max(0.05, ...all.map(Math.abs));
+  const x = (v: number) => left + ((v + lim) / (2 * lim)) * (W - left - 20);
+  const body = rows
+    .map((r, i) => {
+      const y = 34 + i * rowH;
+      const d = distributionOf(r.values);
+      const dots = r.values
+        .filter(Number.isFinite)
+        .map(
+          (v) =>
+            `<circle cx="${x(v).toFixed(1)}" cy="${y}" r="3.5" fill="${v > 0 ? '#009E73' : v < 0 ? '#D55E00' : '#999'}" fill-opacity="0.8"/>`,
+        )
+        .join('');
+      const med = Number.isFinite(d.median)
+        ? `<line x1="${x(d.median).toFixed(1)}" y1="${y - 9}" x2="${x(d.median).toFixed(1)}" y2="${y + 9}" stroke="#0072B2" stroke-width="2"/>`
+        : '';
+      return `<text x="8" y="${y + 4}" font-size="11">${r.label}</text>${dots}${med}`;
+    })
+    .join('');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif"><text x="8" y="16" font-size="12">${title}</text><line x1="${x(0)}" y1="22" x2="${x(0)}" y2="${H - 6}" stroke="#888" stroke-dasharray="3 3"/><text x="${x(-lim)}" y="${H - 2}" font-size="10">${(-100 * lim).toFixed(0)}</text><text x="${x(lim) - 16}" y="${H - 2}" font-size="10">+${(100 * lim).toFixed(0)}</text>${body}</svg>`;
+}
+
+function report(): void {
+  const records = loadRecords();
+  const lr = existsSync(CALIBRATION_FILE) ? chosenLr() : Number.NaN;
+  const protocol = experiment({}, Number.isFinite(lr) ? lr : 1e-4);
+  const armRows: string[] = [];
+  const strips: { label: string; values: number[] }[] = [];
+  const accuracyStrips: { label: string; values: number[] }[] = [];
+  for (const arm of STUDY_ARMS) {
+    const runs = records.get(arm.id) ?? [];
+    if (runs.length === 0) {
+      armRows.push(`| ${arm.id} | ${arm.label} | 0 | not run yet | | | |`);
+      continue;
+    }
+    const o = runs.map(outcomesOf);
+    const d = (f: (x: Outcomes) => number): Distribution => distributionOf(o.map(f));
+    armRows.push(
+      `| ${arm.id} | ${arm.label} | ${runs.length} | ${formatDistribution(d((x) => x.greedyCode))} | ${formatDistribution(d((x) => x.pCode))} | ${formatDistribution(d((x) => x.greedyAccuracy))} | ${(100 * d((x) => x.styleClipShare).mean).toFixed(2)}% · ${d((x) => x.styleMove).mean.toFixed(3)} |`,
+    );
+    strips.push({ label: `${arm.id} ${arm.label}`, values: o.map((x) => x.greedyCode) });
+    accuracyStrips.push({ label: `${arm.id} ${arm.label}`, values: o.map((x) => x.greedyAccuracy) });
+  }
+  const pairRows: string[] = [];
+  for (const [a, b, label] of PAIRS) {
+    const ra = records.get(a) ?? [];
+    const rb = records.get(b) ?? [];
+    if (!ra.length || !rb.length) {
+      pairRows.push(`| ${a} − ${b} | ${label} | not run yet | |`);
+      continue;
+    }
+    const map = (rs: RunRecord[], f: (o: Outcomes) => number) =>
+      new Map(rs.map((r) => [r.seed, f(outcomesOf(r))]));
+    const code: PairedComparison = pairedDifferences(
+      map(ra, (o) => o.greedyCode),
+      map(rb, (o) => o.greedyCode),
+    );
+    const acc = pairedDifferences(
+      map(ra, (o) => o.greedyAccuracy),
+      map(rb, (o) => o.greedyAccuracy),
+    );
+    pairRows.push(`| ${a} − ${b} | ${label} | ${formatDistribution(code)} | ${formatDistribution(acc)} |`);
+  }
+  const perRun = [...records.entries()]
+    .flatMap(([arm, runs]) =>
+      runs.map((r) => {
+        const o = outcomesOf(r);
+        const p = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}` : 'n/a');
+        return `| ${arm} | ${r.seed} | ${p(o.greedyCode)} | ${p(o.pCode)} | ${p(o.sampledCode)} | ${p(o.greedyAccuracy)} | ${p(o.sampledAccuracy)} | \`#${r.hash}\` |`;
+      }),
+    )
+    .join('\n');
+  writeFileSync(
+    join(DOCS, 'greedy-code-change.svg'),
+    svgStrip('Greedy code share change per seed (points; blue: median)', strips),
+  );
+  writeFileSync(
+    join(DOCS, 'greedy-accuracy-change.svg'),
+    svgStrip('Greedy accuracy change per seed (points; blue: median)', accuracyStrips),
+  );
+  const text = `# Study 1 — results (generated by \`npx tsx scripts/study.ts report\`)
+
+Pre-registration: docs/science.md, "Study 1". Learning rate by the pre-registered rule: **${lr}**
+(docs/study/calibration.json). Changes are final eval (step ${protocol.steps}) minus the step-0 eval on the
+first ${protocol.evalSize} problems of MiniMath-500, in points, as mean ± standard error (median; seeds up,
+down of n). Every finished run is listed below; runs not listed have not run yet.
+
+## Decision rule
+
+${decision(records)
+  .map((l) => `- ${l}`)
+  .join('\n')}
+
+## Arms
+
+| arm | setting | seeds | greedy code share | exact p(code) | greedy accuracy | style clip share · style logit move per update |
+|---|---|---|---|---|---|---|
+${armRows.join('\n')}
+
+## Paired differences (same seeds: same prompts, same reward draws)
+
+| pair | what | greedy code share | greedy accuracy |
+|---|---|---|---|
+${pairRows.join('\n')}
+
+![greedy code share change per seed](greedy-code-change.svg)
+
+![greedy accuracy change per seed](greedy-accuracy-change.svg)
+
+## Every run
+
+| arm | seed | greedy code | p(code) | sampled code | greedy accuracy | sampled accuracy | experiment (replay with \`npm run lab -- run --url '#…'\`) |
+|---|---|---|---|---|---|---|---|
+${perRun}
+`;
+  writeFileSync(join(DOCS, 'results.md'), text);
+  log(`wrote ${join(DOCS, 'results.md')}`);
+  process.stdout.write(`${decision(records).join('\n')}\n`);
+}
+
+async function main(): Promise<void> {
+  const command = process.argv[2];
+  if (command === 'calibrate') await calibrate();
+  else if (command === 'run') await runArms();
+  else if (command === 'report') report();
+  else
+    throw new Error(
+      'usage: npx tsx scripts/study.ts calibrate | run [--arms A1,A2] [--jobs N] [--seeds 8] | report',
+    );
+}
+
+main().catch((error: unknown) => {
+  console.error(`study: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
