@@ -3,15 +3,17 @@
 // charts) the change in accuracy and code frequency as mean ± standard error.
 //   --quick  qwen-math-tiny and llama-tiny x {ground truth, random(0.5) clip, random(0.5) no clip}
 //   (full)   every paper reward on every family, the clipping ablation and the gamma sweep
-// Options: --seeds N, --steps N, --backend auto|cpu|webgpu, --families a,b, --out DIR
-// (default runs/reproduce-<time>).
+// Options: --seeds N, --steps N, --backend auto|cpu|webgpu, --families a,b, --jobs N (runs at once in
+// worker threads, default one per core), --out DIR (default runs/reproduce-<time>).
+// Every (cell, seed) run is one task of one worker pool; seeds are shared by all cells, so the clip
+// ablation is also reported as paired per-seed differences.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { nodeRunHost } from '../src/cli/nodeHost';
-import { assembleRun } from '../src/experiment/assemble';
+import { runInWorkers, type SeedTask } from '../src/cli/runCommand';
 import { type ExperimentConfig, validateExperiment } from '../src/experiment/config';
 import { meanAndStandardError } from '../src/experiment/exports';
-import { ExperimentRunner } from '../src/experiment/runner';
+import { formatDistribution, pairedDifferences } from '../src/experiment/paired';
 import { serializeExperiment } from '../src/experiment/url';
 import type { EvalMetrics } from '../src/rl/metrics';
 
@@ -73,6 +75,9 @@ const cells = (quick ? quickCells : fullCells).filter(
 interface CellResult {
   cell: Cell;
   hash: string;
+  /** Seeds that finished (a failed seed is reported on stderr and left out). */
+  seeds: number[];
+  perSeed: { seed: number; accuracy: number; code: number }[];
   accuracy: ReturnType<typeof meanAndStandardError>;
   sampledAccuracy: ReturnType<typeof meanAndStandardError>;
   code: ReturnType<typeof meanAndStandardError>;
@@ -80,7 +85,7 @@ interface CellResult {
   curves: { step: number; accuracy: number; code: number; sampledCode: number }[][];
 }
 
-async function runCell(cell: Cell): Promise<CellResult> {
+function cellConfig(cell: Cell): ExperimentConfig {
   const { config, errors } = validateExperiment({
     model: cell.family,
     steps,
@@ -93,53 +98,43 @@ async function runCell(cell: Cell): Promise<CellResult> {
   });
   if (errors.length)
     throw new Error(`${cell.label}: ${errors.map((e) => `${e.field}: ${e.why}`).join('; ')}`);
-  const host = nodeRunHost({ log: () => {} });
-  const accuracyChanges: number[] = [];
-  const sampledChanges: number[] = [];
-  const codeChanges: number[] = [];
-  const sampledCodeChanges: number[] = [];
-  const curves: CellResult['curves'] = [];
-  for (let i = 0; i < seeds; i++) {
-    const seed = config.seed + i;
-    const run = await assembleRun(config, host, seed);
-    const evals: EvalMetrics[] = [];
-    let failure: string | null = null;
-    const runner = new ExperimentRunner(run.plan, run.parts, (e) => {
-      if (e.type === 'eval') evals.push(e.metrics);
-      if (e.type === 'error') failure = e.message;
-    });
-    const started = Date.now();
-    await runner.run();
-    run.policy.dispose();
-    const first = evals[0];
-    const last = evals[evals.length - 1];
-    process.stderr.write(
-      `${cell.family} · ${cell.label} · seed ${seed}: greedy ${(100 * first.greedyAccuracy).toFixed(1)} -> ${(100 * last.greedyAccuracy).toFixed(1)}%, ` +
-        `avg@k ${(100 * first.sampledAccuracy).toFixed(1)} -> ${(100 * last.sampledAccuracy).toFixed(1)}%, ` +
-        `code greedy ${(100 * first.codeFrequency).toFixed(1)} -> ${(100 * last.codeFrequency).toFixed(1)}%, ` +
-        `sampled ${(100 * first.sampledCodeFrequency).toFixed(1)} -> ${(100 * last.sampledCodeFrequency).toFixed(1)}% (${((Date.now() - started) / 1000).toFixed(0)}s)${failure ? ` FAILED: ${failure}` : ''}\n`,
-    );
-    accuracyChanges.push(100 * (last.greedyAccuracy - first.greedyAccuracy));
-    sampledChanges.push(100 * (last.sampledAccuracy - first.sampledAccuracy));
-    codeChanges.push(100 * (last.codeFrequency - first.codeFrequency));
-    sampledCodeChanges.push(100 * (last.sampledCodeFrequency - first.sampledCodeFrequency));
-    curves.push(
-      evals.map((e) => ({
+  return config;
+}
+
+/** A cell's result from its seeds' evals (per seed: first and last eval). */
+function cellResult(
+  cell: Cell,
+  config: ExperimentConfig,
+  runs: { seed: number; evals: EvalMetrics[] }[],
+): CellResult {
+  const change = (f: (e: EvalMetrics) => number) =>
+    runs.map((r) => 100 * (f(r.evals[r.evals.length - 1]) - f(r.evals[0])));
+  const finished = runs.filter((r) => r.evals.length > 0);
+  return {
+    cell,
+    hash: serializeExperiment(config),
+    seeds: finished.map((r) => r.seed),
+    accuracy: meanAndStandardError(change((e) => e.greedyAccuracy).filter((_, i) => runs[i].evals.length)),
+    sampledAccuracy: meanAndStandardError(
+      change((e) => e.sampledAccuracy).filter((_, i) => runs[i].evals.length),
+    ),
+    code: meanAndStandardError(change((e) => e.codeFrequency).filter((_, i) => runs[i].evals.length)),
+    sampledCode: meanAndStandardError(
+      change((e) => e.sampledCodeFrequency).filter((_, i) => runs[i].evals.length),
+    ),
+    perSeed: finished.map((r) => ({
+      seed: r.seed,
+      accuracy: r.evals[r.evals.length - 1].greedyAccuracy - r.evals[0].greedyAccuracy,
+      code: r.evals[r.evals.length - 1].codeFrequency - r.evals[0].codeFrequency,
+    })),
+    curves: finished.map((r) =>
+      r.evals.map((e) => ({
         step: e.step,
         accuracy: e.greedyAccuracy,
         code: e.codeFrequency,
         sampledCode: e.sampledCodeFrequency,
       })),
-    );
-  }
-  return {
-    cell,
-    hash: serializeExperiment(config),
-    accuracy: meanAndStandardError(accuracyChanges),
-    sampledAccuracy: meanAndStandardError(sampledChanges),
-    code: meanAndStandardError(codeChanges),
-    sampledCode: meanAndStandardError(sampledCodeChanges),
-    curves,
+    ),
   };
 }
 
@@ -170,8 +165,44 @@ async function main() {
   process.stderr.write(
     `reproduce${quick ? ' --quick' : ''}: ${cells.length} cells x ${seeds} seeds, ${steps} steps each, backend ${backend}\n`,
   );
-  const results: CellResult[] = [];
-  for (const cell of cells) results.push(await runCell(cell));
+  const configs = cells.map(cellConfig);
+  const tasks: (SeedTask & { cell: number })[] = cells.flatMap((cell, c) =>
+    Array.from({ length: seeds }, (_, i) => {
+      const seed = configs[c].seed + i;
+      return {
+        cell: c,
+        config: configs[c],
+        seed,
+        dir: join(outDir, `cell-${c + 1}`, `seed-${seed}`),
+        label: `${cell.family} · ${cell.label} · seed ${seed}`,
+      };
+    }),
+  );
+  const jobs = Math.max(1, Math.min(tasks.length, Number(flag('jobs') ?? availableParallelism())));
+  process.stderr.write(`${tasks.length} runs, ${jobs} at a time in worker threads\n`);
+  const outcomes = await runInWorkers(tasks, jobs, {
+    log: () => {},
+    onOutcome: (i, o) => {
+      const t = tasks[i];
+      const first = o.evals[0];
+      const last = o.evals[o.evals.length - 1];
+      process.stderr.write(
+        o.result === 'finished' && first && last
+          ? `${t.label}: greedy ${(100 * first.greedyAccuracy).toFixed(1)} -> ${(100 * last.greedyAccuracy).toFixed(1)}%, code greedy ${(100 * first.codeFrequency).toFixed(1)} -> ${(100 * last.codeFrequency).toFixed(1)}%, sampled ${(100 * first.sampledCodeFrequency).toFixed(1)} -> ${(100 * last.sampledCodeFrequency).toFixed(1)}%\n`
+          : `${t.label}: ${o.result.toUpperCase()} ${o.error ?? ''}\n`,
+      );
+    },
+  });
+  const results = cells.map((cell, c) =>
+    cellResult(
+      cell,
+      configs[c],
+      tasks
+        .map((t, i) => ({ t, o: outcomes[i] }))
+        .filter(({ t, o }) => t.cell === c && o.result === 'finished')
+        .map(({ t, o }) => ({ seed: t.seed, evals: o.evals })),
+    ),
+  );
 
   const header =
     '| family | reward | greedy accuracy change (points) | avg@k accuracy change | code frequency change, sampled | code frequency change, greedy |\n|---|---|---|---|---|---|';
@@ -180,7 +211,22 @@ async function main() {
       `| ${r.cell.family} | ${r.cell.label} | ${pm(r.accuracy)} | ${pm(r.sampledAccuracy)} | ${pm(r.sampledCode)} | ${pm(r.code)} |`,
   );
   const table = `${header}\n${rows.join('\n')}`;
-  console.log(`\nMean ± standard error over ${seeds} seeds, ${steps} GRPO steps each:\n\n${table}\n`);
+  // Paired per seed: each family's random(0.5) with the clip against the same seeds without it.
+  const paired = [...new Set(results.map((r) => r.cell.family))].flatMap((family) => {
+    const clip = results.find((r) => r.cell.family === family && r.cell.label === 'random(0.5), clip');
+    const noClip = results.find((r) => r.cell.family === family && r.cell.label === 'random(0.5), no clip');
+    if (!clip || !noClip) return [];
+    const by = (r: CellResult, key: 'accuracy' | 'code') => new Map(r.perSeed.map((p) => [p.seed, p[key]]));
+    return [
+      `| ${family} | ${formatDistribution(pairedDifferences(by(clip, 'code'), by(noClip, 'code')))} | ${formatDistribution(pairedDifferences(by(clip, 'accuracy'), by(noClip, 'accuracy')))} |`,
+    ];
+  });
+  const pairedTable = paired.length
+    ? `\n\nRandom(0.5), clip minus no clip, paired by seed (points: mean ± SE, median, seeds up/down):\n\n| family | greedy code share | greedy accuracy |\n|---|---|---|\n${paired.join('\n')}`
+    : '';
+  console.log(
+    `\nMean ± standard error over ${seeds} seeds, ${steps} GRPO steps each:\n\n${table}${pairedTable}\n`,
+  );
 
   const charts: string[] = [];
   for (const family of [...new Set(results.map((r) => r.cell.family))]) {
@@ -189,7 +235,7 @@ async function main() {
         .filter((r) => r.cell.family === family)
         .map((r) => ({
           label: r.cell.label,
-          points: r.curves[0].map((p, k) => ({
+          points: (r.curves[0] ?? []).map((p, k) => ({
             x: p.step,
             y: r.curves.reduce((s, c) => s + (c[k]?.[metric] ?? 0), 0) / r.curves.length,
           })),
@@ -205,7 +251,7 @@ async function main() {
       charts.push(`![${family} ${metric}](${name})`);
     }
   }
-  const report = `# Spurious Rewards Lab — reproduction report\n\n${quick ? 'Quick grid' : 'Full grid'}: ${seeds} seeds, ${steps} GRPO steps per run, backend ${backend}, generated ${new Date().toISOString()}.\n\n${table}\n\n${charts.join('\n\n')}\n\n## Experiment URLs\n\n${results.map((r) => `- ${r.cell.family} · ${r.cell.label}: \`#${r.hash}\``).join('\n')}\n`;
+  const report = `# Spurious Rewards Lab — reproduction report\n\n${quick ? 'Quick grid' : 'Full grid'}: ${seeds} seeds, ${steps} GRPO steps per run, backend ${backend}, generated ${new Date().toISOString()}.\n\n${table}${pairedTable}\n\n${charts.join('\n\n')}\n\n## Experiment URLs\n\n${results.map((r) => `- ${r.cell.family} · ${r.cell.label}: \`#${r.hash}\``).join('\n')}\n`;
   writeFileSync(join(outDir, 'report.md'), report);
   writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   process.stderr.write(`report: ${join(outDir, 'report.md')}\n`);
