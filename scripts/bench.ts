@@ -6,7 +6,8 @@
 //   3. batched decoding tokens/s, WebGPU and CPU, with the KV cache and without (full forward per token);
 //      WebGPU also with one decode step per submission, to show what chunked decoding saves.
 //   0. the adapter's ceiling: GFLOP/s of register-only multiply-adds, the bound for every kernel;
-// Environment: BENCH_SIZES=256,512 to choose matmul sizes, BENCH_PARTS=matmul,training,decoding,onnx to
+//   4. seed sweeps on the CPU engine: S seeds one after another vs in parallel worker threads;
+// Environment: BENCH_SIZES=256,512 to choose matmul sizes, BENCH_PARTS=matmul,training,decoding,onnx,sweep to
 // choose sections, BENCH_QUICK=1 for a short smoke run, BENCH_MODELS=zoo,wide,large to choose the
 // training-step models ('large', ~3M parameters at B x T = 16x128, is for real GPUs and on by default
 // there: on SwiftShader one step takes minutes), BENCH_PROFILE=1 to print the GPU time per kernel of
@@ -36,7 +37,7 @@ import { ZOO_MODEL_CONFIG } from '../src/tasks/zoo';
 import { Random } from '../src/util/random';
 
 const QUICK = process.env.BENCH_QUICK === '1';
-const PARTS = new Set((process.env.BENCH_PARTS ?? 'matmul,training,decoding,onnx').split(','));
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'matmul,training,decoding,onnx,sweep').split(','));
 const SIZES = (process.env.BENCH_SIZES ?? (QUICK ? '128' : '256,512,1024')).split(',').map(Number);
 /** BENCH_MODELS, or the default for the adapter: 'large' only on hardware GPUs (minutes per step on SwiftShader). */
 const modelsFor = (isSoftware: boolean) =>
@@ -501,6 +502,10 @@ async function main(): Promise<void> {
     const { DEFAULT_ONNX_BENCH_OPTIONS, formatOnnxBench, runOnnxBench } = await import('./bench-onnx');
     const onnx = await runOnnxBench(DEFAULT_ONNX_BENCH_OPTIONS);
     console.log(`\n${formatOnnxBench(onnx, DEFAULT_ONNX_BENCH_OPTIONS.B, DEFAULT_ONNX_BENCH_OPTIONS.T)}`);
+  }
+  if (PARTS.has('sweep')) {
+    const { formatSweepBench, runSweepBench } = await import('./bench-sweep');
+    console.log(`\n${formatSweepBench(await runSweepBench(QUICK))}`);
   }
   console.log('\n(Numbers from one run on a shared machine; compare ratios within this run.)');
 }
