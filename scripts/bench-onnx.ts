@@ -8,7 +8,7 @@
 //   webgpu engine the engine's own forward on the GPU, (B, T, V) logits read back (webgpu-logits.ts)
 //   ort wasm      the exported ONNX model (graph optimisation 'all'), logits read back
 // The in-browser comparison against ORT's WebGPU execution provider (same adapter as our engine) belongs
-// on the lab's benchmark page: verifyWithOrt in src/model/onnx/ort-browser.ts reports both timings.
+// on the lab's benchmark page: verifyWithOrt in src/onnx/ort-browser.ts reports both timings.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -17,9 +17,9 @@ import { CpuTransformer } from '../src/engine/cpu/model';
 import type { ModelConfig } from '../src/model/config';
 import { initParameters, parameterLayout } from '../src/model/layout';
 import { readCheckpointDir } from '../src/model/nodeCheckpointDir';
-import { exportOnnx } from '../src/model/onnx/export';
-import { configureOrtWasm, OrtCausalLM } from '../src/model/onnx/ort-runner';
-import { type EngineLogits, fixedVerifyBatch, medianMs } from '../src/model/onnx/verify';
+import { exportOnnx } from '../src/onnx/export';
+import { configureOrtWasm, OrtCausalLM } from '../src/onnx/ort-runner';
+import { type EngineLogits, fixedVerifyBatch, medianMs } from '../src/onnx/verify';
 import { ZOO_MODEL_CONFIG } from '../src/tasks/zoo';
 
 export interface OnnxBenchOptions {
@@ -87,7 +87,7 @@ async function webgpuBackend(): Promise<Backend | string> {
     // Non-literal specifiers: this hook must keep working while the WebGPU engine is being written.
     const nodeGpuPath = '../src/engine/webgpu/node-gpu';
     const backendPath = '../src/engine/webgpu/backend';
-    const logitsPath = '../src/model/onnx/webgpu-logits';
+    const logitsPath = '../src/onnx/webgpu-logits';
     const { acquireNodeGpu } = await import(nodeGpuPath);
     const { WebGpuBackend } = await import(backendPath);
     webgpuEngineLogits = (await import(logitsPath)).webgpuEngineLogits;

@@ -4,8 +4,8 @@
 // In Node the adapter is SwiftShader unless LAB_NATIVE_GPU=1 (then the system's Vulkan driver).
 // GPU_CHECK_QUICK=1 checks the smallest model only.
 
+import { type SelfCheckModel, selfCheckWebGpu } from '../src/engine/selfCheck';
 import { acquireNodeGpu } from '../src/engine/webgpu/node-gpu';
-import { type SelfCheckModel, selfCheckWebGpu } from '../src/engine/webgpu/selfCheck';
 import { DEFAULT_TINY_CONFIG } from '../src/model/config';
 import { ZOO_MODEL_CONFIG } from '../src/tasks/zoo';
 

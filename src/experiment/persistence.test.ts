@@ -3,8 +3,8 @@
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
-import { syntheticEvalMetrics, syntheticSampleGroups, syntheticStepMetrics } from '../ui/syntheticRun';
 import { openRunStore, type RunRecord } from './persistence';
+import { syntheticEvalMetrics, syntheticSampleGroups, syntheticStepMetrics } from './syntheticRun';
 
 function runRecord(id: string, createdAt: number): RunRecord {
   return {

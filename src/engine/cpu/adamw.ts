@@ -2,6 +2,7 @@
 // whole model since params, grads and both moments share src/model/layout.ts's layout). Matches
 // torch.optim.AdamW (decoupled weight decay, bias correction) after clip_grad_norm_.
 import type { AdamWConfig } from '../backend';
+import { validateAdamWConfig } from '../validate';
 import type { FloatArray } from './ops';
 
 /** sqrt(Σ g²), accumulated in float64. */
@@ -9,21 +10,6 @@ export function globalGradNorm(grads: FloatArray): number {
   let sq = 0;
   for (let i = 0; i < grads.length; i++) sq += grads[i] * grads[i];
   return Math.sqrt(sq);
-}
-
-export function validateAdamWConfig(config: AdamWConfig): void {
-  const problems: string[] = [];
-  if (!(config.lr >= 0 && Number.isFinite(config.lr)))
-    problems.push(`lr must be finite and >= 0 (got ${config.lr})`);
-  if (!(config.beta1 >= 0 && config.beta1 < 1))
-    problems.push(`beta1 must be in [0, 1) (got ${config.beta1})`);
-  if (!(config.beta2 >= 0 && config.beta2 < 1))
-    problems.push(`beta2 must be in [0, 1) (got ${config.beta2})`);
-  if (!(config.eps > 0)) problems.push(`eps must be > 0 (got ${config.eps})`);
-  if (!(config.weightDecay >= 0)) problems.push(`weightDecay must be >= 0 (got ${config.weightDecay})`);
-  if (!(config.maxGradNorm > 0))
-    problems.push(`maxGradNorm must be > 0 or Infinity (got ${config.maxGradNorm})`);
-  if (problems.length) throw new RangeError(`Invalid AdamW config: ${problems.join('; ')}`);
 }
 
 /**

@@ -1,6 +1,7 @@
 // The CPU Backend: the reference engine behind the Backend interface of src/engine/backend.ts. Holds
 // parameters, gradients and AdamW moments as flat Float32Arrays in the src/model/layout.ts order, and
 // runs everything on the readable ops of ./ops.ts through ./model.ts. Single-threaded JavaScript.
+
 import type { ModelConfig } from '../../model/config';
 import type {
   AdamWConfig,
@@ -13,6 +14,7 @@ import type {
   PolicyStepResult,
   TokenBatch,
 } from '../backend';
+import { checkTokenBatch } from '../validate';
 import { adamwStep } from './adamw';
 import { CpuTransformer } from './model';
 import { policyLoss } from './policyLoss';
@@ -266,36 +268,4 @@ function pack(completions: number[][], logprobs: number[][], truncated: boolean[
     logprobs: logprobs.map((l) => Float32Array.from(l)),
     truncated,
   };
-}
-
-/** Shape and mask checks of a TokenBatch, with errors naming the field. */
-export function checkTokenBatch(batch: TokenBatch): void {
-  const { B, T, tokens, lengths, lossMask } = batch;
-  if (!(Number.isInteger(B) && B > 0 && Number.isInteger(T) && T > 0)) {
-    throw new RangeError(`TokenBatch B and T must be positive integers (got B=${B}, T=${T})`);
-  }
-  if (tokens.length !== B * T)
-    throw new RangeError(`TokenBatch.tokens has ${tokens.length} ids, expected B*T = ${B * T}`);
-  if (lengths.length !== B)
-    throw new RangeError(`TokenBatch.lengths has ${lengths.length} entries, expected B = ${B}`);
-  if (lossMask.length !== B * T) {
-    throw new RangeError(`TokenBatch.lossMask has ${lossMask.length} entries, expected B*T = ${B * T}`);
-  }
-  for (let b = 0; b < B; b++) {
-    const len = lengths[b];
-    if (!(Number.isInteger(len) && len >= 1 && len <= T)) {
-      throw new RangeError(`TokenBatch.lengths[${b}] = ${len} must be in [1, T=${T}]`);
-    }
-    for (let t = 0; t < T; t++) {
-      const mask = lossMask[b * T + t];
-      if (!(mask >= 0 && Number.isFinite(mask))) {
-        throw new RangeError(`TokenBatch.lossMask[${b}, ${t}] = ${mask} must be finite and >= 0`);
-      }
-      if (mask !== 0 && (t === 0 || t >= len)) {
-        throw new RangeError(
-          `TokenBatch.lossMask[${b}, ${t}] is set but position ${t} has no prediction (t = 0) or is padding (length ${len})`,
-        );
-      }
-    }
-  }
 }

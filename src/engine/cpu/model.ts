@@ -5,6 +5,7 @@
 // One block (pre-norm):  h = x + o_proj(attn(rope(q(ln1 x)), rope(k(ln1 x)), v(ln1 x)))
 //                        y = h + down(silu(gate(ln2 h)) * up(ln2 h))
 // Head: logits = norm(x_L) · W_headᵀ, W_head = embed_tokens when tie_word_embeddings.
+
 import { headDim, type ModelConfig, validateConfig } from '../../model/config';
 import {
   layoutEntry,
@@ -14,6 +15,8 @@ import {
   parameterLayout,
   paramView,
 } from '../../model/layout';
+import { type RopeTables, ropeTables } from '../rope';
+import { checkBatchShape } from '../validate';
 import {
   attentionBackward,
   attentionDecodeForward,
@@ -25,12 +28,10 @@ import {
   logSoftmaxForward,
   matmulBackward,
   matmulNT,
-  type RopeTables,
   rmsnormBackward,
   rmsnormForward,
   ropeBackward,
   ropeForward,
-  ropeTables,
   swigluBackward,
   swigluForward,
 } from './ops';
@@ -246,21 +247,7 @@ export class CpuTransformer {
   }
 
   private checkBatch(tokens: Int32Array, lengths: Int32Array, B: number, T: number): void {
-    if (!(Number.isInteger(B) && B > 0 && Number.isInteger(T) && T > 0)) {
-      throw new RangeError(`batch shape must be positive integers (got B=${B}, T=${T})`);
-    }
-    if (T > this.config.max_position_embeddings) {
-      throw new RangeError(`T=${T} exceeds max_position_embeddings=${this.config.max_position_embeddings}`);
-    }
-    if (tokens.length !== B * T)
-      throw new RangeError(`tokens has ${tokens.length} ids, expected B*T = ${B * T}`);
-    if (lengths.length !== B)
-      throw new RangeError(`lengths has ${lengths.length} entries, expected B = ${B}`);
-    for (let b = 0; b < B; b++) {
-      if (!(lengths[b] >= 1 && lengths[b] <= T)) {
-        throw new RangeError(`lengths[${b}] = ${lengths[b]} must be in [1, T=${T}]`);
-      }
-    }
+    checkBatchShape(this.config, tokens, lengths, B, T);
   }
 
   /**

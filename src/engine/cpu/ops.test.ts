@@ -1,8 +1,10 @@
 // Tests of the CPU reference ops: forward results against straight-line independent formulas, and every
 // backward against float64 central differences of a random linear functional of the outputs.
 // Also the gradient conventions: parameter grads accumulate (+=), activation grads assign.
+
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../util/random';
+import { ropeTables } from '../rope';
 import { gradientMismatches, randomArray, weightedSum } from './gradcheck';
 import {
   type AttentionShape,
@@ -22,7 +24,6 @@ import {
   rmsnormForward,
   ropeBackward,
   ropeForward,
-  ropeTables,
   swigluBackward,
   swigluForward,
 } from './ops';

@@ -10,6 +10,7 @@
 // - Row-major everywhere; N = number of token rows (B*T), shapes noted as `// (N, C)`.
 // - Linear layers follow nn.Linear: weight (OC, IC), out = inp · weightᵀ + bias.
 
+import type { RopeTables } from '../rope';
 import { matmulNTWasm } from './wasmMatmul';
 
 export type FloatArray = Float32Array | Float64Array;
@@ -389,34 +390,6 @@ export function rmsnormBackward(
 // RoPE, Hugging Face rotate_half convention: for j < D/2, with angle = position * theta^(-2j/D),
 //   out[j]       = x[j] * cos - x[j + D/2] * sin
 //   out[j + D/2] = x[j + D/2] * cos + x[j] * sin
-
-export interface RopeTables {
-  /** (maxPositions, D/2) cos and sin of position * inv_freq[j]. */
-  cos: Float32Array;
-  sin: Float32Array;
-  maxPositions: number;
-  halfDim: number;
-}
-
-/**
- * cos/sin tables computed the way HF Qwen2RotaryEmbedding does in fp32: inv_freq = 1 / theta^(2j/D)
- * rounded to f32, angle = f32(position * inv_freq), then cos/sin rounded to f32.
- */
-export function ropeTables(D: number, theta: number, maxPositions: number): RopeTables {
-  if (D % 2 !== 0) throw new Error(`RoPE needs an even head dim (got ${D})`);
-  const half = D / 2;
-  const cos = new Float32Array(maxPositions * half);
-  const sin = new Float32Array(maxPositions * half);
-  for (let j = 0; j < half; j++) {
-    const invFreq = Math.fround(1 / Math.fround(theta ** Math.fround((2 * j) / D)));
-    for (let p = 0; p < maxPositions; p++) {
-      const angle = Math.fround(p * invFreq);
-      cos[p * half + j] = Math.cos(angle);
-      sin[p * half + j] = Math.sin(angle);
-    }
-  }
-  return { cos, sin, maxPositions, halfDim: half };
-}
 
 function checkPosition(position: number, tables: RopeTables, row: number): void {
   if (!(position >= 0 && position < tables.maxPositions)) {

@@ -17,28 +17,9 @@
 //  7. Reported logprob: log softmax(z)_v over ALL ids (the temperature-scaled distribution before
 //     filtering), i.e. what scoreTokens returns for that token at the same temperature.
 import { counterUniform } from '../rng';
+import { type SamplingOptions, validateSamplingOptions } from '../validate';
 
-export interface SamplingOptions {
-  /** 0 = greedy argmax. */
-  temperature: number;
-  /** Keep the k most likely ids; 0 disables. */
-  topK: number;
-  /** Nucleus mass in (0, 1]; 1 disables. */
-  topP: number;
-}
-
-export function validateSamplingOptions(options: SamplingOptions, V: number): void {
-  const problems: string[] = [];
-  if (!(options.temperature >= 0 && Number.isFinite(options.temperature))) {
-    problems.push(`temperature must be finite and >= 0 (got ${options.temperature})`);
-  }
-  if (!(Number.isInteger(options.topK) && options.topK >= 0)) {
-    problems.push(`topK must be an integer >= 0 (got ${options.topK})`);
-  }
-  if (!(options.topP > 0 && options.topP <= 1)) problems.push(`topP must be in (0, 1] (got ${options.topP})`);
-  if (!(Number.isInteger(V) && V > 0)) problems.push(`vocabulary size must be a positive integer (got ${V})`);
-  if (problems.length) throw new RangeError(`Invalid sampling options: ${problems.join('; ')}`);
-}
+export type { SamplingOptions };
 
 /** Reusable buffers so sampling a batch does not allocate per token. */
 export class Sampler {

@@ -20,9 +20,7 @@ import type {
   PolicyStepResult,
   TokenBatch,
 } from '../backend';
-import { validateAdamWConfig } from '../cpu/adamw';
-import { checkTokenBatch } from '../cpu/backend';
-import { validateSamplingOptions } from '../cpu/sampling';
+import { checkTokenBatch, validateAdamWConfig, validateSamplingOptions } from '../validate';
 import type { GpuContext } from './device';
 import { encodePolicyLoss, POLICY_STATS, packPolicyTokenInputs, policyLossStats } from './grpoLoss';
 import { type GpuTensor, KernelRunner } from './kernel';

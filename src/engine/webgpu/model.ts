@@ -6,9 +6,11 @@
 //
 // One block (pre-norm):  h = x + o_proj(attn(rope(q(ln1 x)), rope(k(ln1 x)), v(ln1 x)))
 //                        y = h + down(silu(gate(ln2 h)) * up(ln2 h))
+
 import { headDim, type ModelConfig, validateConfig } from '../../model/config';
 import { type ModelTensors, namedTensors, type ParameterLayout, parameterLayout } from '../../model/layout';
-import { ropeTables } from '../cpu/ops';
+import { ropeTables } from '../rope';
+import { checkBatchShape } from '../validate';
 import {
   attentionRows,
   attentionStatsElements,
@@ -193,21 +195,7 @@ export class GpuTransformer {
 
   /** Validates a right-padded batch as the CPU engine does. */
   checkBatch(tokens: Int32Array, lengths: Int32Array, B: number, T: number): void {
-    if (!(Number.isInteger(B) && B > 0 && Number.isInteger(T) && T > 0)) {
-      throw new RangeError(`batch shape must be positive integers (got B=${B}, T=${T})`);
-    }
-    if (T > this.config.max_position_embeddings) {
-      throw new RangeError(`T=${T} exceeds max_position_embeddings=${this.config.max_position_embeddings}`);
-    }
-    if (tokens.length !== B * T)
-      throw new RangeError(`tokens has ${tokens.length} ids, expected B*T = ${B * T}`);
-    if (lengths.length !== B)
-      throw new RangeError(`lengths has ${lengths.length} entries, expected B = ${B}`);
-    for (let b = 0; b < B; b++) {
-      if (!(lengths[b] >= 1 && lengths[b] <= T)) {
-        throw new RangeError(`lengths[${b}] = ${lengths[b]} must be in [1, T=${T}]`);
-      }
-    }
+    checkBatchShape(this.config, tokens, lengths, B, T);
   }
 
   /** Allocates (or reuses) the activations of a (B, T) batch and uploads its inputs. */

@@ -1,6 +1,7 @@
 // Kernel tier: every non-matmul entry point (embedding, RMSNorm, RoPE, SwiGLU, residual / in-place
 // add, log-softmax with gather and entropy, grad norm + clip, AdamW) forward and backward against the
 // CPU reference ops on seeded random inputs with ragged sizes.
+
 import { beforeAll, describe, expect, it } from 'vitest';
 import { adamwStep } from '../cpu/adamw';
 import {
@@ -12,10 +13,10 @@ import {
   rmsnormForward,
   ropeBackward,
   ropeForward,
-  ropeTables,
   swigluBackward,
   swigluForward,
 } from '../cpu/ops';
+import { ropeTables } from '../rope';
 import { type GpuTensor, KernelRunner } from './kernel';
 import { acquireNodeGpu } from './node-gpu';
 import * as gpu from './ops';

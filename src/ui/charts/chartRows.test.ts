@@ -1,9 +1,9 @@
 // Unit tests of the chart row builder: smoothing is debiased and skips gaps, comparison keeps runs in
 // separate columns, and a seed sweep yields the mean, a standard-error band and every seed's values.
 import { describe, expect, it } from 'vitest';
+import { syntheticEvalMetrics, syntheticStepMetrics } from '../../experiment/syntheticRun';
 import type { RunRecord } from '../runTypes';
 import type { RunSeries } from '../store/runsSlice';
-import { syntheticEvalMetrics, syntheticStepMetrics } from '../syntheticRun';
 import { buildChartRows, columnOf, groupIntoEntities, smoothSeries } from './chartRows';
 import { CHART_SPECS } from './chartSpecs';
 

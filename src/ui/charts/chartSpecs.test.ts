@@ -1,8 +1,8 @@
 // The instrument charts read the trainer's counts as shares and draw nothing for runs recorded before
 // the instruments existed (no invented zeros); the code chart shows the three measures of code.
 import { describe, expect, it } from 'vitest';
+import { syntheticEvalMetrics, syntheticStepMetrics } from '../../experiment/syntheticRun';
 import type { EvalMetrics, StepMetrics } from '../runTypes';
-import { syntheticEvalMetrics, syntheticStepMetrics } from '../syntheticRun';
 import { CHART_SPECS } from './chartSpecs';
 
 const series = (chart: string, key: string) => {

@@ -1,8 +1,8 @@
 // Unit tests of the runs file: a round trip keeps metrics (NaN included), and bad input is reported per
 // run or per file with a readable reason, never thrown.
 import { describe, expect, it } from 'vitest';
+import { syntheticEvalMetrics, syntheticStepMetrics } from '../../experiment/syntheticRun';
 import type { RunData } from '../runTypes';
-import { syntheticEvalMetrics, syntheticStepMetrics } from '../syntheticRun';
 import { parseRunsFile, serializeRunsFile } from './runsFile';
 
 const run: RunData = {

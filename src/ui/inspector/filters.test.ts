@@ -1,8 +1,8 @@
 // Unit tests of the inspector's filters and of which runs the charts draw (active run, its sweep-mates,
 // runs ticked for comparison).
 import { describe, expect, it } from 'vitest';
+import { syntheticSampleGroups } from '../../experiment/syntheticRun';
 import { drawnRunIds } from '../charts/ChartsArea';
-import { syntheticSampleGroups } from '../syntheticRun';
 import { keepCompletion } from './RolloutInspector';
 
 describe('inspector filters', () => {

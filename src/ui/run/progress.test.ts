@@ -1,9 +1,9 @@
 // Unit tests of the run bar's progress text: steps done from the trainer's 0-based step numbers, an ETA
 // from the mean step time only while running, and the last rollout tokens/s.
 import { describe, expect, it } from 'vitest';
+import { syntheticStepMetrics } from '../../experiment/syntheticRun';
 import type { RunRecord } from '../runTypes';
 import { emptySeries } from '../store/runsSlice';
-import { syntheticStepMetrics } from '../syntheticRun';
 import { describeProgress, formatDuration } from './RunBar';
 
 const run = (state: RunRecord['state']): RunRecord => ({

@@ -2,8 +2,8 @@
 // inspector and persistence can be exercised before the real training Worker exists. Runs it makes
 // are flagged synthetic and labelled as such in the UI; production builds never select it.
 
+import { syntheticRunEvents } from '../../experiment/syntheticRun';
 import type { RunEvent } from '../runTypes';
-import { syntheticRunEvents } from '../syntheticRun';
 import type { RunHost, RunHostFactory, StartRequest } from './runHost';
 
 interface Playback {

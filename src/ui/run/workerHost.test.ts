@@ -1,7 +1,7 @@
 // Unit tests of the worker-message translation: runner events pass through, checkpoints carry their
 // step, set-up and backend news become notices, a lost device pauses, a failed set-up is an error.
 import { describe, expect, it } from 'vitest';
-import { syntheticStepMetrics } from '../syntheticRun';
+import { syntheticStepMetrics } from '../../experiment/syntheticRun';
 import { translate } from './workerHost';
 
 describe('translate worker messages', () => {

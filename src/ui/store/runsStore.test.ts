@@ -1,8 +1,12 @@
 // Unit tests of the runs slice and the frame batcher: events fold into sorted series, replayed steps
 // replace rather than duplicate, many events cost one store update per frame, and runs load back whole.
 import { describe, expect, it } from 'vitest';
+import {
+  syntheticEvalMetrics,
+  syntheticRunEvents,
+  syntheticStepMetrics,
+} from '../../experiment/syntheticRun';
 import type { RunEvent, RunRecord } from '../runTypes';
-import { syntheticEvalMetrics, syntheticRunEvents, syntheticStepMetrics } from '../syntheticRun';
 import { createEventBatcher } from './eventBatcher';
 import { createLabStore } from './labStore';
 import { emptySeries, foldRunEvents } from './runsSlice';

@@ -3,7 +3,7 @@
 // agreement, both timings and which provider ran. A WebGPU-EP failure that fell back to wasm is shown,
 // and any ORT error is shown with its cause.
 import { useEffect, useState } from 'react';
-import type { BrowserVerifyReport } from '../../model/onnx/ort-browser';
+import type { BrowserVerifyReport } from '../../onnx/ort-browser';
 import { describeError } from './checkpointChoice';
 import { loadModelTools } from './loadModelTools';
 import type { ToolModel } from './modelTools';

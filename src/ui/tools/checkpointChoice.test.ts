@@ -2,7 +2,7 @@
 // newest first after the zoo; an error's cause chain (OrtError keeps ORT's own error there) is printed.
 import { describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../experiment/persistence';
-import { OrtError } from '../../model/onnx/ort-runner';
+import { OrtError } from '../../onnx/ort-runner';
 import { checkpointChoices, choiceKey, describeError } from './checkpointChoice';
 
 function run(id: string, state: RunRecord['state'], extra: Partial<RunRecord> = {}): RunRecord {

@@ -9,6 +9,7 @@ import type { GpuContext } from '../../engine/webgpu/device';
 import { openRunStore } from '../../experiment/persistence';
 import { fetchCheckpoint } from '../../model/checkpointFetch';
 import type { ModelConfig } from '../../model/config';
+import type { CharTokenizer } from '../../model/tokenizer';
 import {
   type BrowserVerifyReport,
   benchAgainstOrt,
@@ -18,8 +19,7 @@ import {
   type LatencyRow,
   onnxDownload,
   verifyWithOrt,
-} from '../../model/onnx/ort-browser';
-import type { CharTokenizer } from '../../model/tokenizer';
+} from '../../onnx/ort-browser';
 import { formatPrompt } from '../../tasks/format';
 import type { CheckpointChoice } from './checkpointChoice';
 

@@ -1,8 +1,8 @@
 // One EngineLogits source for whichever engine a lab model lives on, so the UI's "Verify with ONNX
 // Runtime" can pass `engineLogits(model)` without knowing the backend: the WebGPU engine's own forward
 // for WebGpuBackend models, else the CPU reference engine on the model's current parameters.
-import type { EngineModel } from '../../engine/backend';
-import { WebGpuModel } from '../../engine/webgpu/backend';
+import type { EngineModel } from '../engine/backend';
+import { WebGpuModel } from '../engine/webgpu/backend';
 import { cpuEngineLogits } from './cpu-logits';
 import type { EngineLogits } from './verify';
 import { webgpuEngineLogits } from './webgpu-logits';

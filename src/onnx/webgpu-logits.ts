@@ -2,8 +2,8 @@
 // records the engine's own forward pass for a right-padded batch and reads back the (B, T, V) logits.
 // The Backend contract has no logits read-back (only scoreTokens), so this uses WebGpuModel's public
 // GpuTransformer and KernelRunner, the same calls WebGpuModel.scoreTokens makes before its log-softmax.
-import type { EngineModel } from '../../engine/backend';
-import { WebGpuModel } from '../../engine/webgpu/backend';
+import type { EngineModel } from '../engine/backend';
+import { WebGpuModel } from '../engine/webgpu/backend';
 import type { EngineLogits } from './verify';
 
 export function webgpuEngineLogits(model: EngineModel): EngineLogits {

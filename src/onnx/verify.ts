@@ -3,8 +3,9 @@
 // and `verifyAgainstOrt`, which exports a checkpoint, runs the batch through ORT and through one of our
 // engines, and reports max |Δ logit|, top-1 agreement and both timings. Platform neutral: the browser
 // entry (ort-browser.ts) only adds serving of the wasm binary and the choice of execution provider.
-import { Random } from '../../util/random';
-import type { ModelConfig } from '../config';
+
+import type { ModelConfig } from '../model/config';
+import { Random } from '../util/random';
 import { exportOnnx } from './export';
 import { argmax, OrtCausalLM, type OrtExecutionProvider } from './ort-runner';
 

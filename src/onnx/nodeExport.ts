@@ -2,12 +2,12 @@
 // public/models/<family>/ or a training run's output) to an .onnx file, for the CLI and for users who
 // want a trained policy outside the lab:
 //
-//   npx tsx src/model/onnx/nodeExport.ts <checkpoint-dir> <out.onnx> [--no-kv-cache]
+//   npx tsx src/onnx/nodeExport.ts <checkpoint-dir> <out.onnx> [--no-kv-cache]
 //
 // Node only (file system); the browser path is onnxDownload in ort-browser.ts.
 import { writeFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
-import { readCheckpointDir } from '../nodeCheckpointDir';
+import { readCheckpointDir } from '../model/nodeCheckpointDir';
 import { exportOnnx } from './export';
 
 export async function exportCheckpointDirToOnnx(
@@ -26,7 +26,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const args = process.argv.slice(2);
   const positional = args.filter((a) => !a.startsWith('--'));
   if (positional.length !== 2 || args.some((a) => a.startsWith('--') && a !== '--no-kv-cache')) {
-    console.error('usage: npx tsx src/model/onnx/nodeExport.ts <checkpoint-dir> <out.onnx> [--no-kv-cache]');
+    console.error('usage: npx tsx src/onnx/nodeExport.ts <checkpoint-dir> <out.onnx> [--no-kv-cache]');
     process.exit(2);
   }
   const [dir, out] = positional;

@@ -1,8 +1,8 @@
 // The self-check's judges (no GPU needed): a plain tolerance comparison, and gradients judged against
 // a float64 reference relative to the float32 CPU engine's own error. Both must be able to fail.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TINY_CONFIG } from '../../model/config';
-import { parameterLayout } from '../../model/layout';
+import { DEFAULT_TINY_CONFIG } from '../model/config';
+import { parameterLayout } from '../model/layout';
 import { compare, compareGradients, selfCheckBatch } from './selfCheck';
 
 describe('compare', () => {

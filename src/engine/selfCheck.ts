@@ -3,16 +3,16 @@
 // (workgroup-memory races, subnormals, fast-math) and may pick another matmul variant. This runs the
 // whole-model comparisons of backend.gpu.test.ts for every matmul variant on one adapter and returns
 // a report instead of asserting, so `npm run gpu-check` can print it on a user's machine.
-import type { ModelConfig } from '../../model/config';
-import { initParameters, parameterLayout } from '../../model/layout';
-import { Random } from '../../util/random';
-import type { AdamWConfig, EngineModel, PolicyLossConfig, PolicyLossInputs, TokenBatch } from '../backend';
-import { CpuBackend } from '../cpu/backend';
-import { CpuTransformer } from '../cpu/model';
-import { policyLoss } from '../cpu/policyLoss';
-import { WebGpuBackend } from './backend';
-import type { GpuContext } from './device';
-import { MATMUL_VARIANTS, type MatmulVariant, variantName } from './matmul';
+import type { ModelConfig } from '../model/config';
+import { initParameters, parameterLayout } from '../model/layout';
+import { Random } from '../util/random';
+import type { AdamWConfig, EngineModel, PolicyLossConfig, PolicyLossInputs, TokenBatch } from './backend';
+import { CpuBackend } from './cpu/backend';
+import { CpuTransformer } from './cpu/model';
+import { policyLoss } from './cpu/policyLoss';
+import { WebGpuBackend } from './webgpu/backend';
+import type { GpuContext } from './webgpu/device';
+import { MATMUL_VARIANTS, type MatmulVariant, variantName } from './webgpu/matmul';
 
 /** One comparison: the worst error relative to its tolerance (`ratio` <= 1 passes). */
 export interface SelfCheckRow {

@@ -7,8 +7,8 @@
 // binary with `?url` makes Vite serve it in dev and emit it as a hashed asset in the production build,
 // and we hand that URL to ORT, so no vite.config.ts change is needed.
 import jsepWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
-import type { ModelConfig } from '../config';
-import { CharTokenizer } from '../tokenizer';
+import type { ModelConfig } from '../model/config';
+import { CharTokenizer } from '../model/tokenizer';
 import { exportOnnx } from './export';
 import { configureOrtWasm, OrtCausalLM, OrtError, type OrtExecutionProvider, ort } from './ort-runner';
 import {

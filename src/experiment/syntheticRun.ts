@@ -1,7 +1,12 @@
 // SYNTHETIC run events for unit tests and the dev-only demo. These numbers are made up by a formula:
 // they are not a training run and the UI must never present them as one (runs made from them carry
 // `synthetic: true` and a visible "synthetic demo" label).
-import type { EvalMetrics, RunEvent, SampleGroup, StepMetrics } from './runTypes';
+import type { EvalMetrics, RolloutSample, StepMetrics } from '../rl/metrics';
+import type { RunEvent } from './runner';
+
+type SampleGroup = RolloutSample;
+/** The events a synthetic run emits: never a checkpoint, so the page's and the runner's unions both hold them. */
+export type SyntheticRunEvent = Extract<RunEvent, { type: 'status' | 'step' | 'eval' | 'samples' }>;
 
 /** A small seeded generator (mulberry32) so synthetic curves are the same on every call. */
 function seededUniform(seed: number): () => number {
@@ -107,9 +112,9 @@ export function syntheticRunEvents(
   totalSteps: number,
   seed: number,
   { drift = 0.004, evalEvery = 5 }: { drift?: number; evalEvery?: number } = {},
-): RunEvent[] {
+): SyntheticRunEvent[] {
   const uniform = seededUniform(seed);
-  const events: RunEvent[] = [{ type: 'status', state: 'running', step: 0 }];
+  const events: SyntheticRunEvent[] = [{ type: 'status', state: 'running', step: 0 }];
   events.push({ type: 'eval', metrics: syntheticEvalMetrics(0) });
   let code = 0.65;
   // Steps are numbered from 0 as the trainer does; an eval after step s is labelled s + 1 (steps done).

@@ -3,7 +3,7 @@
 // ort-browser.ts for serving the wasm binary). Every ORT failure is rethrown as an OrtError whose
 // message says what we were doing and carries ORT's own message and the original error as `cause`.
 import * as ort from 'onnxruntime-web';
-import type { ModelConfig } from '../config';
+import type { ModelConfig } from '../model/config';
 
 export type OrtExecutionProvider = 'wasm' | 'webgpu';
 export type OrtOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';

@@ -4,10 +4,10 @@
 // set must be identical (ORT with and without KV cache vs the CPU engine's KV-cache decoding). Tiny
 // randomly initialised configs, tied and untied, with and without GQA.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CpuBackend } from '../../engine/cpu/backend';
-import { DEFAULT_TINY_CONFIG, type ModelConfig } from '../config';
-import { initParameters, parameterLayout } from '../layout';
-import { CharTokenizer } from '../tokenizer';
+import { CpuBackend } from '../engine/cpu/backend';
+import { DEFAULT_TINY_CONFIG, type ModelConfig } from '../model/config';
+import { initParameters, parameterLayout } from '../model/layout';
+import { CharTokenizer } from '../model/tokenizer';
 import { cpuEngineLogits } from './cpu-logits';
 import { engineLogits } from './engine-logits';
 import { buildQwen2Onnx, exportOnnx, ONNX_OPSET } from './export';

@@ -6,10 +6,10 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ZOO_MODEL_CONFIG } from '../../tasks/zoo';
-import type { ModelConfig } from '../config';
-import { initParameters } from '../layout';
-import { readCheckpointDir } from '../nodeCheckpointDir';
+import type { ModelConfig } from '../model/config';
+import { initParameters } from '../model/layout';
+import { readCheckpointDir } from '../model/nodeCheckpointDir';
+import { ZOO_MODEL_CONFIG } from '../tasks/zoo';
 import { cpuEngineLogits } from './cpu-logits';
 import { exportOnnx } from './export';
 import { configureOrtWasm, OrtCausalLM } from './ort-runner';

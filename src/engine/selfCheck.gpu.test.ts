@@ -1,9 +1,9 @@
 // Kernel tier: the self-check (`npm run gpu-check`) passes on SwiftShader for a tiny model, so a
 // failure reported on a user's GPU is the GPU's, not the check's.
 import { expect, it } from 'vitest';
-import { DEFAULT_TINY_CONFIG } from '../../model/config';
-import { acquireNodeGpu } from './node-gpu';
+import { DEFAULT_TINY_CONFIG } from '../model/config';
 import { selfCheckWebGpu } from './selfCheck';
+import { acquireNodeGpu } from './webgpu/node-gpu';
 
 it('every check passes on SwiftShader (tiny model, one matmul variant)', async () => {
   const rows = await selfCheckWebGpu(await acquireNodeGpu(), {

@@ -1,9 +1,9 @@
 // Shared helpers of the ONNX tests (unit and kernel tiers): the fixed MiniMath prompt set and greedy
 // decoding on the CPU engine's own KV-cache path, the reference ORT's greedy output must equal.
-import { CpuTransformer } from '../../engine/cpu/model';
-import { miniMath500, problemPrompt } from '../../tasks/minimath';
-import type { ModelConfig } from '../config';
-import { CharTokenizer } from '../tokenizer';
+import { CpuTransformer } from '../engine/cpu/model';
+import type { ModelConfig } from '../model/config';
+import { CharTokenizer } from '../model/tokenizer';
+import { miniMath500, problemPrompt } from '../tasks/minimath';
 
 /** The first `count` MiniMath-500 prompts (chat-formatted), as lab token ids. */
 export function miniMathPromptSet(count = 6): Int32Array[] {

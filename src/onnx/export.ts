@@ -11,9 +11,9 @@
 //   present.{l}.key / .value          float (batch, KVH, total_sequence, D)     [kvCache variant only]
 // Positions are cumsum(attention_mask) - 1 (as HF generate), so right padding gives 0..T-1 for real
 // tokens, left padding works too, and in the cached variant new tokens continue from the past.
-import type { ModelConfig } from '../config';
-import { headDim, validateConfig } from '../config';
-import { layoutEntry, parameterLayout, paramView } from '../layout';
+import type { ModelConfig } from '../model/config';
+import { headDim, validateConfig } from '../model/config';
+import { layoutEntry, parameterLayout, paramView } from '../model/layout';
 import { GraphBuilder } from './graph-builder';
 import { DataType, encodeModel, type ModelDef } from './onnx-proto';
 
