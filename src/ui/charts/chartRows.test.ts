@@ -93,6 +93,16 @@ describe('buildChartRows', () => {
     expect(last[columnOf.seed('sweep', 'codeFrequency', 2)]).toBeCloseTo(0.7);
   });
 
+  it('a sweep still running names the seeds its mean is over, not the seeds it will have', () => {
+    const empty: RunSeries = { steps: [], evals: [], samples: [], checkpointStep: null };
+    const entities = groupIntoEntities([
+      { run: run('s1', 'sweep', 'random · seed 1'), series: seriesWithCode([0.6, 0.7]) },
+      { run: run('s2', 'sweep', 'random · seed 2'), series: empty },
+      { run: run('s3', 'sweep', 'random · seed 3'), series: empty },
+    ]);
+    expect(entities[0].label).toBe('random (mean of 1 of 3 seeds)');
+  });
+
   it('smooths per-step series but never the sparse eval points', () => {
     const entities = groupIntoEntities([{ run: run('a', null), series: seriesWithCode([0, 1, 1]) }]);
     const rows = buildChartRows(entities, [rolloutCode, accuracy], 0.8);

@@ -51,8 +51,12 @@ export function groupIntoEntities(runs: readonly { run: RunRecord; series: RunSe
     }
     entity.runs.push(item);
   }
-  for (const entity of bySweep.values())
-    entity.label = `${entity.label} (mean of ${entity.runs.length} seeds)`;
+  // The mean is over the seeds that have data, which is fewer than the sweep's seeds while it runs.
+  for (const entity of bySweep.values()) {
+    const withData = entity.runs.filter((r) => r.series.steps.length > 0 || r.series.evals.length > 0).length;
+    const of = withData < entity.runs.length ? ` of ${entity.runs.length}` : '';
+    entity.label = `${entity.label} (mean of ${withData}${of} seed${entity.runs.length === 1 ? '' : 's'})`;
+  }
   return entities;
 }
 

@@ -112,25 +112,44 @@ export interface ProgressView {
   text: string;
 }
 
-/** Steps done of the active run, its ETA from the mean step time so far, and the last tokens/s. */
+/**
+ * Steps done of the active run, its ETA from the mean step time so far, and the last tokens/s. In a
+ * sweep the text says which seed is running ("Seed 2 of 4") and the ETA covers every seed's remaining
+ * steps, not only this one's.
+ */
 export function describeProgress(state: Pick<LabState, 'activeRunId' | 'runs' | 'series'>): ProgressView {
   const run = state.activeRunId ? state.runs[state.activeRunId] : null;
   if (!run) return { done: 0, total: 0, fraction: 0, text: 'No run yet' };
-  const steps = state.series[run.id]?.steps ?? [];
-  const done = steps.length ? steps[steps.length - 1].step + 1 : 0;
+  const stepsOf = (id: string) => state.series[id]?.steps ?? [];
+  const doneOf = (id: string) => {
+    const steps = stepsOf(id);
+    return steps.length ? steps[steps.length - 1].step + 1 : 0;
+  };
+  const steps = stepsOf(run.id);
+  const done = doneOf(run.id);
   const total = run.totalSteps;
   const last = steps[steps.length - 1];
+  const sweep = run.sweepId
+    ? Object.values(state.runs)
+        .filter((r) => r.sweepId === run.sweepId)
+        .sort((a, b) => a.seed - b.seed)
+    : [run];
+  const timed = sweep.flatMap((r) => stepsOf(r.id));
   const stepMs =
-    steps.reduce((sum, s) => sum + s.timeRolloutMs + s.timeScoringMs + s.timeLogprobsMs + s.timeUpdateMs, 0) /
-    Math.max(1, steps.length);
-  const remaining = Math.max(0, total - done);
-  const eta = run.state === 'running' && steps.length ? ` · ETA ${formatDuration(remaining * stepMs)}` : '';
+    timed.reduce((sum, s) => sum + s.timeRolloutMs + s.timeScoringMs + s.timeLogprobsMs + s.timeUpdateMs, 0) /
+    Math.max(1, timed.length);
+  const remaining = sweep.reduce((sum, r) => sum + Math.max(0, r.totalSteps - doneOf(r.id)), 0);
+  const eta =
+    run.state === 'running' && timed.length
+      ? ` · ETA ${formatDuration(remaining * stepMs)}${sweep.length > 1 ? ' for the sweep' : ''}`
+      : '';
   const speed = last ? ` · ${Math.round(last.rolloutTokensPerSec)} tok/s` : '';
+  const which = sweep.length > 1 ? `Seed ${sweep.indexOf(run) + 1} of ${sweep.length} · ` : '';
   return {
     done,
     total,
     fraction: total > 0 ? Math.min(1, done / total) : 0,
-    text: `Step ${done} / ${total} · ${run.state}${eta}${speed}`,
+    text: `${which}Step ${done} / ${total} · ${run.state}${eta}${speed}`,
   };
 }
 

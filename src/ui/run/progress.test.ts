@@ -51,6 +51,33 @@ describe('describeProgress', () => {
     expect(describeProgress({ activeRunId: null, runs: {}, series: {} }).text).toBe('No run yet');
   });
 
+  it('in a sweep says which seed runs and gives the ETA of every seed left', () => {
+    const timed = (step: number) =>
+      syntheticStepMetrics(step, {
+        timeRolloutMs: 1000,
+        timeScoringMs: 0,
+        timeLogprobsMs: 0,
+        timeUpdateMs: 0,
+      });
+    const member = (id: string, seed: number, state: RunRecord['state']): RunRecord => ({
+      ...run(state),
+      id,
+      seed,
+      sweepId: 'sw',
+    });
+    const view = describeProgress({
+      activeRunId: 'b',
+      runs: { a: member('a', 1, 'finished'), b: member('b', 2, 'running'), c: member('c', 3, 'idle') },
+      series: {
+        a: { ...emptySeries(), steps: Array.from({ length: 10 }, (_, i) => timed(i)) },
+        b: { ...emptySeries(), steps: [timed(0), timed(1)] },
+        c: emptySeries(),
+      },
+    });
+    // 8 steps left of seed 2 and 10 of seed 3, at 1 s each.
+    expect(view.text).toBe('Seed 2 of 3 · Step 2 / 10 · running · ETA 18s for the sweep · 1000 tok/s');
+  });
+
   it('formats durations', () => {
     expect(formatDuration(0)).toBe('0s');
     expect(formatDuration(75_000)).toBe('1m 15s');
