@@ -21,13 +21,14 @@ describe('metricsToCsv', () => {
     const csv = metricsToCsv([step(0, 0.5), step(1, 0.75)], [evalAt(0, 0.2, 0.6), evalAt(2, 0.4, 0.8)]);
     const lines = csv.trim().split('\n');
     expect(lines[0]).toBe(
-      'step,rewardMean,lr,eval_greedyAccuracy,eval_sampledAccuracy,eval_codeFrequency,eval_sampledCodeFrequency,eval_accuracyWithCode,eval_accuracyLanguageOnly,eval_meanPCode,eval_sampledAccuracyWithCode,eval_sampledAccuracyLanguageOnly,eval_formatRate',
+      'stepsDone,step,rewardMean,lr,eval_greedyAccuracy,eval_sampledAccuracy,eval_codeFrequency,eval_sampledCodeFrequency,eval_accuracyWithCode,eval_accuracyLanguageOnly,eval_meanPCode,eval_sampledAccuracyWithCode,eval_sampledAccuracyLanguageOnly,eval_formatRate',
     );
     expect(lines).toHaveLength(4);
-    expect(lines[1].startsWith('0,,,0.2,0.1,0.6')).toBe(true);
-    expect(lines[2]).toBe('0,0.5,0.001,,,,,,,,,,');
+    expect(lines[1].startsWith('0,,,,0.2,0.1,0.6')).toBe(true);
+    expect(lines[2]).toBe('1,0,0.5,0.001,,,,,,,,,,');
     // Evals recorded before the exact p(code) and sampled-by-style columns existed leave them empty.
-    expect(lines[3]).toBe('1,0.75,0.001,0.4,0.2,0.8,0.8,NaN,0.4,,,,1');
+    // The eval after 2 steps sits on the row of step index 1, stepsDone 2, as at x = 2 in the charts.
+    expect(lines[3]).toBe('2,1,0.75,0.001,0.4,0.2,0.8,0.8,NaN,0.4,,,,1');
   });
 });
 

@@ -15,29 +15,30 @@ const EVAL_COLUMNS = [
   'formatRate',
 ] as const;
 
-/** CSV with a header; eval columns are prefixed `eval_` and filled on the steps an eval ran after. */
+/**
+ * CSV with a header. The first column, stepsDone, counts the steps trained before the row's values: a
+ * step's metrics are on the row of its own count (0-based step s is stepsDone s + 1), and an eval sits on
+ * the row of the steps before it, so the eval after step 10 is on row 10 as in the charts' x axis. The
+ * initial eval (before training) has its own row, stepsDone 0. Eval columns are prefixed `eval_`.
+ */
 export function metricsToCsv(steps: StepMetrics[], evals: EvalMetrics[]): string {
   const stepColumns = steps.length
     ? (Object.keys(steps[0]) as (keyof StepMetrics)[])
     : (['step'] as (keyof StepMetrics)[]);
-  const header = [...stepColumns, ...EVAL_COLUMNS.map((c) => `eval_${c}`)];
+  const header = ['stepsDone', ...stepColumns, ...EVAL_COLUMNS.map((c) => `eval_${c}`)];
   const evalByStep = new Map(evals.map((e) => [e.step, e]));
   const lines = [header.join(',')];
-  // The eval at step 0 (before training) has no step row; emit it as its own row so nothing is lost.
   const initial = evalByStep.get(0);
   if (initial)
-    lines.push(
-      [
-        ...stepColumns.map((c) => (c === 'step' ? '0' : '')),
-        ...EVAL_COLUMNS.map((c) => num(initial[c])),
-      ].join(','),
-    );
+    lines.push(['0', ...stepColumns.map(() => ''), ...EVAL_COLUMNS.map((c) => num(initial[c]))].join(','));
   for (const s of steps) {
     const e = evalByStep.get(s.step + 1);
     lines.push(
-      [...stepColumns.map((c) => num(s[c] as number)), ...EVAL_COLUMNS.map((c) => (e ? num(e[c]) : ''))].join(
-        ',',
-      ),
+      [
+        String(s.step + 1),
+        ...stepColumns.map((c) => num(s[c] as number)),
+        ...EVAL_COLUMNS.map((c) => (e ? num(e[c]) : '')),
+      ].join(','),
     );
   }
   return `${lines.join('\n')}\n`;

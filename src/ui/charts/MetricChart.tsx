@@ -50,7 +50,7 @@ export function MetricChart({ chart, entities }: MetricChartProps) {
   return (
     <figure className="chart" ref={figureRef} data-testid={`chart-${chart.id}`} data-points={rows.length}>
       <figcaption className="chart-head">
-        <span className="chart-title" title={chart.hint}>
+        <span className="chart-title">
           {chart.title}
           {comparing && chart.series.length > 1 ? ` · ${chart.series[0].label}` : ''}
         </span>
@@ -67,18 +67,27 @@ export function MetricChart({ chart, entities }: MetricChartProps) {
         )}
         <ChartImageButtons figureRef={figureRef} name={chart.id} />
       </figcaption>
+      <p className="chart-hint">{chart.hint}</p>
       {hasPoints ? (
         <ResponsiveContainer width="100%" height={projector ? 240 : 170}>
           <ComposedChart data={rows} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
             <CartesianGrid stroke="#e4e4e4" strokeDasharray="3 3" />
-            <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} tick={tickFont} />
+            <XAxis
+              dataKey="step"
+              type="number"
+              domain={['dataMin', 'dataMax']}
+              allowDecimals={false}
+              tick={tickFont}
+              label={{ value: 'steps done', position: 'insideBottomRight', offset: -2, style: tickFont }}
+              height={projector ? 40 : 32}
+            />
             <YAxis
               scale={logScale ? 'log' : 'linear'}
               domain={yDomain(chart, logScale)}
               allowDataOverflow={logScale}
               tickFormatter={formatTick}
               tick={tickFont}
-              width={projector ? 64 : 48}
+              width={projector ? 72 : 58}
             />
             <Tooltip
               formatter={(value) => (typeof value === 'number' ? formatTooltip(value) : String(value))}
@@ -88,7 +97,8 @@ export function MetricChart({ chart, entities }: MetricChartProps) {
             {entities.flatMap((entity, e) =>
               series.map((spec, s) => {
                 const colour = OKABE_ITO[(comparing ? e : s) % OKABE_ITO.length];
-                const dash = DASHES[(comparing ? s : s) % DASHES.length];
+                // Compared runs differ by colour AND dash, so print and colour-blind readers tell them apart.
+                const dash = DASHES[(comparing ? e : s) % DASHES.length];
                 const name = comparing
                   ? entity.label
                   : `${spec.label}${entity.runs.length > 1 ? ' (mean)' : ''}`;

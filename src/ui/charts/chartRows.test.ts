@@ -25,7 +25,8 @@ function run(id: string, sweepId: string | null, name = id): RunRecord {
 
 function seriesWithCode(codeByStep: number[]): RunSeries {
   return {
-    steps: codeByStep.map((c, i) => syntheticStepMetrics(i + 1, { codeFrequency: c })),
+    // 0-based step indexes, as the trainer emits them: step i is drawn at x = i + 1 (steps done).
+    steps: codeByStep.map((c, i) => syntheticStepMetrics(i, { codeFrequency: c })),
     evals: [
       syntheticEvalMetrics(0, { greedyAccuracy: 0.2 }),
       syntheticEvalMetrics(3, { greedyAccuracy: 0.5 }),
@@ -101,6 +102,17 @@ describe('buildChartRows', () => {
       { run: run('s3', 'sweep', 'random · seed 3'), series: empty },
     ]);
     expect(entities[0].label).toBe('random (mean of 1 of 3 seeds)');
+  });
+
+  it('does not draw a series that was not computed (KL to the reference at β = 0)', () => {
+    const kl = CHART_SPECS.find((c) => c.id === 'kl')!;
+    const entities = groupIntoEntities([{ run: run('a', null), series: seriesWithCode([0.5, 0.5]) }]);
+    for (const m of entities[0].runs[0].series.steps) m.refKl = 0;
+    const rows = buildChartRows(entities, kl.series, 0);
+    expect(rows.some((r) => columnOf.mean('a', 'refKl') in r)).toBe(false);
+    expect(rows.some((r) => columnOf.mean('a', 'approxKl') in r)).toBe(true);
+    entities[0].runs[0].series.steps[1].refKl = 0.01;
+    expect(buildChartRows(entities, kl.series, 0).some((r) => columnOf.mean('a', 'refKl') in r)).toBe(true);
   });
 
   it('smooths per-step series but never the sparse eval points', () => {

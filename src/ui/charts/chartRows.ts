@@ -74,8 +74,11 @@ function seriesByStep(series: RunSeries, spec: SeriesSpec, smoothing: number): M
     SeriesSpec['read']
   >[0][];
   const raw = records.map((r) => spec.read(r));
+  if (spec.omitIfAllZero && raw.every((v) => v === null || v === 0)) return new Map();
   const values = spec.source === 'steps' ? smoothSeries(raw, smoothing) : raw;
-  return new Map(records.map((r, i) => [r.step, values[i]]));
+  // x is "steps done": step metrics carry their 0-based index, evals the number of steps before them,
+  // so the eval after step 10 and step 10's metrics share x = 10 (as the CSV's stepsDone column).
+  return new Map(records.map((r, i) => [spec.source === 'steps' ? r.step + 1 : r.step, values[i]]));
 }
 
 /**

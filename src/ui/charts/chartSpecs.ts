@@ -10,6 +10,8 @@ export interface SeriesSpec {
   label: string;
   source: SeriesSource;
   read: (record: StepMetrics & EvalMetrics) => number | null;
+  /** Not computed unless a setting turns it on (KL to the reference needs β > 0): all zeros are not drawn. */
+  omitIfAllZero?: boolean;
 }
 
 export interface ChartSpec {
@@ -43,7 +45,7 @@ export const CHART_SPECS: readonly ChartSpec[] = [
   {
     id: 'accuracy',
     title: 'Eval accuracy (MiniMath-500)',
-    hint: 'Greedy and avg@k accuracy on held-out problems; the paper reports MATH-500 gains even for random rewards.',
+    hint: 'Greedy and avg@k accuracy on held-out problems.',
     series: [
       fromEval('greedyAccuracy', 'greedy', (m) => m.greedyAccuracy),
       fromEval('sampledAccuracy', 'avg@k', (m) => m.sampledAccuracy),
@@ -55,7 +57,7 @@ export const CHART_SPECS: readonly ChartSpec[] = [
   {
     id: 'code',
     title: 'Code-reasoning frequency',
-    hint: 'Three measures of the same choice on held-out problems: p(code) is the model\'s exact probability of opening with code (no sampling); greedy is the share of problems it answers with code when decoding greedily; sampled is the share of sampled answers containing "python" (the paper\'s measure). Rollouts: the training samples.',
+    hint: 'p(code): exact probability of opening with code; greedy / sampled: share of answers with "python"; rollouts: training samples.',
     series: [
       fromEval('meanPCode', 'p(code), exact', (m) => finiteOrNull(m.meanPCode ?? null)),
       fromEval('evalCodeFrequency', 'greedy share', (m) => m.codeFrequency),
@@ -69,7 +71,7 @@ export const CHART_SPECS: readonly ChartSpec[] = [
   {
     id: 'codeVsLanguage',
     title: 'Accuracy with code vs language-only',
-    hint: 'Qwen-Math is right more often when it writes code; OLMo-SFT is worse with code.',
+    hint: 'Greedy accuracy among answers with code and among answers without.',
     series: [
       fromEval('accuracyWithCode', 'with code', (m) => finiteOrNull(m.accuracyWithCode)),
       fromEval('accuracyLanguageOnly', 'language only', (m) => finiteOrNull(m.accuracyLanguageOnly)),
@@ -81,7 +83,7 @@ export const CHART_SPECS: readonly ChartSpec[] = [
   {
     id: 'reward',
     title: 'Training reward',
-    hint: 'Mean reward of the rollouts, and their ground-truth accuracy whatever the reward was.',
+    hint: 'Mean reward of the rollouts, and their ground-truth accuracy whatever the reward.',
     series: [
       fromStep('rewardMean', 'reward mean', (m) => m.rewardMean),
       fromStep('rolloutAccuracy', 'rollout accuracy', (m) => m.rolloutAccuracy),
@@ -93,7 +95,7 @@ export const CHART_SPECS: readonly ChartSpec[] = [
   {
     id: 'clip',
     title: 'Clip fractions',
-    hint: 'Token share where the clip bound binds: the low bound stops likely tokens going down.',
+    hint: 'Share of response tokens whose gradient the clip removed: low (1−ε, A < 0) and high (1+ε, A > 0).',
     series: [
       fromStep('clipFracLow', 'low (1-ε)', (m) => m.clipFracLow),
       fromStep('clipFracHigh', 'high (1+ε)', (m) => m.clipFracHigh),
@@ -105,7 +107,7 @@ export const CHART_SPECS: readonly ChartSpec[] = [
   {
     id: 'styleClip',
     title: 'Clip at the style decision',
-    hint: "Share of first response tokens (where the model picks code or prose) whose ratio left [1-ε, 1+ε] in its advantage's direction, against all later tokens. The paper's mechanism needs the first to be non-zero.",
+    hint: 'Clip events at the first response token (where code or prose is chosen) vs all later tokens.',
     series: [
       fromStep('styleClipHigh', 'style, high', (m) => shareOf(m.styleClipHigh, m.styleTokens)),
       fromStep('styleClipLow', 'style, low', (m) => shareOf(m.styleClipLow, m.styleTokens)),
@@ -125,7 +127,7 @@ export const CHART_SPECS: readonly ChartSpec[] = [
   {
     id: 'styleMove',
     title: 'Style logit movement',
-    hint: 'Mean |change| of the log-odds of code at the decision, per update and over a rollout batch. The clip can only reach the style choice when updates move it by about 0.1 each.',
+    hint: 'Mean |change| of the log-odds of code at the first token; the clip reaches the style near 0.1 per update.',
     series: [
       fromStep('styleLogitMovePerUpdate', 'per update', (m) => m.styleLogitMovePerUpdate ?? null),
       fromStep('styleLogitMovePerBatch', 'per batch', (m) => m.styleLogitMovePerBatch ?? null),
@@ -137,7 +139,7 @@ export const CHART_SPECS: readonly ChartSpec[] = [
   {
     id: 'entropy',
     title: 'Entropy',
-    hint: 'Mean per-token entropy: falls as the policy sharpens onto what it already prefers.',
+    hint: 'Mean per-token entropy of the policy during the updates (nats).',
     series: [fromStep('entropy', 'entropy', (m) => m.entropy)],
     percent: false,
     fullRange: false,
@@ -146,10 +148,10 @@ export const CHART_SPECS: readonly ChartSpec[] = [
   {
     id: 'kl',
     title: 'KL',
-    hint: 'Approximate KL to the rollout policy during updates, and to the reference model when β > 0.',
+    hint: 'To the rollout policy (k1: mean log π_old − log π, can dip below 0); to the reference only when β > 0.',
     series: [
-      fromStep('approxKl', 'KL to rollout policy', (m) => m.approxKl),
-      fromStep('refKl', 'KL to reference', (m) => m.refKl),
+      fromStep('approxKl', 'KL to rollout policy (k1)', (m) => m.approxKl),
+      { ...fromStep('refKl', 'KL to reference', (m) => m.refKl), omitIfAllZero: true },
     ],
     percent: false,
     fullRange: false,
