@@ -174,6 +174,26 @@ test('Learn panel: the live toy runs 40 seeds and redraws when the clip is switc
   await expect(verdict).toContainText(expected(false));
 });
 
+test('keyboard: the first Tab offers "Skip to the charts", which keeps the experiment in the address bar', async ({
+  page,
+}) => {
+  await page.goto('./#v=1&reward=random&seed=3');
+  await expect(page.getByTestId('lab-app')).toBeVisible();
+  const before = page.url();
+  await page.keyboard.press('Tab');
+  await expect(page.getByTestId('skip-to-charts')).toBeFocused();
+  // A focus ring of at least 3:1 on white (WCAG 2.2 focus appearance): #a35200.
+  const outline = await page
+    .getByTestId('skip-to-charts')
+    .evaluate((el) => getComputedStyle(el).outlineColor);
+  expect(outline).toBe('rgb(163, 82, 0)');
+  await page.keyboard.press('Enter');
+  await expect(page.locator('#charts')).toBeFocused();
+  expect(page.url()).toBe(before);
+  const favicon = await page.request.get('./favicon.svg');
+  expect(favicon.status()).toBe(200);
+});
+
 test('keyboard: p toggles projector mode, ? lists the shortcuts', async ({ page }) => {
   await page.goto('./');
   await expect(page.getByTestId('lab-app')).toBeVisible();

@@ -41,7 +41,7 @@ async function stepsDone(page: Page): Promise<number> {
   const error = page.locator('.run-message--error');
   if (await error.count()) throw new Error(`the run failed: ${await error.textContent()}`);
   const text = (await page.getByTestId('progress-text').textContent()) ?? '';
-  const match = /^Step (\d+) \//.exec(text);
+  const match = /Step (\d+) \//.exec(text);
   return match ? Number(match[1]) : -1;
 }
 

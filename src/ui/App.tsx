@@ -58,6 +58,18 @@ export function App() {
 
   return (
     <div className={`app${projector ? ' app--projector' : ''}`} data-testid="lab-app">
+      {/* Moves focus without touching the address bar: the hash holds the experiment, not an anchor. */}
+      <a
+        className="skip-link"
+        href="#charts"
+        data-testid="skip-to-charts"
+        onClick={(event) => {
+          event.preventDefault();
+          document.getElementById('charts')?.focus();
+        }}
+      >
+        Skip to the charts
+      </a>
       <header className="app-header">
         <h1>Spurious Rewards Lab</h1>
         <p className="tagline">

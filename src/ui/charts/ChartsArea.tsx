@@ -46,7 +46,7 @@ export function ChartsArea() {
   const synthetic = entities.some((e) => e.runs.some((r) => r.run.synthetic));
 
   return (
-    <section className="charts-area" aria-label="Live charts">
+    <section className="charts-area" aria-label="Live charts" id="charts" tabIndex={-1}>
       <div className="charts-toolbar">
         <SmoothingControl />
         {synthetic && (
