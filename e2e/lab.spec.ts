@@ -194,6 +194,32 @@ test('keyboard: the first Tab offers "Skip to the charts", which keeps the exper
   expect(favicon.status()).toBe(200);
 });
 
+test('a refused value blocks Play, Step and Copy link with the reason until it is fixed', async ({
+  page,
+}) => {
+  await page.goto('./');
+  await expect(page.getByTestId('lab-app')).toBeVisible();
+  const group = page.locator('[data-field="groupSize"] input');
+  await group.fill('1');
+  await group.press('Enter');
+  await expect(page.locator('[data-field="groupSize"] .field-problem')).toBeVisible();
+  await expect(page.getByRole('button', { name: '▶ Play' })).toBeDisabled();
+  await expect(page.getByRole('button', { name: 'Step' })).toBeDisabled();
+  await expect(page.getByRole('button', { name: 'Copy link' })).toBeDisabled();
+  await expect(page.getByTestId('run-blocked')).toContainText('"1"');
+  // The address bar never took the refused value.
+  expect(page.url()).not.toContain('group=1');
+  await page.keyboard.press('Escape');
+  await page.locator('body').click();
+  await page.keyboard.press(' ');
+  await expect(page.getByTestId('progress-text')).toHaveText('No run yet');
+  await group.fill('8');
+  await group.press('Enter');
+  await expect(page.getByTestId('run-blocked')).toHaveCount(0);
+  await expect(page.getByRole('button', { name: '▶ Play' })).toBeEnabled();
+  await expect(page.getByRole('button', { name: 'Copy link' })).toBeEnabled();
+});
+
 test('keyboard: p toggles projector mode, ? lists the shortcuts', async ({ page }) => {
   await page.goto('./');
   await expect(page.getByTestId('lab-app')).toBeVisible();

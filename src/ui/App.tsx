@@ -1,15 +1,17 @@
 // The lab page: header (title, copy link, projector mode, shortcuts), the run bar, notices (no WebGPU,
 // lost GPU, link problems, storage), and the workspace: side panel on the left, live charts and the
 // rollout inspector on the right. Wires the store to the URL hash, IndexedDB and the keyboard.
+
 import { useEffect, useState } from 'react';
 import { ChartsArea } from './charts/ChartsArea';
 import { useGpuStore } from './gpuStore';
 import { RolloutInspector } from './inspector/RolloutInspector';
 import { startLabRuntime } from './run/labRuntime';
-import { RunBar, useLabRuntime } from './run/RunBar';
+import { playIfSensible, RunBar, useLabRuntime } from './run/RunBar';
 import { ShortcutsHelp } from './ShortcutsHelp';
 import { SidePanel } from './SidePanel';
 import { handleShortcut } from './shortcuts';
+import { blockedReason } from './store/experimentSlice';
 import { useLabStore } from './store/labStore';
 import { CopyLinkButton } from './url/CopyLinkButton';
 import { startHashSync } from './url/hashSync';
@@ -41,9 +43,11 @@ export function App() {
           const state = useLabStore.getState();
           const active = state.activeRunId ? state.runs[state.activeRunId] : null;
           if (active?.state === 'running') controller?.pause();
-          else void controller?.play(state.config);
+          else if (controller) playIfSensible(controller, state);
         },
-        step: () => controller?.step(useLabStore.getState().config),
+        step: () => {
+          if (!blockedReason(useLabStore.getState())) controller?.step(useLabStore.getState().config);
+        },
         reset: () => controller?.reset(),
         copyLink: () => document.querySelector<HTMLButtonElement>('.copy-link button')?.click(),
         toggleProjector,

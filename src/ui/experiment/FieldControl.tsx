@@ -15,18 +15,19 @@ interface FieldControlProps {
 
 export function FieldControl({ spec, config, disabled, extraSuggestions = [] }: FieldControlProps) {
   const setField = useLabStore((s) => s.setField);
+  // A refused value lives in the store, so Play and Copy link know it is on screen (and refuse too).
+  const stored = useLabStore((s) => s.fieldProblems[spec.key]);
+  const problem = stored?.why ?? null;
   const value = config[spec.key];
   const shown = formatFieldValue(spec, value);
   // The text being typed is kept apart from the config: a half-typed "0." must not be refused mid-word.
-  const [draft, setDraft] = useState(shown);
-  const [problem, setProblem] = useState<string | null>(null);
+  const [draft, setDraft] = useState(stored?.text ?? shown);
   const id = useId();
   useEffect(() => {
-    setDraft(shown);
-    setProblem(null);
-  }, [shown]);
+    setDraft(useLabStore.getState().fieldProblems[spec.key]?.text ?? shown);
+  }, [shown, spec.key]);
   const relevant = spec.relevant ? spec.relevant(config) : true;
-  const apply = (raw: unknown) => setProblem(setField(spec.key, raw));
+  const apply = (raw: unknown) => setField(spec.key, raw);
 
   let input: React.ReactNode;
   if (spec.type === 'bool') {

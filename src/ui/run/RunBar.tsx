@@ -3,8 +3,10 @@
 // straight into the DOM instead of re-rendering the bar.
 import { useEffect, useRef, useSyncExternalStore } from 'react';
 import { DeviceBadge } from '../DeviceBadge';
+import { blockedReason } from '../store/experimentSlice';
 import type { LabState } from '../store/labStore';
 import { useLabStore } from '../store/labStore';
+import { estimateRunSeconds, longRunQuestion } from './estimate';
 import { getLabRuntime, subscribeLabRuntime } from './labRuntime';
 
 export function useLabRuntime() {
@@ -15,7 +17,10 @@ export function RunBar() {
   const { controller, unavailableReason } = useLabRuntime();
   const activeRun = useLabStore((s) => (s.activeRunId ? s.runs[s.activeRunId] : null));
   const running = activeRun?.state === 'running';
-  const play = () => void controller?.play(useLabStore.getState().config);
+  const blocked = useLabStore(blockedReason);
+  const play = () => {
+    if (controller) playIfSensible(controller, useLabStore.getState());
+  };
   const pause = () => controller?.pause();
 
   return (
@@ -36,9 +41,10 @@ export function RunBar() {
             type="button"
             className="primary"
             onClick={play}
-            disabled={!controller}
+            disabled={!controller || blocked !== null}
             aria-keyshortcuts="Space"
-            title={unavailableReason ?? 'Start or resume (space)'}
+            aria-describedby={blocked ? 'run-blocked' : undefined}
+            title={blocked ?? unavailableReason ?? 'Start or resume (space)'}
           >
             ▶ Play
           </button>
@@ -46,7 +52,7 @@ export function RunBar() {
         <button
           type="button"
           onClick={() => controller?.step(useLabStore.getState().config)}
-          disabled={!controller || running}
+          disabled={!controller || running || blocked !== null}
           aria-keyshortcuts="S"
           title="Run one step, then pause (s)"
         >
@@ -64,6 +70,11 @@ export function RunBar() {
       </div>
       <Progress />
       <DeviceBadge />
+      {blocked && (
+        <p className="run-blocked" id="run-blocked" role="alert" data-testid="run-blocked">
+          {blocked}
+        </p>
+      )}
       {unavailableReason && !controller && (
         <p className="run-unavailable" role="status">
           {unavailableReason}
@@ -103,6 +114,34 @@ function Progress() {
       <span className="progress-text" ref={textRef} data-testid="progress-text" />
     </div>
   );
+}
+
+/**
+ * Play, unless a refused value is on screen, and after asking when a NEW run would take over an hour
+ * on this device (resuming a paused run never asks).
+ */
+export function playIfSensible(
+  controller: { play: (config: LabState['config']) => Promise<void> },
+  state: LabState,
+  confirm: (question: string) => boolean = (q) => window.confirm(q),
+): void {
+  if (blockedReason(state)) return;
+  const active = state.activeRunId ? state.runs[state.activeRunId] : null;
+  if (active?.state !== 'paused') {
+    const measured = Object.values(state.runs)
+      .filter((r) => !r.synthetic)
+      .map((r) => {
+        const c = r.config as Partial<LabState['config']>;
+        return {
+          rollouts: (c.promptsPerStep ?? 0) * (c.groupSize ?? 0),
+          steps: state.series[r.id]?.steps ?? [],
+        };
+      })
+      .filter((m) => m.rollouts > 0);
+    const question = longRunQuestion(state.config, estimateRunSeconds(state.config, measured));
+    if (question && !confirm(question)) return;
+  }
+  void controller.play(state.config);
 }
 
 export interface ProgressView {

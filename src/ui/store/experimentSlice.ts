@@ -1,5 +1,7 @@
-// The experiment slice: the config being edited (what the URL hash mirrors), the problems found when
-// the page's URL was parsed (shown in a banner), and the controls a classroom link hides (`hide=`).
+// The experiment slice: the config being edited (what the URL hash mirrors), the values typed into
+// fields that were refused (they block Play, Step and Copy link until fixed, so the page never shows one
+// value and runs another), the problems found when the page's URL was parsed (shown in a banner), and the
+// controls a classroom link hides (`hide=`).
 import type { StateCreator } from 'zustand';
 import {
   coerceField,
@@ -16,6 +18,8 @@ export interface ExperimentSlice {
   urlErrors: FieldError[];
   /** Config keys whose controls are hidden (classroom embeds). */
   hiddenKeys: ExperimentKey[];
+  /** Fields whose typed value was refused: the text on screen and why (cleared by a valid value or a load). */
+  fieldProblems: Partial<Record<ExperimentKey, { text: string; why: string }>>;
   /**
    * Sets one field from a control's value; returns why the value was refused (and leaves the config
    * unchanged), or null when it was applied.
@@ -30,13 +34,29 @@ export const createExperimentSlice: StateCreator<ExperimentSlice, [], [], Experi
   config: defaultExperiment(),
   urlErrors: [],
   hiddenKeys: [],
+  fieldProblems: {},
   setField: (key, raw) => {
     const result = coerceField(fieldSpec(key), raw);
-    if (!result.ok) return result.why;
-    set({ config: { ...get().config, [key]: result.value } });
+    const { [key]: _cleared, ...others } = get().fieldProblems;
+    if (!result.ok) {
+      set({ fieldProblems: { ...others, [key]: { text: String(raw), why: result.why } } });
+      return result.why;
+    }
+    set({ config: { ...get().config, [key]: result.value }, fieldProblems: others });
     return null;
   },
   loadConfig: (config, urlErrors = [], hiddenKeys) =>
-    set((s) => ({ config, urlErrors, hiddenKeys: hiddenKeys ?? s.hiddenKeys })),
+    set((s) => ({ config, urlErrors, hiddenKeys: hiddenKeys ?? s.hiddenKeys, fieldProblems: {} })),
   dismissUrlErrors: () => set({ urlErrors: [] }),
 });
+
+/**
+ * Why the experiment on screen cannot run or be shared now (a refused value is still displayed), or
+ * null. Play, Step and Copy link show this next to them instead of acting on different values.
+ */
+export function blockedReason(state: Pick<ExperimentSlice, 'fieldProblems'>): string | null {
+  const problems = Object.entries(state.fieldProblems) as [ExperimentKey, { text: string; why: string }][];
+  if (problems.length === 0) return null;
+  const list = problems.map(([key, p]) => `${fieldSpec(key).label} "${p.text}": ${p.why}`).join('; ');
+  return `Fix ${problems.length === 1 ? 'this field' : `these ${problems.length} fields`} first — ${list}`;
+}

@@ -1,13 +1,18 @@
 // "Copy link": the current experiment as a shareable URL on the clipboard, also shown in a read-only
 // field (selectable by hand where the clipboard is blocked, and readable by tests).
+
 import { useState } from 'react';
+import { blockedReason } from '../store/experimentSlice';
 import { useLabStore } from '../store/labStore';
 import { currentExperimentUrl } from './hashSync';
 
 export function CopyLinkButton() {
   const [link, setLink] = useState<string | null>(null);
   const [note, setNote] = useState('');
+  const blocked = useLabStore(blockedReason);
   const copy = async () => {
+    // A link must describe what the page shows: not while a refused value is on screen.
+    if (blockedReason(useLabStore.getState())) return;
     const url = currentExperimentUrl(useLabStore.getState());
     setLink(url);
     try {
@@ -22,8 +27,9 @@ export function CopyLinkButton() {
       <button
         type="button"
         onClick={() => void copy()}
+        disabled={blocked !== null}
         aria-keyshortcuts="L"
-        title="Copy a link to this experiment (l)"
+        title={blocked ?? 'Copy a link to this experiment (l)'}
       >
         Copy link
       </button>
