@@ -122,6 +122,21 @@ test('hide= keys hide controls for classroom embeds', async ({ page }) => {
   await expect(page.locator('[data-field="seed"]')).toHaveCount(0);
   await page.getByRole('button', { name: 'Copy link' }).click();
   expect(await page.getByTestId('share-link').inputValue()).toContain('hide=reward,gamma,seed');
+  // The projected page still names what is being tested, read-only.
+  await expect(page.getByTestId('classroom-summary')).toHaveText(
+    /This lesson fixes Reward: random · .*γ.*: 0\.5 · Seed: 1/,
+  );
+  // Presets and the Learn panel's links keep the hidden controls hidden.
+  await page.getByRole('tab', { name: 'Presets' }).click();
+  const presetLink = page.locator('a.preset-link').first();
+  expect(await presetLink.getAttribute('href')).toContain('hide=reward,gamma,seed');
+  await presetLink.click();
+  await expect(page.locator('[data-field="reward"]')).toHaveCount(0);
+  expect(page.url()).toContain('hide=reward,gamma,seed');
+  await page.getByRole('tab', { name: 'Learn' }).click();
+  expect(
+    await page.getByTestId('learn-panel').locator('a[data-preset]').first().getAttribute('href'),
+  ).toContain('hide=reward,gamma,seed');
 });
 
 test('a preset is one click: the experiment loads from its link', async ({ page }) => {

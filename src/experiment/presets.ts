@@ -1,7 +1,7 @@
 // Named experiments: the paper's figures and ablations in miniature, each a short list of changes from
 // the defaults (so a preset reads as "what this experiment is about") and sized to show movement within
 // minutes on a GPU. The UI lists them by group; the CLI runs them with `--preset ID`.
-import { type ExperimentConfig, type FieldError, validateExperiment } from './config';
+import { type ExperimentConfig, type ExperimentKey, type FieldError, validateExperiment } from './config';
 import { serializeExperiment } from './url';
 
 export type PresetGroup = 'figure1' | 'models' | 'mechanism' | 'gamma' | 'python';
@@ -184,8 +184,9 @@ export function presetExperiment(preset: Preset): { config: ExperimentConfig; er
 }
 
 /** The shareable hash (without `#`) of a preset. */
-export function presetHash(preset: Preset): string {
-  return serializeExperiment(presetExperiment(preset).config);
+/** The preset's link; `hidden` keeps a classroom's hidden controls hidden (`hide=`) across presets. */
+export function presetHash(preset: Preset, hidden: readonly ExperimentKey[] = []): string {
+  return serializeExperiment(presetExperiment(preset).config, { hidden });
 }
 
 /** Names for error messages: "unknown preset x; valid: ..." */

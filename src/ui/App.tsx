@@ -13,6 +13,7 @@ import { SidePanel } from './SidePanel';
 import { handleShortcut } from './shortcuts';
 import { blockedReason } from './store/experimentSlice';
 import { useLabStore } from './store/labStore';
+import { ClassroomSummary } from './url/ClassroomSummary';
 import { CopyLinkButton } from './url/CopyLinkButton';
 import { startHashSync } from './url/hashSync';
 import { UrlBanner } from './url/UrlBanner';
@@ -101,6 +102,7 @@ export function App() {
       </header>
       {helpOpen && <ShortcutsHelp onClose={() => setHelpOpen(false)} />}
       <RunBar />
+      <ClassroomSummary />
       {status.state === 'unavailable' && (
         <div className="notice notice--warn" role="alert" data-testid="no-webgpu-notice">
           <strong>WebGPU is not available.</strong> {status.message} Small presets still run on the CPU

@@ -2,12 +2,14 @@
 // interactive plot, a live toy of the mechanism over 40 seeds, and links to the presets that show what
 // the lab's models do in a live run.
 import { presetById, presetHash } from '../../experiment/presets';
+import { useLabStore } from '../store/labStore';
 import { ClipBiasPlot } from './ClipBiasPlot';
 import { StyleToyPanel } from './StyleToyPanel';
 
 const LINKED_PRESETS = ['mechanism-clip', 'mechanism-no-clip', 'fig1-random', 'random-llama'];
 
 export function LearnPanel() {
+  const hidden = useLabStore((s) => s.hiddenKeys);
   return (
     <div className="learn" data-testid="learn-panel">
       <h3>What the paper claims</h3>
@@ -37,7 +39,7 @@ export function LearnPanel() {
           if (!preset) return null;
           return (
             <li key={id}>
-              <a href={`#${presetHash(preset)}`} data-preset={id}>
+              <a href={`#${presetHash(preset, hidden)}`} data-preset={id}>
                 {preset.title}
               </a>{' '}
               — {preset.explanation}

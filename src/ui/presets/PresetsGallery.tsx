@@ -9,10 +9,13 @@ import {
   presetHash,
 } from '../../experiment/presets';
 import { useLabRuntime } from '../run/RunBar';
+import { useLabStore } from '../store/labStore';
 
 export function PresetsGallery() {
   const groups = Object.entries(PRESET_GROUPS) as [PresetGroup, string][];
   const { controller } = useLabRuntime();
+  // A classroom link's hidden controls stay hidden when a preset is opened from it.
+  const hidden = useLabStore((s) => s.hiddenKeys);
   // A comparison runs each preset of the group one after another into the same charts (Figure 1 style).
   const compare = (presets: readonly Preset[]) =>
     controller?.startComparison(presets.map((p) => ({ config: presetExperiment(p).config, name: p.title })));
@@ -38,7 +41,7 @@ export function PresetsGallery() {
             <ul>
               {presets.map((preset) => (
                 <li key={preset.id}>
-                  <a href={`#${presetHash(preset)}`} className="preset-link" data-preset={preset.id}>
+                  <a href={`#${presetHash(preset, hidden)}`} className="preset-link" data-preset={preset.id}>
                     {preset.title}
                   </a>
                   <span className="preset-explanation">{preset.explanation}</span>
