@@ -235,6 +235,27 @@ test('a refused value blocks Play, Step and Copy link with the reason until it i
   await expect(page.getByRole('button', { name: 'Copy link' })).toBeEnabled();
 });
 
+for (const [width, height] of [
+  [390, 844],
+  [1280, 720],
+  [1920, 1080],
+] as const)
+  test(`layout at ${width}x${height}: nothing wider than the screen, every chart readable`, async ({
+    page,
+  }) => {
+    await page.setViewportSize({ width, height });
+    await page.goto('./#v=1&reward=random');
+    await expect(page.getByTestId('lab-app')).toBeVisible();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    // No chart is squeezed into a sliver (the phone layout once gave 10-px columns).
+    const widths = await page
+      .locator('figure.chart')
+      .evaluateAll((els) => els.map((e) => e.getBoundingClientRect().width));
+    expect(Math.min(...widths)).toBeGreaterThan(Math.min(250, width - 40));
+    await page.screenshot({ path: `e2e/artifacts/layout-${width}x${height}.png`, fullPage: width < 600 });
+  });
+
 test('keyboard: p toggles projector mode, ? lists the shortcuts', async ({ page }) => {
   await page.goto('./');
   await expect(page.getByTestId('lab-app')).toBeVisible();
