@@ -43,7 +43,8 @@ export function App() {
         playPause: () => {
           const state = useLabStore.getState();
           const active = state.activeRunId ? state.runs[state.activeRunId] : null;
-          if (active?.state === 'running') controller?.pause();
+          if (active?.state === 'running' || (active?.state === 'idle' && controller?.starting))
+            controller?.pause();
           else if (controller) playIfSensible(controller, state);
         },
         step: () => {

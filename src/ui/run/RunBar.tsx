@@ -16,7 +16,9 @@ export function useLabRuntime() {
 export function RunBar() {
   const { controller, unavailableReason } = useLabRuntime();
   const activeRun = useLabStore((s) => (s.activeRunId ? s.runs[s.activeRunId] : null));
-  const running = activeRun?.state === 'running';
+  // Setting up counts as running for the buttons: Pause is there from the first press (and Space).
+  const running =
+    activeRun?.state === 'running' || (activeRun?.state === 'idle' && controller?.starting === true);
   const blocked = useLabStore(blockedReason);
   const play = () => {
     if (controller) playIfSensible(controller, useLabStore.getState());

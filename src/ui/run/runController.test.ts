@@ -66,7 +66,9 @@ describe('RunController with the synthetic host', () => {
       persistence: null,
       schedule: (flush) => queueMicrotask(flush),
     });
-    await controller.play({ ...defaultExperiment(), steps: 50, seeds: 1 });
+    const config = { ...defaultExperiment(), steps: 50, seeds: 1 };
+    store.getState().loadConfig(config);
+    await controller.play(config);
     await vi.advanceTimersByTimeAsync(500);
     controller.pause();
     await vi.advanceTimersByTimeAsync(50);
@@ -76,7 +78,7 @@ describe('RunController with the synthetic host', () => {
     expect(stepsAtPause).toBeGreaterThan(0);
     await vi.advanceTimersByTimeAsync(2000);
     expect(store.getState().series[runId].steps.length).toBe(stepsAtPause);
-    await controller.play(defaultExperiment());
+    await controller.play(config);
     await vi.advanceTimersByTimeAsync(1000);
     expect(store.getState().activeRunId).toBe(runId);
     expect(store.getState().series[runId].steps.length).toBeGreaterThan(stepsAtPause);
@@ -127,6 +129,9 @@ describe('RunController after a reload', () => {
     // The restored page: the run comes back as paused (labRuntime marks interrupted runs so).
     const restored = (await db.loadRun(runId))!;
     const fresh = createLabStore();
+    // The reloaded page's address bar still holds the run's experiment.
+    const config = { ...defaultExperiment(), steps: 40, seeds: 1 };
+    fresh.getState().loadConfig(config);
     fresh.getState().loadRuns([{ ...restored, run: { ...restored.run, state: 'paused' } }]);
     const starts: unknown[] = [];
     const second = new RunController({
@@ -144,7 +149,7 @@ describe('RunController after a reload', () => {
       persistence: db,
       schedule: (flush) => queueMicrotask(flush),
     });
-    await second.play(defaultExperiment());
+    await second.play(config);
     expect(starts).toHaveLength(1);
     expect(starts[0]).toMatchObject({ runId, checkpoint: { step: 3 } });
     expect(fresh.getState().runs[runId].message).toMatch(/checkpoint at step 3/);
@@ -215,5 +220,119 @@ describe('RunController while a run is setting up', () => {
     controller.step(config);
     expect(starts).toHaveLength(1);
     expect(store.getState().runOrder).toHaveLength(1);
+  });
+});
+
+describe('RunController: one experiment on screen, every order of presses', () => {
+  beforeEach(() => vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] }));
+  afterEach(() => vi.useRealTimers());
+
+  const make = () => {
+    const store = createLabStore();
+    const controller = new RunController({
+      store,
+      hostFactory: createSyntheticHost,
+      persistence: null,
+      schedule: (flush) => queueMicrotask(flush),
+    });
+    return { store, controller };
+  };
+  const play = (s: ReturnType<typeof make>) => s.controller.play(s.store.getState().config);
+
+  it('loading another experiment during a run stops it (kept in the list) and clears the charts; Play runs the new one', async () => {
+    const s = make();
+    s.store.getState().loadConfig({ ...defaultExperiment(), steps: 50 });
+    await play(s);
+    await vi.advanceTimersByTimeAsync(300);
+    const first = s.store.getState().activeRunId!;
+    // A preset or a shared link: another experiment in the editor and the URL.
+    s.store.getState().loadConfig({ ...defaultExperiment(), model: 'llama-tiny', reward: 'ground_truth' });
+    expect(s.store.getState().activeRunId).toBeNull();
+    expect(s.store.getState().runs[first].state).toBe('stopped');
+    await play(s);
+    const second = s.store.getState().activeRunId!;
+    expect(second).not.toBe(first);
+    expect((s.store.getState().runs[second].config as { model: string }).model).toBe('llama-tiny');
+    expect(s.store.getState().runOrder).toHaveLength(2);
+    s.controller.dispose();
+  });
+
+  it('a page opened on a link does not show a restored run of another experiment', () => {
+    const store = createLabStore();
+    store.getState().loadRuns([
+      {
+        run: {
+          id: 'old',
+          name: 'old',
+          createdAt: 1,
+          hash: '',
+          config: { ...defaultExperiment(), model: 'qwen-math-tiny', reward: 'random' },
+          seed: 1,
+          sweepId: null,
+          state: 'paused',
+          message: null,
+          totalSteps: 60,
+          synthetic: false,
+        },
+        steps: [],
+        evals: [],
+        samples: [],
+      },
+    ]);
+    store.getState().setActiveRun('old');
+    store.getState().loadConfig({ ...defaultExperiment(), model: 'llama-tiny', reward: 'ground_truth' });
+    const controller = new RunController({ store, hostFactory: createSyntheticHost, persistence: null });
+    expect(store.getState().activeRunId).toBeNull();
+    expect(store.getState().runs.old.state).toBe('paused');
+    // Choosing it in the runs list brings its experiment into the editor.
+    store.getState().setActiveRun('old');
+    expect(store.getState().config.model).toBe('qwen-math-tiny');
+    expect(store.getState().config.reward).toBe('random');
+    controller.dispose();
+  });
+
+  it('Step then Play at once: the run goes on after its first step', async () => {
+    const s = make();
+    s.controller.step(s.store.getState().config);
+    await play(s);
+    await vi.advanceTimersByTimeAsync(1500);
+    const runId = s.store.getState().activeRunId!;
+    expect(s.store.getState().series[runId].steps.length).toBeGreaterThan(1);
+    expect(s.store.getState().runs[runId].state).toBe('running');
+    s.controller.dispose();
+  });
+
+  it('Play then Pause before the run has started: it pauses as soon as it starts', async () => {
+    const s = make();
+    // The second press comes before the host has answered (two quick Space presses).
+    const started = play(s);
+    expect(s.controller.starting).toBe(true);
+    s.controller.pause();
+    await started;
+    await vi.advanceTimersByTimeAsync(1500);
+    const runId = s.store.getState().activeRunId!;
+    expect(s.store.getState().runs[runId].state).toBe('paused');
+    const steps = s.store.getState().series[runId].steps.length;
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(s.store.getState().series[runId].steps.length).toBe(steps);
+    s.controller.dispose();
+  });
+
+  it('Play after a finished run makes a new run with a distinct name; Reset records the stop at once', async () => {
+    const s = make();
+    s.store.getState().loadConfig({ ...defaultExperiment(), steps: 2, evalEvery: 0 });
+    await play(s);
+    await vi.advanceTimersByTimeAsync(2000);
+    const first = s.store.getState().activeRunId!;
+    expect(s.store.getState().runs[first].state).toBe('finished');
+    await play(s);
+    const second = s.store.getState().activeRunId!;
+    expect(second).not.toBe(first);
+    expect(s.store.getState().runs[second].name).toBe(
+      s.store.getState().runs[first].name.replace(' · seed 1', ' #2 · seed 1'),
+    );
+    s.controller.reset();
+    expect(s.store.getState().runs[second].state).toBe('stopped');
+    s.controller.dispose();
   });
 });
