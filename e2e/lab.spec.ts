@@ -4,6 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { expect, type Page, test } from '@playwright/test';
 import { runStyleToySeeds, STYLE_TOY_DEFAULTS } from '../src/rl/styleToy';
+import { CHART_SPECS } from '../src/ui/charts/chartSpecs';
 
 /** Page errors and console errors, except missing optional files (a model card not published yet). */
 function collectErrors(page: Page): string[] {
@@ -40,7 +41,7 @@ test('@smoke the lab layout fits 1280x720: experiment panel, run bar, charts, in
     await expect(page.getByRole('button', { name })).toBeVisible();
   await expect(page.getByTestId('progress-text')).toHaveText('No run yet');
   await expect(page.getByTestId('device-badge')).toHaveAttribute('data-state', 'ready');
-  await expect(page.locator('figure.chart')).toHaveCount(8);
+  await expect(page.locator('figure.chart')).toHaveCount(CHART_SPECS.length);
   await expect(page.getByTestId('rollout-inspector')).toBeVisible();
   // Nothing overflows sideways at 1280 px.
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -100,6 +101,10 @@ test('edits go into the URL, and the copied link reopens the same experiment', a
   await group.press('Enter');
   await expect(page.locator('[data-field="groupSize"] [role="alert"]')).toContainText('not a number');
   await expect.poll(() => page.evaluate(() => location.hash)).toContain('group=8');
+  // While it is on screen nothing can be shared; back to a valid value, the link is offered again.
+  await expect(page.getByRole('button', { name: 'Copy link' })).toBeDisabled();
+  await group.fill('8');
+  await group.press('Enter');
 
   await page.getByRole('button', { name: 'Copy link' }).click();
   const link = await page.getByTestId('share-link').inputValue();
