@@ -183,8 +183,7 @@ export function presetExperiment(preset: Preset): { config: ExperimentConfig; er
   return validateExperiment(preset.changes);
 }
 
-/** The shareable hash (without `#`) of a preset. */
-/** The preset's link; `hidden` keeps a classroom's hidden controls hidden (`hide=`) across presets. */
+/** The preset's link (without `#`); `hidden` keeps a classroom's hidden controls hidden (`hide=`) across presets. */
 export function presetHash(preset: Preset, hidden: readonly ExperimentKey[] = []): string {
   return serializeExperiment(presetExperiment(preset).config, { hidden });
 }
