@@ -168,7 +168,7 @@ export const FIELD_SPECS: readonly FieldSpec[] = [
     suggestions: ZOO_FAMILY_NAMES,
     group: 'basic',
     section: 'model',
-    help: 'Tiny model whose style prior imitates a real one: Qwen-Math (code 65%, code more accurate), Llama (no code), OLMo-SFT (code 95%, code less accurate).',
+    help: 'Tiny model whose style choice imitates a real one: qwen-math-tiny writes code on 68% of problems (products and long chains, not stories) and is right 74% with code vs 51% in prose; llama-tiny never writes code; olmo-sft-tiny always does, and code is worse (32% vs 76%).',
     paper: 'Qwen2.5-Math-7B (also Qwen2.5-7B, Llama-3.1-8B, OLMo-2-7B-SFT)',
   },
   {

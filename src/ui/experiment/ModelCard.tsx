@@ -14,12 +14,14 @@ function pick(card: unknown, path: string): number | null {
 
 /** The figures of a ZooCard (src/tasks/zoo.ts) worth seeing before training: the prior being trained. */
 const CARD_FIGURES: { label: string; path: string }[] = [
-  { label: 'code (sampled)', path: 'eval.sampled.codeFrequency' },
-  { label: 'accuracy (sampled)', path: 'eval.sampled.accuracy' },
-  { label: 'with code', path: 'eval.sampled.codeAccuracy' },
-  { label: 'language-only', path: 'eval.sampled.languageOnlyAccuracy' },
-  { label: 'greedy accuracy', path: 'eval.greedy.accuracy' },
   { label: 'greedy code', path: 'eval.greedy.codeFrequency' },
+  { label: 'p(code), mean', path: 'eval.styleDecision.meanPCode' },
+  { label: 'p(code) > 0.85', path: 'eval.styleDecision.above085' },
+  { label: 'p(code) < 0.3', path: 'eval.styleDecision.below03' },
+  { label: 'greedy accuracy', path: 'eval.greedy.accuracy' },
+  { label: 'code (sampled)', path: 'eval.sampled.codeFrequency' },
+  { label: 'right with code', path: 'eval.greedyForcedStyle.code' },
+  { label: 'right in prose', path: 'eval.greedyForcedStyle.language' },
 ];
 
 /**
