@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Backend } from '../engine/backend';
-import { CpuBackend } from '../engine/cpu/backend';
+import { chooseBackend } from '../engine/chooseBackend';
 import type { LoadedModel, RunHost } from '../experiment/assemble';
 import type { BackendChoice } from '../experiment/config';
 import { readCheckpointDir } from '../model/nodeCheckpointDir';
@@ -21,27 +21,17 @@ export function modelDir(family: string): string {
   throw new Error(`model "${family}" is neither a zoo family in ${ZOO_DIR} nor a checkpoint directory`);
 }
 
+/** The engine for a run in Node, by the one rule of src/engine/chooseBackend.ts; notices go to `log`. */
 export async function createNodeBackend(
   choice: BackendChoice,
   log: (line: string) => void = () => {},
 ): Promise<Backend> {
-  if (choice === 'cpu') return new CpuBackend();
-  const { acquireNodeGpu } = await import('../engine/webgpu/node-gpu');
-  try {
-    const gpu = await acquireNodeGpu();
-    // 'auto' on a software adapter (SwiftShader) stays on the CPU engine, which is faster there.
-    if (choice === 'auto' && gpu.info.isSoftware) {
-      log(`WebGPU adapter is ${gpu.info.label}: using the CPU engine (pass --backend webgpu to force it).`);
-      gpu.device.destroy();
-      return new CpuBackend();
-    }
-    const { WebGpuBackend } = await import('../engine/webgpu/backend');
-    return WebGpuBackend.create(gpu);
-  } catch (err) {
-    if (choice === 'webgpu') throw err;
-    log(`No WebGPU (${err instanceof Error ? err.message : String(err)}): using the CPU engine.`);
-    return new CpuBackend();
-  }
+  const { backend, notice } = await chooseBackend(choice, async () => {
+    const { acquireNodeGpu } = await import('../engine/webgpu/node-gpu');
+    return acquireNodeGpu();
+  });
+  if (notice) log(notice);
+  return backend;
 }
 
 export function nodeRunHost(

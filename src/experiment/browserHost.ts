@@ -3,8 +3,8 @@
 // adapter exists (the CPU engine otherwise, with a notice: 'auto' also skips a software adapter such as
 // SwiftShader, where the WebAssembly CPU engine is ~10x faster), and user datasets handed over by the page.
 import type { Backend } from '../engine/backend';
-import { CpuBackend } from '../engine/cpu/backend';
-import { acquireGpu, type GpuContext, WebGpuUnavailableError } from '../engine/webgpu/device';
+import { chooseBackend } from '../engine/chooseBackend';
+import { acquireGpu, type GpuContext } from '../engine/webgpu/device';
 import { CHECKPOINT_FILE_NAMES, loadCheckpoint } from '../model/checkpoint';
 import { CheckpointFetchError, fetchCheckpoint } from '../model/checkpointFetch';
 import type { DatasetProblem } from '../tasks/dataset';
@@ -24,35 +24,12 @@ export interface BrowserHostOptions {
   onBackend?: (backend: Backend, notice: string | null, gpu: GpuContext | null) => void;
 }
 
-export async function createBrowserBackend(
+/** The engine for a run in the page, by the one rule of src/engine/chooseBackend.ts. */
+export function createBrowserBackend(
   choice: BackendChoice,
   gpu: GPU | undefined,
 ): Promise<{ backend: Backend; notice: string | null; context: GpuContext | null }> {
-  if (choice === 'cpu') return { backend: new CpuBackend(), notice: null, context: null };
-  try {
-    const context = await acquireGpu(gpu);
-    if (choice === 'auto' && context.info.isSoftware) {
-      context.device.destroy();
-      return {
-        backend: new CpuBackend(),
-        notice:
-          `Running on the CPU engine: the only WebGPU adapter here is ${context.info.label}, a software ` +
-          'renderer that is slower than the CPU engine. Set Backend to webgpu to use it anyway.',
-        context: null,
-      };
-    }
-    const { WebGpuBackend } = await import('../engine/webgpu/backend');
-    return { backend: await WebGpuBackend.create(context), notice: null, context };
-  } catch (err) {
-    const why = err instanceof WebGpuUnavailableError || err instanceof Error ? err.message : String(err);
-    if (choice === 'webgpu')
-      throw new Error(`This experiment asks for WebGPU, which is not available: ${why}`);
-    return {
-      backend: new CpuBackend(),
-      notice: `Running on the CPU engine because WebGPU is not available (${why}). Small presets only: larger runs will be slow.`,
-      context: null,
-    };
-  }
+  return chooseBackend(choice, () => acquireGpu(gpu));
 }
 
 export function browserRunHost(options: BrowserHostOptions): RunHost {

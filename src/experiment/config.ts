@@ -22,7 +22,9 @@ export const ZOO_FAMILIES = {
 export type ZooFamily = keyof typeof ZOO_FAMILIES;
 export const ZOO_FAMILY_NAMES = Object.keys(ZOO_FAMILIES) as ZooFamily[];
 
-export type BackendChoice = 'auto' | 'webgpu' | 'cpu';
+import type { BackendChoice } from '../engine/chooseBackend';
+
+export type { BackendChoice };
 export type ClipMode = PolicyLossConfig['clipMode'];
 export type KlEstimator = PolicyLossConfig['klEstimator'];
 export type LrSchedule = 'constant' | 'cosine';

@@ -64,18 +64,15 @@ export function App() {
 
   return (
     <div className={`app${projector ? ' app--projector' : ''}`} data-testid="lab-app">
-      {/* Moves focus without touching the address bar: the hash holds the experiment, not an anchor. */}
-      <a
+      {/* A button, not a link: the hash holds the experiment, so moving focus must not touch it. */}
+      <button
+        type="button"
         className="skip-link"
-        href="#charts"
         data-testid="skip-to-charts"
-        onClick={(event) => {
-          event.preventDefault();
-          document.getElementById('charts')?.focus();
-        }}
+        onClick={() => document.getElementById('charts')?.focus()}
       >
         Skip to the charts
-      </a>
+      </button>
       <header className="app-header">
         <h1>Spurious Rewards Lab</h1>
         <p className="tagline">

@@ -42,11 +42,15 @@ describe('playIfSensible', () => {
     const store = createLabStore();
     const c = controller();
     const asked: string[] = [];
-    playIfSensible(c, store.getState(), (q) => (asked.push(q), false));
+    const refuse = (question: string) => {
+      asked.push(question);
+      return false;
+    };
+    playIfSensible(c, store.getState(), refuse);
     expect(asked).toHaveLength(0);
     expect(c.played).toHaveLength(1);
     store.getState().setField('steps', '999999');
-    playIfSensible(c, store.getState(), (q) => (asked.push(q), false));
+    playIfSensible(c, store.getState(), refuse);
     expect(asked[0]).toMatch(/would take about \d+ days on this device/);
     expect(c.played).toHaveLength(1);
     playIfSensible(c, store.getState(), () => true);

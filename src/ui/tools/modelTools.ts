@@ -2,7 +2,9 @@
 // IndexedDB) onto our engine, verify it against ONNX Runtime, complete a MiniMath question greedily with
 // both runtimes, and build the .onnx download. The tab loads this module with a dynamic import(), so
 // onnxruntime-web and the engine stay out of the first page load.
+
 import type { EngineModel } from '../../engine/backend';
+import { decideBackend } from '../../engine/chooseBackend';
 import { CpuBackend } from '../../engine/cpu/backend';
 import { WebGpuBackend } from '../../engine/webgpu/backend';
 import type { GpuContext } from '../../engine/webgpu/device';
@@ -41,7 +43,8 @@ export interface ToolModel {
 let webgpuBackend: Promise<WebGpuBackend> | null = null;
 
 async function backendFor(gpu: GpuContext | null): Promise<WebGpuBackend | CpuBackend> {
-  if (!gpu) return new CpuBackend();
+  // The lab's one rule (src/engine/chooseBackend.ts): a software adapter is slower than the CPU engine.
+  if (!gpu || decideBackend('auto', gpu.info).use === 'cpu') return new CpuBackend();
   webgpuBackend ??= WebGpuBackend.create(gpu);
   try {
     return await webgpuBackend;

@@ -218,8 +218,9 @@ export function ZooBuilderPanel() {
     <div className="zoo-builder" data-testid="zoo-builder">
       <h2>Build a family</h2>
       <p className="zoo-hint">
-        Pretrain your own tiny model on a MiniMath corpus with the code share per kind of problem and per-style correctness you
-        choose, on this device (WebGPU, or the CPU engine), then measure its card on MiniMath-500.
+        Pretrain your own tiny model on a MiniMath corpus with the code share per kind of problem and
+        per-style correctness you choose, on this device (WebGPU, or the CPU engine), then measure its card on
+        MiniMath-500.
       </p>
       <form
         className="zoo-form"
