@@ -12,15 +12,16 @@ import type { AdamWConfig, LossAggregation, PolicyLossConfig } from '../engine/b
 import type { StdScaling } from '../rl/advantages';
 import { BASE_REWARD_NAMES, rewardNameProblem, rewardUses } from '../rl/rewards';
 import { learningRate } from '../rl/trainer';
+import { FAMILY_NAMES, type FamilyName } from '../tasks/corpus';
 
-/** The shipped zoo families and the real model each one imitates (used by the cluster export). */
-export const ZOO_FAMILIES = {
+/** The real model each shipped zoo family imitates (used by the cluster export); the list is tasks/corpus.ts's. */
+export const ZOO_FAMILIES: Record<FamilyName, string> = {
   'qwen-math-tiny': 'Qwen/Qwen2.5-Math-7B',
   'llama-tiny': 'meta-llama/Llama-3.1-8B',
   'olmo-sft-tiny': 'allenai/OLMo-2-1124-7B-SFT',
-} as const;
-export type ZooFamily = keyof typeof ZOO_FAMILIES;
-export const ZOO_FAMILY_NAMES = Object.keys(ZOO_FAMILIES) as ZooFamily[];
+};
+export type ZooFamily = FamilyName;
+export const ZOO_FAMILY_NAMES: readonly ZooFamily[] = FAMILY_NAMES;
 
 import type { BackendChoice } from '../engine/chooseBackend';
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { CpuBackend } from '../engine/cpu/backend';
 import { initParameters } from '../model/layout';
 import type { StepMetrics } from '../rl/metrics';
-import { codec, config, parts, QUESTIONS, settings } from '../rl/testing';
+import { codec, config, parts, QUESTIONS, settings } from '../rl/trainerFixtures';
 import { formatPrompt } from '../tasks/format';
 import { ExperimentRunner, type RunCheckpoint, type RunEvent, type RunPlan } from './runner';
 

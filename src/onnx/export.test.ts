@@ -11,8 +11,8 @@ import { CharTokenizer } from '../model/tokenizer';
 import { cpuEngineLogits } from './cpu-logits';
 import { engineLogits } from './engine-logits';
 import { buildQwen2Onnx, exportOnnx, ONNX_OPSET } from './export';
+import { cpuGreedy } from './onnxFixtures';
 import { configureOrtWasm, OrtCausalLM, OrtError, ort } from './ort-runner';
-import { cpuGreedy } from './testing';
 import {
   compareForwardLatency,
   compareLogits,

@@ -14,8 +14,8 @@ import { readCheckpointDir } from '../model/nodeCheckpointDir';
 import { ZOO_MODEL_CONFIG } from '../tasks/zoo';
 import { engineLogits } from './engine-logits';
 import { exportOnnx } from './export';
+import { miniMathPromptSet } from './onnxFixtures';
 import { configureOrtWasm, OrtCausalLM } from './ort-runner';
-import { miniMathPromptSet } from './testing';
 import { compareLogits, describeMismatches, fixedVerifyBatch } from './verify';
 
 // Init scaled up from 0.02 so random logits are spread out and greedy argmax is not decided by rounding.

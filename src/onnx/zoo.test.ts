@@ -12,8 +12,8 @@ import { readCheckpointDir } from '../model/nodeCheckpointDir';
 import { ZOO_MODEL_CONFIG } from '../tasks/zoo';
 import { cpuEngineLogits } from './cpu-logits';
 import { exportOnnx } from './export';
+import { cpuGreedy, miniMathPromptSet } from './onnxFixtures';
 import { configureOrtWasm, OrtCausalLM } from './ort-runner';
-import { cpuGreedy, miniMathPromptSet } from './testing';
 import { compareLogits, describeMismatches, fixedVerifyBatch } from './verify';
 
 beforeAll(() => configureOrtWasm({ numThreads: 1 }));

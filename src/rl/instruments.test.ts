@@ -7,8 +7,8 @@ import { CpuBackend } from '../engine/cpu/backend';
 import { initParameters } from '../model/layout';
 import { formatPrompt } from '../tasks/format';
 import { emptyClipTally, pOldBinIndex, sigmoid, styleLogOdds, tallyClipEvents } from './instruments';
-import { codec, config, formatOnlyModel, LOSS, parts, settings } from './testing';
 import { GrpoTrainer } from './trainer';
+import { codec, config, formatOnlyModel, LOSS, parts, settings } from './trainerFixtures';
 
 const ln = Math.log;
 

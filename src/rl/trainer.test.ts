@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { CpuBackend } from '../engine/cpu/backend';
 import { initParameters } from '../model/layout';
 import { Random } from '../util/random';
-import { config, formatOnlyModel, LOSS, parts, settings } from './testing';
 import { GrpoTrainer, NonFiniteError } from './trainer';
+import { config, formatOnlyModel, LOSS, parts, settings } from './trainerFixtures';
 
 describe('GrpoTrainer', () => {
   it('ground-truth reward raises rollout accuracy within a bounded number of steps', async () => {

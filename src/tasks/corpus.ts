@@ -31,8 +31,11 @@ export type CodeShareByKind = Record<ProblemKind, number>;
 export type OtherStyles = Record<'language' | 'direct' | 'unboxed', number>;
 export const OTHER_STYLES = ['language', 'direct', 'unboxed'] as const;
 
-/** Target share of problems each style answers correctly (unboxed traces follow `language`). */
-export type StyleCorrectness = Record<'code' | 'language' | 'direct', number>;
+/** The styles with their own correctness (unboxed traces are language traces and follow `language`). */
+export const CORRECTNESS_STYLES = ['code', 'language', 'direct'] as const;
+
+/** Target share of problems each style answers correctly. */
+export type StyleCorrectness = Record<(typeof CORRECTNESS_STYLES)[number], number>;
 
 export interface CorpusKnobs {
   codeShare: CodeShareByKind;
@@ -97,7 +100,7 @@ export function corpusKnobProblems(knobs: CorpusKnobs): string[] {
   const everyKindCode = PROBLEM_KINDS.every((kind) => knobs.codeShare?.[kind] === 1);
   if (problems.length === 0 && total <= 0 && !everyKindCode)
     problems.push('otherStyles must give language, direct or unboxed a positive weight');
-  for (const style of ['code', 'language', 'direct'] as const) {
+  for (const style of CORRECTNESS_STYLES) {
     const c = knobs.correctness?.[style];
     if (typeof c !== 'number' || !(c >= 0 && c <= 1))
       problems.push(`correctness.${style} must be in [0, 1] (got ${String(c)})`);

@@ -9,7 +9,7 @@ import { initParameters } from '../model/layout';
 import { CharTokenizer } from '../model/tokenizer';
 import { type CorpusKnobs, corpusKnobProblems, FAMILY_NAMES, type FamilyName } from './corpus';
 import { miniMath500 } from './minimath';
-import { type LrSchedule, PretrainBatches, pretrainLoop } from './pretrain';
+import { PretrainBatches, type PretrainSchedule, pretrainLoop } from './pretrain';
 import {
   checkTargets,
   measureCorpus,
@@ -128,7 +128,7 @@ export type BuildResult =
 /** Same optimizer as scripts/build-zoo.ts, so a family built here is comparable with the shipped ones. */
 export const BUILD_OPTIMIZER = { beta1: 0.9, beta2: 0.98, eps: 1e-8, weightDecay: 0.01, maxGradNorm: 1 };
 
-export function buildSchedule(spec: FamilySpec): LrSchedule {
+export function buildSchedule(spec: FamilySpec): PretrainSchedule {
   return {
     peakLr: spec.peakLr,
     warmupSteps: Math.min(200, Math.floor(spec.steps / 10)),

@@ -8,9 +8,9 @@ import { CharTokenizer } from '../model/tokenizer';
 import { CorpusStream, FAMILY_PRESETS } from './corpus';
 import {
   encodeExample,
-  learningRate,
   makeTokenBatch,
   PretrainBatches,
+  pretrainLearningRate,
   pretrainLoop,
   pretrainStep,
 } from './pretrain';
@@ -68,15 +68,15 @@ describe('PretrainBatches', () => {
   });
 });
 
-describe('learningRate', () => {
+describe('pretrainLearningRate', () => {
   const schedule = { peakLr: 1e-3, warmupSteps: 10, totalSteps: 110, minLrRatio: 0.1 };
   it('warms up linearly, peaks, then decays by cosine to the floor', () => {
-    expect(learningRate(0, schedule)).toBeCloseTo(1e-4, 12);
-    expect(learningRate(9, schedule)).toBeCloseTo(1e-3, 12);
-    expect(learningRate(10, schedule)).toBeCloseTo(1e-3, 12);
-    expect(learningRate(60, schedule)).toBeCloseTo(0.55e-3, 12);
-    expect(learningRate(110, schedule)).toBeCloseTo(1e-4, 12);
-    expect(learningRate(500, schedule)).toBeCloseTo(1e-4, 12);
+    expect(pretrainLearningRate(0, schedule)).toBeCloseTo(1e-4, 12);
+    expect(pretrainLearningRate(9, schedule)).toBeCloseTo(1e-3, 12);
+    expect(pretrainLearningRate(10, schedule)).toBeCloseTo(1e-3, 12);
+    expect(pretrainLearningRate(60, schedule)).toBeCloseTo(0.55e-3, 12);
+    expect(pretrainLearningRate(110, schedule)).toBeCloseTo(1e-4, 12);
+    expect(pretrainLearningRate(500, schedule)).toBeCloseTo(1e-4, 12);
   });
 });
 

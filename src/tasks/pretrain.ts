@@ -92,7 +92,7 @@ export class PretrainBatches {
   }
 }
 
-export interface LrSchedule {
+export interface PretrainSchedule {
   peakLr: number;
   warmupSteps: number;
   totalSteps: number;
@@ -101,7 +101,7 @@ export interface LrSchedule {
 }
 
 /** Linear warmup then cosine decay to peakLr * minLrRatio; `step` is 0-based. */
-export function learningRate(step: number, schedule: LrSchedule): number {
+export function pretrainLearningRate(step: number, schedule: PretrainSchedule): number {
   const { peakLr, warmupSteps, totalSteps, minLrRatio } = schedule;
   if (step < warmupSteps) return (peakLr * (step + 1)) / warmupSteps;
   const progress = Math.min(1, (step - warmupSteps) / Math.max(1, totalSteps - warmupSteps));
@@ -147,7 +147,7 @@ export async function pretrainStep(
 }
 
 export interface PretrainLoopOptions {
-  schedule: LrSchedule;
+  schedule: PretrainSchedule;
   optimizer: Omit<AdamWConfig, 'lr'>;
   /** Steps already done (batches must already be advanced past them). */
   fromStep: number;
@@ -168,7 +168,7 @@ export async function pretrainLoop(
 ): Promise<number> {
   let step = options.fromStep;
   while (step < options.totalSteps && !options.shouldStop?.()) {
-    const lr = learningRate(step, options.schedule);
+    const lr = pretrainLearningRate(step, options.schedule);
     const result = await pretrainStep(
       model,
       batches.next(),

@@ -13,7 +13,7 @@ import {
   slipRules,
 } from './corpus';
 import type { TraceStyle } from './minimath';
-import type { LrSchedule } from './pretrain';
+import type { PretrainSchedule } from './pretrain';
 import type { ZooEvalReport } from './zooEval';
 
 /**
@@ -241,7 +241,7 @@ export interface ZooCard {
     engine: string;
     steps: number;
     batchSize: number;
-    schedule: LrSchedule;
+    schedule: PretrainSchedule;
     optimizer: { beta1: number; beta2: number; eps: number; weightDecay: number; maxGradNorm: number };
     processedTokens: number;
     responseTokens: number;
@@ -268,7 +268,7 @@ export interface ZooBuildRecord {
     engine: string;
     steps: number;
     batchSize: number;
-    schedule: LrSchedule;
+    schedule: PretrainSchedule;
     optimizer: ZooCard['training']['optimizer'];
     processedTokens: number;
     responseTokens: number;

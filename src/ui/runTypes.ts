@@ -13,7 +13,7 @@ export type SampleCompletion = RolloutSample['completions'][number];
 export type CompletionStyle = SampleCompletion['style'];
 
 /** Everything a run host (the Worker) posts to the page, in order. */
-export type RunEvent =
+export type HostEvent =
   | { type: 'status'; state: 'running' | 'paused' | 'stopped' | 'finished'; step: number }
   | { type: 'step'; metrics: StepMetrics }
   | { type: 'eval'; metrics: EvalMetrics }

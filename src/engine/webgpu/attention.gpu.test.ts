@@ -13,8 +13,8 @@ import {
   usesBlockedAttention,
 } from './attention';
 import { type GpuTensor, KernelRunner } from './kernel';
+import { expectClose as expectCloseTol } from './kernelTestKit';
 import { acquireNodeGpu } from './node-gpu';
-import { expectClose as expectCloseTol } from './testing';
 
 let runner: KernelRunner;
 beforeAll(async () => {
@@ -25,7 +25,7 @@ function randomArray(rng: Random, n: number, scale = 1): Float32Array {
   return Float32Array.from({ length: n }, () => rng.normal() * scale);
 }
 
-/** testing.ts's comparison with this file's default tolerances, positional. */
+/** kernelTestKit.ts's comparison with this file's default tolerances, positional. */
 const expectClose = (
   name: string,
   got: ArrayLike<number>,

@@ -8,8 +8,8 @@ import { initParameters, parameterLayout } from '../../model/layout';
 import type { AdamWConfig, Backend, EngineModel, PolicyLossConfig, TokenBatch } from '../backend';
 import { CpuBackend } from '../cpu/backend';
 import { WebGpuBackend, type WebGpuModel } from './backend';
+import { expectClose, mismatches, randomArray, randomInts } from './kernelTestKit';
 import { acquireNodeGpu } from './node-gpu';
-import { expectClose, mismatches, randomArray, randomInts } from './testing';
 
 const TIED: ModelConfig = DEFAULT_TINY_CONFIG;
 const UNTIED: ModelConfig = {

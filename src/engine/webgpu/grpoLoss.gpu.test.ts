@@ -9,15 +9,15 @@ import type { PolicyLossConfig, PolicyLossInputs, PolicyLossStats } from '../bac
 import { policyLoss } from '../cpu/policyLoss';
 import { encodePolicyLoss, POLICY_STATS, packPolicyTokenInputs, policyLossStats } from './grpoLoss';
 import { type GpuTensor, KernelRunner } from './kernel';
+import { expectClose as expectCloseTol } from './kernelTestKit';
 import { acquireNodeGpu } from './node-gpu';
-import { expectClose as expectCloseTol } from './testing';
 
 let runner: KernelRunner;
 beforeAll(async () => {
   runner = new KernelRunner(await acquireNodeGpu());
 });
 
-/** testing.ts's comparison with this file's default tolerances, positional. */
+/** kernelTestKit.ts's comparison with this file's default tolerances, positional. */
 const expectClose = (
   name: string,
   got: ArrayLike<number>,

@@ -4,9 +4,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { matmulBackward, matmulForward } from '../cpu/ops';
 import { KernelRunner } from './kernel';
+import { expectClose, randomArray } from './kernelTestKit';
 import { MATMUL_BIAS_BACKWARD, MATMUL_VARIANTS, MatmulOps, probeMatmul, variantName } from './matmul';
 import { acquireNodeGpu } from './node-gpu';
-import { expectClose, randomArray } from './testing';
 
 let runner: KernelRunner;
 beforeAll(async () => {

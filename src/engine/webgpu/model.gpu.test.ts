@@ -6,9 +6,9 @@ import { DEFAULT_TINY_CONFIG, type ModelConfig } from '../../model/config';
 import { initParameters } from '../../model/layout';
 import type { TokenBatch } from '../backend';
 import { WebGpuBackend, type WebGpuModel } from './backend';
+import { randomArray, randomInts } from './kernelTestKit';
 import { type GpuLayout, gpuIntermediate, gpuLayout, padFlat, unpadFlat } from './model';
 import { acquireNodeGpu } from './node-gpu';
-import { randomArray, randomInts } from './testing';
 
 // I = 37: padded to 40 on the GPU.
 const CONFIG: ModelConfig = { ...DEFAULT_TINY_CONFIG, num_hidden_layers: 1 };

@@ -18,9 +18,9 @@ import {
 } from '../cpu/ops';
 import { ropeTables } from '../rope';
 import { type GpuTensor, KernelRunner } from './kernel';
+import { expectClose, randomArray, randomInts } from './kernelTestKit';
 import { acquireNodeGpu } from './node-gpu';
 import * as gpu from './ops';
-import { expectClose, randomArray, randomInts } from './testing';
 
 let runner: KernelRunner;
 beforeAll(async () => {

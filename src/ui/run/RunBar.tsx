@@ -3,6 +3,7 @@
 // straight into the DOM instead of re-rendering the bar.
 import { useEffect, useRef, useSyncExternalStore } from 'react';
 import { DeviceBadge } from '../DeviceBadge';
+import { formatDuration } from '../formatDuration';
 import { blockedReason } from '../store/experimentSlice';
 import type { LabState } from '../store/labStore';
 import { useLabStore } from '../store/labStore';
@@ -182,7 +183,7 @@ export function describeProgress(state: Pick<LabState, 'activeRunId' | 'runs' | 
   const remaining = sweep.reduce((sum, r) => sum + Math.max(0, r.totalSteps - doneOf(r.id)), 0);
   const eta =
     run.state === 'running' && timed.length
-      ? ` · ETA ${formatDuration(remaining * stepMs)}${sweep.length > 1 ? ' for the sweep' : ''}`
+      ? ` · ETA ${formatDuration((remaining * stepMs) / 1000)}${sweep.length > 1 ? ' for the sweep' : ''}`
       : '';
   const speed = last ? ` · ${Math.round(last.rolloutTokensPerSec)} tok/s` : '';
   const which = sweep.length > 1 ? `Seed ${sweep.indexOf(run) + 1} of ${sweep.length} · ` : '';
@@ -192,13 +193,4 @@ export function describeProgress(state: Pick<LabState, 'activeRunId' | 'runs' | 
     fraction: total > 0 ? Math.min(1, done / total) : 0,
     text: `${which}Step ${done} / ${total} · ${run.state}${eta}${speed}`,
   };
-}
-
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms <= 0) return '0s';
-  const seconds = Math.round(ms / 1000);
-  if (seconds < 60) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes}m ${seconds % 60}s`;
-  return `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
 }

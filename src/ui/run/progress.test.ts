@@ -2,9 +2,10 @@
 // from the mean step time only while running, and the last rollout tokens/s.
 import { describe, expect, it } from 'vitest';
 import { syntheticStepMetrics } from '../../experiment/syntheticRun';
+import { formatDuration } from '../formatDuration';
 import type { RunRecord } from '../runTypes';
 import { emptySeries } from '../store/runsSlice';
-import { describeProgress, formatDuration } from './RunBar';
+import { describeProgress } from './RunBar';
 
 const run = (state: RunRecord['state']): RunRecord => ({
   id: 'a',
@@ -80,7 +81,8 @@ describe('describeProgress', () => {
 
   it('formats durations', () => {
     expect(formatDuration(0)).toBe('0s');
-    expect(formatDuration(75_000)).toBe('1m 15s');
-    expect(formatDuration(3_700_000)).toBe('1h 1m');
+    expect(formatDuration(75)).toBe('1m 15s');
+    expect(formatDuration(3_700)).toBe('1h 1m');
+    expect(formatDuration(42.4)).toBe('42s');
   });
 });

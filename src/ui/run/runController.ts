@@ -11,7 +11,7 @@ import type { StoreApi } from 'zustand';
 import type { ExperimentConfig } from '../../experiment/config';
 import type { RunStore } from '../../experiment/persistence';
 import { serializeExperiment } from '../../experiment/url';
-import type { RunEvent, RunRecord } from '../runTypes';
+import type { HostEvent, RunRecord } from '../runTypes';
 import { createEventBatcher, type EventBatcher, type FrameScheduler } from '../store/eventBatcher';
 import type { LabState } from '../store/labStore';
 import type { RunHost, RunHostFactory } from './runHost';
@@ -302,7 +302,7 @@ export class RunController {
     });
   }
 
-  private deliver(batch: Map<string, RunEvent[]>): void {
+  private deliver(batch: Map<string, HostEvent[]>): void {
     this.options.store.getState().applyBatch(batch);
     const { runs } = this.options.store.getState();
     for (const [runId, events] of batch) {
@@ -343,7 +343,7 @@ export class RunController {
 }
 
 /** Writes one batch of a run's events: its metrics, latest samples, checkpoint and record. */
-async function saveEvents(db: RunStore, run: RunRecord, events: readonly RunEvent[]): Promise<void> {
+async function saveEvents(db: RunStore, run: RunRecord, events: readonly HostEvent[]): Promise<void> {
   const steps = events.flatMap((e) => (e.type === 'step' ? [e.metrics] : []));
   const evals = events.flatMap((e) => (e.type === 'eval' ? [e.metrics] : []));
   const samples = events.findLast((e) => e.type === 'samples');

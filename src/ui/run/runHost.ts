@@ -1,7 +1,7 @@
 // The contract between the page and whatever computes a run (the training Web Worker, or the dev-only
 // synthetic host). The page never trains on its own thread: it sends commands, the host emits events.
 import type { ExperimentConfig } from '../../experiment/config';
-import type { RunEvent } from '../runTypes';
+import type { HostEvent } from '../runTypes';
 
 export interface StartRequest {
   runId: string;
@@ -24,4 +24,4 @@ export interface RunHost {
   dispose(): void;
 }
 
-export type RunHostFactory = (emit: (runId: string, event: RunEvent) => void) => RunHost;
+export type RunHostFactory = (emit: (runId: string, event: HostEvent) => void) => RunHost;

@@ -3,11 +3,11 @@
 // are flagged synthetic and labelled as such in the UI; production builds never select it.
 
 import { syntheticRunEvents } from '../../experiment/syntheticRun';
-import type { RunEvent } from '../runTypes';
+import type { HostEvent } from '../runTypes';
 import type { RunHost, RunHostFactory, StartRequest } from './runHost';
 
 interface Playback {
-  events: RunEvent[];
+  events: HostEvent[];
   next: number;
   timer: ReturnType<typeof setInterval> | null;
   stepsLeft: number;

@@ -6,7 +6,7 @@ import type { RunCheckpoint } from '../../experiment/runner';
 import { serializeExperiment } from '../../experiment/url';
 import { RunWorkerClient } from '../../experiment/workerClient';
 import type { FromWorker, UserModelFiles } from '../../experiment/workerProtocol';
-import type { RunEvent } from '../runTypes';
+import type { HostEvent } from '../runTypes';
 import { loadBuiltModel } from '../zoo/zooStore';
 import type { RunHost, RunHostFactory } from './runHost';
 
@@ -72,7 +72,7 @@ async function userModelFiles(name: string): Promise<Record<string, UserModelFil
 }
 
 /** The UI events a worker message stands for (none for bookkeeping messages). */
-export function translate(message: FromWorker): RunEvent[] {
+export function translate(message: FromWorker): HostEvent[] {
   switch (message.type) {
     case 'event': {
       const event = message.event;

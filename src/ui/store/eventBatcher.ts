@@ -1,6 +1,6 @@
 // Collects runner events as they arrive (possibly hundreds a second) and hands them over once per
 // animation frame, grouped by run: the store updates once per frame and the charts re-render once.
-import type { RunEvent } from '../runTypes';
+import type { HostEvent } from '../runTypes';
 
 export type FrameScheduler = (flush: () => void) => void;
 
@@ -11,16 +11,16 @@ export const animationFrameScheduler: FrameScheduler = (flush) => {
 };
 
 export interface EventBatcher {
-  push: (runId: string, event: RunEvent) => void;
+  push: (runId: string, event: HostEvent) => void;
   /** Flushes now (e.g. before a reload-sensitive action or at the end of a run). */
   flush: () => void;
 }
 
 export function createEventBatcher(
-  deliver: (batch: Map<string, RunEvent[]>) => void,
+  deliver: (batch: Map<string, HostEvent[]>) => void,
   schedule: FrameScheduler = animationFrameScheduler,
 ): EventBatcher {
-  let pending = new Map<string, RunEvent[]>();
+  let pending = new Map<string, HostEvent[]>();
   let scheduled = false;
   const flush = () => {
     scheduled = false;

@@ -4,8 +4,8 @@
 import type { StateCreator } from 'zustand';
 import type {
   EvalMetrics,
+  HostEvent,
   RunData,
-  RunEvent,
   RunRecord,
   RunState,
   SampleGroup,
@@ -35,7 +35,7 @@ export interface RunsSlice {
   setActiveRun: (id: string | null) => void;
   toggleCompared: (id: string) => void;
   /** Applies one frame's worth of events, grouped by run id. */
-  applyBatch: (batch: ReadonlyMap<string, readonly RunEvent[]>) => void;
+  applyBatch: (batch: ReadonlyMap<string, readonly HostEvent[]>) => void;
   /** Replaces or adds whole runs (restored from IndexedDB or imported from a runs file). */
   loadRuns: (runs: readonly RunData[]) => void;
 }
@@ -48,7 +48,7 @@ export const emptySeries = (): RunSeries => ({ steps: [], evals: [], samples: []
  */
 export function foldRunEvents(
   series: RunSeries,
-  events: readonly RunEvent[],
+  events: readonly HostEvent[],
 ): { series: RunSeries; patch: Partial<RunRecord> } {
   let steps = series.steps;
   let evals = series.evals;

@@ -6,7 +6,7 @@ import {
   syntheticRunEvents,
   syntheticStepMetrics,
 } from '../../experiment/syntheticRun';
-import type { RunEvent, RunRecord } from '../runTypes';
+import type { HostEvent, RunRecord } from '../runTypes';
 import { createEventBatcher } from './eventBatcher';
 import { createLabStore } from './labStore';
 import { emptySeries, foldRunEvents } from './runsSlice';
@@ -67,7 +67,7 @@ describe('foldRunEvents', () => {
 describe('event batcher', () => {
   it('delivers a burst of events as one batch per frame, grouped by run', () => {
     const frames: (() => void)[] = [];
-    const batches: Map<string, RunEvent[]>[] = [];
+    const batches: Map<string, HostEvent[]>[] = [];
     const batcher = createEventBatcher(
       (b) => batches.push(b),
       (flush) => frames.push(flush),

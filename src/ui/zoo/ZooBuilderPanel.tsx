@@ -2,19 +2,25 @@
 // share per kind of problem, how the other answers split, per-style correctness), names the family, picks steps and seed, and builds it in a Web
 // Worker with a progress bar, loss, tokens/s and ETA, pause and stop. Built families are listed with
 // their measured card and can be downloaded as Hugging Face files; interrupted builds resume.
+
 import { useEffect, useMemo, useState } from 'react';
 import type { BackendChoice } from '../../experiment/config';
 import { CHECKPOINT_FILE_NAMES } from '../../model/checkpoint';
-import { FAMILY_NAMES, FAMILY_PRESETS, type FamilyName, OTHER_STYLES } from '../../tasks/corpus';
+import {
+  CORRECTNESS_STYLES,
+  FAMILY_NAMES,
+  FAMILY_PRESETS,
+  type FamilyName,
+  OTHER_STYLES,
+} from '../../tasks/corpus';
 import { type FamilySpec, familySpecProblems } from '../../tasks/familyBuild';
 import { DEFAULT_GENERATOR_OPTIONS, PROBLEM_KIND_LABELS, PROBLEM_KINDS } from '../../tasks/minimath';
 import type { ZooCard } from '../../tasks/zoo';
 import { downloadBlob } from '../exports/chartImage';
+import { formatDuration } from '../formatDuration';
 import type { UserFamilyRecord } from './userZoo';
 import { displayStatus, loadBuiltModel, useZooStore } from './zooStore';
 import './zoo.css';
-
-const CORRECTNESS_STYLES = ['code', 'language', 'direct'] as const;
 
 export function specFromPreset(preset: FamilyName, name: string): FamilySpec {
   const knobs = FAMILY_PRESETS[preset].knobs;
@@ -37,15 +43,6 @@ export function specFromPreset(preset: FamilyName, name: string): FamilySpec {
 }
 
 const pct = (x: number | null) => (x === null ? 'n/a' : `${(100 * x).toFixed(1)}%`);
-
-function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '--';
-  const s = Math.max(0, Math.round(seconds));
-  const m = Math.floor(s / 60);
-  return m >= 60
-    ? `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`
-    : `${m}m${String(s % 60).padStart(2, '0')}s`;
-}
 
 function NumberField(props: {
   label: string;
