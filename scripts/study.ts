@@ -1,11 +1,12 @@
-// The pre-registered study of docs/science.md ("Study 1"): does a random reward, through the clip,
-// amplify qwen-math-tiny's majority style (code), and does it need the clip, several updates per
-// rollout batch, an asymmetric eps? Arms, seeds, steps, metrics and the decision rule were committed
+// The pre-registered studies of docs/science.md: does a random reward, through the clip, amplify
+// qwen-math-tiny's majority style (code), and does it need the clip, several updates per rollout batch,
+// an asymmetric eps? Study 1 takes its learning rate from the style logit's movement; Study 2 (`--study
+// 2`) from ground truth still improving. Arms, seeds, steps, metrics and the decision rule were committed
 // before any run; this script runs them and reports every run against that rule.
 //
-//   npx tsx scripts/study.ts calibrate            the learning-rate rule (5 short runs, seed 101)
-//   npx tsx scripts/study.ts run [--arms A1,A2] [--jobs N] [--seeds 8]
-//   npx tsx scripts/study.ts report               tables, paired differences and SVG charts
+//   npx tsx scripts/study.ts calibrate [--study 2]  the learning-rate rule (short runs, seed 101)
+//   npx tsx scripts/study.ts run [--study 2] [--arms A1,A2] [--jobs N] [--seeds 8]
+//   npx tsx scripts/study.ts report [--study 2]     tables, paired differences and SVG charts
 //   (any of them with --smoke: 2-step runs on 8 problems in runs/study-smoke/, to check the pipeline)
 //
 // Runs go to runs/study/<arm>/seed-<n>/ (metrics.jsonl, checkpoint-free); each finished run is also
@@ -29,8 +30,14 @@ import type { EvalMetrics, StepMetrics } from '../src/rl/metrics';
 
 /** --smoke: 2-step runs on 8 problems into runs/study-smoke/, to check the pipeline (never the study). */
 const SMOKE = process.argv.includes('--smoke');
-const DOCS = SMOKE ? resolve('runs', 'study-smoke', 'docs') : resolve('docs', 'study');
-const RUNS = SMOKE ? resolve('runs', 'study-smoke', 'runs') : resolve('runs', 'study');
+/** Which pre-registered study (docs/science.md): 1 or 2. */
+const STUDY =
+  Number(process.argv[process.argv.indexOf('--study') + 1] ?? 1) === 2 && process.argv.includes('--study')
+    ? 2
+    : 1;
+const SUFFIX = STUDY === 1 ? '' : String(STUDY);
+const DOCS = SMOKE ? resolve('runs', `study${SUFFIX}-smoke`, 'docs') : resolve('docs', `study${SUFFIX}`);
+const RUNS = SMOKE ? resolve('runs', `study${SUFFIX}-smoke`, 'runs') : resolve('runs', `study${SUFFIX}`);
 const CALIBRATION_FILE = join(DOCS, 'calibration.json');
 
 /** Settings every arm shares (docs/science.md, Study 1, "Protocol"). */
@@ -57,8 +64,10 @@ const BASE: Partial<ExperimentConfig> = {
   backend: 'cpu',
 };
 
-/** The arms, in the order they run (the primary comparison first). */
-export const STUDY_ARMS: { id: string; label: string; changes: Partial<ExperimentConfig> }[] = [
+type Arm = { id: string; label: string; changes: Partial<ExperimentConfig> };
+
+/** Study 1's arms, in the order they run (the primary comparison first). */
+const STUDY1_ARMS: Arm[] = [
   { id: 'A1', label: 'random(0.5), clip eps 0.2', changes: {} },
   { id: 'A2', label: 'random(0.5), no clip', changes: { clipMode: 'none' } },
   { id: 'A3', label: 'random(0.5), one update per batch', changes: { miniBatchSize: 128 } },
@@ -69,7 +78,19 @@ export const STUDY_ARMS: { id: string; label: string; changes: Partial<Experimen
   { id: 'A8', label: 'llama-tiny, random(0.5), clip eps 0.2', changes: { model: 'llama-tiny' } },
   { id: 'A9', label: 'olmo-sft-tiny, random(0.5), clip eps 0.2', changes: { model: 'olmo-sft-tiny' } },
 ];
+/** Study 2's arms: the primary comparison at a learning rate where ground truth still improves, and ground truth. */
+const STUDY2_ARMS: Arm[] = [
+  { id: 'B1', label: 'random(0.5), clip eps 0.2', changes: {} },
+  { id: 'B2', label: 'random(0.5), no clip', changes: { clipMode: 'none' } },
+  { id: 'B3', label: 'ground truth, clip eps 0.2 (reference)', changes: { reward: 'ground_truth' } },
+];
+const STUDY_ARMS = STUDY === 1 ? STUDY1_ARMS : STUDY2_ARMS;
+/** The arms of the primary rule: the clip arm and the no-clip arm. */
+const [PRIMARY_CLIP, PRIMARY_NO_CLIP] = STUDY === 1 ? ['A1', 'A2'] : ['B1', 'B2'];
 const STUDY_SEEDS = 8;
+/** Study 2's rule: the largest of these at which ground truth still improves over 20 steps. */
+const GT_LR_GRID = [2e-4, 5e-4, 1e-3, 2e-3];
+const GT_CALIBRATION_STEPS = 20;
 const LR_GRID = [1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3];
 const CALIBRATION_SEED = 101;
 const CALIBRATION_STEPS = 5;
@@ -102,7 +123,65 @@ interface Calibration {
   reason: string;
 }
 
+/**
+ * Study 2's rule: one ground-truth run per lr (seed 101, 20 steps, eval on 100 problems before and
+ * after); the largest lr whose greedy accuracy after is at least before AND whose rollout accuracy over
+ * the last 5 steps is at least that over the first 5; the smallest of the grid if none.
+ */
+async function calibrateGroundTruth(): Promise<void> {
+  const tasks: SeedTask[] = GT_LR_GRID.map((lr) => ({
+    config: experiment(
+      { reward: 'ground_truth', steps: GT_CALIBRATION_STEPS, evalEvery: 0, evalSize: 100, evalK: 1 },
+      lr,
+    ),
+    seed: CALIBRATION_SEED,
+    dir: join(RUNS, 'calibration', `lr-${lr}`),
+    label: `ground truth, lr ${lr}`,
+  }));
+  const outcomes = await runInWorkers(tasks, jobs(tasks.length), { log });
+  const grid = outcomes.map((o, i) => {
+    if (o.result !== 'finished' || o.evals.length < 2)
+      throw new Error(`calibration at lr ${GT_LR_GRID[i]}: ${o.error}`);
+    const evals = [...o.evals].sort((a, b) => a.step - b.step);
+    const mean = (xs: StepMetrics[]) =>
+      xs.reduce((a, m) => a + m.rolloutAccuracy, 0) / Math.max(1, xs.length);
+    const first = mean(o.steps.slice(0, 5));
+    const last = mean(o.steps.slice(-5));
+    const before = evals[0].greedyAccuracy;
+    const after = evals[evals.length - 1].greedyAccuracy;
+    return {
+      lr: GT_LR_GRID[i],
+      greedyBefore: before,
+      greedyAfter: after,
+      rolloutFirst5: first,
+      rolloutLast5: last,
+      improves: after >= before && last >= first,
+      hash: serializeExperiment(tasks[i].config),
+    };
+  });
+  const passing = grid.filter((g) => g.improves);
+  const chosen = passing.length ? passing[passing.length - 1].lr : GT_LR_GRID[0];
+  const calibration = {
+    rule: `the largest lr of ${JSON.stringify(GT_LR_GRID)} at which ground truth (clip eps 0.2, seed ${CALIBRATION_SEED}, ${GT_CALIBRATION_STEPS} steps) ends with greedy accuracy (100 problems) at least its start and rollout accuracy over the last 5 steps at least over the first 5; the smallest if none`,
+    seed: CALIBRATION_SEED,
+    steps: GT_CALIBRATION_STEPS,
+    grid,
+    chosen,
+    reason: passing.length
+      ? `lr ${chosen} is the largest at which ground truth still improves`
+      : 'ground truth improved at no lr of the grid; the rule takes the smallest',
+  };
+  mkdirSync(DOCS, { recursive: true });
+  writeFileSync(CALIBRATION_FILE, `${JSON.stringify(calibration, null, 2)}\n`);
+  for (const g of grid)
+    log(
+      `lr ${g.lr}: greedy ${(100 * g.greedyBefore).toFixed(1)} -> ${(100 * g.greedyAfter).toFixed(1)}%, rollout accuracy first 5 ${(100 * g.rolloutFirst5).toFixed(1)}% -> last 5 ${(100 * g.rolloutLast5).toFixed(1)}%${g.improves ? ' (improves)' : ''}`,
+    );
+  log(`chosen: ${calibration.reason}`);
+}
+
 async function calibrate(): Promise<void> {
+  if (STUDY === 2) return calibrateGroundTruth();
   const tasks: SeedTask[] = LR_GRID.map((lr) => ({
     config: experiment({ steps: CALIBRATION_STEPS, evalEvery: 0, evalSize: 20, evalK: 1 }, lr),
     seed: CALIBRATION_SEED,
@@ -300,24 +379,30 @@ function loadRecords(): Map<string, RunRecord[]> {
   return byArm;
 }
 
-const PAIRS: [string, string, string][] = [
-  ['A1', 'A2', 'clip minus no clip'],
-  ['A1', 'A3', 'eight updates minus one update per batch'],
-  ['A5', 'A1', 'eps_high 0.1 minus 0.2'],
-  ['A4', 'A1', 'eps_high 0.28 minus 0.2'],
-  ['A6', 'A1', 'RLOO minus GRPO'],
-  ['A7', 'A1', 'ground truth minus random'],
-];
+const PAIRS: [string, string, string][] =
+  STUDY === 2
+    ? [
+        ['B1', 'B2', 'clip minus no clip'],
+        ['B3', 'B1', 'ground truth minus random'],
+      ]
+    : [
+        ['A1', 'A2', 'clip minus no clip'],
+        ['A1', 'A3', 'eight updates minus one update per batch'],
+        ['A5', 'A1', 'eps_high 0.1 minus 0.2'],
+        ['A4', 'A1', 'eps_high 0.28 minus 0.2'],
+        ['A6', 'A1', 'RLOO minus GRPO'],
+        ['A7', 'A1', 'ground truth minus random'],
+      ];
 
 /** The decision rule of Study 1 (docs/science.md), applied to what has run. */
 function decision(records: Map<string, RunRecord[]>): string[] {
   const byArm = (id: string) => new Map((records.get(id) ?? []).map((r) => [r.seed, outcomesOf(r)]));
-  const a1 = byArm('A1');
-  const a2 = byArm('A2');
+  const a1 = byArm(PRIMARY_CLIP);
+  const a2 = byArm(PRIMARY_NO_CLIP);
   const lines: string[] = [];
   if (a1.size < STUDY_SEEDS || a2.size < STUDY_SEEDS) {
     lines.push(
-      `Primary rule not decidable yet: A1 has ${a1.size} and A2 ${a2.size} of ${STUDY_SEEDS} seeds.`,
+      `Primary rule not decidable yet: ${PRIMARY_CLIP} has ${a1.size} and ${PRIMARY_NO_CLIP} ${a2.size} of ${STUDY_SEEDS} seeds.`,
     );
     return lines;
   }
@@ -329,14 +414,14 @@ function decision(records: Map<string, RunRecord[]>): string[] {
   const need = Math.ceil(0.75 * STUDY_SEEDS);
   const amplifies = own.median > 0 && own.up >= need && paired.median > 0 && paired.up >= need;
   lines.push(
-    `A1 greedy code share change: ${formatDistribution(own)}; A1 minus A2, paired: ${formatDistribution(paired)}.`,
+    `${PRIMARY_CLIP} greedy code share change: ${formatDistribution(own)}; ${PRIMARY_CLIP} minus ${PRIMARY_NO_CLIP}, paired: ${formatDistribution(paired)}.`,
     amplifies
-      ? `Primary rule MET: the clip amplifies the majority style (median > 0 and >= ${need} of ${STUDY_SEEDS} seeds up, in A1 and in A1 - A2).`
-      : `Primary rule NOT met (needs median > 0 and >= ${need} of ${STUDY_SEEDS} seeds up, in A1 and in A1 - A2).`,
+      ? `Primary rule MET: the clip amplifies the majority style (median > 0 and >= ${need} of ${STUDY_SEEDS} seeds up, in ${PRIMARY_CLIP} and in ${PRIMARY_CLIP} - ${PRIMARY_NO_CLIP}).`
+      : `Primary rule NOT met (needs median > 0 and >= ${need} of ${STUDY_SEEDS} seeds up, in ${PRIMARY_CLIP} and in ${PRIMARY_CLIP} - ${PRIMARY_NO_CLIP}).`,
   );
   const accuracy = distributionOf([...a1.values()].map((o) => o.greedyAccuracy));
   lines.push(
-    `A1 greedy accuracy change: ${formatDistribution(accuracy)} — ${accuracy.median > 0 && accuracy.up >= need ? 'rises by the same rule' : 'does not rise by the same rule'}.`,
+    `${PRIMARY_CLIP} greedy accuracy change: ${formatDistribution(accuracy)} — ${accuracy.median > 0 && accuracy.up >= need ? 'rises by the same rule' : 'does not rise by the same rule'}.`,
   );
   return lines;
 }
@@ -427,10 +512,10 @@ function report(): void {
     join(DOCS, 'greedy-accuracy-change.svg'),
     svgStrip('Greedy accuracy change per seed (points; blue: median)', accuracyStrips),
   );
-  const text = `# Study 1 — results (generated by \`npx tsx scripts/study.ts report\`)
+  const text = `# Study ${STUDY} — results (generated by \`npx tsx scripts/study.ts report${STUDY === 2 ? ' --study 2' : ''}\`)
 
-Pre-registration: docs/science.md, "Study 1". Learning rate by the pre-registered rule: **${lr}**
-(docs/study/calibration.json). Changes are final eval (step ${protocol.steps}) minus the step-0 eval on the
+Pre-registration: docs/science.md, "Study ${STUDY}". Learning rate by the pre-registered rule: **${lr}**
+(docs/study${SUFFIX}/calibration.json). Changes are final eval (step ${protocol.steps}) minus the step-0 eval on the
 first ${protocol.evalSize} problems of MiniMath-500, in points, as mean ± standard error (median; seeds up,
 down of n). Every finished run is listed below; runs not listed have not run yet.
 
