@@ -79,6 +79,11 @@ test('a malformed, hostile link opens with a banner listing each bad field, defa
   await expect(page.locator('[data-field="groupSize"] input')).toHaveValue('16');
   await expect(page.locator('[data-field="model"] input')).toHaveValue('qwen-math-tiny');
   await expect(page.locator('[data-field="seed"] input')).toHaveValue('7'); // good fields still apply
+  // The address bar holds what was loaded, not the refused text (the banner keeps that).
+  const hash = await page.evaluate(() => location.hash);
+  expect(hash).toContain('seed=7');
+  expect(hash).not.toContain('group=abc');
+  expect(hash).not.toContain('bogus');
   expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
   await expect(page.locator('img[src="x"]')).toHaveCount(0);
   expect(dialogs).toEqual([]);

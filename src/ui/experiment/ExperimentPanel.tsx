@@ -9,6 +9,7 @@ import {
   type FieldSpec,
   updatesPerRolloutBatch,
   validateExperiment,
+  ZOO_FAMILY_NAMES,
 } from '../../experiment/config';
 import { useLabStore } from '../store/labStore';
 import { useZooStore } from '../zoo/zooStore';
@@ -106,6 +107,21 @@ function ModelFamilyField({
   }, [zooLoaded]);
   const built = families.filter((f) => f.status === 'built' && f.card);
   const localCard = built.find((f) => f.name === config.model)?.card ?? null;
+  // A name with no files here (a typo, a family built in another browser) cannot run: say so now,
+  // next to the field and the Play button, not when the run fails to start.
+  const known = (ZOO_FAMILY_NAMES as readonly string[]).includes(config.model) || localCard !== null;
+  useEffect(() => {
+    if (!zooLoaded) return;
+    useLabStore.getState().noteFieldProblem(
+      'model',
+      known
+        ? null
+        : {
+            text: config.model,
+            why: 'not a shipped family, and not one built in this browser (Build a family)',
+          },
+    );
+  }, [known, zooLoaded, config.model]);
   return (
     <>
       <FieldControl

@@ -25,6 +25,11 @@ export interface ExperimentSlice {
    * unchanged), or null when it was applied.
    */
   setField: (key: ExperimentKey, raw: unknown) => string | null;
+  /**
+   * Records (or clears, with null) a problem the schema cannot see, e.g. a model name this browser has
+   * no files for; it blocks Play and Copy link like a refused value.
+   */
+  noteFieldProblem: (key: ExperimentKey, problem: { text: string; why: string } | null) => void;
   /** Replaces the whole config (a preset, a parsed URL, a run's config). */
   loadConfig: (config: ExperimentConfig, urlErrors?: FieldError[], hiddenKeys?: ExperimentKey[]) => void;
   dismissUrlErrors: () => void;
@@ -44,6 +49,13 @@ export const createExperimentSlice: StateCreator<ExperimentSlice, [], [], Experi
     }
     set({ config: { ...get().config, [key]: result.value }, fieldProblems: others });
     return null;
+  },
+  noteFieldProblem: (key, problem) => {
+    const { [key]: current, ...others } = get().fieldProblems;
+    if (problem === null) {
+      if (current) set({ fieldProblems: others });
+    } else if (current?.text !== problem.text || current.why !== problem.why)
+      set({ fieldProblems: { ...others, [key]: problem } });
   },
   loadConfig: (config, urlErrors = [], hiddenKeys) =>
     set((s) => ({ config, urlErrors, hiddenKeys: hiddenKeys ?? s.hiddenKeys, fieldProblems: {} })),

@@ -34,7 +34,19 @@ describe('hash sync', () => {
     expect(config.seed).toBe(9);
     expect(config.groupSize).toBe(16);
     expect(urlErrors.map((e) => e.field)).toEqual(['groupSize']);
-    expect(replaced).toEqual([]); // opening a link does not rewrite it
+    // The address bar shows what was loaded (the banner keeps the refused text), not group=abc.
+    expect(replaced).toHaveLength(1);
+    expect(replaced[0]).not.toContain('group=abc');
+    expect(replaced[0]).toContain('gamma=0.3');
+    expect(replaced[0]).toContain('seed=9');
+  });
+
+  it('leaves a valid link as it was opened', () => {
+    const store = createLabStore();
+    const { win, replaced } = fakeWindow('#v=1&reward=random&gamma=0.3&seed=9');
+    startHashSync(store, win);
+    expect(store.getState().urlErrors).toEqual([]);
+    expect(replaced).toEqual([]);
   });
 
   it('writes edits into the hash and loads a followed link', () => {

@@ -26,6 +26,14 @@ export function startHashSync(store: StoreApi<LabState>, win: Window = window): 
     applyingHash = true;
     loadHashIntoStore(store, win.location.hash);
     applyingHash = false;
+    // A link with problems: the banner lists them, and the address bar shows the experiment that was
+    // actually loaded (what Copy link would share), not the refused text.
+    if (store.getState().urlErrors.length > 0)
+      win.history.replaceState(
+        win.history.state,
+        '',
+        currentExperimentUrl(store.getState(), win.location.href),
+      );
   };
   // An empty hash means "defaults": leave the address bar clean until the user changes something.
   if (win.location.hash.length > 1) fromHash();
