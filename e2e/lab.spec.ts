@@ -219,6 +219,21 @@ test('keyboard: the first Tab offers "Skip to the charts", which keeps the exper
   expect(favicon.status()).toBe(200);
 });
 
+test('a model name this browser has no files for blocks Play at once, next to the field', async ({
+  page,
+}) => {
+  await page.goto('./#v=1&model=gpt-5');
+  await expect(page.getByTestId('lab-app')).toBeVisible();
+  await expect(page.locator('[data-field="model"] .field-problem')).toContainText('not a shipped family');
+  await expect(page.getByRole('button', { name: '▶ Play' })).toBeDisabled();
+  await expect(page.getByTestId('run-blocked')).toContainText('"gpt-5"');
+  const model = page.locator('[data-field="model"] input');
+  await model.fill('llama-tiny');
+  await model.press('Enter');
+  await expect(page.getByTestId('run-blocked')).toHaveCount(0);
+  await expect(page.getByRole('button', { name: '▶ Play' })).toBeEnabled();
+});
+
 test('a refused value blocks Play, Step and Copy link with the reason until it is fixed', async ({
   page,
 }) => {
