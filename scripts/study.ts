@@ -399,26 +399,32 @@ function decision(records: Map<string, RunRecord[]>): string[] {
   const byArm = (id: string) => new Map((records.get(id) ?? []).map((r) => [r.seed, outcomesOf(r)]));
   const a1 = byArm(PRIMARY_CLIP);
   const a2 = byArm(PRIMARY_NO_CLIP);
-  const lines: string[] = [];
-  if (a1.size < STUDY_SEEDS || a2.size < STUDY_SEEDS) {
-    lines.push(
-      `Primary rule not decidable yet: ${PRIMARY_CLIP} has ${a1.size} and ${PRIMARY_NO_CLIP} ${a2.size} of ${STUDY_SEEDS} seeds.`,
-    );
-    return lines;
-  }
-  const own = distributionOf([...a1.values()].map((o) => o.greedyCode));
-  const paired = pairedDifferences(
-    new Map([...a1].map(([s, o]) => [s, o.greedyCode])),
-    new Map([...a2].map(([s, o]) => [s, o.greedyCode])),
-  );
   const need = Math.ceil(0.75 * STUDY_SEEDS);
-  const amplifies = own.median > 0 && own.up >= need && paired.median > 0 && paired.up >= need;
-  lines.push(
-    `${PRIMARY_CLIP} greedy code share change: ${formatDistribution(own)}; ${PRIMARY_CLIP} minus ${PRIMARY_NO_CLIP}, paired: ${formatDistribution(paired)}.`,
-    amplifies
-      ? `Primary rule MET: the clip amplifies the majority style (median > 0 and >= ${need} of ${STUDY_SEEDS} seeds up, in ${PRIMARY_CLIP} and in ${PRIMARY_CLIP} - ${PRIMARY_NO_CLIP}).`
-      : `Primary rule NOT met (needs median > 0 and >= ${need} of ${STUDY_SEEDS} seeds up, in ${PRIMARY_CLIP} and in ${PRIMARY_CLIP} - ${PRIMARY_NO_CLIP}).`,
-  );
+  const rule = `median > 0 and >= ${need} of ${STUDY_SEEDS} seeds up, in ${PRIMARY_CLIP} and in ${PRIMARY_CLIP} - ${PRIMARY_NO_CLIP}`;
+  if (a1.size < STUDY_SEEDS)
+    return [`Primary rule not decidable yet: ${PRIMARY_CLIP} has ${a1.size} of ${STUDY_SEEDS} seeds.`];
+  const own = distributionOf([...a1.values()].map((o) => o.greedyCode));
+  const ownHolds = own.median > 0 && own.up >= need;
+  const lines = [`${PRIMARY_CLIP} greedy code share change: ${formatDistribution(own)}.`];
+  if (a2.size >= STUDY_SEEDS) {
+    const paired = pairedDifferences(
+      new Map([...a1].map(([s, o]) => [s, o.greedyCode])),
+      new Map([...a2].map(([s, o]) => [s, o.greedyCode])),
+    );
+    const amplifies = ownHolds && paired.median > 0 && paired.up >= need;
+    lines.push(
+      `${PRIMARY_CLIP} minus ${PRIMARY_NO_CLIP}, paired: ${formatDistribution(paired)}.`,
+      amplifies
+        ? `Primary rule MET: the clip amplifies the majority style (${rule}).`
+        : `Primary rule NOT met (needs ${rule}).`,
+    );
+  } else if (!ownHolds) {
+    // The rule is a conjunction: a clip arm whose own change fails decides it, whatever the other shows.
+    lines.push(
+      `Primary rule NOT met: ${PRIMARY_CLIP}'s own change already fails it (needs ${rule}); ${PRIMARY_NO_CLIP} has ${a2.size} of ${STUDY_SEEDS} seeds, so the paired comparison is not reported yet.`,
+    );
+  } else
+    lines.push(`Primary rule not decidable yet: ${PRIMARY_NO_CLIP} has ${a2.size} of ${STUDY_SEEDS} seeds.`);
   const accuracy = distributionOf([...a1.values()].map((o) => o.greedyAccuracy));
   lines.push(
     `${PRIMARY_CLIP} greedy accuracy change: ${formatDistribution(accuracy)} — ${accuracy.median > 0 && accuracy.up >= need ? 'rises by the same rule' : 'does not rise by the same rule'}.`,
