@@ -3,6 +3,7 @@
 // rollout inspector on the right. Wires the store to the URL hash, IndexedDB and the keyboard.
 
 import { useEffect, useState } from 'react';
+import { serializeExperiment } from '../experiment/url';
 import { ChartsArea } from './charts/ChartsArea';
 import { useGpuStore } from './gpuStore';
 import { RolloutInspector } from './inspector/RolloutInspector';
@@ -26,6 +27,11 @@ export function App() {
   const toggleProjector = useLabStore((s) => s.toggleProjector);
   const { controller, persistenceProblem } = useLabRuntime();
   const [helpOpen, setHelpOpen] = useState(false);
+  // What the editor holds and which run the charts show, as attributes: the e2e tests check that they
+  // always describe the same experiment (and people inspecting the page can see it too).
+  const experimentHash = useLabStore((s) => serializeExperiment(s.config));
+  const shownRun = useLabStore((s) => (s.activeRunId ? s.runs[s.activeRunId] : null));
+  const comparing = useLabStore((s) => s.comparedRunIds.length > 1);
 
   useEffect(() => {
     void probe();
@@ -118,7 +124,14 @@ export function App() {
         </div>
       )}
       <UrlBanner />
-      <main className="workspace" data-testid="lab-main">
+      <main
+        className="workspace"
+        data-testid="lab-main"
+        data-experiment={experimentHash}
+        data-shown-run={shownRun?.hash ?? ''}
+        data-shown-run-seed={shownRun?.seed ?? ''}
+        data-comparing={comparing ? 'yes' : 'no'}
+      >
         <SidePanel />
         <div className="results">
           <ChartsArea />
