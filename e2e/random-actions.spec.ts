@@ -3,19 +3,8 @@
 // error, the address bar holds the editor's experiment, the run the charts show is one the editor
 // describes (same experiment, a seed of its sweep), and no run that was listed has disappeared.
 import { expect, type Page, test } from '@playwright/test';
+import { seededUniform } from '../src/experiment/syntheticRun';
 import { parseExperimentHash, serializeExperiment } from '../src/experiment/url';
-
-/** mulberry32: a small seeded generator, so a failure replays with the same schedule. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Tiny experiments, so the runs the schedule starts finish or pause quickly on the CPU engine. */
 const TINY = 'prompts=1&group=2&minibatch=2&maxtokens=8&evalsize=2&avgk=1&evalevery=0&steps=3';
@@ -63,7 +52,8 @@ test('two hundred random actions keep the editor, the URL and the shown run in a
     if (m.type() === 'error' && !m.text().includes('404')) errors.push(m.text());
   });
   page.on('dialog', (d) => void d.accept());
-  const random = seeded(20261206);
+  // A seeded schedule (mulberry32), so a failure replays exactly.
+  const random = seededUniform(20261206);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)];
   const listed = new Set<string>();
   await page.goto(`./${LINKS[0]}`);

@@ -9,7 +9,7 @@ type SampleGroup = RolloutSample;
 export type SyntheticRunEvent = Extract<RunEvent, { type: 'status' | 'step' | 'eval' | 'samples' }>;
 
 /** A small seeded generator (mulberry32) so synthetic curves are the same on every call. */
-function seededUniform(seed: number): () => number {
+export function seededUniform(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
