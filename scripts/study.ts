@@ -25,6 +25,7 @@ import {
   type PairedComparison,
   pairedDifferences,
 } from '../src/experiment/paired';
+import { STUDY_BASE as BASE, STUDY1_ARMS, STUDY2_ARMS } from '../src/experiment/studies';
 import { serializeExperiment } from '../src/experiment/url';
 import type { EvalMetrics, StepMetrics } from '../src/rl/metrics';
 
@@ -40,50 +41,6 @@ const DOCS = SMOKE ? resolve('runs', `study${SUFFIX}-smoke`, 'docs') : resolve('
 const RUNS = SMOKE ? resolve('runs', `study${SUFFIX}-smoke`, 'runs') : resolve('runs', `study${SUFFIX}`);
 const CALIBRATION_FILE = join(DOCS, 'calibration.json');
 
-/** Settings every arm shares (docs/science.md, Study 1, "Protocol"). */
-const BASE: Partial<ExperimentConfig> = {
-  model: 'qwen-math-tiny',
-  reward: 'random',
-  gamma: 0.5,
-  promptsPerStep: 8,
-  groupSize: 16,
-  miniBatchSize: 16,
-  ppoEpochs: 1,
-  temperature: 1,
-  maxNewTokens: 128,
-  clipMode: 'clip',
-  epsLow: 0.2,
-  epsHigh: 0.2,
-  stdScaling: 'group',
-  steps: 100,
-  evalEvery: 50,
-  evalSize: 200,
-  evalK: 2,
-  evalTemperature: 1,
-  checkpointEvery: 0,
-  backend: 'cpu',
-};
-
-type Arm = { id: string; label: string; changes: Partial<ExperimentConfig> };
-
-/** Study 1's arms, in the order they run (the primary comparison first). */
-const STUDY1_ARMS: Arm[] = [
-  { id: 'A1', label: 'random(0.5), clip eps 0.2', changes: {} },
-  { id: 'A2', label: 'random(0.5), no clip', changes: { clipMode: 'none' } },
-  { id: 'A3', label: 'random(0.5), one update per batch', changes: { miniBatchSize: 128 } },
-  { id: 'A7', label: 'ground truth, clip eps 0.2 (upper reference)', changes: { reward: 'ground_truth' } },
-  { id: 'A5', label: 'random(0.5), eps_high 0.1', changes: { epsHigh: 0.1 } },
-  { id: 'A4', label: 'random(0.5), eps_high 0.28', changes: { epsHigh: 0.28 } },
-  { id: 'A6', label: 'random(0.5), RLOO advantages, clip eps 0.2', changes: { stdScaling: 'rloo' } },
-  { id: 'A8', label: 'llama-tiny, random(0.5), clip eps 0.2', changes: { model: 'llama-tiny' } },
-  { id: 'A9', label: 'olmo-sft-tiny, random(0.5), clip eps 0.2', changes: { model: 'olmo-sft-tiny' } },
-];
-/** Study 2's arms: the primary comparison at a learning rate where ground truth still improves, and ground truth. */
-const STUDY2_ARMS: Arm[] = [
-  { id: 'B1', label: 'random(0.5), clip eps 0.2', changes: {} },
-  { id: 'B2', label: 'random(0.5), no clip', changes: { clipMode: 'none' } },
-  { id: 'B3', label: 'ground truth, clip eps 0.2 (reference)', changes: { reward: 'ground_truth' } },
-];
 const STUDY_ARMS = STUDY === 1 ? STUDY1_ARMS : STUDY2_ARMS;
 /** The arms of the primary rule: the clip arm and the no-clip arm. */
 const [PRIMARY_CLIP, PRIMARY_NO_CLIP] = STUDY === 1 ? ['A1', 'A2'] : ['B1', 'B2'];

@@ -1,0 +1,29 @@
+// The studies as data agree with what their calibration chose, and every arm is a valid experiment.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { validateExperiment } from './config';
+import { STUDY_LR, STUDY1_ARMS, STUDY2_ARMS, studyArmChanges } from './studies';
+
+const chosen = (dir: string) =>
+  (
+    JSON.parse(readFileSync(new URL(`../../docs/${dir}/calibration.json`, import.meta.url), 'utf8')) as {
+      chosen: number;
+    }
+  ).chosen;
+
+describe('studies', () => {
+  it('use the learning rate their pre-registered rule chose', () => {
+    expect(STUDY_LR[1]).toBe(chosen('study'));
+    expect(STUDY_LR[2]).toBe(chosen('study2'));
+  });
+
+  it('every arm is a valid experiment at its study settings', () => {
+    for (const [study, arms] of [
+      [1, STUDY1_ARMS],
+      [2, STUDY2_ARMS],
+    ] as const)
+      for (const arm of arms)
+        expect(validateExperiment(studyArmChanges(study, arm.id)).errors, arm.id).toEqual([]);
+    expect(studyArmChanges(2, 'B2')).toMatchObject({ clipMode: 'none', lr: 2e-4, steps: 100 });
+  });
+});
