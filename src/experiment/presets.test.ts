@@ -1,8 +1,9 @@
 // Tests of the presets: every preset is a valid experiment, round-trips through its URL, and the
 // mechanism presets differ in exactly the knob they are about.
 import { describe, expect, it } from 'vitest';
-import { updatesPerRolloutBatch } from './config';
+import { updatesPerRolloutBatch, validateExperiment } from './config';
 import { PRESET_GROUPS, PRESETS, presetById, presetExperiment, presetHash } from './presets';
+import { studyArmChanges } from './studies';
 import { parseExperimentHash } from './url';
 
 describe('presets', () => {
@@ -43,6 +44,14 @@ describe('presets', () => {
     expect(updatesPerRolloutBatch(clip)).toBeGreaterThan(1);
     expect(updatesPerRolloutBatch(onPolicy)).toBe(1);
     expect(clip.seeds).toBeGreaterThan(1);
+  });
+
+  it('mechanism presets are the studies’ arms (the settings their texts quote), with 4 seeds', () => {
+    const arm = (study: 1 | 2, id: string) =>
+      validateExperiment({ ...studyArmChanges(study, id), seeds: 4 }).config;
+    expect(presetExperiment(presetById('mechanism-clip')!).config).toEqual(arm(2, 'B1'));
+    expect(presetExperiment(presetById('mechanism-no-clip')!).config).toEqual(arm(2, 'B2'));
+    expect(presetExperiment(presetById('mechanism-large-lr')!).config).toEqual(arm(1, 'A1'));
   });
 
   it('gamma sweep spans the paper values including the zero control', () => {

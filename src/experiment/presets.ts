@@ -2,6 +2,7 @@
 // the defaults (so a preset reads as "what this experiment is about") and sized to show movement within
 // minutes on a GPU. The UI lists them by group; the CLI runs them with `--preset ID`.
 import { type ExperimentConfig, type ExperimentKey, type FieldError, validateExperiment } from './config';
+import { studyArmChanges } from './studies';
 import { serializeExperiment } from './url';
 
 export type PresetGroup = 'figure1' | 'models' | 'mechanism' | 'gamma' | 'python';
@@ -28,12 +29,11 @@ export interface Preset {
 const SWEEP = { seeds: 4, steps: 40 } as const;
 
 /**
- * The clip presets run at lr 2e-4: at the default 5e-5 the 8 updates per batch leave π so close to
- * π_old that the clip acted on 0.02% of tokens, and clip on / off were the same run (docs/science.md).
- * At 2e-4 it acts on ~0.2% and the two runs differ clearly; 20 steps, because beyond that the tiny
- * model degrades under a random reward either way.
+ * The mechanism presets ARE the pre-registered studies' arms (src/experiment/studies.ts: qwen-math-tiny,
+ * 8 × 16, 8 updates per batch, 100 steps, evals at 0/50/100), with 4 seeds instead of 8 so a page runs
+ * them in reasonable time; their texts quote the 8-seed results (docs/study/, docs/study2/).
  */
-const MECHANISM = { seeds: 4, steps: 20, lr: 2e-4 } as const;
+const FOUR_SEEDS = { seeds: 4 } as const;
 
 export const PRESETS: readonly Preset[] = [
   {
@@ -71,7 +71,7 @@ export const PRESETS: readonly Preset[] = [
     group: 'figure1',
     title: 'Random (γ = 0.5)',
     explanation:
-      'Reward is a coin flip, independent of the response; watch code frequency rise as accuracy follows. Paper: +21.4.',
+      'Reward is a coin flip, independent of the response. Paper: +21.4, and code 65% → 90%+. The lab’s studies have not seen the code share rise (Learn panel, mechanism presets).',
     changes: { reward: 'random', gamma: 0.5 },
   },
   {
@@ -85,7 +85,8 @@ export const PRESETS: readonly Preset[] = [
     id: 'random-qwen-math',
     group: 'models',
     title: 'Random on qwen-math-tiny',
-    explanation: 'Code-prone prior where code is more accurate: random reward should help (Qwen2.5-Math).',
+    explanation:
+      'Code on 68% of problems, right more often with code: the Qwen2.5-Math situation, where the paper saw +21.4. Measured here at the studies’ settings: see the mechanism presets.',
     changes: { reward: 'random', model: 'qwen-math-tiny', ...SWEEP },
   },
   {
@@ -93,7 +94,7 @@ export const PRESETS: readonly Preset[] = [
     group: 'models',
     title: 'Random on llama-tiny',
     explanation:
-      'A family that never writes code: nothing good to amplify (Llama-3.1-8B: -4.9 in the paper).',
+      'A family that never writes code: nothing to amplify (Llama-3.1-8B: −4.9 in the paper). Not measured in the lab’s studies yet.',
     changes: { reward: 'random', model: 'llama-tiny', ...SWEEP },
   },
   {
@@ -101,7 +102,7 @@ export const PRESETS: readonly Preset[] = [
     group: 'models',
     title: 'Random on olmo-sft-tiny',
     explanation:
-      'Writes code 95% of the time but code is less accurate: amplifying it hurts (OLMo2-7B-SFT: -8.5).',
+      'Writes code on every problem but is less accurate with it (OLMo2-7B-SFT: −8.5 in the paper). Not measured in the lab’s studies yet.',
     changes: { reward: 'random', model: 'olmo-sft-tiny', ...SWEEP },
   },
   {
@@ -121,26 +122,34 @@ export const PRESETS: readonly Preset[] = [
   {
     id: 'mechanism-clip',
     group: 'mechanism',
-    title: 'Random reward, clipping on',
+    title: 'Random reward, clipping on (Study 2)',
     explanation:
-      '8 updates per batch, ε = 0.2, lr 2e-4. Paper: the clip biases toward likely tokens and code share rises. Here it mostly limits the damage: −11.5 greedy points vs −37.5 without it (4 seeds).',
-    changes: { reward: 'random', clipMode: 'clip', ...MECHANISM },
+      'lr 2e-4, 100 steps, 8 updates per batch, ε = 0.2. Study 2 (8 seeds): greedy code share unchanged in 8 of 8 seeds, exact p(code) −0.1 ± 1.8 points, greedy accuracy −1.3 ± 0.7. Updates move the style logit 0.006 each; the clip acted at the style decision once in 102,400. Paper: code 65% → 90%+.',
+    changes: { ...studyArmChanges(2, 'B1'), ...FOUR_SEEDS },
   },
   {
     id: 'mechanism-no-clip',
     group: 'mechanism',
-    title: 'Random reward, clipping off',
+    title: 'Random reward, clipping off (Study 2)',
     explanation:
-      'Same run with the clip removed from the loss (paper ablation): the expected gradient is zero, yet 8 unclipped updates per batch wander far: −37.5 greedy points here.',
-    changes: { reward: 'random', clipMode: 'none', ...MECHANISM },
+      'The same run with the clip removed (paper ablation). Study 2 (8 seeds): code share unchanged in 8 of 8, greedy accuracy −8.3 ± 3.6 (median −5.0); with the clip, +6.9 ± 3.2 points on the same seeds (5 better, 0 worse).',
+    changes: { ...studyArmChanges(2, 'B2'), ...FOUR_SEEDS },
   },
   {
     id: 'mechanism-on-policy',
     group: 'mechanism',
     title: 'Random reward, one update per rollout batch',
     explanation:
-      'Clipping on but π = π_old at every update (mini-batch = whole batch), so the clip never acts: one unclipped update per batch, −19.5 greedy points here.',
-    changes: { reward: 'random', clipMode: 'clip', miniBatchSize: 128, ...MECHANISM },
+      'Clipping on but π = π_old at every update (mini-batch = whole batch), so the clip never acts: the paper’s second ablation. Not measured in the lab’s studies yet.',
+    changes: { ...studyArmChanges(2, 'B1'), miniBatchSize: 128, ...FOUR_SEEDS },
+  },
+  {
+    id: 'mechanism-large-lr',
+    group: 'mechanism',
+    title: 'Random reward at a learning rate that moves the style (Study 1)',
+    explanation:
+      'lr 2e-3, where updates move the style logit ~0.1 (the regime the toy’s clip needs). Study 1 (8 seeds): the arithmetic collapses first — greedy accuracy −64.8 ± 1.2 points (66% → 0-10%, 8 of 8 down), code share down in 7 of 8 seeds.',
+    changes: { ...studyArmChanges(1, 'A1'), ...FOUR_SEEDS },
   },
   ...[0, 0.001, 0.3, 0.5, 0.7].map(
     (gamma): Preset => ({
