@@ -414,7 +414,7 @@ function svgStrip(title: string, rows: { label: string; values: number[] }[]): s
       return `<text x="8" y="${y + 4}" font-size="11">${r.label}</text>${dots}${med}`;
     })
     .join('');
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif"><text x="8" y="16" font-size="12">${title}</text><line x1="${x(0)}" y1="22" x2="${x(0)}" y2="${H - 6}" stroke="#888" stroke-dasharray="3 3"/><text x="${x(-lim)}" y="${H - 2}" font-size="10">${(-100 * lim).toFixed(0)}</text><text x="${x(lim) - 16}" y="${H - 2}" font-size="10">+${(100 * lim).toFixed(0)}</text>${body}</svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif"><title>${title}</title><text x="8" y="16" font-size="12">${title}</text><line x1="${x(0)}" y1="22" x2="${x(0)}" y2="${H - 6}" stroke="#888" stroke-dasharray="3 3"/><text x="${x(-lim)}" y="${H - 2}" font-size="10">${(-100 * lim).toFixed(0)}</text><text x="${x(lim) - 16}" y="${H - 2}" font-size="10">+${(100 * lim).toFixed(0)}</text>${body}</svg>`;
 }
 
 function report(): void {
