@@ -10,6 +10,7 @@
 // i.e. a token whose gradient the clipped objective removes. With the clip off ('none') the same exits
 // are counted, as what the clip would have removed, so clip-on and clip-off runs compare directly.
 import type { EngineModel, PolicyLossConfig, TokenBatch } from '../engine/backend';
+import { nextTokenProbabilities } from '../tasks/zooEval';
 
 /** pi_old bins of the clip tallies: 0.83 is 1/(1+eps) at eps 0.2, above which R can never reach 1+eps. */
 export const P_OLD_BINS = ['<0.2', '0.2-0.5', '0.5-0.83', '>0.83'] as const;
@@ -122,24 +123,11 @@ export async function styleLogOdds(
   promptIds: readonly Int32Array[],
   codeOpeningId: number,
 ): Promise<Float64Array> {
-  const B = promptIds.length;
-  const T = Math.max(...promptIds.map((p) => p.length)) + 1;
-  const tokens = new Int32Array(B * T).fill(model.config.pad_token_id);
-  const lengths = new Int32Array(B);
-  const lossMask = new Float32Array(B * T);
-  promptIds.forEach((ids, b) => {
-    tokens.set(ids, b * T);
-    tokens[b * T + ids.length] = codeOpeningId;
-    lengths[b] = ids.length + 1;
-    lossMask[b * T + ids.length] = 1;
+  const { p } = await nextTokenProbabilities(model, promptIds, codeOpeningId);
+  return Float64Array.from(p, (x) => {
+    const clamped = Math.min(P_CEILING, x);
+    return Math.log(clamped) - Math.log1p(-clamped);
   });
-  const { logprobs } = await model.scoreTokens({ B, T, tokens, lengths, lossMask }, 1);
-  const out = new Float64Array(B);
-  promptIds.forEach((ids, b) => {
-    const p = Math.min(P_CEILING, Math.exp(logprobs[b * T + ids.length]));
-    out[b] = Math.log(p) - Math.log1p(-p);
-  });
-  return out;
 }
 
 export function sigmoid(x: number): number {

@@ -200,22 +200,38 @@ export async function styleDecisionProbabilities(
   const pCode: number[] = [];
   const entropy: number[] = [];
   for (let start = 0; start < problems.length; start += chunkSize) {
-    const rows = problems.slice(start, start + chunkSize).map((p) => {
-      const prompt = tokenizer.encode(problemPrompt(p), { onUnknown: 'throw' });
-      const row = new Int32Array(prompt.length + 1);
-      row.set(prompt, 0);
-      row[prompt.length] = codeFirst;
-      return row;
-    });
-    const batch = rowsBatch(rows, (_b, length) => [length - 1]);
-    const scored = await model.scoreTokens(batch, 1);
-    rows.forEach((row, b) => {
-      const at = b * batch.T + row.length - 1;
-      pCode.push(Math.exp(scored.logprobs[at]));
-      entropy.push(scored.entropy[at]);
-    });
+    const prompts = problems
+      .slice(start, start + chunkSize)
+      .map((p) => Int32Array.from(tokenizer.encode(problemPrompt(p), { onUnknown: 'throw' })));
+    const next = await nextTokenProbabilities(model, prompts, codeFirst);
+    pCode.push(...next.p);
+    entropy.push(...next.entropy);
   }
   return { pCode, entropy };
+}
+
+/**
+ * p(token) right after each prompt, and the entropy of that next-token distribution (temperature 1),
+ * in one scoring pass: one row per prompt. The cards' p(code) and the trainer's style logit both read it.
+ */
+export async function nextTokenProbabilities(
+  model: EngineModel,
+  prompts: readonly Int32Array[],
+  tokenId: number,
+): Promise<{ p: number[]; entropy: number[] }> {
+  const rows = prompts.map((prompt) => {
+    const row = new Int32Array(prompt.length + 1);
+    row.set(prompt, 0);
+    row[prompt.length] = tokenId;
+    return row;
+  });
+  const batch = rowsBatch(rows, (_b, length) => [length - 1]);
+  const scored = await model.scoreTokens(batch, 1);
+  const at = (b: number) => b * batch.T + rows[b].length - 1;
+  return {
+    p: rows.map((_, b) => Math.exp(scored.logprobs[at(b)])),
+    entropy: rows.map((_, b) => scored.entropy[at(b)]),
+  };
 }
 
 /** Mean entropy of response tokens after the first, scored at temperature 1 (end-of-turn token included). */

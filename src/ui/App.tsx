@@ -2,7 +2,7 @@
 // lost GPU, link problems, storage), and the workspace: side panel on the left, live charts and the
 // rollout inspector on the right. Wires the store to the URL hash, IndexedDB and the keyboard.
 
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { serializeExperiment } from '../experiment/url';
 import { ChartsArea } from './charts/ChartsArea';
 import { useGpuStore } from './gpuStore';
@@ -29,7 +29,9 @@ export function App() {
   const [helpOpen, setHelpOpen] = useState(false);
   // What the editor holds and which run the charts show, as attributes: the e2e tests check that they
   // always describe the same experiment (and people inspecting the page can see it too).
-  const experimentHash = useLabStore((s) => serializeExperiment(s.config));
+  const config = useLabStore((s) => s.config);
+  // Serialised when the config changes, not on every store update (metrics arrive every frame).
+  const experimentHash = useMemo(() => serializeExperiment(config), [config]);
   const shownRun = useLabStore((s) => (s.activeRunId ? s.runs[s.activeRunId] : null));
   const comparing = useLabStore((s) => s.comparedRunIds.length > 1);
 
