@@ -136,3 +136,36 @@ test('a real run: play (space), live charts and completions, pause/resume, reloa
   await expect(page.getByTestId('run-row')).toHaveCount(2);
   expect(errors).toEqual([]);
 });
+
+test('1280x720 with the engine notice shown: one screen, the notice said once, the first charts in view', async ({
+  page,
+}) => {
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  await page.setViewportSize({ width: 1280, height: 720 });
+  // backend auto on SwiftShader: the CPU engine, with the notice saying why. Long enough to stay running.
+  await page.goto('./#v=1&reward=random&prompts=2&group=2&minibatch=4&maxtokens=16&steps=400&evalsize=4');
+  await page.getByRole('button', { name: '▶ Play' }).click();
+  const message = page.locator('.run-message');
+  await expect(message).toContainText('Running on the CPU engine', { timeout: 120_000 });
+  // Once: the backend's notice names the engine, nothing repeats it in front.
+  expect(((await message.textContent()) ?? '').match(/Running on/g)).toHaveLength(1);
+  // The page is one screen: the notice shrinks the panes instead of pushing the charts down.
+  const layout = await page.evaluate(() => ({
+    scroll: document.documentElement.scrollHeight - window.innerHeight,
+    message: document.querySelector('.run-message')!.getBoundingClientRect().bottom,
+    firstRow: [...document.querySelectorAll('figure.chart')]
+      .slice(0, 3)
+      .map((e) => e.getBoundingClientRect().bottom),
+  }));
+  expect(layout.scroll).toBeLessThanOrEqual(0);
+  expect(layout.message).toBeLessThanOrEqual(720);
+  for (const bottom of layout.firstRow) expect(bottom).toBeLessThanOrEqual(720);
+  // Every chart is still reachable: the charts pane scrolls to the last one.
+  const last = page.locator('figure.chart').last();
+  await last.scrollIntoViewIfNeeded();
+  await expect(last).toBeInViewport();
+  await page.screenshot({ path: 'e2e/artifacts/run-notice-1280x720.png' });
+  await page.getByRole('button', { name: /Pause/ }).click();
+  expect(errors).toEqual([]);
+});

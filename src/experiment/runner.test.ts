@@ -1,6 +1,7 @@
 // Runner tests: a run resumed from a mid-run checkpoint continues exactly like the uninterrupted run,
-// pause/resume/stop behave, and a non-finite loss ends the run with an error event naming the step and
-// the quantity while the checkpoints and metrics emitted before it stay valid.
+// pause/resume/stop behave (a pause keeps a checkpoint), and a non-finite loss ends the run with an
+// error event naming the step and the quantity while the checkpoints and metrics emitted before it stay
+// valid.
 import { describe, expect, it } from 'vitest';
 import { CpuBackend } from '../engine/cpu/backend';
 import { initParameters } from '../model/layout';
@@ -81,6 +82,11 @@ describe('ExperimentRunner', () => {
     await new Promise((r) => setTimeout(r, 300));
     const pausedAt = runner.step;
     expect(events.some((e) => e.type === 'status' && e.state === 'paused')).toBe(true);
+    // Pausing keeps a checkpoint of the paused step (no periodic ones in this plan), emitted before the
+    // paused status, so a reload of a paused run resumes exactly where it stopped.
+    const pausedIndex = events.findIndex((e) => e.type === 'status' && e.state === 'paused');
+    const kept = events.slice(0, pausedIndex).filter((e) => e.type === 'checkpoint');
+    expect(kept.map((e) => (e as { checkpoint: RunCheckpoint }).checkpoint.step)).toEqual([pausedAt]);
     await new Promise((r) => setTimeout(r, 300));
     expect(runner.step).toBe(pausedAt);
     runner.resume();

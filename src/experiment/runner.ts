@@ -59,6 +59,8 @@ export class ExperimentRunner {
   /** Steps the user asked for while paused (the "step" button): run them, stay paused. */
   private stepBudget = 0;
   private nextStep = 0;
+  /** The step of the last checkpoint emitted (or restored): a pause only adds one when it is newer. */
+  private checkpointStep = -1;
   private initialGreedy: GreedyRecord[] | null = null;
   private readonly trainer: GrpoTrainer;
 
@@ -84,6 +86,7 @@ export class ExperimentRunner {
     await this.parts.policy.writeParameters(checkpoint.params);
     await this.parts.policy.writeOptimizerState(checkpoint.optimizer);
     this.nextStep = checkpoint.step;
+    this.checkpointStep = checkpoint.step;
     this.initialGreedy = checkpoint.initialGreedy;
   }
 
@@ -131,6 +134,7 @@ export class ExperimentRunner {
       let ran = 0;
       while (this.nextStep < this.plan.steps && ran < maxSteps) {
         if (this.current() === 'paused' && this.stepBudget === 0) {
+          await this.checkpointIfNew();
           this.emit({ type: 'status', state: 'paused', step: this.nextStep });
           await new Promise<void>((resolve) => {
             this.resumeWaiter = resolve;
@@ -153,9 +157,8 @@ export class ExperimentRunner {
         const done = this.nextStep === this.plan.steps;
         if (done || (this.plan.evalEvery > 0 && this.nextStep % this.plan.evalEvery === 0))
           await this.runEval(this.nextStep);
-        if (done || (this.plan.checkpointEvery > 0 && this.nextStep % this.plan.checkpointEvery === 0)) {
-          this.emit({ type: 'checkpoint', checkpoint: await this.checkpoint() });
-        }
+        if (done || (this.plan.checkpointEvery > 0 && this.nextStep % this.plan.checkpointEvery === 0))
+          await this.checkpointIfNew();
       }
     } catch (err) {
       this.state = 'stopped';
@@ -182,8 +185,20 @@ export class ExperimentRunner {
       return 'stopped';
     }
     this.state = 'paused';
+    await this.checkpointIfNew();
     this.emit({ type: 'status', state: 'paused', step: this.nextStep });
     return 'stopped';
+  }
+
+  /**
+   * Emits a checkpoint of the current step unless one was already emitted there. Pausing keeps one too,
+   * so a paused run that is reloaded (or whose device is lost) resumes where it stopped, not at the
+   * last periodic checkpoint; a step with nothing trained yet has nothing to keep.
+   */
+  private async checkpointIfNew(): Promise<void> {
+    if (this.nextStep === 0 || this.checkpointStep === this.nextStep) return;
+    this.checkpointStep = this.nextStep;
+    this.emit({ type: 'checkpoint', checkpoint: await this.checkpoint() });
   }
 
   async checkpoint(): Promise<RunCheckpoint> {

@@ -32,12 +32,22 @@ describe('translate worker messages', () => {
       backend: 'CPU engine',
       backendKind: 'cpu',
       trainingSetSize: 10,
-      notice: 'No WebGPU: small presets only.',
+      notice: 'Running on the CPU engine because WebGPU is not available (no adapter).',
     })[0];
+    // The notice names the engine itself: the banner says it once, not "Running on X. Running on X…".
     expect(ready).toEqual({
       type: 'notice',
-      message: 'Running on CPU engine. No WebGPU: small presets only.',
+      message: 'Running on the CPU engine because WebGPU is not available (no adapter).',
     });
+    const plain = translate({
+      type: 'ready',
+      runId: 'r',
+      backend: 'WebGPU (NVIDIA H100)',
+      backendKind: 'webgpu',
+      trainingSetSize: 10,
+      notice: null,
+    })[0];
+    expect(plain).toEqual({ type: 'notice', message: 'Running on WebGPU (NVIDIA H100).' });
     expect(translate({ type: 'device-lost', runId: 'r', message: 'lost' })[0]).toEqual({
       type: 'notice',
       message: 'lost',

@@ -83,12 +83,9 @@ export function translate(message: FromWorker): HostEvent[] {
     case 'setup':
       return [{ type: 'notice', message: `Preparing: ${message.phase} (${message.done}/${message.total})…` }];
     case 'ready':
-      return [
-        {
-          type: 'notice',
-          message: `Running on ${message.backend}.${message.notice ? ` ${message.notice}` : ''}`,
-        },
-      ];
+      // A backend notice already names the engine and says why it was chosen; prefixing "Running on
+      // <engine>." made the banner say the same thing twice.
+      return [{ type: 'notice', message: message.notice ?? `Running on ${message.backend}.` }];
     case 'device-lost':
       return [{ type: 'notice', message: message.message, pause: true }];
     case 'fatal':
