@@ -156,8 +156,8 @@ export interface ProgressView {
 
 /**
  * Steps done of the active run, its ETA from the mean step time so far, and the last tokens/s. In a
- * sweep the text says which seed is running ("Seed 2 of 4") and the ETA covers every seed's remaining
- * steps, not only this one's.
+ * sweep the text says which seed is shown and how many compute ("Seed 2 of 4 (2 running)") and the ETA
+ * covers every seed's remaining steps, shared among the seeds running side by side.
  */
 export function describeProgress(state: Pick<LabState, 'activeRunId' | 'runs' | 'series'>): ProgressView {
   const run = state.activeRunId ? state.runs[state.activeRunId] : null;
@@ -181,12 +181,17 @@ export function describeProgress(state: Pick<LabState, 'activeRunId' | 'runs' | 
     timed.reduce((sum, s) => sum + s.timeRolloutMs + s.timeScoringMs + s.timeLogprobsMs + s.timeUpdateMs, 0) /
     Math.max(1, timed.length);
   const remaining = sweep.reduce((sum, r) => sum + Math.max(0, r.totalSteps - doneOf(r.id)), 0);
+  // Seeds computing side by side share the remaining steps (each step time is one seed's own).
+  const running = sweep.filter((r) => r.state === 'running').length;
   const eta =
     run.state === 'running' && timed.length
-      ? ` · ETA ${formatDuration((remaining * stepMs) / 1000)}${sweep.length > 1 ? ' for the sweep' : ''}`
+      ? ` · ETA ${formatDuration((remaining * stepMs) / Math.max(1, running) / 1000)}${sweep.length > 1 ? ' for the sweep' : ''}`
       : '';
   const speed = last ? ` · ${Math.round(last.rolloutTokensPerSec)} tok/s` : '';
-  const which = sweep.length > 1 ? `Seed ${sweep.indexOf(run) + 1} of ${sweep.length} · ` : '';
+  const which =
+    sweep.length > 1
+      ? `Seed ${sweep.indexOf(run) + 1} of ${sweep.length}${running > 1 ? ` (${running} running)` : ''} · `
+      : '';
   return {
     done,
     total,

@@ -4,6 +4,7 @@
 import { openRunStore, type RunStore } from '../../experiment/persistence';
 import { useLabStore } from '../store/labStore';
 import { restoreAndSaveView } from '../store/viewPrefs';
+import { seedsAtOnce } from '../store/viewSlice';
 import { RunController } from './runController';
 import type { RunHostFactory } from './runHost';
 import { createSyntheticHost } from './syntheticHost';
@@ -62,6 +63,7 @@ export function startLabRuntime(): Promise<void> {
       hostFactory,
       persistence,
       onPersistenceError: (message) => publish({ persistenceProblem: message }),
+      parallel: () => seedsAtOnce(useLabStore.getState().parallelSeeds, navigator.hardwareConcurrency),
     });
     publish({ controller, unavailableReason: null });
   })();

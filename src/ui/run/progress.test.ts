@@ -52,7 +52,7 @@ describe('describeProgress', () => {
     expect(describeProgress({ activeRunId: null, runs: {}, series: {} }).text).toBe('No run yet');
   });
 
-  it('in a sweep says which seed runs and gives the ETA of every seed left', () => {
+  it('in a sweep says which seed is shown, how many run, and gives the ETA of every seed left', () => {
     const timed = (step: number) =>
       syntheticStepMetrics(step, {
         timeRolloutMs: 1000,
@@ -77,6 +77,20 @@ describe('describeProgress', () => {
     });
     // 8 steps left of seed 2 and 10 of seed 3, at 1 s each.
     expect(view.text).toBe('Seed 2 of 3 · Step 2 / 10 · running · ETA 18s for the sweep · 1000 tok/s');
+    // Seeds 2 and 3 side by side: the same 18 steps left, two at a time.
+    const parallel = describeProgress({
+      activeRunId: 'b',
+      runs: { a: member('a', 1, 'finished'), b: member('b', 2, 'running'), c: member('c', 3, 'running') },
+      series: {
+        a: { ...emptySeries(), steps: Array.from({ length: 10 }, (_, i) => timed(i)) },
+        b: { ...emptySeries(), steps: [timed(0), timed(1)] },
+        c: { ...emptySeries(), steps: [timed(0), timed(1)] },
+      },
+    });
+    // 8 + 8 steps left, two seeds at a time: 8 s.
+    expect(parallel.text).toBe(
+      'Seed 2 of 3 (2 running) · Step 2 / 10 · running · ETA 8s for the sweep · 1000 tok/s',
+    );
   });
 
   it('formats durations', () => {

@@ -336,3 +336,121 @@ describe('RunController: one experiment on screen, every order of presses', () =
     s.controller.dispose();
   });
 });
+
+describe('RunController: sweeps in parallel, and a sweep interrupted by a reload', () => {
+  beforeEach(() => vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] }));
+  afterEach(() => vi.useRealTimers());
+
+  const stepsOf = (store: ReturnType<typeof createLabStore>) =>
+    store.getState().runOrder.map((id) => store.getState().series[id].steps.map((s) => s.rewardMean));
+
+  it('computes up to parallel() seeds at once, with the same per-seed metrics as one at a time', async () => {
+    const sweep = async (parallel: number) => {
+      const store = createLabStore();
+      const controller = new RunController({
+        store,
+        hostFactory: createSyntheticHost,
+        persistence: null,
+        schedule: (flush) => queueMicrotask(flush),
+        parallel: () => parallel,
+      });
+      const config = { ...defaultExperiment(), steps: 5, evalEvery: 0, seeds: 4, seed: 3 };
+      store.getState().loadConfig(config);
+      await controller.play(config);
+      let most = 0;
+      for (let t = 0; t < 60; t++) {
+        await vi.advanceTimersByTimeAsync(120);
+        const states = Object.values(store.getState().runs).map((r) => r.state);
+        most = Math.max(most, states.filter((s) => s === 'running').length);
+      }
+      const states = store.getState().runOrder.map((id) => store.getState().runs[id].state);
+      controller.dispose();
+      return { most, states, steps: stepsOf(store) };
+    };
+    const one = await sweep(1);
+    const two = await sweep(2);
+    expect(one.most).toBe(1);
+    expect(two.most).toBe(2);
+    expect(two.states).toEqual(['finished', 'finished', 'finished', 'finished']);
+    expect(two.steps).toEqual(one.steps);
+    expect(two.steps.every((s) => s.length === 5)).toBe(true);
+  });
+
+  it('pause holds every seed and the queue; play resumes them and the sweep completes', async () => {
+    const store = createLabStore();
+    const controller = new RunController({
+      store,
+      hostFactory: createSyntheticHost,
+      persistence: null,
+      schedule: (flush) => queueMicrotask(flush),
+      parallel: () => 2,
+    });
+    const config = { ...defaultExperiment(), steps: 6, evalEvery: 0, seeds: 3 };
+    store.getState().loadConfig(config);
+    await controller.play(config);
+    await vi.advanceTimersByTimeAsync(300);
+    controller.pause();
+    await vi.advanceTimersByTimeAsync(50);
+    const states = () => store.getState().runOrder.map((id) => store.getState().runs[id].state);
+    expect(states()).toEqual(['paused', 'paused', 'idle']);
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(states()).toEqual(['paused', 'paused', 'idle']);
+    await controller.play(config);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(states()).toEqual(['finished', 'finished', 'finished']);
+    controller.dispose();
+  });
+
+  it('after a reload, play resumes every unfinished seed of the sweep and starts the ones never started', async () => {
+    const factory = new IDBFactory();
+    const db = await openRunStore(factory, 'sweep-reload');
+    const store = createLabStore();
+    const config = { ...defaultExperiment(), steps: 40, evalEvery: 0, seeds: 3, seed: 7 };
+    store.getState().loadConfig(config);
+    const first = new RunController({
+      store,
+      hostFactory: createSyntheticHost,
+      persistence: db,
+      schedule: (flush) => queueMicrotask(flush),
+    });
+    await first.play(config);
+    await vi.advanceTimersByTimeAsync(600);
+    await first.flush();
+    const ids = store.getState().runOrder;
+    await db.saveCheckpoint(ids[0], 3, { step: 3 });
+    first.dispose(); // the page goes away while seed 7 runs; seeds 8 and 9 never started
+
+    // The reloaded page, as labRuntime restores it: every run that was running or waiting is paused.
+    const fresh = createLabStore();
+    fresh.getState().loadConfig(config);
+    const restored = await Promise.all(ids.map((id) => db.loadRun(id)));
+    fresh.getState().loadRuns(restored.map((d) => ({ ...d!, run: { ...d!.run, state: 'paused' as const } })));
+    fresh.getState().setActiveRun(ids[0]);
+    const starts: { runId: string; checkpoint?: unknown }[] = [];
+    const second = new RunController({
+      store: fresh,
+      hostFactory: (emit) => {
+        const host = createSyntheticHost(emit);
+        return {
+          ...host,
+          start: (request) => {
+            starts.push(request);
+            host.start({ ...request, config: { ...request.config, steps: 4 } });
+          },
+        };
+      },
+      persistence: db,
+      schedule: (flush) => queueMicrotask(flush),
+      parallel: () => 2,
+    });
+    await second.play(config);
+    await vi.advanceTimersByTimeAsync(5000);
+    // Seed 7 from its checkpoint, seeds 8 and 9 from the start (no checkpoint): all three, no new runs.
+    expect(starts.map((s) => s.runId)).toEqual(ids);
+    expect(starts[0].checkpoint).toEqual({ step: 3 });
+    expect(starts[1].checkpoint).toBeUndefined();
+    expect(fresh.getState().runOrder).toEqual(ids);
+    expect(ids.map((id) => fresh.getState().runs[id].state)).toEqual(['finished', 'finished', 'finished']);
+    second.dispose();
+  });
+});

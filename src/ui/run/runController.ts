@@ -1,6 +1,8 @@
 // Orchestrates runs between the page and a run host: turns "play" into run records (one per seed of a
-// sweep, queued one after another), routes host events through the frame batcher into the store and
-// IndexedDB, and resumes interrupted runs from their last checkpoint. Lives outside React.
+// sweep), computes up to `parallel()` of them at once (the page: one Worker per run, cores less one),
+// routes host events through the frame batcher into the store and IndexedDB, and resumes interrupted
+// runs from their last checkpoint: after a reload, Play resumes every unfinished seed of the sweep on
+// screen and starts those that never started. Lives outside React.
 //
 // One experiment on screen: the editor (and the URL) and the charts' active run always describe the
 // same experiment. Loading another experiment (a link, a preset, an edit) stops the run that was shown
@@ -20,6 +22,8 @@ import type { RunHost, RunHostFactory } from './runHost';
 interface QueuedRun {
   runId: string;
   config: ExperimentConfig;
+  /** Interrupted (a reload, a lost device): restart it from its saved checkpoint, if it has one. */
+  resume?: boolean;
 }
 
 export interface RunControllerOptions {
@@ -31,13 +35,22 @@ export interface RunControllerOptions {
   now?: () => number;
   /** Called when a persistence write fails (quota, private mode), with a message for a person. */
   onPersistenceError?: (message: string) => void;
+  /**
+   * How many runs may compute at once (the seeds of a sweep, the configs of a comparison); read at each
+   * start, so a changed preference applies to the next seed. 1 when absent. A seed's metrics do not
+   * depend on it: every run has its own Worker, model and random streams.
+   */
+  parallel?: () => number;
 }
 
 export class RunController {
   private readonly host: RunHost;
   private readonly batcher: EventBatcher;
   private queue: QueuedRun[] = [];
-  private currentRunId: string | null = null;
+  /** Runs the host is computing (running, paused or setting up), in the order they started. */
+  private inHost: string[] = [];
+  /** Pause pressed: queued runs wait until Play instead of starting when a running one finishes. */
+  private holding = false;
   /** Runs whose host lost its computation (GPU device lost): play restarts them from their checkpoint. */
   private readonly needsRestart = new Set<string>();
   private sweepCounter = 0;
@@ -48,8 +61,8 @@ export class RunController {
   private comparing = false;
   /** Play pressed while a single Step was still setting up: go on running after that step. */
   private playAfterStep: string | null = null;
-  /** Pause pressed while a run was still setting up: pause it as soon as it reports running. */
-  private pauseWhenRunning: string | null = null;
+  /** Pause pressed while runs were still setting up: pause each as soon as it reports running. */
+  private readonly pauseWhenRunning = new Set<string>();
   /** The run started by Step (one step, then paused). */
   private steppedRun: string | null = null;
   private readonly unsubscribe: () => void;
@@ -70,45 +83,78 @@ export class RunController {
     return this.host.real;
   }
 
-  /** The run the host is computing now (running or paused), if any. */
+  /** The run the host is computing that the page shows (else the first it computes), if any. */
   get current(): RunRecord | null {
-    return this.currentRunId ? (this.options.store.getState().runs[this.currentRunId] ?? null) : null;
+    const { activeRunId, runs } = this.options.store.getState();
+    const id = activeRunId && this.inHost.includes(activeRunId) ? activeRunId : this.inHost[0];
+    return id ? (runs[id] ?? null) : null;
   }
 
-  /** Play: resume the paused current run, resume an interrupted one from its checkpoint, or start new runs. */
+  /** Every run the host is computing. */
+  private computing(): RunRecord[] {
+    const { runs } = this.options.store.getState();
+    return this.inHost.flatMap((id) => (runs[id] ? [runs[id]] : []));
+  }
+
+  /**
+   * Play: resume the paused runs in the host, restart interrupted ones (the whole sweep on screen) from
+   * their checkpoints, or start new runs.
+   */
   async play(config: ExperimentConfig): Promise<void> {
     this.followEditor(config);
+    this.pauseWhenRunning.clear();
+    const computing = this.computing();
     const current = this.current;
-    this.pauseWhenRunning = null;
-    if (current?.state === 'paused' && this.currentRunId && !this.needsRestart.has(this.currentRunId)) {
-      this.host.resume(this.currentRunId);
+    // Still setting up a single Step: run on after it instead of losing the press.
+    if (current?.state === 'idle' && current.id === this.steppedRun) {
+      this.playAfterStep = current.id;
       return;
     }
-    // Still setting up a single Step: run on after it instead of losing the press.
-    if (current?.state === 'idle' && this.currentRunId && this.currentRunId === this.steppedRun) {
-      this.playAfterStep = this.currentRunId;
+    // A run whose computation was lost (GPU device lost) starts again from its checkpoint.
+    const lost = computing.filter((r) => this.needsRestart.has(r.id));
+    const paused = computing.filter((r) => r.state === 'paused' && !this.needsRestart.has(r.id));
+    if (lost.length > 0 || paused.length > 0) {
+      this.holding = false;
+      for (const run of paused) this.host.resume(run.id);
+      this.inHost = this.inHost.filter((id) => !this.needsRestart.has(id));
+      this.queue.unshift(
+        ...lost.map((r) => ({ runId: r.id, config: r.config as unknown as ExperimentConfig, resume: true })),
+      );
+      await this.fill();
       return;
     }
     // Running, or still setting up (idle until the host reports): a second press must not start another.
-    if (current?.state === 'running' || current?.state === 'idle') return;
+    if (computing.length > 0) return;
     const active = this.activeRun();
     if (active?.state === 'paused' && describes(active, config)) {
-      // Paused but not in the host: interrupted by a reload or a lost device.
-      await this.resumeFromCheckpoint(active);
+      // Paused but not in the host: interrupted by a reload. Every paused seed of its sweep goes on
+      // (seeds that never started were recorded as interrupted too), the one on screen first.
+      const { runs } = this.options.store.getState();
+      const group = active.sweepId
+        ? Object.values(runs)
+            .filter((r) => r.sweepId === active.sweepId && r.state === 'paused')
+            .sort((a, b) => Number(b.id === active.id) - Number(a.id === active.id) || a.seed - b.seed)
+        : [active];
+      this.holding = false;
+      this.queue = group.map((r) => ({
+        runId: r.id,
+        config: r.config as unknown as ExperimentConfig,
+        resume: true,
+      }));
+      await this.fill();
       return;
     }
     this.startNew(config);
   }
 
   pause(): void {
-    const state = this.current?.state;
-    if (!this.currentRunId) return;
-    if (state === 'running') this.host.pause(this.currentRunId);
-    // Still setting up: the press is kept, not lost (two quick Space presses = play, then pause).
-    else if (state === 'idle') {
-      this.pauseWhenRunning = this.currentRunId;
-      this.playAfterStep = null;
+    this.playAfterStep = null;
+    for (const run of this.computing()) {
+      if (run.state === 'running') this.host.pause(run.id);
+      // Still setting up: the press is kept, not lost (two quick Space presses = play, then pause).
+      else if (run.state === 'idle') this.pauseWhenRunning.add(run.id);
     }
+    if (this.inHost.length > 0) this.holding = true;
   }
 
   /** True while the current run is being set up (Play was pressed, the host has not reported yet). */
@@ -116,15 +162,15 @@ export class RunController {
     return this.current?.state === 'idle';
   }
 
-  /** Runs one step: of the paused current run, or the first step of a new run. */
+  /** Runs one step: of the paused run on screen, or the first step of a new run (its first seed). */
   step(config: ExperimentConfig): void {
     const current = this.current;
-    if (current && this.currentRunId && current.state === 'paused') this.host.step(this.currentRunId);
+    if (current?.state === 'paused' && !this.needsRestart.has(current.id)) this.host.step(current.id);
     // Running, or still setting up (idle until the host reports): no second run.
-    else if (current?.state !== 'running' && current?.state !== 'idle') {
+    else if (!this.computing().some((r) => r.state === 'running' || r.state === 'idle')) {
       this.followEditor(config);
       this.startNew(config, 1);
-      this.steppedRun = this.currentRunId;
+      this.steppedRun = this.inHost[0] ?? null;
     }
   }
 
@@ -134,24 +180,29 @@ export class RunController {
     this.select(null);
   }
 
-  /** Stops the run in the host and drops queued ones; the charts' selection is left to the caller. */
+  /**
+   * Stops the runs in the host and the queued ones (recorded as stopped, so a reload does not offer
+   * them as interrupted); the charts' selection is left to the caller.
+   */
   private stopCurrent(): void {
+    const queued = this.queue.map((q) => q.runId);
     this.queue = [];
     this.comparing = false;
+    this.holding = false;
     this.playAfterStep = null;
-    this.pauseWhenRunning = null;
-    const stopped = this.currentRunId;
-    if (stopped) {
-      this.host.stop(stopped);
+    this.pauseWhenRunning.clear();
+    const stopped = this.inHost;
+    this.inHost = [];
+    for (const id of stopped) this.host.stop(id);
+    for (const id of [...stopped, ...queued]) {
       // Recorded now, not when the host answers: a reload a moment later must not find it "running".
-      const run = this.options.store.getState().runs[stopped];
+      const run = this.options.store.getState().runs[id];
       if (run && run.state !== 'finished' && run.state !== 'error') {
-        this.options.store.getState().updateRun(stopped, { state: 'stopped' });
-        const record = this.options.store.getState().runs[stopped];
+        this.options.store.getState().updateRun(id, { state: 'stopped' });
+        const record = this.options.store.getState().runs[id];
         void this.persist((db) => db.saveRun(record));
       }
     }
-    this.currentRunId = null;
   }
 
   /**
@@ -165,11 +216,11 @@ export class RunController {
     const store = this.options.store.getState();
     for (const { runId } of this.queue)
       if (!store.comparedRunIds.includes(runId)) store.toggleCompared(runId);
-    this.startNext();
+    void this.fill();
   }
 
   async deleteRun(runId: string): Promise<void> {
-    if (runId === this.currentRunId) this.reset();
+    if (this.inHost.includes(runId)) this.reset();
     this.queue = this.queue.filter((q) => q.runId !== runId);
     this.options.store.getState().removeRun(runId);
     await this.persist((db) => db.deleteRun(runId));
@@ -191,7 +242,7 @@ export class RunController {
     if (this.comparing) return;
     const active = this.activeRun();
     if (!active || describes(active, config)) return;
-    if (active.id === this.currentRunId || this.queue.length > 0) this.reset();
+    if (this.inHost.length > 0 || this.queue.length > 0) this.reset();
     else this.select(null);
   }
 
@@ -199,8 +250,10 @@ export class RunController {
   private followSelection(runId: string): void {
     const run = this.options.store.getState().runs[runId];
     if (!run || this.comparing) return;
-    // Showing another run while one computes would show one experiment and run another: stop it.
-    if (this.currentRunId && this.currentRunId !== runId) this.stopCurrent();
+    // Showing another run while one computes would show one experiment and run another: stop it. Another
+    // seed of the sweep being computed is the same experiment and just changes which seed is shown.
+    const sameSweep = run.sweepId !== null && this.computing().some((r) => r.sweepId === run.sweepId);
+    if (this.inHost.length > 0 && !this.inHost.includes(runId) && !sameSweep) this.stopCurrent();
     const config = run.config as unknown as ExperimentConfig;
     if (describes(run, this.options.store.getState().config)) return;
     const state = this.options.store.getState();
@@ -223,9 +276,10 @@ export class RunController {
 
   private startNew(config: ExperimentConfig, maxSteps?: number): void {
     this.comparing = false;
+    this.holding = false;
     this.steppedRun = null;
     this.queue = this.queueRuns(config, this.distinctName(describeConfig(config)));
-    this.startNext(maxSteps);
+    void this.fill(maxSteps);
   }
 
   /** "qwen-math-tiny · random γ=0.5", then "… #2", "… #3" for the same experiment played again. */
@@ -271,35 +325,40 @@ export class RunController {
     return record;
   }
 
-  private startNext(maxSteps?: number): void {
-    const next = this.queue.shift();
-    if (!next) {
-      this.currentRunId = null;
-      return;
+  /**
+   * Starts queued runs until `parallel()` compute at once (one, for a single Step). The page shows the
+   * first one started unless it already shows a run being computed.
+   */
+  private fill(maxSteps?: number): Promise<void> {
+    const limit = maxSteps !== undefined ? 1 : Math.max(1, Math.floor(this.options.parallel?.() ?? 1));
+    const resuming: Promise<void>[] = [];
+    while (!this.holding && this.inHost.length < limit && this.queue.length > 0) {
+      const next = this.queue.shift() as QueuedRun;
+      this.inHost.push(next.runId);
+      const shown = this.options.store.getState().activeRunId;
+      if (!shown || !this.inHost.includes(shown)) this.select(next.runId);
+      if (next.resume) resuming.push(this.resumeFromCheckpoint(next));
+      else this.host.start({ runId: next.runId, config: next.config, maxSteps });
     }
-    this.currentRunId = next.runId;
-    this.select(next.runId);
-    this.host.start({ runId: next.runId, config: next.config, maxSteps });
+    // Resolves once every resumed run has its checkpoint read and is started (play awaits it).
+    return Promise.all(resuming).then(() => undefined);
   }
 
   /**
    * Restarts a run in the host from its last saved checkpoint, or from step 0 when it has none (its
    * replayed steps then overwrite the old ones: metrics are keyed by step).
    */
-  private async resumeFromCheckpoint(run: RunRecord): Promise<void> {
-    const checkpoint = await this.options.persistence?.loadCheckpoint(run.id);
-    this.needsRestart.delete(run.id);
-    this.currentRunId = run.id;
-    this.options.store.getState().updateRun(run.id, {
+  private async resumeFromCheckpoint({ runId, config }: QueuedRun): Promise<void> {
+    const checkpoint = await this.options.persistence?.loadCheckpoint(runId);
+    this.needsRestart.delete(runId);
+    // Reset or another experiment while the checkpoint loaded: this run is no longer wanted.
+    if (!this.inHost.includes(runId)) return;
+    this.options.store.getState().updateRun(runId, {
       message: checkpoint
         ? `Resuming from the checkpoint at step ${checkpoint.step}.`
         : 'No checkpoint was saved yet: restarting this run from step 0.',
     });
-    this.host.start({
-      runId: run.id,
-      config: run.config as unknown as ExperimentConfig,
-      checkpoint: checkpoint?.data,
-    });
+    this.host.start({ runId, config, checkpoint: checkpoint?.data });
   }
 
   private deliver(batch: Map<string, HostEvent[]>): void {
@@ -311,18 +370,24 @@ export class RunController {
       if (events.some((e) => e.type === 'notice' && e.pause)) this.needsRestart.add(runId);
       void this.persist((db) => saveEvents(db, run, events));
       // Presses kept while the run was setting up take effect now.
-      if (runId === this.pauseWhenRunning && run.state === 'running') {
-        this.pauseWhenRunning = null;
+      if (this.pauseWhenRunning.has(runId) && run.state === 'running') {
+        this.pauseWhenRunning.delete(runId);
         this.host.pause(runId);
       }
       if (runId === this.playAfterStep && run.state === 'paused') {
         this.playAfterStep = null;
         this.host.resume(runId);
+        void this.fill();
       }
-      if (runId === this.currentRunId && (run.state === 'finished' || run.state === 'error')) {
+      const ended = run.state === 'finished' || run.state === 'error' || run.state === 'stopped';
+      if (this.inHost.includes(runId) && ended && !this.needsRestart.has(runId)) {
+        this.inHost = this.inHost.filter((id) => id !== runId);
         // A sweep or comparison goes on with its next run; an error stops the queue so it can be read.
-        if (run.state === 'finished') this.startNext();
-        else this.queue = [];
+        if (run.state === 'error') this.queue = [];
+        void this.fill();
+        // Still computing others: show one of them rather than the one that ended.
+        if (this.options.store.getState().activeRunId === runId && this.inHost.length > 0)
+          this.select(this.inHost[0]);
       }
     }
   }

@@ -1,4 +1,4 @@
-// The real run host: the lead's training Web Worker (src/experiment/worker.ts) behind RunWorkerClient.
+// The real run host: training Web Workers (src/experiment/worker.ts) behind RunWorkerClient, one per run.
 // Translates the worker's messages into the UI's run events: set-up progress and backend notices
 // become 'notice', a lost device pauses the run with its message, a failed set-up becomes an error.
 import { ZOO_FAMILY_NAMES } from '../../experiment/config';
@@ -13,22 +13,40 @@ import type { RunHost, RunHostFactory } from './runHost';
 export const createWorkerHost: RunHostFactory = (emit) => {
   /** Steps to run once set-up is done, for a run started with the "step" button. */
   const pendingSteps = new Map<string, number>();
-  /** The run the worker is computing: a worker crash is reported without a run id and belongs to it. */
-  let currentRunId = '';
-  const client = new RunWorkerClient((message) => {
-    for (const event of translate(message)) emit(message.runId || currentRunId, event);
-    if (message.type === 'ready') {
-      const steps = pendingSteps.get(message.runId);
-      if (steps !== undefined) {
-        pendingSteps.delete(message.runId);
-        client.step(steps);
+  /**
+   * One training Worker per run being computed, so the seeds of a sweep run side by side on separate
+   * cores; a Worker is closed when its run ends. A crash is reported without a run id: each client
+   * knows its own run.
+   */
+  const clients = new Map<string, RunWorkerClient>();
+  const clientFor = (runId: string): RunWorkerClient => {
+    const existing = clients.get(runId);
+    if (existing) return existing;
+    const client = new RunWorkerClient((message) => {
+      for (const event of translate(message)) emit(message.runId || runId, event);
+      if (message.type === 'ready') {
+        const steps = pendingSteps.get(runId);
+        if (steps !== undefined) {
+          pendingSteps.delete(runId);
+          client.step(steps);
+        }
       }
-    }
-  });
+      if (message.type === 'done' || message.type === 'fatal') close(runId, client);
+    });
+    clients.set(runId, client);
+    return client;
+  };
+  const close = (runId: string, client: RunWorkerClient) => {
+    client.terminate();
+    if (clients.get(runId) === client) clients.delete(runId);
+  };
   const host: RunHost = {
     real: true,
     start: ({ runId, config, checkpoint, maxSteps }) => {
-      currentRunId = runId;
+      // A restart (a lost device) gets a fresh Worker.
+      const old = clients.get(runId);
+      if (old) close(runId, old);
+      const client = clientFor(runId);
       if (maxSteps !== undefined) pendingSteps.set(runId, maxSteps);
       const message = {
         type: 'start' as const,
@@ -54,11 +72,15 @@ export const createWorkerHost: RunHostFactory = (emit) => {
           }),
       );
     },
-    pause: () => client.pause(),
-    resume: () => client.resume(),
-    step: () => client.step(1),
-    stop: () => client.stop(),
-    dispose: () => client.terminate(),
+    pause: (runId) => clients.get(runId)?.pause(),
+    resume: (runId) => clients.get(runId)?.resume(),
+    step: (runId) => clients.get(runId)?.step(1),
+    // The Worker posts 'done' once the runner has stopped, and is closed then.
+    stop: (runId) => clients.get(runId)?.stop(),
+    dispose: () => {
+      for (const client of clients.values()) client.terminate();
+      clients.clear();
+    },
   };
   return host;
 };

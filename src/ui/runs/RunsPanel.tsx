@@ -1,6 +1,7 @@
 // The runs list: every saved run with its state, a radio to make it the active run, a checkbox to draw
 // it in the charts beside the others (comparison), delete, and the exports (metrics CSV/JSON of the
-// active run, a runs file of all runs) and the import of a runs file.
+// active run, a runs file of all runs), the import of a runs file, and how many seeds of a sweep
+// compute at once.
 import { useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { metricsToCsv } from '../../experiment/exports';
@@ -11,6 +12,7 @@ import { parseRunsFile, serializeRunsFile } from '../exports/runsFile';
 import { useLabRuntime } from '../run/RunBar';
 import type { RunData } from '../runTypes';
 import { type LabState, useLabStore } from '../store/labStore';
+import { PARALLEL_SEED_CHOICES, type ParallelSeeds, seedsAtOnce } from '../store/viewSlice';
 
 function runData(state: LabState, id: string): RunData {
   const series = state.series[id];
@@ -92,6 +94,7 @@ export function RunsPanel() {
 
   return (
     <div className="runs-panel" data-testid="runs-panel">
+      <SeedsAtOnce />
       <div className="runs-actions">
         <button
           type="button"
@@ -215,5 +218,36 @@ export function RunsPanel() {
         </table>
       )}
     </div>
+  );
+}
+
+/**
+ * How many seeds of a sweep compute at once, one Worker each. Not part of the experiment (it is not in
+ * the link): each seed's metrics are the same whichever way it ran, only the wait changes.
+ */
+function SeedsAtOnce() {
+  const value = useLabStore((s) => s.parallelSeeds);
+  const setValue = useLabStore((s) => s.setParallelSeeds);
+  const cores = typeof navigator === 'undefined' ? undefined : navigator.hardwareConcurrency;
+  return (
+    <label className="seeds-at-once">
+      Seeds computed at once{' '}
+      <select
+        value={String(value)}
+        data-testid="seeds-at-once"
+        onChange={(e) =>
+          setValue((e.target.value === 'auto' ? 'auto' : Number(e.target.value)) as ParallelSeeds)
+        }
+      >
+        {PARALLEL_SEED_CHOICES.map((choice) => (
+          <option key={String(choice)} value={String(choice)}>
+            {choice === 'auto' ? `auto (${seedsAtOnce('auto', cores)} on this device)` : choice}
+          </option>
+        ))}
+      </select>
+      <span className="field-help">
+        Each seed in its own worker; the metrics of a seed do not depend on this, only the wait.
+      </span>
+    </label>
   );
 }

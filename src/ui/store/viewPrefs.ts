@@ -1,9 +1,9 @@
 // Keeps how the lab is viewed across reloads (projector mode, smoothing, log axes, open panel, which
-// run is shown and which are compared) in localStorage. Runs themselves live in IndexedDB; this is
+// run is shown and which are compared, seeds at once) in localStorage. Runs themselves live in IndexedDB; this is
 // only the view onto them. Unreadable or stale values are dropped, never trusted.
 import type { StoreApi } from 'zustand';
 import type { LabState } from './labStore';
-import { MAX_SMOOTHING, type SidePanel } from './viewSlice';
+import { MAX_SMOOTHING, PARALLEL_SEED_CHOICES, type ParallelSeeds, type SidePanel } from './viewSlice';
 
 const KEY = 'spurious-rewards-lab/view';
 const PANELS: SidePanel[] = ['experiment', 'presets', 'learn', 'runs', 'tools'];
@@ -15,11 +15,12 @@ interface SavedView {
   panel: SidePanel;
   activeRunId: string | null;
   comparedRunIds: string[];
+  parallelSeeds: ParallelSeeds;
 }
 
 function pickSaved(state: LabState): SavedView {
-  const { projector, smoothing, logScaleCharts, panel, activeRunId, comparedRunIds } = state;
-  return { projector, smoothing, logScaleCharts, panel, activeRunId, comparedRunIds };
+  const { projector, smoothing, logScaleCharts, panel, activeRunId, comparedRunIds, parallelSeeds } = state;
+  return { projector, smoothing, logScaleCharts, panel, activeRunId, comparedRunIds, parallelSeeds };
 }
 
 /** The saved view, with every field checked; null when there is none or it is unreadable. */
@@ -42,6 +43,8 @@ export function readSavedView(storage: Pick<Storage, 'getItem'>): Partial<SavedV
   if (PANELS.includes(r.panel as SidePanel)) view.panel = r.panel as SidePanel;
   if (typeof r.activeRunId === 'string') view.activeRunId = r.activeRunId;
   if (Array.isArray(r.comparedRunIds)) view.comparedRunIds = strings(r.comparedRunIds);
+  if (PARALLEL_SEED_CHOICES.includes(r.parallelSeeds as ParallelSeeds))
+    view.parallelSeeds = r.parallelSeeds as ParallelSeeds;
   return view;
 }
 

@@ -1,5 +1,6 @@
 // The view slice: how the page is shown, not what is computed — which side panel is open, projector
-// (large type) mode, chart smoothing and log scales, and the rollout inspector's filters.
+// (large type) mode, chart smoothing and log scales, the rollout inspector's filters, and how many
+// seeds of a sweep compute at once (which changes the wait, never a seed's metrics).
 import type { StateCreator } from 'zustand';
 import type { CompletionStyle } from '../runTypes';
 
@@ -16,12 +17,24 @@ export interface ViewSlice {
   logScaleCharts: string[];
   styleFilter: StyleFilter;
   rewardFilter: RewardFilter;
+  /** Seeds of a sweep computed at once, each in its own Worker: 'auto' = the cores less one for the page. */
+  parallelSeeds: ParallelSeeds;
   setPanel: (panel: SidePanel) => void;
   toggleProjector: () => void;
   setSmoothing: (smoothing: number) => void;
   toggleLogScale: (chartId: string) => void;
   setStyleFilter: (filter: StyleFilter) => void;
   setRewardFilter: (filter: RewardFilter) => void;
+  setParallelSeeds: (value: ParallelSeeds) => void;
+}
+
+export type ParallelSeeds = 'auto' | 1 | 2 | 4 | 8;
+export const PARALLEL_SEED_CHOICES: readonly ParallelSeeds[] = ['auto', 1, 2, 4, 8];
+
+/** Runs at once for a preference on a machine with `cores` logical cores (one is left for the page). */
+export function seedsAtOnce(value: ParallelSeeds, cores: number | undefined): number {
+  if (value !== 'auto') return value;
+  return Math.min(8, Math.max(1, Math.floor(cores ?? 1) - 1));
 }
 
 export const MAX_SMOOTHING = 0.95;
@@ -33,6 +46,7 @@ export const createViewSlice: StateCreator<ViewSlice, [], [], ViewSlice> = (set)
   logScaleCharts: [],
   styleFilter: 'all',
   rewardFilter: 'all',
+  parallelSeeds: 'auto',
   setPanel: (panel) => set({ panel }),
   toggleProjector: () => set((s) => ({ projector: !s.projector })),
   setSmoothing: (smoothing) =>
@@ -45,4 +59,5 @@ export const createViewSlice: StateCreator<ViewSlice, [], [], ViewSlice> = (set)
     })),
   setStyleFilter: (styleFilter) => set({ styleFilter }),
   setRewardFilter: (rewardFilter) => set({ rewardFilter }),
+  setParallelSeeds: (parallelSeeds) => set({ parallelSeeds }),
 });

@@ -1,0 +1,102 @@
+// e2e: a 3-seed sweep in the page with two seeds computed at once (one training Worker each, the CPU
+// engine), then the same sweep again with a reload in the middle of it: Play after the reload resumes
+// every unfinished seed from its checkpoint and starts the one that never started, and every seed ends
+// with the same metrics as in the uninterrupted sweep.
+import { readFileSync } from 'node:fs';
+import { expect, type Page, test } from '@playwright/test';
+
+// Tiny steps on the CPU engine (auto picks it over SwiftShader); a checkpoint every 2 steps.
+const SWEEP =
+  './#v=1&reward=random&prompts=2&group=2&minibatch=4&maxtokens=16&steps=6&evalevery=3&evalsize=4&avgk=1&seeds=3&seed=11&ckpt=2';
+
+interface ExportedRun {
+  run: { name: string; seed: number; sweepId: string | null; state: string };
+  steps: Record<string, unknown>[];
+  evals: Record<string, unknown>[];
+}
+
+/** Every run, from the Runs panel's "Export all runs" (what a user would download). */
+async function exportedRuns(page: Page): Promise<ExportedRun[]> {
+  await page.getByRole('tab', { name: /Runs/ }).click();
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export all runs' }).click();
+  return JSON.parse(readFileSync(await (await download).path(), 'utf8')).runs;
+}
+
+/** A step's metrics without the wall-clock fields, which differ between any two runs. */
+function deterministic(step: Record<string, unknown>) {
+  return Object.fromEntries(Object.entries(step).filter(([k]) => !/^time|PerSec$/.test(k)));
+}
+
+/** Seed -> its steps and evals, for the runs whose name marks them as this sweep. */
+function bySeed(runs: ExportedRun[], which: (name: string) => boolean) {
+  return Object.fromEntries(
+    runs
+      .filter((r) => which(r.run.name))
+      .map((r) => [r.run.seed, { steps: r.steps.map(deterministic), evals: r.evals, state: r.run.state }]),
+  );
+}
+
+async function runStates(page: Page): Promise<string[]> {
+  await page.getByRole('tab', { name: /Runs/ }).click();
+  return page.getByTestId('run-row').locator('td:nth-child(4)').allTextContents();
+}
+
+test.setTimeout(600_000);
+
+test('a 3-seed sweep runs two seeds at once, survives a reload mid-sweep, and every seed matches', async ({
+  page,
+}) => {
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  await page.goto(SWEEP);
+  await page.evaluate(
+    () =>
+      new Promise<void>((resolve) => {
+        const request = indexedDB.deleteDatabase('spurious-rewards-lab');
+        request.onsuccess = request.onerror = request.onblocked = () => resolve();
+      }),
+  );
+  await page.reload();
+  await page.getByRole('tab', { name: /Runs/ }).click();
+  await page.getByTestId('seeds-at-once').selectOption('2');
+
+  // The uninterrupted sweep: two seeds computing side by side, then the third.
+  await page.getByRole('button', { name: '▶ Play' }).click();
+  await expect(page.getByTestId('progress-text')).toContainText('(2 running)', { timeout: 120_000 });
+  await expect
+    .poll(() => runStates(page), { timeout: 300_000 })
+    .toEqual(['finished', 'finished', 'finished']);
+
+  // The same sweep again (a new run of each seed), reloaded while its seeds compute.
+  await page.getByRole('button', { name: '▶ Play' }).click();
+  await expect(page.getByTestId('progress-text')).toContainText(/Step [2-5] \/ 6/, { timeout: 120_000 });
+  await page.reload();
+  const interrupted = (await runStates(page)).slice(0, 3); // newest first
+  expect(interrupted).toEqual(['paused', 'paused', 'paused']);
+  await expect(page.getByTestId('seeds-at-once')).toHaveValue('2'); // the preference survives too
+  await page.getByRole('button', { name: '▶ Play' }).click();
+  await expect(
+    page
+      .getByRole('status')
+      .filter({ hasText: /Resuming from the checkpoint|restarting/ })
+      .first(),
+  ).toBeVisible();
+  await expect
+    .poll(() => runStates(page), { timeout: 300_000 })
+    .toEqual(['finished', 'finished', 'finished', 'finished', 'finished', 'finished']);
+
+  const runs = await exportedRuns(page);
+  expect(runs).toHaveLength(6);
+  const first = bySeed(runs, (name) => !name.includes('#2'));
+  const second = bySeed(runs, (name) => name.includes('#2'));
+  expect(Object.keys(first)).toEqual(['11', '12', '13']);
+  expect(Object.keys(second)).toEqual(['11', '12', '13']);
+  for (const seed of ['11', '12', '13']) {
+    expect(second[seed].steps.map((s) => s.step)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(second[seed].steps, `seed ${seed} steps`).toEqual(first[seed].steps);
+    expect(second[seed].evals, `seed ${seed} evals`).toEqual(first[seed].evals);
+  }
+  await page.screenshot({ path: 'e2e/artifacts/sweep-resumed.png' });
+  expect(errors).toEqual([]);
+});
