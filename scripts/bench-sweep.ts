@@ -6,7 +6,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nodeRunHost } from '../src/cli/nodeHost';
 import { runInWorkers, runSeed } from '../src/cli/runCommand';
-import { validateExperiment } from '../src/experiment/config';
+import { validateExperiment } from '../src/experiment/config/validate';
 
 export interface SweepBenchRow {
   seeds: number;

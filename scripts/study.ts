@@ -17,7 +17,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runInWorkers, type SeedOutcome, type SeedTask } from '../src/cli/runCommand';
-import { type ExperimentConfig, validateExperiment } from '../src/experiment/config';
+import type { ExperimentConfig } from '../src/experiment/config/schema';
+import { validateExperiment } from '../src/experiment/config/validate';
 import {
   type Distribution,
   distributionOf,

@@ -3,7 +3,7 @@
 // the setting-by-setting mapping) to a folder, and prints what does not map exactly.
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { formatFieldError } from '../experiment/config';
+import { formatFieldError } from '../experiment/config/display';
 import { exportExperiment } from '../export/cluster';
 import { ENGINES, type Engine, type ExportOptions } from '../export/engines';
 import { CliError, experimentFromArgs, type RunArgs } from './runCommand';

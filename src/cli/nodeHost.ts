@@ -4,9 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Backend } from '../engine/backend';
-import { chooseBackend } from '../engine/chooseBackend';
+import { type BackendChoice, chooseBackend } from '../engine/chooseBackend';
 import type { LoadedModel, RunHost } from '../experiment/assemble';
-import type { BackendChoice } from '../experiment/config';
 import { readCheckpointDir } from '../model/nodeCheckpointDir';
 import { formatImportReport, importJsonl } from '../tasks/dataset';
 

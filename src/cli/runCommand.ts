@@ -17,13 +17,10 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { assembleRun, type RunHost } from '../experiment/assemble';
-import {
-  type ExperimentConfig,
-  type FieldError,
-  formatFieldError,
-  updatesPerRolloutBatch,
-  validateExperiment,
-} from '../experiment/config';
+import { updatesPerRolloutBatch } from '../experiment/config/derived';
+import { formatFieldError } from '../experiment/config/display';
+import type { ExperimentConfig } from '../experiment/config/schema';
+import { type FieldError, validateExperiment } from '../experiment/config/validate';
 import { meanAndStandardError, metricsToCsv, summariseRun } from '../experiment/exports';
 import { presetById, presetExperiment, presetIds } from '../experiment/presets';
 import { ExperimentRunner, type RunCheckpoint, type RunEvent } from '../experiment/runner';

@@ -3,6 +3,7 @@
 // labels, the label pipeline sampling the pre-RL model), the MiniMath-500 eval slice, and the trainer's
 // settings. The browser Worker and the Node CLI both call this, so they run the same experiment.
 import type { Backend, EngineModel } from '../engine/backend';
+import type { BackendChoice } from '../engine/chooseBackend';
 import type { ModelConfig } from '../model/config';
 import type { CharTokenizer } from '../model/tokenizer';
 import {
@@ -25,8 +26,8 @@ import {
   miniMath500,
 } from '../tasks/minimath';
 import { Random } from '../util/random';
-import type { BackendChoice, ExperimentConfig } from './config';
-import { policyLossConfig } from './config';
+import { policyLossConfig } from './config/derived';
+import type { ExperimentConfig } from './config/schema';
 import type { RunParts, RunPlan } from './runner';
 
 /** The fixed MiniMath training pool: the same prompts for every seed (seeds vary order and sampling). */

@@ -1,7 +1,8 @@
 // Tests of the presets: every preset is a valid experiment, round-trips through its URL, and the
 // mechanism presets differ in exactly the knob they are about.
 import { describe, expect, it } from 'vitest';
-import { updatesPerRolloutBatch, validateExperiment } from './config';
+import { updatesPerRolloutBatch } from './config/derived';
+import { validateExperiment } from './config/validate';
 import { PRESET_GROUPS, PRESETS, presetById, presetExperiment, presetHash } from './presets';
 import { studyArmChanges } from './studies';
 import { parseExperimentHash } from './url';

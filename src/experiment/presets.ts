@@ -1,7 +1,8 @@
 // Named experiments: the paper's figures and ablations in miniature, each a short list of changes from
 // the defaults (so a preset reads as "what this experiment is about") and sized to show movement within
 // minutes on a GPU. The UI lists them by group; the CLI runs them with `--preset ID`.
-import { type ExperimentConfig, type ExperimentKey, type FieldError, validateExperiment } from './config';
+import type { ExperimentConfig, ExperimentKey } from './config/schema';
+import { type FieldError, validateExperiment } from './config/validate';
 import { studyArmChanges } from './studies';
 import { serializeExperiment } from './url';
 

@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BASE_REWARD_NAMES } from '../rl/rewards';
-import { FIELD_SPECS, formatFieldValue } from './config';
+import { formatFieldValue } from './config/display';
+import { FIELD_SPECS } from './config/fields';
 import { PRESETS, presetHash } from './presets';
 
 const doc = readFileSync(new URL('../../docs/experiments-rewards-export.md', import.meta.url), 'utf8');

@@ -1,7 +1,7 @@
 // The studies as data agree with what their calibration chose, and every arm is a valid experiment.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { validateExperiment } from './config';
+import { validateExperiment } from './config/validate';
 import { STUDY_LR, STUDY1_ARMS, STUDY2_ARMS, studyArmChanges } from './studies';
 
 const chosen = (dir: string) =>

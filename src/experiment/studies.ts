@@ -2,7 +2,7 @@
 // and the learning rate its rule chose (docs/study*/calibration.json, checked by a test). The study
 // runner (scripts/study.ts) runs them; the mechanism presets are these arms, so a preset's text can
 // quote the study's numbers for exactly its settings.
-import type { ExperimentConfig } from './config';
+import type { ExperimentConfig } from './config/schema';
 
 /** Settings every arm shares (docs/science.md, Study 1, "Protocol"). */
 export const STUDY_BASE: Partial<ExperimentConfig> = {

@@ -2,7 +2,9 @@
 // errors for every kind of bad input, and a fuzz test that garbage never throws or leaks markup.
 import { describe, expect, it } from 'vitest';
 import { Random } from '../util/random';
-import { defaultExperiment, type ExperimentConfig, FIELD_SPECS, validateExperiment } from './config';
+import { defaultExperiment, FIELD_SPECS } from './config/fields';
+import type { ExperimentConfig } from './config/schema';
+import { validateExperiment } from './config/validate';
 import { experimentUrl, parseExperimentHash, serializeExperiment } from './url';
 
 /** A random valid config drawn from the spec table (ids from suggestions, numbers inside ranges). */

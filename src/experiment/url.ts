@@ -6,16 +6,10 @@
 // Parsing never throws: whatever is in the hash, the result is a runnable config plus a list of field
 // errors (name, display-safe value, why, default used). Values are only ever data: they go through the
 // schema's coercion, and errors carry displayValue() renderings, never the raw text.
-import {
-  displayValue,
-  type ExperimentConfig,
-  type ExperimentKey,
-  FIELD_BY_URL_KEY,
-  FIELD_SPECS,
-  type FieldError,
-  formatFieldValue,
-  validateExperiment,
-} from './config';
+import { displayValue, formatFieldValue } from './config/display';
+import { FIELD_BY_URL_KEY, FIELD_SPECS } from './config/fields';
+import type { ExperimentConfig, ExperimentKey } from './config/schema';
+import { type FieldError, validateExperiment } from './config/validate';
 
 /** Bump when a key changes meaning; parseExperimentHash must then translate older versions. */
 export const URL_VERSION = 1;

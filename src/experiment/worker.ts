@@ -5,7 +5,7 @@ import type { Backend } from '../engine/backend';
 import type { GpuContext } from '../engine/webgpu/device';
 import { type AssembledRun, assembleRun } from './assemble';
 import { browserRunHost } from './browserHost';
-import { formatFieldError } from './config';
+import { formatFieldError } from './config/display';
 import { ExperimentRunner, type RunEvent } from './runner';
 import { parseExperimentHash } from './url';
 import type { FromWorker, ToWorker } from './workerProtocol';

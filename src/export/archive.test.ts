@@ -2,7 +2,7 @@
 // mode come back; the archive is deterministic; over-long paths are refused.
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { validateExperiment } from '../experiment/config';
+import { validateExperiment } from '../experiment/config/validate';
 import { tarArchive } from './archive';
 import { exportArchive, exportExperiment } from './cluster';
 

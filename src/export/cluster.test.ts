@@ -3,12 +3,10 @@
 // per engine (mapped or listed as not mapping — never dropped), and the scripts are valid bash.
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import {
-  type ExperimentConfig,
-  FIELD_SPECS,
-  updatesPerRolloutBatch,
-  validateExperiment,
-} from '../experiment/config';
+import { updatesPerRolloutBatch } from '../experiment/config/derived';
+import { FIELD_SPECS } from '../experiment/config/fields';
+import type { ExperimentConfig } from '../experiment/config/schema';
+import { validateExperiment } from '../experiment/config/validate';
 import { PRESETS, presetExperiment } from '../experiment/presets';
 import { Random } from '../util/random';
 import { exportExperiment } from './cluster';

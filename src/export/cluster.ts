@@ -3,7 +3,9 @@
 // data-preparation script, the experiment itself, and a README mapping every lab setting to its engine
 // flag (or saying why it does not map). Pure: returns path → text; the CLI writes it to disk and the UI
 // offers it as downloads.
-import { type ExperimentConfig, FIELD_BY_KEY, updatesPerRolloutBatch } from '../experiment/config';
+import { updatesPerRolloutBatch } from '../experiment/config/derived';
+import { FIELD_BY_KEY } from '../experiment/config/fields';
+import type { ExperimentConfig } from '../experiment/config/schema';
 import { serializeExperiment } from '../experiment/url';
 import { rewardTrainingSet } from '../rl/rewards';
 import { tarArchive } from './archive';

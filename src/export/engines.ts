@@ -5,7 +5,9 @@
 // Targets: verl 0.5-era Hydra overrides of `python3 -m verl.trainer.main_ppo` and OpenRLHF 0.8-era
 // flags of `python3 -m openrlhf.cli.train_ppo_ray`. Option names drift between releases; the README
 // written with the export lists every flag used so a mismatch is easy to fix by hand.
-import { type ExperimentConfig, type ExperimentKey, FIELD_SPECS, realModelFor } from '../experiment/config';
+import { realModelFor } from '../experiment/config/derived';
+import { FIELD_SPECS } from '../experiment/config/fields';
+import type { ExperimentConfig, ExperimentKey } from '../experiment/config/schema';
 import { rewardNeedsOfflineLabels, rewardTrainingSet, rewardUses } from '../rl/rewards';
 
 export type Engine = 'verl' | 'openrlhf';

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateExperiment } from '../experiment/config';
+import { validateExperiment } from '../experiment/config/validate';
 import fixtures from '../rl/fixtures/rewards.json';
 import { BASE_REWARD_NAMES, compileReward, rewardRng } from '../rl/rewards';
 import { extractIntegerAnswer } from '../tasks/answer';

@@ -5,7 +5,13 @@
 //
 // Every random choice is keyed by (seed, step, ...), never by hidden mutable state, so a run resumed
 // from a checkpoint at step s continues exactly as the uninterrupted run would.
-import type { EngineModel, PolicyLossConfig, PolicyLossStats, TokenBatch } from '../engine/backend';
+import type {
+  EngineModel,
+  GenerateResult,
+  PolicyLossConfig,
+  PolicyLossStats,
+  TokenBatch,
+} from '../engine/backend';
 import { extractBoxedAnswer, gradeAnswer } from '../tasks/answer';
 import { STYLE_OPENINGS } from '../tasks/minimath';
 import { responseStyle } from '../tasks/style';
@@ -153,6 +159,30 @@ interface Rollout {
   refLogprobs?: Float32Array;
 }
 
+/** Phase 1's output: the step's prompts, once per prompt and once per rollout, and what was sampled. */
+interface SampledBatch {
+  examples: PromptExample[];
+  /** One row per prompt (the style instruments read p(code) once per prompt). */
+  promptIds: Int32Array[];
+  /** One row per rollout: each prompt repeated G times. */
+  requestPrompts: Int32Array[];
+  generated: GenerateResult;
+}
+
+/** What the mini-batch updates of one step add up, for the step's metrics. */
+interface UpdateRun {
+  lr: number;
+  totals: PolicyLossStats;
+  tally: ClipTally;
+  gradNormSum: number;
+  updates: number;
+  trainTokens: number;
+  /** Style log-odds per prompt before the first update, and after the latest one. */
+  styleBefore: Float64Array;
+  styleNow: Float64Array;
+  styleMoveSum: number;
+}
+
 export class GrpoTrainer {
   private readonly now: () => number;
   /** Token that opens a code answer: its probability at the first response position is p(code). */
@@ -173,14 +203,31 @@ export class GrpoTrainer {
     }
   }
 
+  /** One GRPO step, its phases in order; the clock readings between them are the step's timings. */
   async step(step: number): Promise<StepResult> {
+    const t0 = this.now();
+    const sampled = await this.sampleRollouts(step);
+    const t1 = this.now();
+    const rollouts = this.scoreRollouts(step, sampled);
+    const zeroStdGroupShare = this.assignAdvantages(rollouts);
+    const t2 = this.now();
+    await this.recordRolloutLogprobs(rollouts);
+    const t3 = this.now();
+    const update = await this.updatePolicy(step, rollouts, sampled.promptIds);
+    const t4 = this.now();
+    const metrics = stepMetrics(step, sampled.examples, rollouts, zeroStdGroupShare, update, [
+      t0,
+      t1,
+      t2,
+      t3,
+      t4,
+    ]);
+    return { metrics, samples: this.samples(step, sampled.examples, rollouts) };
+  }
+  /** 1. Rollouts: each prompt G times, drawn by the RNG keyed by (seed, step) so a resume redraws them. */
+  private async sampleRollouts(step: number): Promise<SampledBatch> {
     const s = this.settings;
     const { policy, codec } = this.parts;
-    const eosId = policy.config.eos_token_id;
-    const padId = policy.config.pad_token_id;
-
-    // 1. Rollouts: every prompt repeated G times, sampled with the counter RNG keyed by (seed, step).
-    const t0 = this.now();
     const examples = this.parts.promptsForStep(step);
     const promptIds = examples.map((e) => Int32Array.from(codec.encode(this.parts.formatPrompt(e.question))));
     const requestPrompts: Int32Array[] = [];
@@ -193,11 +240,16 @@ export class GrpoTrainer {
       topP: s.topP,
       seed: s.seed,
       stream: step,
-      eosId,
+      eosId: policy.config.eos_token_id,
     });
-    const t1 = this.now();
-
-    // 2. Rewards and group advantages.
+    return { examples, promptIds, requestPrompts, generated };
+  }
+  /** 2a. Rewards, scored a group at a time because some rewards (majority vote, random) are per group. */
+  private scoreRollouts(step: number, sampled: SampledBatch): Rollout[] {
+    const s = this.settings;
+    const { codec } = this.parts;
+    const eosId = this.parts.policy.config.eos_token_id;
+    const { examples, requestPrompts, generated } = sampled;
     const rollouts: Rollout[] = generated.completions.map((completion, i) => {
       const promptIndex = Math.floor(i / s.groupSize);
       const body =
@@ -228,18 +280,25 @@ export class GrpoTrainer {
         r.reward = rewards[i];
       });
     }
+    return rollouts;
+  }
+  /** 2b. Advantages; returns the share of all-equal groups, which carry no learning signal. */
+  private assignAdvantages(rollouts: Rollout[]): number {
     const { advantages, zeroStdGroupShare } = groupAdvantages(
       rollouts.map((r) => r.reward),
-      s.groupSize,
-      s.stdScaling,
+      this.settings.groupSize,
+      this.settings.stdScaling,
     );
     rollouts.forEach((r, i) => {
       r.advantage = advantages[i];
     });
-    const t2 = this.now();
-
-    // 3. Old log-probs under the rollout policy (recomputed by teacher forcing, as verl does, so the
-    //    first update has R = 1 exactly) and reference log-probs when a KL term is on.
+    return zeroStdGroupShare;
+  }
+  /** 3. Rollout-policy log-probs by teacher forcing (as verl) so the first update has R = 1 exactly. */
+  private async recordRolloutLogprobs(rollouts: Rollout[]): Promise<void> {
+    const s = this.settings;
+    const { policy, reference } = this.parts;
+    const padId = policy.config.pad_token_id;
     for (let start = 0; start < rollouts.length; start += s.microBatchSize) {
       const chunk = rollouts.slice(start, start + s.microBatchSize);
       const batch = buildBatch(chunk, padId, false);
@@ -247,143 +306,120 @@ export class GrpoTrainer {
       chunk.forEach((r, b) => {
         r.oldLogprobs = rowSlice(old.logprobs, b, batch.T, r.promptIds.length + r.completionIds.length);
       });
-      if (this.parts.reference && s.loss.klCoef > 0) {
-        const ref = await this.parts.reference.scoreTokens(batch, s.temperature);
+      if (reference && s.loss.klCoef > 0) {
+        const ref = await reference.scoreTokens(batch, s.temperature);
         chunk.forEach((r, b) => {
           r.refLogprobs = rowSlice(ref.logprobs, b, batch.T, r.promptIds.length + r.completionIds.length);
         });
       }
     }
-    const t3 = this.now();
-
-    // 4. μ epochs of shuffled mini-batches, one optimizer update each; the instruments tally every
-    //    token's ratio against its rollout log-prob and follow the style logit update by update.
-    const styleBefore = await styleLogOdds(policy, promptIds, this.codeOpeningId);
-    let styleNow = styleBefore;
-    let styleMoveSum = 0;
-    const tally = emptyClipTally();
-    const lr = learningRate(step, s);
-    const totals = emptyTotals();
-    let gradNormSum = 0;
-    let updates = 0;
-    let trainTokens = 0;
+  }
+  /** 4. μ epochs of shuffled mini-batches: several updates per rollout batch let the policy leave pi_old. */
+  private async updatePolicy(step: number, rollouts: Rollout[], promptIds: Int32Array[]): Promise<UpdateRun> {
+    const s = this.settings;
+    const styleBefore = await styleLogOdds(this.parts.policy, promptIds, this.codeOpeningId);
+    const run: UpdateRun = {
+      lr: learningRate(step, s),
+      totals: emptyTotals(),
+      tally: emptyClipTally(),
+      gradNormSum: 0,
+      updates: 0,
+      trainTokens: 0,
+      styleBefore,
+      styleNow: styleBefore,
+      styleMoveSum: 0,
+    };
     for (let epoch = 0; epoch < s.ppoEpochs; epoch++) {
       const order = new Random(s.seed, 0x5eed, step, epoch).shuffle(rollouts.map((_, i) => i));
       for (let mbStart = 0; mbStart < order.length; mbStart += s.miniBatchSize) {
         const mini = order.slice(mbStart, mbStart + s.miniBatchSize).map((i) => rollouts[i]);
-        const counted = mini.filter((r) => !(s.maskTruncated && r.truncated));
-        const miniTokens = counted.reduce((n, r) => n + r.completionIds.length, 0);
-        if (miniTokens === 0) continue;
-        policy.zeroGradients();
-        for (let mc = 0; mc < mini.length; mc += s.microBatchSize) {
-          const micro = mini.slice(mc, mc + s.microBatchSize);
-          const batch = buildBatch(micro, padId, s.maskTruncated);
-          const stats = await policy.policyStep(
-            batch,
-            {
-              oldLogprobs: padRows(
-                micro.map((r) => r.oldLogprobs!),
-                batch.T,
-              ),
-              refLogprobs:
-                s.loss.klCoef > 0
-                  ? padRows(
-                      micro.map((r) => r.refLogprobs!),
-                      batch.T,
-                    )
-                  : undefined,
-              advantages: Float32Array.from(micro.map((r) => r.advantage)),
-              miniBatchSequences: counted.length,
-              miniBatchTokens: miniTokens,
-            },
-            s.loss,
-            s.temperature,
-          );
-          if (!Number.isFinite(stats.loss)) throw new NonFiniteError(step, 'policy loss', stats.loss);
-          addStats(totals, stats);
-          tallyClipEvents(
-            tally,
-            batch,
-            stats.newLogprobs,
-            micro.map((r) => ({
-              promptLength: r.promptIds.length,
-              oldLogprobs: r.oldLogprobs!,
-              advantage: r.advantage,
-            })),
-            s.loss,
-          );
-          trainTokens += batch.lengths.reduce((n, l) => n + l, 0);
-        }
-        const { gradNorm } = await policy.optimizerStep({
-          lr,
-          beta1: s.beta1,
-          beta2: s.beta2,
-          eps: s.adamEps,
-          weightDecay: s.weightDecay,
-          maxGradNorm: s.maxGradNorm,
-        });
-        if (!Number.isFinite(gradNorm)) throw new NonFiniteError(step, 'gradient norm', gradNorm);
-        gradNormSum += gradNorm;
-        updates++;
-        const styleAfter = await styleLogOdds(policy, promptIds, this.codeOpeningId);
-        styleMoveSum += meanAbsChange(styleAfter, styleNow);
-        styleNow = styleAfter;
+        await this.updateMiniBatch(step, mini, promptIds, run);
       }
     }
-    const t4 = this.now();
-
-    // 5. Metrics.
-    const n = rollouts.length;
-    const rewards = rollouts.map((r) => r.reward);
-    const rewardMean = rewards.reduce((a, b) => a + b, 0) / n;
-    const rewardStd = Math.sqrt(rewards.reduce((a, r) => a + (r - rewardMean) ** 2, 0) / n);
-    const lengths = rollouts.map((r) => r.completionIds.length);
-    let correct = 0;
-    let code = 0;
-    let boxed = 0;
-    for (const r of rollouts) {
-      const extracted = extractBoxedAnswer(r.text);
-      if (extracted !== null) boxed++;
-      if (gradeAnswer(r.text, examples[r.promptIndex].answer)) correct++;
-      if (r.text.toLowerCase().includes('python')) code++;
+    return run;
+  }
+  /** 4a. One optimizer update; the style logit is re-read after it so the instruments see each move. */
+  private async updateMiniBatch(
+    step: number,
+    mini: Rollout[],
+    promptIds: Int32Array[],
+    run: UpdateRun,
+  ): Promise<void> {
+    const s = this.settings;
+    const { policy } = this.parts;
+    const counted = mini.filter((r) => !(s.maskTruncated && r.truncated));
+    const miniTokens = counted.reduce((n, r) => n + r.completionIds.length, 0);
+    if (miniTokens === 0) return;
+    policy.zeroGradients();
+    for (let mc = 0; mc < mini.length; mc += s.microBatchSize) {
+      await this.accumulateMicroBatch(
+        step,
+        mini.slice(mc, mc + s.microBatchSize),
+        counted.length,
+        miniTokens,
+        run,
+      );
     }
-    const tokens = Math.max(1, totals.tokens);
-    const rolloutTokens = lengths.reduce((a, b) => a + b, 0);
-    const metrics: StepMetrics = {
-      step,
-      lr,
-      rewardMean,
-      rewardStd,
-      zeroStdGroupShare,
-      advantageMean: rollouts.reduce((a, r) => a + r.advantage, 0) / n,
-      advantageAbsMean: rollouts.reduce((a, r) => a + Math.abs(r.advantage), 0) / n,
-      clipFracLow: totals.clippedLow / tokens,
-      clipFracHigh: totals.clippedHigh / tokens,
-      clipFracRegion: (totals.clippedLow + totals.clippedHigh) / tokens,
-      ratioMean: totals.ratioSum / tokens,
-      ratioMin: totals.tokens ? totals.ratioMin : 1,
-      ratioMax: totals.tokens ? totals.ratioMax : 1,
-      approxKl: totals.approxKlSum / tokens,
-      refKl: totals.refKlSum / tokens,
-      entropy: totals.entropySum / tokens,
-      policyLoss: updates ? totals.loss / updates : 0,
-      gradNorm: updates ? gradNormSum / updates : 0,
-      updates,
-      responseLengthMean: rolloutTokens / n,
-      responseLengthMax: Math.max(...lengths),
-      truncatedShare: rollouts.filter((r) => r.truncated).length / n,
-      codeFrequency: code / n,
-      rolloutAccuracy: correct / n,
-      formatRate: boxed / n,
-      ...styleMetrics(tally, styleBefore, styleNow, styleMoveSum, updates),
-      timeRolloutMs: t1 - t0,
-      timeScoringMs: t2 - t1,
-      timeLogprobsMs: t3 - t2,
-      timeUpdateMs: t4 - t3,
-      rolloutTokensPerSec: rolloutTokens / Math.max(1e-9, (t1 - t0) / 1000),
-      trainTokensPerSec: trainTokens / Math.max(1e-9, (t4 - t3) / 1000),
-    };
-    return { metrics, samples: this.samples(step, examples, rollouts) };
+    const { gradNorm } = await policy.optimizerStep({
+      lr: run.lr,
+      beta1: s.beta1,
+      beta2: s.beta2,
+      eps: s.adamEps,
+      weightDecay: s.weightDecay,
+      maxGradNorm: s.maxGradNorm,
+    });
+    if (!Number.isFinite(gradNorm)) throw new NonFiniteError(step, 'gradient norm', gradNorm);
+    run.gradNormSum += gradNorm;
+    run.updates++;
+    const styleAfter = await styleLogOdds(policy, promptIds, this.codeOpeningId);
+    run.styleMoveSum += meanAbsChange(styleAfter, run.styleNow);
+    run.styleNow = styleAfter;
+  }
+  /** 4b. One forward/backward, normalised by the whole mini-batch so micro-batching keeps the gradient. */
+  private async accumulateMicroBatch(
+    step: number,
+    micro: Rollout[],
+    miniBatchSequences: number,
+    miniBatchTokens: number,
+    run: UpdateRun,
+  ): Promise<void> {
+    const s = this.settings;
+    const batch = buildBatch(micro, this.parts.policy.config.pad_token_id, s.maskTruncated);
+    const stats = await this.parts.policy.policyStep(
+      batch,
+      {
+        oldLogprobs: padRows(
+          micro.map((r) => r.oldLogprobs!),
+          batch.T,
+        ),
+        refLogprobs:
+          s.loss.klCoef > 0
+            ? padRows(
+                micro.map((r) => r.refLogprobs!),
+                batch.T,
+              )
+            : undefined,
+        advantages: Float32Array.from(micro.map((r) => r.advantage)),
+        miniBatchSequences,
+        miniBatchTokens,
+      },
+      s.loss,
+      s.temperature,
+    );
+    if (!Number.isFinite(stats.loss)) throw new NonFiniteError(step, 'policy loss', stats.loss);
+    addStats(run.totals, stats);
+    tallyClipEvents(
+      run.tally,
+      batch,
+      stats.newLogprobs,
+      micro.map((r) => ({
+        promptLength: r.promptIds.length,
+        oldLogprobs: r.oldLogprobs!,
+        advantage: r.advantage,
+      })),
+      s.loss,
+    );
+    run.trainTokens += batch.lengths.reduce((n, l) => n + l, 0);
   }
 
   private samples(step: number, examples: PromptExample[], rollouts: Rollout[]): RolloutSample[] {
@@ -409,6 +445,68 @@ export class GrpoTrainer {
     }
     return out;
   }
+}
+/** 5. Metrics: one flat StepMetrics record, so charts, exports and the CLI read the same numbers. */
+function stepMetrics(
+  step: number,
+  examples: PromptExample[],
+  rollouts: Rollout[],
+  zeroStdGroupShare: number,
+  run: UpdateRun,
+  times: [number, number, number, number, number],
+): StepMetrics {
+  const [t0, t1, t2, t3, t4] = times;
+  const { totals, updates } = run;
+  const n = rollouts.length;
+  const rewards = rollouts.map((r) => r.reward);
+  const rewardMean = rewards.reduce((a, b) => a + b, 0) / n;
+  const rewardStd = Math.sqrt(rewards.reduce((a, r) => a + (r - rewardMean) ** 2, 0) / n);
+  const lengths = rollouts.map((r) => r.completionIds.length);
+  let correct = 0;
+  let code = 0;
+  let boxed = 0;
+  for (const r of rollouts) {
+    const extracted = extractBoxedAnswer(r.text);
+    if (extracted !== null) boxed++;
+    if (gradeAnswer(r.text, examples[r.promptIndex].answer)) correct++;
+    if (r.text.toLowerCase().includes('python')) code++;
+  }
+  const tokens = Math.max(1, totals.tokens);
+  const rolloutTokens = lengths.reduce((a, b) => a + b, 0);
+  return {
+    step,
+    lr: run.lr,
+    rewardMean,
+    rewardStd,
+    zeroStdGroupShare,
+    advantageMean: rollouts.reduce((a, r) => a + r.advantage, 0) / n,
+    advantageAbsMean: rollouts.reduce((a, r) => a + Math.abs(r.advantage), 0) / n,
+    clipFracLow: totals.clippedLow / tokens,
+    clipFracHigh: totals.clippedHigh / tokens,
+    clipFracRegion: (totals.clippedLow + totals.clippedHigh) / tokens,
+    ratioMean: totals.ratioSum / tokens,
+    ratioMin: totals.tokens ? totals.ratioMin : 1,
+    ratioMax: totals.tokens ? totals.ratioMax : 1,
+    approxKl: totals.approxKlSum / tokens,
+    refKl: totals.refKlSum / tokens,
+    entropy: totals.entropySum / tokens,
+    policyLoss: updates ? totals.loss / updates : 0,
+    gradNorm: updates ? run.gradNormSum / updates : 0,
+    updates,
+    responseLengthMean: rolloutTokens / n,
+    responseLengthMax: Math.max(...lengths),
+    truncatedShare: rollouts.filter((r) => r.truncated).length / n,
+    codeFrequency: code / n,
+    rolloutAccuracy: correct / n,
+    formatRate: boxed / n,
+    ...styleMetrics(run.tally, run.styleBefore, run.styleNow, run.styleMoveSum, updates),
+    timeRolloutMs: t1 - t0,
+    timeScoringMs: t2 - t1,
+    timeLogprobsMs: t3 - t2,
+    timeUpdateMs: t4 - t3,
+    rolloutTokensPerSec: rolloutTokens / Math.max(1e-9, (t1 - t0) / 1000),
+    trainTokensPerSec: run.trainTokens / Math.max(1e-9, (t4 - t3) / 1000),
+  };
 }
 
 /** The instruments' step metrics (see instruments.ts and StepMetrics). */

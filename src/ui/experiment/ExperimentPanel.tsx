@@ -1,16 +1,17 @@
-// The experiment builder, rendered from the field-spec table in src/experiment/config.ts: sections in
-// schema order, basic knobs shown, advanced ones folded away, controls a classroom link hides left out.
-// Cross-field problems (e.g. a mini-batch that does not divide the rollout batch) are listed under it.
+// The experiment builder, rendered from the field-spec table in src/experiment/config/fields.ts:
+// sections in schema order, basic knobs shown, advanced ones folded away, controls a classroom link
+// hides left out. Cross-field problems (e.g. a mini-batch that does not divide the rollout batch) are
+// listed under it.
 import { useEffect, useMemo } from 'react';
+import { updatesPerRolloutBatch } from '../../experiment/config/derived';
+import { FIELD_SPECS } from '../../experiment/config/fields';
 import {
   type ExperimentConfig,
-  FIELD_SPECS,
   type FieldSection,
   type FieldSpec,
-  updatesPerRolloutBatch,
-  validateExperiment,
   ZOO_FAMILY_NAMES,
-} from '../../experiment/config';
+} from '../../experiment/config/schema';
+import { validateExperiment } from '../../experiment/config/validate';
 import { useLabStore } from '../store/labStore';
 import { useZooStore } from '../zoo/zooStore';
 import { FieldControl } from './FieldControl';

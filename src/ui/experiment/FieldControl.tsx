@@ -1,8 +1,8 @@
 // One experiment knob rendered from its field spec: the right input for its type, its one-line help,
 // the paper's value, and — when the typed value is refused — the reason, next to the control.
 import { useEffect, useId, useState } from 'react';
-import type { ExperimentConfig, FieldSpec } from '../../experiment/config';
-import { formatFieldValue } from '../../experiment/config';
+import { formatFieldValue } from '../../experiment/config/display';
+import type { ExperimentConfig, FieldSpec } from '../../experiment/config/schema';
 import { useLabStore } from '../store/labStore';
 
 interface FieldControlProps {

@@ -1,7 +1,7 @@
 // How long an experiment would take on this device, before it starts: the mean step time of the runs
 // this browser has measured, scaled by rollouts per step (B x G), or the CPU engine's measured ~2.6 s for
 // a preset step (8 x 16) when nothing has run yet. Play asks before starting anything over an hour.
-import type { ExperimentConfig } from '../../experiment/config';
+import type { ExperimentConfig } from '../../experiment/config/schema';
 import type { StepMetrics } from '../runTypes';
 
 /** CPU engine, zoo model, B 8 x G 16, 8 updates (measured, issue 16): the estimate with no history. */

@@ -4,7 +4,7 @@
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { defaultExperiment } from '../../experiment/config';
+import { defaultExperiment } from '../../experiment/config/fields';
 import { openRunStore } from '../../experiment/persistence';
 import { createLabStore } from '../store/labStore';
 import { RunController } from './runController';

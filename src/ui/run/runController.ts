@@ -10,7 +10,7 @@
 // into the editor; Play resumes only a paused run the editor describes, otherwise starts a new one.
 
 import type { StoreApi } from 'zustand';
-import type { ExperimentConfig } from '../../experiment/config';
+import type { ExperimentConfig } from '../../experiment/config/schema';
 import type { RunStore } from '../../experiment/persistence';
 import { serializeExperiment } from '../../experiment/url';
 import type { HostEvent, RunRecord } from '../runTypes';

@@ -1,6 +1,6 @@
 // The contract between the page and whatever computes a run (the training Web Worker, or the dev-only
 // synthetic host). The page never trains on its own thread: it sends commands, the host emits events.
-import type { ExperimentConfig } from '../../experiment/config';
+import type { ExperimentConfig } from '../../experiment/config/schema';
 import type { HostEvent } from '../runTypes';
 
 export interface StartRequest {

@@ -1,7 +1,7 @@
 // The real run host: training Web Workers (src/experiment/worker.ts) behind RunWorkerClient, one per run.
 // Translates the worker's messages into the UI's run events: set-up progress and backend notices
 // become 'notice', a lost device pauses the run with its message, a failed set-up becomes an error.
-import { ZOO_FAMILY_NAMES } from '../../experiment/config';
+import { ZOO_FAMILY_NAMES } from '../../experiment/config/schema';
 import type { RunCheckpoint } from '../../experiment/runner';
 import { serializeExperiment } from '../../experiment/url';
 import { RunWorkerClient } from '../../experiment/workerClient';

@@ -1,7 +1,7 @@
 // A refused value stays on screen and blocks Play, Step and Copy link with the reason until it is fixed
 // or another experiment is loaded; Play asks before a new run over an hour, never before a resume.
 import { describe, expect, it } from 'vitest';
-import { defaultExperiment } from '../../experiment/config';
+import { defaultExperiment } from '../../experiment/config/fields';
 import { playIfSensible } from '../run/RunBar';
 import { blockedReason } from './experimentSlice';
 import { createLabStore } from './labStore';

@@ -3,14 +3,9 @@
 // value and runs another), the problems found when the page's URL was parsed (shown in a banner), and the
 // controls a classroom link hides (`hide=`).
 import type { StateCreator } from 'zustand';
-import {
-  coerceField,
-  defaultExperiment,
-  type ExperimentConfig,
-  type ExperimentKey,
-  type FieldError,
-  fieldSpec,
-} from '../../experiment/config';
+import { defaultExperiment, fieldSpec } from '../../experiment/config/fields';
+import type { ExperimentConfig, ExperimentKey } from '../../experiment/config/schema';
+import { coerceField, type FieldError } from '../../experiment/config/validate';
 
 export interface ExperimentSlice {
   config: ExperimentConfig;

@@ -4,7 +4,7 @@
 // a while, and a benchmark that starts by itself would slow every page load.
 import { useEffect, useState } from 'react';
 import { acquireGpu, type GpuContext } from '../../engine/webgpu/device';
-import { ZOO_FAMILY_NAMES } from '../../experiment/config';
+import { ZOO_FAMILY_NAMES } from '../../experiment/config/schema';
 import { describeError } from './checkpointChoice';
 import { loadModelTools } from './loadModelTools';
 import type { BenchResult } from './modelTools';

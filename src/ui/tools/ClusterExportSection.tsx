@@ -2,7 +2,7 @@
 // reward module, data preparation, README), downloaded as one .tar. The settings that do not map, or
 // map only approximately, are listed on the page as the download starts, so nothing is dropped silently.
 import { useState } from 'react';
-import { ZOO_FAMILIES } from '../../experiment/config';
+import { ZOO_FAMILIES } from '../../experiment/config/schema';
 import type { Engine, SettingMapping } from '../../export/engines';
 import { downloadBlob } from '../exports/chartImage';
 import { useLabStore } from '../store/labStore';

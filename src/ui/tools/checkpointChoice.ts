@@ -1,6 +1,6 @@
 // What the Model tools tab can load: a shipped zoo model, or a finished/paused/stopped run's latest
 // checkpoint. Pure (no engine, no ORT) so the tab can list choices without loading the heavy module.
-import { ZOO_FAMILY_NAMES } from '../../experiment/config';
+import { ZOO_FAMILY_NAMES } from '../../experiment/config/schema';
 import type { RunRecord } from '../../experiment/persistence';
 
 export type CheckpointChoice =

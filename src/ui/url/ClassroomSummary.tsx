@@ -1,6 +1,7 @@
 // Classroom links (`hide=`) take controls off the page; this line says what they are set to, read-only,
 // so a projected page always names what is being tested ("Reward: random · γ: 0.5 · ...").
-import { fieldSpec, formatFieldValue } from '../../experiment/config';
+import { formatFieldValue } from '../../experiment/config/display';
+import { fieldSpec } from '../../experiment/config/fields';
 import { useLabStore } from '../store/labStore';
 
 export function ClassroomSummary() {

@@ -4,7 +4,7 @@
 // their measured card and can be downloaded as Hugging Face files; interrupted builds resume.
 
 import { useEffect, useMemo, useState } from 'react';
-import type { BackendChoice } from '../../experiment/config';
+import type { BackendChoice } from '../../engine/chooseBackend';
 import { CHECKPOINT_FILE_NAMES } from '../../model/checkpoint';
 import {
   CORRECTNESS_STYLES,

@@ -2,7 +2,7 @@
 // progress (progress, loss, tokens/s, ETA, phase) and the Web Worker that runs it. Every progress
 // checkpoint the worker posts is written to IndexedDB before the next one, so a reload can resume.
 import { create } from 'zustand';
-import type { BackendChoice } from '../../experiment/config';
+import type { BackendChoice } from '../../engine/chooseBackend';
 import { type FamilySpec, familySpecProblems, type StepReport } from '../../tasks/familyBuild';
 import { openUserZoo, type UserFamilyRecord, type UserZooStore } from './userZoo';
 import type { FromZooWorker, ToZooWorker } from './zooProtocol';

@@ -1,18 +1,11 @@
-// Tests of the experiment schema: the spec table is self-consistent, defaults are valid and follow the
-// paper's ratios, and validation reports (never throws on) bad fields.
+// Tests of the experiment config (schema, fields, validate, display, derived): the spec table is
+// self-consistent, defaults are valid and follow the paper's ratios, and validation reports (never
+// throws on) bad fields.
 import { describe, expect, it } from 'vitest';
-import {
-  adamWConfig,
-  DEFAULT_EXPERIMENT,
-  defaultExperiment,
-  displayValue,
-  FIELD_SPECS,
-  formatFieldError,
-  learningRateAt,
-  policyLossConfig,
-  updatesPerRolloutBatch,
-  validateExperiment,
-} from './config';
+import { adamWConfig, learningRateAt, policyLossConfig, updatesPerRolloutBatch } from './derived';
+import { displayValue, formatFieldError } from './display';
+import { DEFAULT_EXPERIMENT, defaultExperiment, FIELD_SPECS } from './fields';
+import { validateExperiment } from './validate';
 
 describe('field specs', () => {
   it('have unique keys and URL keys, and defaults inside their own ranges', () => {
