@@ -13,8 +13,8 @@ import {
   engineInvocation,
   fieldsWithoutMapping,
   PAPER_MAX_RESPONSE,
-  type SettingMapping,
 } from './engines';
+import type { SettingMapping } from './mappingTable';
 import { prepareDataSource } from './prepareData';
 import { rewardModuleSource } from './python';
 
