@@ -4,12 +4,13 @@
 import { describe, expect, it } from 'vitest';
 import { readPythonFileFromDisk } from './nodePythonFiles';
 import { fillTemplate } from './python';
-import { bundledPythonNames, pythonFile } from './pythonFiles';
+import { pythonTemplates } from './pythonFiles';
 
 describe('Python templates', () => {
   it('are bundled, and the disk loader reads the same text', () => {
-    expect(bundledPythonNames()).toContain('lab_reward');
-    for (const name of bundledPythonNames()) expect(readPythonFileFromDisk(name)).toBe(pythonFile(name));
+    expect(pythonTemplates.names()).toContain('lab_reward');
+    for (const name of pythonTemplates.names())
+      expect(readPythonFileFromDisk(name)).toBe(pythonTemplates.read(name));
   });
 
   it('fillTemplate drops the notes and fills every placeholder', () => {

@@ -10,7 +10,7 @@
 // extra_info)` (naive reward manager) and `compute_score_batch(...)` (batch manager, needed for the
 // online majority vote), OpenRLHF `reward_func(queries, prompts, labels)` (--remote_rm_url file.py).
 import { REWARD_REGISTRY, REWARD_RNG_STREAM } from '../rl/rewards';
-import { pythonFile } from './pythonFiles';
+import { pythonTemplates } from './pythonFiles';
 
 export interface RewardModuleSettings {
   reward: string;
@@ -75,7 +75,7 @@ export function fillTemplate(template: string, values: Record<string, string>): 
 
 /** The full text of lab_reward.py for a reward setting. */
 export function rewardModuleSource(settings: RewardModuleSettings): string {
-  return fillTemplate(pythonFile('lab_reward'), {
+  return fillTemplate(pythonTemplates.read('lab_reward'), {
     SOURCE_HASH: settings.sourceHash,
     REWARD_NAME: settings.reward,
     REWARD: pyString(settings.reward),
