@@ -12,7 +12,7 @@ import {
   ZOO_FAMILY_NAMES,
 } from '../../experiment/config';
 import { useLabStore } from '../store/labStore';
-import { useZooStore } from '../zoo/zooStore';
+import { useZooStore } from '../store/zooStore';
 import { FieldControl } from './FieldControl';
 import { ModelCard } from './ModelCard';
 
