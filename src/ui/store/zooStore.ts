@@ -60,6 +60,14 @@ export const useZooStore = create<ZooState>((set, get) => {
     await get().refresh();
   };
 
+  /** The build ended (stopped or built): release its worker and show the families as stored now. */
+  const finish = async () => {
+    worker?.terminate();
+    worker = null;
+    set({ active: null });
+    await get().refresh();
+  };
+
   const onMessage = (name: string, message: FromZooWorker) => {
     const active = get().active;
     if (!active || active.name !== name) return;
@@ -95,20 +103,14 @@ export const useZooStore = create<ZooState>((set, get) => {
               status: 'paused',
               message: `stopped at step ${message.step}`,
             });
-          worker?.terminate();
-          worker = null;
-          set({ active: null });
-          await get().refresh();
+          await finish();
         });
         break;
       case 'built':
         set({ active: { ...active, phase: 'saving' } });
         writes = writes.then(async () => {
           await (await zoo()).saveBuilt(name, message.files, message.card);
-          worker?.terminate();
-          worker = null;
-          set({ active: null });
-          await get().refresh();
+          await finish();
         });
         break;
       case 'error':
