@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { formatFieldError } from '../experiment/config/display';
 import { exportExperiment } from '../export/cluster';
 import { ENGINES, type Engine, type ExportOptions } from '../export/engines';
+import { registerNodePythonLoader } from '../export/nodePythonFiles';
 import { CliError, experimentFromArgs, type RunArgs } from './runCommand';
 
 export const EXPORT_USAGE = `npm run lab -- export --engine verl|openrlhf (--preset ID | --url 'URL' | --config FILE.json) --out DIR
@@ -112,6 +113,8 @@ export function runExportCommand(
   const outDir = resolve(args.out ?? join('runs', `export-${args.options.engine}-${config.reward}`));
   if (existsSync(outDir) && readdirSync(outDir).length > 0 && !args.force)
     throw new CliError(`${outDir} is not empty; choose another --out or pass --force`);
+  // Under tsx there is no Vite bundle: the reward module's template is read from the source tree.
+  registerNodePythonLoader();
   const result = exportExperiment(config, args.options);
   for (const [path, text] of Object.entries(result.files)) {
     const target = join(outDir, path);

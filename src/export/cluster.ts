@@ -15,8 +15,8 @@ import {
   engineInvocation,
   fieldsWithoutMapping,
   PAPER_MAX_RESPONSE,
-  type SettingMapping,
 } from './engines';
+import type { SettingMapping } from './mappingTable';
 import { prepareDataSource } from './prepareData';
 import { rewardModuleSource } from './python';
 

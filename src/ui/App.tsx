@@ -5,7 +5,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { serializeExperiment } from '../experiment/url';
 import { ChartsArea } from './charts/ChartsArea';
-import { useGpuStore } from './gpuStore';
 import { RolloutInspector } from './inspector/RolloutInspector';
 import { startLabRuntime } from './run/labRuntime';
 import { playIfSensible, RunBar, useLabRuntime } from './run/RunBar';
@@ -13,6 +12,7 @@ import { ShortcutsHelp } from './ShortcutsHelp';
 import { SidePanel } from './SidePanel';
 import { handleShortcut } from './shortcuts';
 import { blockedReason } from './store/experimentSlice';
+import { useGpuStore } from './store/gpuStore';
 import { useLabStore } from './store/labStore';
 import { ClassroomSummary } from './url/ClassroomSummary';
 import { CopyLinkButton } from './url/CopyLinkButton';

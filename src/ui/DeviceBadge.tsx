@@ -1,5 +1,5 @@
 // The device badge in the header: which adapter (and backend) the lab computes on.
-import { useGpuStore } from './gpuStore';
+import { useGpuStore } from './store/gpuStore';
 
 export function DeviceBadge() {
   const status = useGpuStore((s) => s.status);

@@ -520,12 +520,14 @@ export const FIELD_SPECS: readonly FieldSpec[] = [
     urlKey: 'ckpt',
     label: 'Checkpoint every N steps',
     type: 'int',
-    default: 0,
+    // On by default so that every seed of a sweep survives a reload (the page keeps the latest per run
+    // in IndexedDB; the CLI in checkpoint/): about 1 MB per zoo-model checkpoint, a moment to write.
+    default: 10,
     min: 0,
     max: 1_000_000,
     group: 'advanced',
     section: 'run',
-    help: 'Keep a resumable checkpoint every N steps; 0 = only at the end.',
+    help: 'Keep a resumable checkpoint every N steps (and when pausing); 0 = only at the end and when pausing.',
     paper: '—',
   },
   {

@@ -13,7 +13,7 @@ import {
 } from '../../experiment/config/schema';
 import { validateExperiment } from '../../experiment/config/validate';
 import { useLabStore } from '../store/labStore';
-import { useZooStore } from '../zoo/zooStore';
+import { useZooStore } from '../store/zooStore';
 import { FieldControl } from './FieldControl';
 import { ModelCard } from './ModelCard';
 

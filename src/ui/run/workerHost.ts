@@ -7,7 +7,7 @@ import { serializeExperiment } from '../../experiment/url';
 import { RunWorkerClient } from '../../experiment/workerClient';
 import type { FromWorker, UserModelFiles } from '../../experiment/workerProtocol';
 import type { HostEvent } from '../runTypes';
-import { loadBuiltModel } from '../zoo/zooStore';
+import { loadBuiltModel } from '../store/zooStore';
 import type { RunHost, RunHostFactory } from './runHost';
 
 export const createWorkerHost: RunHostFactory = (emit) => {

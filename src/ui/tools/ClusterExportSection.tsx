@@ -3,7 +3,8 @@
 // map only approximately, are listed on the page as the download starts, so nothing is dropped silently.
 import { useState } from 'react';
 import { ZOO_FAMILIES } from '../../experiment/config/schema';
-import type { Engine, SettingMapping } from '../../export/engines';
+import type { Engine } from '../../export/engines';
+import type { SettingMapping } from '../../export/mappingTable';
 import { downloadBlob } from '../exports/chartImage';
 import { useLabStore } from '../store/labStore';
 import { describeError } from './checkpointChoice';

@@ -5,7 +5,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { downloadBlob } from '../exports/chartImage';
-import { useGpuStore } from '../gpuStore';
+import { useGpuStore } from '../store/gpuStore';
 import { useLabStore } from '../store/labStore';
 import { ClusterExportSection } from './ClusterExportSection';
 import {

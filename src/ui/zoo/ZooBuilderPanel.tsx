@@ -18,8 +18,8 @@ import { DEFAULT_GENERATOR_OPTIONS, PROBLEM_KIND_LABELS, PROBLEM_KINDS } from '.
 import type { ZooCard } from '../../tasks/zoo';
 import { downloadBlob } from '../exports/chartImage';
 import { formatDuration } from '../formatDuration';
+import { displayStatus, loadBuiltModel, useZooStore } from '../store/zooStore';
 import type { UserFamilyRecord } from './userZoo';
-import { displayStatus, loadBuiltModel, useZooStore } from './zooStore';
 import './zoo.css';
 
 export function specFromPreset(preset: FamilyName, name: string): FamilySpec {

@@ -1,6 +1,7 @@
-// zustand slice holding the WebGPU device status the whole page shows (badge, CPU-fallback notice).
+// zustand store holding the WebGPU device status the whole page shows (badge, CPU-fallback notice). A
+// store of its own beside labStore.ts: the probe runs once per page and nothing reads it with run state.
 import { create } from 'zustand';
-import { acquireGpu, type GpuContext, WebGpuUnavailableError } from '../engine/webgpu/device';
+import { acquireGpu, type GpuContext, WebGpuUnavailableError } from '../../engine/webgpu/device';
 
 export type GpuStatus =
   | { state: 'probing' }

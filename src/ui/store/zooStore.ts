@@ -1,11 +1,12 @@
 // The zoo builder's page-side state and controller: the user's families (from IndexedDB), the build in
 // progress (progress, loss, tokens/s, ETA, phase) and the Web Worker that runs it. Every progress
 // checkpoint the worker posts is written to IndexedDB before the next one, so a reload can resume.
+// A store of its own beside labStore.ts: it owns the build worker and the family list, not run state.
 import { create } from 'zustand';
 import type { BackendChoice } from '../../engine/chooseBackend';
 import { type FamilySpec, familySpecProblems, type StepReport } from '../../tasks/familyBuild';
-import { openUserZoo, type UserFamilyRecord, type UserZooStore } from './userZoo';
-import type { FromZooWorker, ToZooWorker } from './zooProtocol';
+import { openUserZoo, type UserFamilyRecord, type UserZooStore } from '../zoo/userZoo';
+import type { FromZooWorker, ToZooWorker } from '../zoo/zooProtocol';
 
 export interface ActiveBuild {
   name: string;
@@ -59,6 +60,14 @@ export const useZooStore = create<ZooState>((set, get) => {
     await get().refresh();
   };
 
+  /** The build ended (stopped or built): release its worker and show the families as stored now. */
+  const finish = async () => {
+    worker?.terminate();
+    worker = null;
+    set({ active: null });
+    await get().refresh();
+  };
+
   const onMessage = (name: string, message: FromZooWorker) => {
     const active = get().active;
     if (!active || active.name !== name) return;
@@ -94,20 +103,14 @@ export const useZooStore = create<ZooState>((set, get) => {
               status: 'paused',
               message: `stopped at step ${message.step}`,
             });
-          worker?.terminate();
-          worker = null;
-          set({ active: null });
-          await get().refresh();
+          await finish();
         });
         break;
       case 'built':
         set({ active: { ...active, phase: 'saving' } });
         writes = writes.then(async () => {
           await (await zoo()).saveBuilt(name, message.files, message.card);
-          worker?.terminate();
-          worker = null;
-          set({ active: null });
-          await get().refresh();
+          await finish();
         });
         break;
       case 'error':
@@ -135,7 +138,7 @@ export const useZooStore = create<ZooState>((set, get) => {
     const record = await store.getFamily(spec.name);
     if (record) await store.saveFamily({ ...record, status: 'building', message: null });
     await get().refresh();
-    worker = new Worker(new URL('./zooWorker.ts', import.meta.url), { type: 'module' });
+    worker = new Worker(new URL('../zoo/zooWorker.ts', import.meta.url), { type: 'module' });
     worker.onmessage = (e: MessageEvent<FromZooWorker>) => onMessage(spec.name, e.data);
     worker.onerror = (e) => {
       writes = writes.then(() => fail(spec.name, `The zoo build worker crashed: ${e.message}`));
