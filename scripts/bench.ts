@@ -209,19 +209,21 @@ function randomBatch(config: ModelConfig, B: number, T: number, seed: number): T
   };
 }
 
+/** The optimizer settings of every timed and profiled training step. */
+const BENCH_ADAMW: AdamWConfig = {
+  lr: 1e-3,
+  beta1: 0.9,
+  beta2: 0.95,
+  eps: 1e-8,
+  weightDecay: 0.1,
+  maxGradNorm: 1,
+};
+
 async function timeSteps(model: EngineModel, batch: TokenBatch, steps: number): Promise<number> {
-  const adam: AdamWConfig = {
-    lr: 1e-3,
-    beta1: 0.9,
-    beta2: 0.95,
-    eps: 1e-8,
-    weightDecay: 0.1,
-    maxGradNorm: 1,
-  };
   const once = async () => {
     model.zeroGradients();
     await model.nllStep(batch);
-    await model.optimizerStep(adam);
+    await model.optimizerStep(BENCH_ADAMW);
   };
   await once(); // warm-up: pipelines, buffers, JIT
   const t0 = performance.now();
@@ -272,14 +274,7 @@ async function profileStep(model: WebGpuModel, batch: TokenBatch, label: string)
   runner.timings(true);
   model.zeroGradients();
   await model.nllStep(batch);
-  await model.optimizerStep({
-    lr: 1e-3,
-    beta1: 0.9,
-    beta2: 0.95,
-    eps: 1e-8,
-    weightDecay: 0.1,
-    maxGradNorm: 1,
-  });
+  await model.optimizerStep(BENCH_ADAMW);
   runner.profiling = false;
   const timings = runner.timings(true);
   const total = timings.reduce((s, t) => s + t.ms, 0);
