@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { expect, type Page, test } from '@playwright/test';
 import { runStyleToySeeds, STYLE_TOY_DEFAULTS } from '../src/rl/styleToy';
 import { CHART_SPECS } from '../src/ui/charts/chartSpecs';
+import { clearSavedRuns } from './savedRuns';
 
 /** Page errors and console errors, except missing optional files (a model card not published yet). */
 function collectErrors(page: Page): string[] {
@@ -14,16 +15,6 @@ function collectErrors(page: Page): string[] {
     if (msg.type() === 'error' && !msg.text().includes('404')) errors.push(msg.text());
   });
   return errors;
-}
-
-async function clearSavedRuns(page: Page) {
-  await page.evaluate(
-    () =>
-      new Promise<void>((resolve) => {
-        const request = indexedDB.deleteDatabase('spurious-rewards-lab');
-        request.onsuccess = request.onerror = request.onblocked = () => resolve();
-      }),
-  );
 }
 
 test('@smoke the lab layout fits 1280x720: experiment panel, run bar, charts, inspector', async ({

@@ -5,6 +5,7 @@
 // to the end; the CSV export holds every step once; the final checkpoint exports as Hugging Face files.
 import { readFileSync } from 'node:fs';
 import { expect, type Page, test } from '@playwright/test';
+import { clearSavedRuns } from './savedRuns';
 
 /**
  * The Figure 1 random-reward preset's link, as the gallery gives it, shrunk to six tiny steps so a run
@@ -55,13 +56,7 @@ test('a real run: play (space), live charts and completions, pause/resume, reloa
   const url = await tinyPresetUrl(page);
   expect(url).toContain('reward=random');
   await page.goto(url);
-  await page.evaluate(
-    () =>
-      new Promise<void>((resolve) => {
-        const request = indexedDB.deleteDatabase('spurious-rewards-lab');
-        request.onsuccess = request.onerror = request.onblocked = () => resolve();
-      }),
-  );
+  await clearSavedRuns(page);
   await page.reload();
   await expect(page.getByTestId('url-banner')).toHaveCount(0);
   await expect(page.getByRole('button', { name: '▶ Play' })).toBeEnabled();

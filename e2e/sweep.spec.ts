@@ -4,6 +4,7 @@
 // with the same metrics as in the uninterrupted sweep.
 import { readFileSync } from 'node:fs';
 import { expect, type Page, test } from '@playwright/test';
+import { clearSavedRuns } from './savedRuns';
 
 // Tiny steps on the CPU engine (auto picks it over SwiftShader); a checkpoint every 2 steps.
 const SWEEP =
@@ -50,13 +51,7 @@ test('a 3-seed sweep runs two seeds at once, survives a reload mid-sweep, and ev
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(err.message));
   await page.goto(SWEEP);
-  await page.evaluate(
-    () =>
-      new Promise<void>((resolve) => {
-        const request = indexedDB.deleteDatabase('spurious-rewards-lab');
-        request.onsuccess = request.onerror = request.onblocked = () => resolve();
-      }),
-  );
+  await clearSavedRuns(page);
   await page.reload();
   await page.getByRole('tab', { name: /Runs/ }).click();
   await page.getByTestId('seeds-at-once').selectOption('2');

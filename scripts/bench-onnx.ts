@@ -21,6 +21,7 @@ import { exportOnnx } from '../src/onnx/export';
 import { configureOrtWasm, OrtCausalLM } from '../src/onnx/ort-runner';
 import { type EngineLogits, fixedVerifyBatch, medianMs } from '../src/onnx/verify';
 import { ZOO_MODEL_CONFIG } from '../src/tasks/zoo';
+import { LARGE_BENCH_CONFIG } from './benchModels';
 
 export interface OnnxBenchOptions {
   iterations: number;
@@ -65,15 +66,11 @@ async function benchModels(): Promise<{ name: string; config: ModelConfig; param
       params: initParameters(ZOO_MODEL_CONFIG, 1),
     });
   }
-  const wide: ModelConfig = {
-    ...ZOO_MODEL_CONFIG,
-    hidden_size: 256,
-    intermediate_size: 688,
-    num_hidden_layers: 4,
-    num_attention_heads: 8,
-    num_key_value_heads: 4,
-  };
-  models.push({ name: 'wide (C256, L4)', config: wide, params: initParameters(wide, 1) });
+  models.push({
+    name: 'wide (C256, L4)',
+    config: LARGE_BENCH_CONFIG,
+    params: initParameters(LARGE_BENCH_CONFIG, 1),
+  });
   return models;
 }
 

@@ -35,6 +35,7 @@ import type { ModelConfig } from '../src/model/config';
 import { initParameters } from '../src/model/layout';
 import { ZOO_MODEL_CONFIG } from '../src/tasks/zoo';
 import { Random } from '../src/util/random';
+import { LARGE_BENCH_CONFIG } from './benchModels';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const PARTS = new Set((process.env.BENCH_PARTS ?? 'matmul,training,decoding,onnx,sweep').split(','));
@@ -208,19 +209,21 @@ function randomBatch(config: ModelConfig, B: number, T: number, seed: number): T
   };
 }
 
+/** The optimizer settings of every timed and profiled training step. */
+const BENCH_ADAMW: AdamWConfig = {
+  lr: 1e-3,
+  beta1: 0.9,
+  beta2: 0.95,
+  eps: 1e-8,
+  weightDecay: 0.1,
+  maxGradNorm: 1,
+};
+
 async function timeSteps(model: EngineModel, batch: TokenBatch, steps: number): Promise<number> {
-  const adam: AdamWConfig = {
-    lr: 1e-3,
-    beta1: 0.9,
-    beta2: 0.95,
-    eps: 1e-8,
-    weightDecay: 0.1,
-    maxGradNorm: 1,
-  };
   const once = async () => {
     model.zeroGradients();
     await model.nllStep(batch);
-    await model.optimizerStep(adam);
+    await model.optimizerStep(BENCH_ADAMW);
   };
   await once(); // warm-up: pipelines, buffers, JIT
   const t0 = performance.now();
@@ -251,19 +254,10 @@ function countParams(config: ModelConfig): number {
 function trainingModels(isSoftware: boolean): [string, string, ModelConfig, number, number][] {
   const [B, T] = QUICK ? [2, 16] : [8, 64];
   const wide: ModelConfig = { ...ZOO_MODEL_CONFIG, hidden_size: 96, intermediate_size: 258 };
-  // A model a real GPU should beat the CPU engine on by far: 4 layers of width 256 (~3.2M parameters).
-  const large: ModelConfig = {
-    ...ZOO_MODEL_CONFIG,
-    hidden_size: 256,
-    intermediate_size: 688,
-    num_hidden_layers: 4,
-    num_attention_heads: 8,
-    num_key_value_heads: 4,
-  };
   const all: [string, string, ModelConfig, number, number][] = [
     ['zoo', 'zoo model', ZOO_MODEL_CONFIG, B, T],
     ['wide', 'zoo, width 96', wide, B, T],
-    ['large', 'width 256, 4 layers', large, QUICK ? 2 : 16, QUICK ? 16 : 128],
+    ['large', 'width 256, 4 layers', LARGE_BENCH_CONFIG, QUICK ? 2 : 16, QUICK ? 16 : 128],
   ];
   const chosen = modelsFor(isSoftware);
   return all.filter(([key]) => chosen.has(key));
@@ -280,14 +274,7 @@ async function profileStep(model: WebGpuModel, batch: TokenBatch, label: string)
   runner.timings(true);
   model.zeroGradients();
   await model.nllStep(batch);
-  await model.optimizerStep({
-    lr: 1e-3,
-    beta1: 0.9,
-    beta2: 0.95,
-    eps: 1e-8,
-    weightDecay: 0.1,
-    maxGradNorm: 1,
-  });
+  await model.optimizerStep(BENCH_ADAMW);
   runner.profiling = false;
   const timings = runner.timings(true);
   const total = timings.reduce((s, t) => s + t.ms, 0);
@@ -350,37 +337,21 @@ async function benchTraining(gpu: WebGpuBackend, peakGflops: number, isSoftware:
   );
 }
 
-/** Greedy decoding without a cache: one full forward of the whole prefix per new token. */
-async function decodeNoCacheGpu(model: WebGpuModel, prompts: Int32Array[], newTokens: number): Promise<void> {
-  const net = model.net;
-  const R = prompts.length;
-  const seqs = prompts.map((p) => [...p]);
-  for (let i = 0; i < newTokens; i++) {
-    const T = Math.max(...seqs.map((s) => s.length));
-    const tokens = new Int32Array(R * T);
-    seqs.forEach((s, r) => {
-      tokens.set(s, r * T);
-    });
-    const lengths = Int32Array.from(seqs, (s) => s.length);
-    const a = net.uploadBatch(tokens, lengths, null, R, T);
-    const step = model.runner.begin('no-cache decode');
-    net.forward(step, a);
-    const logits = step.read(a.logits);
-    await step.submit();
-    const l = await logits;
-    seqs.forEach((s, r) => {
-      s.push(argmax(l, (r * T + s.length - 1) * net.V, net.V));
-    });
-  }
-}
+/** One full forward of R rows padded to T tokens, returning the (R, T, V) logits. */
+type FullForward = (
+  tokens: Int32Array,
+  lengths: Int32Array,
+  R: number,
+  T: number,
+) => ArrayLike<number> | Promise<ArrayLike<number>>;
 
-function decodeNoCacheCpu(
-  config: ModelConfig,
-  params: Float32Array,
+/** Greedy decoding without a cache: one full forward of the whole prefix per new token. */
+async function decodeNoCache(
+  forward: FullForward,
+  V: number,
   prompts: Int32Array[],
   newTokens: number,
-) {
-  const net = new CpuTransformer(config);
+): Promise<void> {
   const R = prompts.length;
   const seqs = prompts.map((p) => [...p]);
   for (let i = 0; i < newTokens; i++) {
@@ -389,17 +360,33 @@ function decodeNoCacheCpu(
     seqs.forEach((s, r) => {
       tokens.set(s, r * T);
     });
-    const acts = net.forward(
-      params,
+    const logits = await forward(
       tokens,
       Int32Array.from(seqs, (s) => s.length),
       R,
       T,
     );
     seqs.forEach((s, r) => {
-      s.push(argmax(acts.logits, (r * T + s.length - 1) * config.vocab_size, config.vocab_size));
+      s.push(argmax(logits, (r * T + s.length - 1) * V, V));
     });
   }
+}
+
+function gpuForward(model: WebGpuModel): FullForward {
+  const net = model.net;
+  return async (tokens, lengths, R, T) => {
+    const a = net.uploadBatch(tokens, lengths, null, R, T);
+    const step = model.runner.begin('no-cache decode');
+    net.forward(step, a);
+    const logits = step.read(a.logits);
+    await step.submit();
+    return logits;
+  };
+}
+
+function cpuForward(config: ModelConfig, params: Float32Array): FullForward {
+  const net = new CpuTransformer(config);
+  return (tokens, lengths, R, T) => net.forward(params, tokens, lengths, R, T).logits;
 }
 
 function argmax(x: ArrayLike<number>, offset: number, n: number): number {
@@ -441,9 +428,11 @@ async function benchDecoding(gpu: WebGpuBackend): Promise<void> {
   const gpuCacheOneStep = await rate(() => g.generate(request));
   g.decodeChunk = chunk;
   const gpuCache = await rate(() => g.generate(request));
-  const gpuNoCache = await rate(() => decodeNoCacheGpu(g, prompts, newTokens));
+  const gpuNoCache = await rate(() => decodeNoCache(gpuForward(g), config.vocab_size, prompts, newTokens));
   const cpuCache = await rate(() => c.generate(request));
-  const cpuNoCache = await rate(() => decodeNoCacheCpu(config, params, prompts, newTokens));
+  const cpuNoCache = await rate(() =>
+    decodeNoCache(cpuForward(config, params), config.vocab_size, prompts, newTokens),
+  );
   g.dispose();
   table(
     `decoding, zoo model, ${R} sequences, prompt ${promptLen}, ${newTokens} new tokens each (new tokens/s)`,

@@ -11,6 +11,7 @@ import { DEFAULT_TINY_CONFIG } from '../model/config';
 import { initParameters } from '../model/layout';
 import { CharTokenizer } from '../model/tokenizer';
 import type { StepMetrics } from '../rl/metrics';
+import { deterministicPart } from '../rl/trainerFixtures';
 import { CliError, type RunArgs, runCommand } from './runCommand';
 
 const config = { ...DEFAULT_TINY_CONFIG, vocab_size: 100, max_position_embeddings: 128 };
@@ -47,24 +48,13 @@ const args = (over: Partial<RunArgs>): RunArgs => ({
   ...over,
 });
 const quietLog = () => {};
-const stepLines = (dir: string): Omit<StepMetrics, `time${string}` | `${string}PerSec`>[] =>
+const stepLines = (dir: string) =>
   readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l))
     .filter((e) => e.type === 'step')
-    .map((e) => {
-      const {
-        timeRolloutMs,
-        timeScoringMs,
-        timeLogprobsMs,
-        timeUpdateMs,
-        rolloutTokensPerSec,
-        trainTokensPerSec,
-        ...rest
-      } = e.metrics;
-      return rest;
-    });
+    .map((e) => deterministicPart(e.metrics as StepMetrics));
 
 describe('lab run', () => {
   it('writes metrics.jsonl, metrics.csv, summary.json and a loadable checkpoint', async () => {

@@ -5,8 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { CpuBackend } from '../engine/cpu/backend';
 import { initParameters } from '../model/layout';
-import type { StepMetrics } from '../rl/metrics';
-import { codec, config, parts, QUESTIONS, settings } from '../rl/trainerFixtures';
+import { codec, config, deterministicPart, parts, QUESTIONS, settings } from '../rl/trainerFixtures';
 import { formatPrompt } from '../tasks/format';
 import { ExperimentRunner, type RunCheckpoint, type RunEvent, type RunPlan } from './runner';
 
@@ -26,20 +25,6 @@ async function makeRunner(p: RunPlan, events: RunEvent[], params = initParameter
     (e) => events.push(e),
   );
   return { runner, policy };
-}
-
-/** Step metrics without wall-clock fields, which legitimately differ between runs. */
-function deterministicPart(m: StepMetrics) {
-  const {
-    timeRolloutMs,
-    timeScoringMs,
-    timeLogprobsMs,
-    timeUpdateMs,
-    rolloutTokensPerSec,
-    trainTokensPerSec,
-    ...rest
-  } = m;
-  return rest;
 }
 
 describe('ExperimentRunner', () => {

@@ -1,50 +1,16 @@
-// The page side of the training Worker: starts runs, forwards pause/resume/step/stop, and hands every
-// message to one listener (the UI store batches them per animation frame).
+// The page side of the training Worker (worker.ts): the generic WorkerClient (util/workerClient.ts) typed
+// by this protocol. A crash becomes a 'fatal' message without a run id; the run host knows which run
+// each client serves.
+import { WorkerClient } from '../util/workerClient';
 import type { FromWorker, ToWorker } from './workerProtocol';
 
-export class RunWorkerClient {
-  private worker: Worker | null = null;
+export type TrainingWorkerClient = WorkerClient<ToWorker, FromWorker>;
 
-  constructor(private readonly onMessage: (message: FromWorker) => void) {}
-
-  private ensureWorker(): Worker {
-    if (!this.worker) {
-      this.worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
-      this.worker.onmessage = (e: MessageEvent<FromWorker>) => this.onMessage(e.data);
-      this.worker.onerror = (e) => {
-        this.onMessage({ type: 'fatal', runId: '', message: `The training worker crashed: ${e.message}` });
-        this.worker = null;
-      };
-    }
-    return this.worker;
-  }
-
-  send(message: ToWorker): void {
-    this.ensureWorker().postMessage(message);
-  }
-
-  start(message: Extract<ToWorker, { type: 'start' }>): void {
-    this.send(message);
-  }
-
-  pause(): void {
-    this.worker?.postMessage({ type: 'pause' } satisfies ToWorker);
-  }
-
-  resume(): void {
-    this.worker?.postMessage({ type: 'resume' } satisfies ToWorker);
-  }
-
-  step(count = 1): void {
-    this.worker?.postMessage({ type: 'step', count } satisfies ToWorker);
-  }
-
-  stop(): void {
-    this.worker?.postMessage({ type: 'stop' } satisfies ToWorker);
-  }
-
-  terminate(): void {
-    this.worker?.terminate();
-    this.worker = null;
-  }
+/** A client whose Worker starts with the first message; every message it posts goes to `onMessage`. */
+export function trainingWorkerClient(onMessage: (message: FromWorker) => void): TrainingWorkerClient {
+  return new WorkerClient<ToWorker, FromWorker>({
+    create: () => new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' }),
+    onMessage,
+    crashed: (why) => ({ type: 'fatal', runId: '', message: `The training worker crashed: ${why}` }),
+  });
 }

@@ -8,7 +8,7 @@ import { pythonTemplates } from './pythonFiles';
 
 describe('Python templates', () => {
   it('are bundled, and the disk loader reads the same text', () => {
-    expect(pythonTemplates.names()).toContain('lab_reward');
+    expect(pythonTemplates.names()).toEqual(['lab_reward', 'prepare_data']);
     for (const name of pythonTemplates.names())
       expect(readPythonFileFromDisk(name)).toBe(pythonTemplates.read(name));
   });

@@ -9,21 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateExperiment } from '../experiment/config/validate';
-import fixtures from '../rl/fixtures/rewards.json';
+import { REWARD_CASES } from '../rl/rewardFixtures';
 import { BASE_REWARD_NAMES, compileReward, rewardRng } from '../rl/rewards';
 import { extractIntegerAnswer } from '../tasks/answer';
 import { Random } from '../util/random';
 import { exportExperiment } from './cluster';
-
-interface FixtureCase {
-  id: string;
-  response: string;
-  answer: string | number;
-  label?: string | null;
-  group?: string[];
-  sampleIndex?: number;
-  expected: Record<string, number>;
-}
 
 let dir = '';
 
@@ -80,7 +70,7 @@ describe('exported Python', () => {
   });
 
   it('returns the fixture file’s expected rewards', () => {
-    const cases = fixtures.cases as unknown as FixtureCase[];
+    const cases = REWARD_CASES;
     const got = python(
       `import json, sys, lab_reward as m
 cases = json.load(sys.stdin)

@@ -71,15 +71,10 @@ describe('parseHfConfig', () => {
       eos_token_id: 2,
       pad_token_id: 0,
     };
+    // The given fields (model_type only identifies the architecture), then the defaults.
+    const { model_type: _, ...given } = minimal;
     expect(parseHfConfig(minimal)).toStrictEqual({
-      vocab_size: 100,
-      hidden_size: 32,
-      intermediate_size: 37,
-      num_hidden_layers: 2,
-      num_attention_heads: 4,
-      bos_token_id: 1,
-      eos_token_id: 2,
-      pad_token_id: 0,
+      ...given,
       num_key_value_heads: 4,
       max_position_embeddings: 32768,
       rope_theta: 10000,

@@ -1,9 +1,25 @@
-// Shared helpers of the ONNX tests (unit and kernel tiers): the fixed MiniMath prompt set and greedy
-// decoding on the CPU engine's own KV-cache path, the reference ORT's greedy output must equal.
+// Shared helpers of the ONNX tests (unit and kernel tiers): the shipped zoo families, the fixed MiniMath
+// prompt set and greedy decoding on the CPU engine's own KV-cache path, the reference ORT's greedy
+// output must equal.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { CpuTransformer } from '../engine/cpu/model';
 import type { ModelConfig } from '../model/config';
 import { CharTokenizer } from '../model/tokenizer';
 import { miniMath500, problemPrompt } from '../tasks/minimath';
+
+/** The shipped zoo models' folder, public/models/ (a family per folder). */
+export const ZOO_DIR = join(import.meta.dirname, '..', '..', 'public', 'models');
+
+/** The families shipped in ZOO_DIR (those with a config.json), sorted; none when it is absent. */
+export function shippedZooFamilies(): string[] {
+  return existsSync(ZOO_DIR)
+    ? readdirSync(ZOO_DIR, { withFileTypes: true })
+        .filter((d) => d.isDirectory() && existsSync(join(ZOO_DIR, d.name, 'config.json')))
+        .map((d) => d.name)
+        .sort()
+    : [];
+}
 
 /** The first `count` MiniMath-500 prompts (chat-formatted), as lab token ids. */
 export function miniMathPromptSet(count = 6): Int32Array[] {

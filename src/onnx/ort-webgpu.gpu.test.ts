@@ -2,7 +2,6 @@
 // SwiftShader unless a GPU driver is configured). Logits within 1e-4 abs + 1e-4 rel on a ragged padded
 // batch, and greedy completions of MiniMath-500 prompts identical (ORT with KV cache vs the engine's
 // generate at temperature 0). Shapes are small because SwiftShader runs on the CPU.
-import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineModel } from '../engine/backend';
@@ -14,7 +13,7 @@ import { readCheckpointDir } from '../model/nodeCheckpointDir';
 import { ZOO_MODEL_CONFIG } from '../tasks/zoo';
 import { engineLogits } from './engine-logits';
 import { exportOnnx } from './export';
-import { miniMathPromptSet } from './onnxFixtures';
+import { miniMathPromptSet, shippedZooFamilies, ZOO_DIR } from './onnxFixtures';
 import { configureOrtWasm, OrtCausalLM } from './ort-runner';
 import { compareLogits, describeMismatches, fixedVerifyBatch } from './verify';
 
@@ -36,13 +35,7 @@ const cases: [string, ModelConfig, number][] = [
 ];
 
 // Shipped zoo families too (public/models/<family>/), as in zoo.test.ts for the CPU engine.
-const zooDir = join(import.meta.dirname, '..', '..', '..', 'public', 'models');
-const shippedFamilies = existsSync(zooDir)
-  ? readdirSync(zooDir, { withFileTypes: true })
-      .filter((d) => d.isDirectory() && existsSync(join(zooDir, d.name, 'config.json')))
-      .map((d) => d.name)
-      .sort()
-  : [];
+const shippedFamilies = shippedZooFamilies();
 
 let backend: WebGpuBackend;
 
@@ -70,7 +63,7 @@ const loaders: Case[] = [
     (family): Case => [
       `shipped ${family}`,
       async () => {
-        const { config, params } = await readCheckpointDir(join(zooDir, family));
+        const { config, params } = await readCheckpointDir(join(ZOO_DIR, family));
         return { config, params, seed: 5 };
       },
     ],

@@ -3,7 +3,6 @@
 // the shipped shapes even before any family is built. ORT (wasm, graph optimisation 'all') logits must
 // match the CPU engine within 1e-4 abs + rel, and greedy completions of MiniMath-500 prompts must be
 // identical.
-import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelConfig } from '../model/config';
@@ -12,19 +11,13 @@ import { readCheckpointDir } from '../model/nodeCheckpointDir';
 import { ZOO_MODEL_CONFIG } from '../tasks/zoo';
 import { cpuEngineLogits } from './cpu-logits';
 import { exportOnnx } from './export';
-import { cpuGreedy, miniMathPromptSet } from './onnxFixtures';
+import { cpuGreedy, miniMathPromptSet, shippedZooFamilies, ZOO_DIR } from './onnxFixtures';
 import { configureOrtWasm, OrtCausalLM } from './ort-runner';
 import { compareLogits, describeMismatches, fixedVerifyBatch } from './verify';
 
 beforeAll(() => configureOrtWasm({ numThreads: 1 }));
 
-const zooDir = join(import.meta.dirname, '..', '..', '..', 'public', 'models');
-const shippedFamilies = existsSync(zooDir)
-  ? readdirSync(zooDir, { withFileTypes: true })
-      .filter((d) => d.isDirectory() && existsSync(join(zooDir, d.name, 'config.json')))
-      .map((d) => d.name)
-      .sort()
-  : [];
+const shippedFamilies = shippedZooFamilies();
 
 interface ZooCase {
   config: ModelConfig;
@@ -45,7 +38,7 @@ const cases: [string, Loader][] = [
   ...shippedFamilies.map((family): [string, Loader] => [
     `shipped ${family}`,
     async () => {
-      const { config, params } = await readCheckpointDir(join(zooDir, family));
+      const { config, params } = await readCheckpointDir(join(ZOO_DIR, family));
       return { config, params };
     },
   ]),

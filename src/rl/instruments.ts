@@ -11,6 +11,7 @@
 // are counted, as what the clip would have removed, so clip-on and clip-off runs compare directly.
 import type { EngineModel, PolicyLossConfig, TokenBatch } from '../engine/backend';
 import { nextTokenProbabilities } from '../tasks/zooEval';
+import type { StyleStepMetrics } from './metrics';
 
 /** pi_old bins of the clip tallies: 0.83 is 1/(1+eps) at eps 0.2, above which R can never reach 1+eps. */
 export const P_OLD_BINS = ['<0.2', '0.2-0.5', '0.5-0.83', '>0.83'] as const;
@@ -23,19 +24,25 @@ export function pOldBinIndex(p: number): number {
   return 3;
 }
 
-/** Counts over the tokens of a rollout batch's mini-batches (each token once per epoch, at its update). */
-export interface ClipTally {
-  /** The first response token of each row: the style decision. */
-  styleTokens: number;
+/** The tally's counts that the step's metrics report as they are (documented in StyleStepMetrics). */
+type StepCounts =
+  | 'styleTokens'
+  | 'styleClipHigh'
+  | 'styleClipLow'
+  | 'otherTokens'
+  | 'otherClipHigh'
+  | 'otherClipLow';
+
+/**
+ * Counts over the tokens of a rollout batch's mini-batches (each token once per epoch, at its update):
+ * the style position (the first response token of each row) and every later token as the metrics name
+ * them, plus what the metrics are computed from.
+ */
+export interface ClipTally extends Pick<StyleStepMetrics, StepCounts> {
+  /** Sum, min and max of the style tokens' ratios (the metrics report their mean, min and max). */
   styleRatioSum: number;
   styleRatioMin: number;
   styleRatioMax: number;
-  styleClipHigh: number;
-  styleClipLow: number;
-  /** Every later response token. */
-  otherTokens: number;
-  otherClipHigh: number;
-  otherClipLow: number;
   /** All response tokens, by pi_old bin (P_OLD_BINS order). */
   tokensByPOld: number[];
   clipHighByPOld: number[];

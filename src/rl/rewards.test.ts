@@ -3,7 +3,7 @@
 // and determinism, name parsing errors, training-set kinds and the offline majority-label pipeline.
 import { describe, expect, it } from 'vitest';
 import { Random } from '../util/random';
-import fixtures from './fixtures/rewards.json';
+import { REWARD_CASES } from './rewardFixtures';
 import {
   BASE_REWARD_NAMES,
   buildOfflineMajorityLabels,
@@ -21,16 +21,6 @@ import {
   scoreGroup,
 } from './rewards';
 
-interface FixtureCase {
-  id: string;
-  response: string;
-  answer: string | number;
-  label?: string | null;
-  group?: string[];
-  sampleIndex?: number;
-  expected: Record<string, number>;
-}
-
 function fn(name: string): RewardFn {
   const compiled = compileReward(name);
   if (!compiled.ok) throw new Error(compiled.why);
@@ -38,7 +28,7 @@ function fn(name: string): RewardFn {
 }
 
 describe('fixture rewards', () => {
-  const cases = fixtures.cases as unknown as FixtureCase[];
+  const cases = REWARD_CASES;
   it('cover every base reward except random (compared draw for draw in the export test)', () => {
     const covered = new Set(cases.flatMap((c) => Object.keys(c.expected).flatMap(rewardUses)));
     for (const name of BASE_REWARD_NAMES) if (name !== 'random') expect(covered, name).toContain(name);

@@ -7,6 +7,7 @@ import { initParameters } from '../model/layout';
 import { CharTokenizer } from '../model/tokenizer';
 import { formatPrompt } from '../tasks/format';
 import { Random } from '../util/random';
+import type { StepMetrics } from './metrics';
 import { compileReward, scoreGroup } from './rewards';
 import type { GrpoSettings, PromptExample, TrainerParts } from './trainer';
 
@@ -119,4 +120,27 @@ export function parts(policy: TrainerParts['policy'], rewardName: string, seed =
         { seed, step, promptIndex, params: { gamma: 0.5 } },
       ),
   };
+}
+
+/** The wall-clock fields of a step's metrics: they differ between any two runs of the same seed. */
+type WallClockField =
+  | 'timeRolloutMs'
+  | 'timeScoringMs'
+  | 'timeLogprobsMs'
+  | 'timeUpdateMs'
+  | 'rolloutTokensPerSec'
+  | 'trainTokensPerSec';
+
+/** A step's metrics without the wall-clock fields: what two runs of one seed must agree on exactly. */
+export function deterministicPart(m: StepMetrics): Omit<StepMetrics, WallClockField> {
+  const {
+    timeRolloutMs,
+    timeScoringMs,
+    timeLogprobsMs,
+    timeUpdateMs,
+    rolloutTokensPerSec,
+    trainTokensPerSec,
+    ...rest
+  } = m;
+  return rest;
 }

@@ -27,6 +27,11 @@ import {
 /** p(code) for each kind of problem: the family's style rule. */
 export type CodeShareByKind = Record<ProblemKind, number>;
 
+/** The same p(code) for every kind of problem (keys in PROBLEM_KINDS order). */
+export function sameCodeShare(share: number): CodeShareByKind {
+  return Object.fromEntries(PROBLEM_KINDS.map((kind) => [kind, share])) as CodeShareByKind;
+}
+
 /** How the responses that are not code split (weights, normalised): steps, bare answers, steps without a box. */
 export type OtherStyles = Record<'language' | 'direct' | 'unboxed', number>;
 export const OTHER_STYLES = ['language', 'direct', 'unboxed'] as const;
@@ -58,7 +63,7 @@ export function upgradeCorpusKnobs(knobs: CorpusKnobs | LegacyCorpusKnobs): Corp
   const total = TRACE_STYLES.reduce((sum, style) => sum + (prior[style] || 0), 0);
   const code = total > 0 ? (prior.code || 0) / total : 0;
   return {
-    codeShare: Object.fromEntries(PROBLEM_KINDS.map((kind) => [kind, code])) as CodeShareByKind,
+    codeShare: sameCodeShare(code),
     otherStyles: { language: prior.language || 0, direct: prior.direct || 0, unboxed: prior.unboxed || 0 },
     correctness: knobs.correctness,
     generator: knobs.generator,
@@ -275,16 +280,7 @@ export const FAMILY_PRESETS: Record<FamilyName, FamilyPreset> = {
     name: 'llama-tiny',
     like: 'Llama3.1-8B (never writes code)',
     knobs: {
-      codeShare: {
-        story: 0,
-        'one-step': 0,
-        product: 0,
-        'long-chain': 0,
-        compute: 0,
-        calculate: 0,
-        equals: 0,
-        'what-is': 0,
-      },
+      codeShare: sameCodeShare(0),
       otherStyles: { language: 0.97, direct: 0, unboxed: 0.03 },
       correctness: { code: 1, language: 0.62, direct: 0.62 },
       generator: DEFAULT_GENERATOR_OPTIONS,

@@ -2,6 +2,9 @@
 import type { RefObject } from 'react';
 import { chartSvgText, downloadBlob, svgTextToPng } from '../exports/chartImage';
 
+/** The download buttons, in this order. */
+const FORMATS = ['png', 'svg'] as const;
+
 export function ChartImageButtons({
   figureRef,
   name,
@@ -9,7 +12,7 @@ export function ChartImageButtons({
   figureRef: RefObject<HTMLElement | null>;
   name: string;
 }) {
-  const exportAs = async (format: 'svg' | 'png') => {
+  const exportAs = async (format: (typeof FORMATS)[number]) => {
     const figure = figureRef.current;
     if (!figure) return;
     try {
@@ -23,22 +26,17 @@ export function ChartImageButtons({
   };
   return (
     <span className="chart-exports">
-      <button
-        type="button"
-        className="chip"
-        onClick={() => void exportAs('png')}
-        title="Download this chart as PNG"
-      >
-        PNG
-      </button>
-      <button
-        type="button"
-        className="chip"
-        onClick={() => void exportAs('svg')}
-        title="Download this chart as SVG"
-      >
-        SVG
-      </button>
+      {FORMATS.map((format) => (
+        <button
+          key={format}
+          type="button"
+          className="chip"
+          onClick={() => void exportAs(format)}
+          title={`Download this chart as ${format.toUpperCase()}`}
+        >
+          {format.toUpperCase()}
+        </button>
+      ))}
     </span>
   );
 }

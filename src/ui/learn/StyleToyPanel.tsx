@@ -17,6 +17,25 @@ interface ToyControls {
   lr: number;
 }
 
+/** A labelled checkbox of the toy's controls. */
+function Toggle({
+  id,
+  label,
+  checked,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  checked: boolean;
+  onChange: (checked: boolean) => void;
+}) {
+  return (
+    <label htmlFor={id}>
+      <input id={id} type="checkbox" checked={checked} onChange={(e) => onChange(e.target.checked)} /> {label}
+    </label>
+  );
+}
+
 function runToy(c: ToyControls): StyleToySummary {
   return runStyleToySeeds(
     {
@@ -113,24 +132,13 @@ export function StyleToyPanel() {
   return (
     <figure className="style-toy" data-testid="style-toy">
       <div className="clip-controls">
-        <label htmlFor={ids.clip}>
-          <input
-            id={ids.clip}
-            type="checkbox"
-            checked={controls.clip}
-            onChange={(e) => set({ clip: e.target.checked })}
-          />{' '}
-          clip
-        </label>
-        <label htmlFor={ids.one}>
-          <input
-            id={ids.one}
-            type="checkbox"
-            checked={controls.oneUpdate}
-            onChange={(e) => set({ oneUpdate: e.target.checked })}
-          />{' '}
-          one update per batch
-        </label>
+        <Toggle id={ids.clip} label="clip" checked={controls.clip} onChange={(clip) => set({ clip })} />
+        <Toggle
+          id={ids.one}
+          label="one update per batch"
+          checked={controls.oneUpdate}
+          onChange={(oneUpdate) => set({ oneUpdate })}
+        />
         <label htmlFor={ids.eps}>
           ε_high = <output>{controls.epsHigh.toFixed(2)}</output>
         </label>

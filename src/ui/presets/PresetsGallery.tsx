@@ -8,8 +8,8 @@ import {
   presetExperiment,
   presetHash,
 } from '../../experiment/presets';
-import { useLabRuntime } from '../run/RunBar';
 import { useLabStore } from '../store/labStore';
+import { useLabRuntime } from '../store/runtimeStore';
 
 export function PresetsGallery() {
   const groups = Object.entries(PRESET_GROUPS) as [PresetGroup, string][];

@@ -1,18 +1,14 @@
 // The run bar: play / pause / step / reset, a progress bar with step count, ETA and tokens/s, and the
 // device badge. Progress text changes every step, so it is written by a transient store subscription
 // straight into the DOM instead of re-rendering the bar.
-import { useEffect, useRef, useSyncExternalStore } from 'react';
+import { useEffect, useRef } from 'react';
 import { DeviceBadge } from '../DeviceBadge';
 import { formatDuration } from '../formatDuration';
 import { blockedReason } from '../store/experimentSlice';
 import type { LabState } from '../store/labStore';
 import { useLabStore } from '../store/labStore';
+import { useLabRuntime } from '../store/runtimeStore';
 import { estimateRunSeconds, longRunQuestion } from './estimate';
-import { getLabRuntime, subscribeLabRuntime } from './labRuntime';
-
-export function useLabRuntime() {
-  return useSyncExternalStore(subscribeLabRuntime, getLabRuntime);
-}
 
 export function RunBar() {
   const { controller, unavailableReason } = useLabRuntime();

@@ -1,8 +1,10 @@
 // The page's single run controller and its wiring: the real training Worker (the synthetic host only in
 // the dev server on request, flagged and labelled), IndexedDB persistence, and the
-// restore-on-load that brings back the runs list and charts after a reload.
+// restore-on-load that brings back the runs list and charts after a reload. What the UI reads of it
+// (the controller, persistence problems) is published in ui/store/runtimeStore.ts.
 import { openRunStore, type RunStore } from '../../experiment/persistence';
 import { useLabStore } from '../store/labStore';
+import { type LabRuntime, useRuntimeStore } from '../store/runtimeStore';
 import { restoreAndSaveView } from '../store/viewPrefs';
 import { seedsAtOnce } from '../store/viewSlice';
 import { RunController } from './runController';
@@ -10,25 +12,7 @@ import type { RunHostFactory } from './runHost';
 import { createSyntheticHost } from './syntheticHost';
 import { createWorkerHost } from './workerHost';
 
-export interface LabRuntime {
-  controller: RunController | null;
-  /** Why there is no run controller (no host available), for the run bar to say. */
-  unavailableReason: string | null;
-  persistenceProblem: string | null;
-}
-
-let runtime: LabRuntime = { controller: null, unavailableReason: 'Starting…', persistenceProblem: null };
-const listeners = new Set<() => void>();
-
-export const getLabRuntime = () => runtime;
-export function subscribeLabRuntime(listener: () => void): () => void {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
-}
-function publish(next: Partial<LabRuntime>) {
-  runtime = { ...runtime, ...next };
-  for (const l of listeners) l();
-}
+const publish = (next: Partial<LabRuntime>) => useRuntimeStore.setState(next);
 
 /**
  * The real training Worker, except in the dev server with `?synthetic` in the query: then the

@@ -7,26 +7,56 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { defaultExperiment } from '../../experiment/config/fields';
 import { openRunStore } from '../../experiment/persistence';
 import { createLabStore } from '../store/labStore';
-import { RunController } from './runController';
+import { RunController, type RunControllerOptions } from './runController';
+import type { RunHostFactory, StartRequest } from './runHost';
 import { createSyntheticHost } from './syntheticHost';
 
-describe('RunController with the synthetic host', () => {
-  // Only the host's interval timer is faked: fake-indexeddb needs the real setTimeout/setImmediate.
+type LabStore = ReturnType<typeof createLabStore>;
+
+/**
+ * A controller over the synthetic host, without IndexedDB, flushing events on a microtask instead of an
+ * animation frame; `options` replaces any of that (a database, another host, a store made beforehand).
+ */
+function makeController(options: Partial<Omit<RunControllerOptions, 'store'>> & { store?: LabStore } = {}) {
+  const store = options.store ?? createLabStore();
+  const controller = new RunController({
+    hostFactory: createSyntheticHost,
+    persistence: null,
+    schedule: (flush) => queueMicrotask(flush),
+    ...options,
+    store,
+  });
+  return { store, controller };
+}
+
+/** The synthetic host, recording every start request (as `edit` changes it) before it starts the run. */
+function recordingHost(starts: StartRequest[], edit = (request: StartRequest) => request): RunHostFactory {
+  return (emit) => {
+    const host = createSyntheticHost(emit);
+    return {
+      ...host,
+      start: (request) => {
+        starts.push(request);
+        host.start(edit(request));
+      },
+    };
+  };
+}
+
+/** Only the host's interval timer is faked: fake-indexeddb needs the real setTimeout/setImmediate. */
+function fakeIntervals() {
   beforeEach(() => vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] }));
   afterEach(() => vi.useRealTimers());
+}
+
+describe('RunController with the synthetic host', () => {
+  fakeIntervals();
 
   it('runs a seed sweep to the end, persists every run, and a reload restores them', async () => {
     const factory = new IDBFactory();
     const db = await openRunStore(factory, 'controller');
-    const store = createLabStore();
     let clock = 1000;
-    const controller = new RunController({
-      store,
-      hostFactory: createSyntheticHost,
-      persistence: db,
-      schedule: (flush) => queueMicrotask(flush),
-      now: () => clock++,
-    });
+    const { store, controller } = makeController({ persistence: db, now: () => clock++ });
     const config = { ...defaultExperiment(), steps: 6, evalEvery: 3, seeds: 2, seed: 5 };
     await controller.play(config);
     await vi.advanceTimersByTimeAsync(5000);
@@ -59,13 +89,7 @@ describe('RunController with the synthetic host', () => {
   });
 
   it('pause stops the event stream and play resumes the same run', async () => {
-    const store = createLabStore();
-    const controller = new RunController({
-      store,
-      hostFactory: createSyntheticHost,
-      persistence: null,
-      schedule: (flush) => queueMicrotask(flush),
-    });
+    const { store, controller } = makeController();
     const config = { ...defaultExperiment(), steps: 50, seeds: 1 };
     store.getState().loadConfig(config);
     await controller.play(config);
@@ -86,13 +110,7 @@ describe('RunController with the synthetic host', () => {
   });
 
   it('step runs exactly one step, then the run is paused', async () => {
-    const store = createLabStore();
-    const controller = new RunController({
-      store,
-      hostFactory: createSyntheticHost,
-      persistence: null,
-      schedule: (flush) => queueMicrotask(flush),
-    });
+    const { store, controller } = makeController();
     controller.step({ ...defaultExperiment(), steps: 20, seeds: 1 });
     await vi.advanceTimersByTimeAsync(2000);
     const runId = store.getState().activeRunId!;
@@ -106,19 +124,12 @@ describe('RunController with the synthetic host', () => {
 });
 
 describe('RunController after a reload', () => {
-  beforeEach(() => vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] }));
-  afterEach(() => vi.useRealTimers());
+  fakeIntervals();
 
   it('play resumes the interrupted run (same id) instead of starting a new one', async () => {
     const factory = new IDBFactory();
     const db = await openRunStore(factory, 'resume');
-    const store = createLabStore();
-    const first = new RunController({
-      store,
-      hostFactory: createSyntheticHost,
-      persistence: db,
-      schedule: (flush) => queueMicrotask(flush),
-    });
+    const { store, controller: first } = makeController({ persistence: db });
     await first.play({ ...defaultExperiment(), steps: 40, seeds: 1 });
     await vi.advanceTimersByTimeAsync(600);
     await first.flush();
@@ -133,21 +144,11 @@ describe('RunController after a reload', () => {
     const config = { ...defaultExperiment(), steps: 40, seeds: 1 };
     fresh.getState().loadConfig(config);
     fresh.getState().loadRuns([{ ...restored, run: { ...restored.run, state: 'paused' } }]);
-    const starts: unknown[] = [];
-    const second = new RunController({
+    const starts: StartRequest[] = [];
+    const { controller: second } = makeController({
       store: fresh,
-      hostFactory: (emit) => {
-        const host = createSyntheticHost(emit);
-        return {
-          ...host,
-          start: (request) => {
-            starts.push(request);
-            host.start(request);
-          },
-        };
-      },
+      hostFactory: recordingHost(starts),
       persistence: db,
-      schedule: (flush) => queueMicrotask(flush),
     });
     await second.play(config);
     expect(starts).toHaveLength(1);
@@ -159,17 +160,10 @@ describe('RunController after a reload', () => {
 });
 
 describe('RunController comparisons', () => {
-  beforeEach(() => vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] }));
-  afterEach(() => vi.useRealTimers());
+  fakeIntervals();
 
   it('queues every config (sweeps included) one after another and ticks them all for comparison', async () => {
-    const store = createLabStore();
-    const controller = new RunController({
-      store,
-      hostFactory: createSyntheticHost,
-      persistence: null,
-      schedule: (flush) => queueMicrotask(flush),
-    });
+    const { store, controller } = makeController();
     const base = { ...defaultExperiment(), steps: 3, evalEvery: 3 };
     controller.startComparison([
       { config: { ...base, reward: 'random', seeds: 2 }, name: 'Random' },
@@ -198,9 +192,7 @@ describe('RunController comparisons', () => {
 describe('RunController while a run is setting up', () => {
   it('ignores a second play or step until the host reports the run', async () => {
     const starts: string[] = [];
-    const store = createLabStore();
-    const controller = new RunController({
-      store,
+    const { store, controller } = makeController({
       // A host that never answers: the run stays in set-up.
       hostFactory: () => ({
         real: true,
@@ -211,8 +203,6 @@ describe('RunController while a run is setting up', () => {
         stop: () => {},
         dispose: () => {},
       }),
-      persistence: null,
-      schedule: (flush) => queueMicrotask(flush),
     });
     const config = { ...defaultExperiment(), seeds: 1 };
     await controller.play(config);
@@ -224,23 +214,12 @@ describe('RunController while a run is setting up', () => {
 });
 
 describe('RunController: one experiment on screen, every order of presses', () => {
-  beforeEach(() => vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] }));
-  afterEach(() => vi.useRealTimers());
+  fakeIntervals();
 
-  const make = () => {
-    const store = createLabStore();
-    const controller = new RunController({
-      store,
-      hostFactory: createSyntheticHost,
-      persistence: null,
-      schedule: (flush) => queueMicrotask(flush),
-    });
-    return { store, controller };
-  };
-  const play = (s: ReturnType<typeof make>) => s.controller.play(s.store.getState().config);
+  const play = (s: ReturnType<typeof makeController>) => s.controller.play(s.store.getState().config);
 
   it('loading another experiment during a run stops it (kept in the list) and clears the charts; Play runs the new one', async () => {
-    const s = make();
+    const s = makeController();
     s.store.getState().loadConfig({ ...defaultExperiment(), steps: 50 });
     await play(s);
     await vi.advanceTimersByTimeAsync(300);
@@ -292,7 +271,7 @@ describe('RunController: one experiment on screen, every order of presses', () =
   });
 
   it('Step then Play at once: the run goes on after its first step', async () => {
-    const s = make();
+    const s = makeController();
     s.controller.step(s.store.getState().config);
     await play(s);
     await vi.advanceTimersByTimeAsync(1500);
@@ -303,7 +282,7 @@ describe('RunController: one experiment on screen, every order of presses', () =
   });
 
   it('Play then Pause before the run has started: it pauses as soon as it starts', async () => {
-    const s = make();
+    const s = makeController();
     // The second press comes before the host has answered (two quick Space presses).
     const started = play(s);
     expect(s.controller.starting).toBe(true);
@@ -319,7 +298,7 @@ describe('RunController: one experiment on screen, every order of presses', () =
   });
 
   it('Play after a finished run makes a new run with a distinct name; Reset records the stop at once', async () => {
-    const s = make();
+    const s = makeController();
     s.store.getState().loadConfig({ ...defaultExperiment(), steps: 2, evalEvery: 0 });
     await play(s);
     await vi.advanceTimersByTimeAsync(2000);
@@ -338,22 +317,14 @@ describe('RunController: one experiment on screen, every order of presses', () =
 });
 
 describe('RunController: sweeps in parallel, and a sweep interrupted by a reload', () => {
-  beforeEach(() => vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] }));
-  afterEach(() => vi.useRealTimers());
+  fakeIntervals();
 
-  const stepsOf = (store: ReturnType<typeof createLabStore>) =>
+  const stepsOf = (store: LabStore) =>
     store.getState().runOrder.map((id) => store.getState().series[id].steps.map((s) => s.rewardMean));
 
   it('computes up to parallel() seeds at once, with the same per-seed metrics as one at a time', async () => {
     const sweep = async (parallel: number) => {
-      const store = createLabStore();
-      const controller = new RunController({
-        store,
-        hostFactory: createSyntheticHost,
-        persistence: null,
-        schedule: (flush) => queueMicrotask(flush),
-        parallel: () => parallel,
-      });
+      const { store, controller } = makeController({ parallel: () => parallel });
       const config = { ...defaultExperiment(), steps: 5, evalEvery: 0, seeds: 4, seed: 3 };
       store.getState().loadConfig(config);
       await controller.play(config);
@@ -377,14 +348,7 @@ describe('RunController: sweeps in parallel, and a sweep interrupted by a reload
   });
 
   it('pause holds every seed and the queue; play resumes them and the sweep completes', async () => {
-    const store = createLabStore();
-    const controller = new RunController({
-      store,
-      hostFactory: createSyntheticHost,
-      persistence: null,
-      schedule: (flush) => queueMicrotask(flush),
-      parallel: () => 2,
-    });
+    const { store, controller } = makeController({ parallel: () => 2 });
     const config = { ...defaultExperiment(), steps: 6, evalEvery: 0, seeds: 3 };
     store.getState().loadConfig(config);
     await controller.play(config);
@@ -404,15 +368,9 @@ describe('RunController: sweeps in parallel, and a sweep interrupted by a reload
   it('after a reload, play resumes every unfinished seed of the sweep and starts the ones never started', async () => {
     const factory = new IDBFactory();
     const db = await openRunStore(factory, 'sweep-reload');
-    const store = createLabStore();
     const config = { ...defaultExperiment(), steps: 40, evalEvery: 0, seeds: 3, seed: 7 };
+    const { store, controller: first } = makeController({ persistence: db });
     store.getState().loadConfig(config);
-    const first = new RunController({
-      store,
-      hostFactory: createSyntheticHost,
-      persistence: db,
-      schedule: (flush) => queueMicrotask(flush),
-    });
     await first.play(config);
     await vi.advanceTimersByTimeAsync(600);
     await first.flush();
@@ -426,21 +384,15 @@ describe('RunController: sweeps in parallel, and a sweep interrupted by a reload
     const restored = await Promise.all(ids.map((id) => db.loadRun(id)));
     fresh.getState().loadRuns(restored.map((d) => ({ ...d!, run: { ...d!.run, state: 'paused' as const } })));
     fresh.getState().setActiveRun(ids[0]);
-    const starts: { runId: string; checkpoint?: unknown }[] = [];
-    const second = new RunController({
+    const starts: StartRequest[] = [];
+    const { controller: second } = makeController({
       store: fresh,
-      hostFactory: (emit) => {
-        const host = createSyntheticHost(emit);
-        return {
-          ...host,
-          start: (request) => {
-            starts.push(request);
-            host.start({ ...request, config: { ...request.config, steps: 4 } });
-          },
-        };
-      },
+      // Seeds run 4 steps here, so the sweep finishes quickly.
+      hostFactory: recordingHost(starts, (request) => ({
+        ...request,
+        config: { ...request.config, steps: 4 },
+      })),
       persistence: db,
-      schedule: (flush) => queueMicrotask(flush),
       parallel: () => 2,
     });
     await second.play(config);

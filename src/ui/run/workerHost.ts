@@ -1,10 +1,11 @@
-// The real run host: training Web Workers (src/experiment/worker.ts) behind RunWorkerClient, one per run.
+// The real run host: training Web Workers (src/experiment/worker.ts) behind a WorkerClient each
+// (experiment/workerClient.ts), one per run.
 // Translates the worker's messages into the UI's run events: set-up progress and backend notices
 // become 'notice', a lost device pauses the run with its message, a failed set-up becomes an error.
 import { ZOO_FAMILY_NAMES } from '../../experiment/config/schema';
 import type { RunCheckpoint } from '../../experiment/runner';
 import { serializeExperiment } from '../../experiment/url';
-import { RunWorkerClient } from '../../experiment/workerClient';
+import { type TrainingWorkerClient, trainingWorkerClient } from '../../experiment/workerClient';
 import type { FromWorker, UserModelFiles } from '../../experiment/workerProtocol';
 import type { HostEvent } from '../runTypes';
 import { loadBuiltModel } from '../store/zooStore';
@@ -18,17 +19,17 @@ export const createWorkerHost: RunHostFactory = (emit) => {
    * cores; a Worker is closed when its run ends. A crash is reported without a run id: each client
    * knows its own run.
    */
-  const clients = new Map<string, RunWorkerClient>();
-  const clientFor = (runId: string): RunWorkerClient => {
+  const clients = new Map<string, TrainingWorkerClient>();
+  const clientFor = (runId: string): TrainingWorkerClient => {
     const existing = clients.get(runId);
     if (existing) return existing;
-    const client = new RunWorkerClient((message) => {
+    const client = trainingWorkerClient((message) => {
       for (const event of translate(message)) emit(message.runId || runId, event);
       if (message.type === 'ready') {
         const steps = pendingSteps.get(runId);
         if (steps !== undefined) {
           pendingSteps.delete(runId);
-          client.step(steps);
+          client.sendIfRunning({ type: 'step', count: steps });
         }
       }
       if (message.type === 'done' || message.type === 'fatal') close(runId, client);
@@ -36,7 +37,7 @@ export const createWorkerHost: RunHostFactory = (emit) => {
     clients.set(runId, client);
     return client;
   };
-  const close = (runId: string, client: RunWorkerClient) => {
+  const close = (runId: string, client: TrainingWorkerClient) => {
     client.terminate();
     if (clients.get(runId) === client) clients.delete(runId);
   };
@@ -58,12 +59,12 @@ export const createWorkerHost: RunHostFactory = (emit) => {
         paused: maxSteps !== undefined,
       };
       if ((ZOO_FAMILY_NAMES as readonly string[]).includes(config.model)) {
-        client.start(message);
+        client.send(message);
         return;
       }
       // Not a shipped family: a family built in this browser travels with the start message.
       void userModelFiles(config.model).then(
-        (userModels) => client.start({ ...message, userModels }),
+        (userModels) => client.send({ ...message, userModels }),
         (err) =>
           emit(runId, {
             type: 'error',
@@ -72,11 +73,11 @@ export const createWorkerHost: RunHostFactory = (emit) => {
           }),
       );
     },
-    pause: (runId) => clients.get(runId)?.pause(),
-    resume: (runId) => clients.get(runId)?.resume(),
-    step: (runId) => clients.get(runId)?.step(1),
+    pause: (runId) => clients.get(runId)?.sendIfRunning({ type: 'pause' }),
+    resume: (runId) => clients.get(runId)?.sendIfRunning({ type: 'resume' }),
+    step: (runId) => clients.get(runId)?.sendIfRunning({ type: 'step', count: 1 }),
     // The Worker posts 'done' once the runner has stopped, and is closed then.
-    stop: (runId) => clients.get(runId)?.stop(),
+    stop: (runId) => clients.get(runId)?.sendIfRunning({ type: 'stop' }),
     dispose: () => {
       for (const client of clients.values()) client.terminate();
       clients.clear();

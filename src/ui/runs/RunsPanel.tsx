@@ -9,9 +9,9 @@ import { openRunStore } from '../../experiment/persistence';
 import { downloadBlob } from '../exports/chartImage';
 import { checkpointFiles } from '../exports/checkpointExport';
 import { parseRunsFile, serializeRunsFile } from '../exports/runsFile';
-import { useLabRuntime } from '../run/RunBar';
 import type { RunData } from '../runTypes';
 import { type LabState, useLabStore } from '../store/labStore';
+import { useLabRuntime } from '../store/runtimeStore';
 import { PARALLEL_SEED_CHOICES, type ParallelSeeds, seedsAtOnce } from '../store/viewSlice';
 
 function runData(state: LabState, id: string): RunData {

@@ -1,10 +1,12 @@
 // The zoo builder's page-side state and controller: the user's families (from IndexedDB), the build in
 // progress (progress, loss, tokens/s, ETA, phase) and the Web Worker that runs it. Every progress
 // checkpoint the worker posts is written to IndexedDB before the next one, so a reload can resume.
-// A store of its own beside labStore.ts: it owns the build worker and the family list, not run state.
+// A store of its own beside labStore.ts: it owns the build worker (a WorkerClient, util/workerClient.ts,
+// as each training run has one) and the family list, not run state.
 import { create } from 'zustand';
 import type { BackendChoice } from '../../engine/chooseBackend';
 import { type FamilySpec, familySpecProblems, type StepReport } from '../../tasks/familyBuild';
+import { WorkerClient } from '../../util/workerClient';
 import { openUserZoo, type UserFamilyRecord, type UserZooStore } from '../zoo/userZoo';
 import type { FromZooWorker, ToZooWorker } from '../zoo/zooProtocol';
 
@@ -41,12 +43,19 @@ const zoo = () => {
   storePromise ??= openUserZoo();
   return storePromise;
 };
-let worker: Worker | null = null;
+/** The running build's Worker: a new client per build, so its messages carry that build's name. */
+let client: WorkerClient<ToZooWorker, FromZooWorker> | null = null;
 // IndexedDB writes happen in order: a 'stopped' or 'built' message is handled after the checkpoint before it.
 let writes: Promise<void> = Promise.resolve();
 
 function send(message: ToZooWorker): void {
-  worker?.postMessage(message);
+  client?.sendIfRunning(message);
+}
+
+/** Closes the build's Worker (the build ended or failed). */
+function closeWorker(): void {
+  client?.terminate();
+  client = null;
 }
 
 export const useZooStore = create<ZooState>((set, get) => {
@@ -55,15 +64,13 @@ export const useZooStore = create<ZooState>((set, get) => {
     const record = await store.getFamily(name);
     if (record) await store.saveFamily({ ...record, status: 'error', message });
     set({ active: null, error: message });
-    worker?.terminate();
-    worker = null;
+    closeWorker();
     await get().refresh();
   };
 
   /** The build ended (stopped or built): release its worker and show the families as stored now. */
   const finish = async () => {
-    worker?.terminate();
-    worker = null;
+    closeWorker();
     set({ active: null });
     await get().refresh();
   };
@@ -138,12 +145,13 @@ export const useZooStore = create<ZooState>((set, get) => {
     const record = await store.getFamily(spec.name);
     if (record) await store.saveFamily({ ...record, status: 'building', message: null });
     await get().refresh();
-    worker = new Worker(new URL('../zoo/zooWorker.ts', import.meta.url), { type: 'module' });
-    worker.onmessage = (e: MessageEvent<FromZooWorker>) => onMessage(spec.name, e.data);
-    worker.onerror = (e) => {
-      writes = writes.then(() => fail(spec.name, `The zoo build worker crashed: ${e.message}`));
-    };
-    send({ type: 'build', spec, backend, resume: progress, checkpointEvery: CHECKPOINT_EVERY });
+    client = new WorkerClient<ToZooWorker, FromZooWorker>({
+      create: () => new Worker(new URL('../zoo/zooWorker.ts', import.meta.url), { type: 'module' }),
+      onMessage: (message) => onMessage(spec.name, message),
+      // A crash fails the build the way the worker's own 'error' message does.
+      crashed: (why) => ({ type: 'error', message: `The zoo build worker crashed: ${why}` }),
+    });
+    client.send({ type: 'build', spec, backend, resume: progress, checkpointEvery: CHECKPOINT_EVERY });
   };
 
   return {

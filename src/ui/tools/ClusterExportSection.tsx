@@ -8,6 +8,7 @@ import type { SettingMapping } from '../../export/mappingTable';
 import { downloadBlob } from '../exports/chartImage';
 import { useLabStore } from '../store/labStore';
 import { describeError } from './checkpointChoice';
+import { ToolsSection } from './ToolsSection';
 
 type ExportState =
   | { state: 'idle' }
@@ -46,10 +47,7 @@ export function ClusterExportSection() {
   };
 
   return (
-    <section className="panel-section tools-section" aria-labelledby="tools-cluster-title">
-      <h2 id="tools-cluster-title" className="tools-title">
-        Export for a cluster
-      </h2>
+    <ToolsSection id="cluster" title="Export for a cluster" level={2}>
       <p className="panel-note">
         The experiment in the editor as a runnable recipe for a real model: launch script, the reward in
         Python, data preparation and a README mapping every setting. One <code>.tar</code> download.
@@ -118,6 +116,6 @@ export function ClusterExportSection() {
           </ul>
         </div>
       )}
-    </section>
+    </ToolsSection>
   );
 }

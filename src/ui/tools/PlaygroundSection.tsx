@@ -6,6 +6,7 @@ import { responseBody } from '../../tasks/format';
 import { describeError } from './checkpointChoice';
 import { loadModelTools } from './loadModelTools';
 import type { ToolModel } from './modelTools';
+import { ToolsSection } from './ToolsSection';
 
 /** A MiniMath question of the generator's shape (randomProblem(new Random(1, 0))). */
 const DEFAULT_QUESTION = 'What is 1*(4+4)?';
@@ -70,10 +71,7 @@ export function PlaygroundSection({ model }: { model: ToolModel }) {
       : null;
 
   return (
-    <section className="panel-section tools-section" aria-labelledby="tools-playground-title">
-      <h3 id="tools-playground-title" className="tools-subtitle">
-        Playground
-      </h3>
+    <ToolsSection id="playground" title="Playground" level={3}>
       <form
         className="tools-row"
         onSubmit={(e) => {
@@ -105,7 +103,7 @@ export function PlaygroundSection({ model }: { model: ToolModel }) {
           {same ? '✓ Identical greedy completions.' : 'The greedy completions differ.'}
         </p>
       )}
-    </section>
+    </ToolsSection>
   );
 }
 

@@ -18,6 +18,7 @@ import {
 import { loadModelTools } from './loadModelTools';
 import type { ToolModel } from './modelTools';
 import { PlaygroundSection } from './PlaygroundSection';
+import { ToolsSection } from './ToolsSection';
 import { VerifySection } from './VerifySection';
 
 type Loaded =
@@ -58,10 +59,7 @@ export function ToolsPanel() {
 
   return (
     <div className="tools-panel" data-testid="tools-panel">
-      <section className="panel-section tools-section" aria-labelledby="tools-model-title">
-        <h2 id="tools-model-title" className="tools-title">
-          Model tools
-        </h2>
+      <ToolsSection id="model" title="Model tools" level={2}>
         <p className="panel-note">
           Check our engine against an independent runtime (ONNX Runtime Web), compare completions, and take
           the model out of the lab as an <code>.onnx</code> file.
@@ -102,15 +100,12 @@ export function ToolsPanel() {
             Loaded {model.label} on {model.engineName}.
           </p>
         )}
-      </section>
+      </ToolsSection>
       {model && (
         <>
           <VerifySection model={model} />
           <PlaygroundSection model={model} />
-          <section className="panel-section tools-section" aria-labelledby="tools-onnx-title">
-            <h3 id="tools-onnx-title" className="tools-subtitle">
-              ONNX file
-            </h3>
+          <ToolsSection id="onnx" title="ONNX file" level={3}>
             <p className="panel-note">
               Opset 17, standard operators only, weights under their Hugging Face names, with KV-cache inputs
               (give zero-length pasts for a plain forward pass).
@@ -135,7 +130,7 @@ export function ToolsPanel() {
                 The export failed: {onnxError}
               </p>
             )}
-          </section>
+          </ToolsSection>
         </>
       )}
       <ClusterExportSection />

@@ -7,6 +7,7 @@ import type { BrowserVerifyReport } from '../../onnx/ort-browser';
 import { describeError } from './checkpointChoice';
 import { loadModelTools } from './loadModelTools';
 import type { ToolModel } from './modelTools';
+import { ToolsSection } from './ToolsSection';
 
 type VerifyState =
   | { state: 'idle' }
@@ -33,10 +34,7 @@ export function VerifySection({ model }: { model: ToolModel }) {
   };
 
   return (
-    <section className="panel-section tools-section" aria-labelledby="tools-verify-title">
-      <h3 id="tools-verify-title" className="tools-subtitle">
-        Verify with ONNX Runtime
-      </h3>
+    <ToolsSection id="verify" title="Verify with ONNX Runtime" level={3}>
       <p className="panel-note">
         The same fixed batch of token ids (4 rows, ragged lengths) through ONNX Runtime and through our
         engine; the bar is |Δ| ≤ 1e-4 + 1e-4·|logit| at every real position.
@@ -55,7 +53,7 @@ export function VerifySection({ model }: { model: ToolModel }) {
         </p>
       )}
       {verify.state === 'done' && <VerifyReportTable report={verify.report} engineName={model.engineName} />}
-    </section>
+    </ToolsSection>
   );
 }
 
