@@ -17,6 +17,9 @@
 //
 // Bindings follow kernel.ts: storage 0..n-1 in descriptor order, Params at n. Entry points that share
 // a binding number with a different access declare their own variable for it.
+//
+// A template: the register-blocked kernels' per-row and per-vec4 lines are written once between //#for
+// and //#end and repeated when the shader is loaded (src/engine/webgpu/wgslTemplate.ts).
 
 struct Params {
   R: u32,
@@ -235,125 +238,32 @@ struct Row {
 @group(0) @binding(6) var<storage, read_write> dk4: array<vec4<f32>>;  // attention_backward_key_value_vec4
 @group(0) @binding(7) var<storage, read_write> dv4: array<vec4<f32>>;
 
-// Loads (one per buffer: WGSL cannot pass storage arrays to functions); i is a vec4 index.
-fn load_q4(i: u32) -> Row {
+// Loads and stores, one per buffer (WGSL cannot pass storage arrays to functions); i is a vec4 index.
+//#for buf in q4, k4, v4, dout4, out_in4
+fn load_${buf}(i: u32) -> Row {
   var x: Row;
-  x.c0 = q4[i];
-  if (HEAD_DIM > 4u) { x.c1 = q4[i + 1u]; }
-  if (HEAD_DIM > 8u) { x.c2 = q4[i + 2u]; }
-  if (HEAD_DIM > 12u) { x.c3 = q4[i + 3u]; }
-  if (HEAD_DIM > 16u) { x.c4 = q4[i + 4u]; }
-  if (HEAD_DIM > 20u) { x.c5 = q4[i + 5u]; }
-  if (HEAD_DIM > 24u) { x.c6 = q4[i + 6u]; }
-  if (HEAD_DIM > 28u) { x.c7 = q4[i + 7u]; }
+  x.c0 = ${buf}[i];
+  //#for j in 1..7
+  if (HEAD_DIM > ${4 * j}u) { x.c${j} = ${buf}[i + ${j}u]; }
+  //#end
   return x;
 }
 
-fn load_k4(i: u32) -> Row {
-  var x: Row;
-  x.c0 = k4[i];
-  if (HEAD_DIM > 4u) { x.c1 = k4[i + 1u]; }
-  if (HEAD_DIM > 8u) { x.c2 = k4[i + 2u]; }
-  if (HEAD_DIM > 12u) { x.c3 = k4[i + 3u]; }
-  if (HEAD_DIM > 16u) { x.c4 = k4[i + 4u]; }
-  if (HEAD_DIM > 20u) { x.c5 = k4[i + 5u]; }
-  if (HEAD_DIM > 24u) { x.c6 = k4[i + 6u]; }
-  if (HEAD_DIM > 28u) { x.c7 = k4[i + 7u]; }
-  return x;
+//#end
+//#for buf in out4, dq4, dk4, dv4
+fn store_${buf}(i: u32, x: Row) {
+  ${buf}[i] = x.c0;
+  //#for j in 1..7
+  if (HEAD_DIM > ${4 * j}u) { ${buf}[i + ${j}u] = x.c${j}; }
+  //#end
 }
 
-fn load_v4(i: u32) -> Row {
-  var x: Row;
-  x.c0 = v4[i];
-  if (HEAD_DIM > 4u) { x.c1 = v4[i + 1u]; }
-  if (HEAD_DIM > 8u) { x.c2 = v4[i + 2u]; }
-  if (HEAD_DIM > 12u) { x.c3 = v4[i + 3u]; }
-  if (HEAD_DIM > 16u) { x.c4 = v4[i + 4u]; }
-  if (HEAD_DIM > 20u) { x.c5 = v4[i + 5u]; }
-  if (HEAD_DIM > 24u) { x.c6 = v4[i + 6u]; }
-  if (HEAD_DIM > 28u) { x.c7 = v4[i + 7u]; }
-  return x;
-}
-
-fn load_dout4(i: u32) -> Row {
-  var x: Row;
-  x.c0 = dout4[i];
-  if (HEAD_DIM > 4u) { x.c1 = dout4[i + 1u]; }
-  if (HEAD_DIM > 8u) { x.c2 = dout4[i + 2u]; }
-  if (HEAD_DIM > 12u) { x.c3 = dout4[i + 3u]; }
-  if (HEAD_DIM > 16u) { x.c4 = dout4[i + 4u]; }
-  if (HEAD_DIM > 20u) { x.c5 = dout4[i + 5u]; }
-  if (HEAD_DIM > 24u) { x.c6 = dout4[i + 6u]; }
-  if (HEAD_DIM > 28u) { x.c7 = dout4[i + 7u]; }
-  return x;
-}
-
-fn load_out_in4(i: u32) -> Row {
-  var x: Row;
-  x.c0 = out_in4[i];
-  if (HEAD_DIM > 4u) { x.c1 = out_in4[i + 1u]; }
-  if (HEAD_DIM > 8u) { x.c2 = out_in4[i + 2u]; }
-  if (HEAD_DIM > 12u) { x.c3 = out_in4[i + 3u]; }
-  if (HEAD_DIM > 16u) { x.c4 = out_in4[i + 4u]; }
-  if (HEAD_DIM > 20u) { x.c5 = out_in4[i + 5u]; }
-  if (HEAD_DIM > 24u) { x.c6 = out_in4[i + 6u]; }
-  if (HEAD_DIM > 28u) { x.c7 = out_in4[i + 7u]; }
-  return x;
-}
-
-fn store_out4(i: u32, x: Row) {
-  out4[i] = x.c0;
-  if (HEAD_DIM > 4u) { out4[i + 1u] = x.c1; }
-  if (HEAD_DIM > 8u) { out4[i + 2u] = x.c2; }
-  if (HEAD_DIM > 12u) { out4[i + 3u] = x.c3; }
-  if (HEAD_DIM > 16u) { out4[i + 4u] = x.c4; }
-  if (HEAD_DIM > 20u) { out4[i + 5u] = x.c5; }
-  if (HEAD_DIM > 24u) { out4[i + 6u] = x.c6; }
-  if (HEAD_DIM > 28u) { out4[i + 7u] = x.c7; }
-}
-
-fn store_dq4(i: u32, x: Row) {
-  dq4[i] = x.c0;
-  if (HEAD_DIM > 4u) { dq4[i + 1u] = x.c1; }
-  if (HEAD_DIM > 8u) { dq4[i + 2u] = x.c2; }
-  if (HEAD_DIM > 12u) { dq4[i + 3u] = x.c3; }
-  if (HEAD_DIM > 16u) { dq4[i + 4u] = x.c4; }
-  if (HEAD_DIM > 20u) { dq4[i + 5u] = x.c5; }
-  if (HEAD_DIM > 24u) { dq4[i + 6u] = x.c6; }
-  if (HEAD_DIM > 28u) { dq4[i + 7u] = x.c7; }
-}
-
-fn store_dk4(i: u32, x: Row) {
-  dk4[i] = x.c0;
-  if (HEAD_DIM > 4u) { dk4[i + 1u] = x.c1; }
-  if (HEAD_DIM > 8u) { dk4[i + 2u] = x.c2; }
-  if (HEAD_DIM > 12u) { dk4[i + 3u] = x.c3; }
-  if (HEAD_DIM > 16u) { dk4[i + 4u] = x.c4; }
-  if (HEAD_DIM > 20u) { dk4[i + 5u] = x.c5; }
-  if (HEAD_DIM > 24u) { dk4[i + 6u] = x.c6; }
-  if (HEAD_DIM > 28u) { dk4[i + 7u] = x.c7; }
-}
-
-fn store_dv4(i: u32, x: Row) {
-  dv4[i] = x.c0;
-  if (HEAD_DIM > 4u) { dv4[i + 1u] = x.c1; }
-  if (HEAD_DIM > 8u) { dv4[i + 2u] = x.c2; }
-  if (HEAD_DIM > 12u) { dv4[i + 3u] = x.c3; }
-  if (HEAD_DIM > 16u) { dv4[i + 4u] = x.c4; }
-  if (HEAD_DIM > 20u) { dv4[i + 5u] = x.c5; }
-  if (HEAD_DIM > 24u) { dv4[i + 6u] = x.c6; }
-  if (HEAD_DIM > 28u) { dv4[i + 7u] = x.c7; }
-}
-
+//#end
 fn row_dot(a: Row, b: Row) -> f32 {
   var s = dot(a.c0, b.c0);
-  if (HEAD_DIM > 4u) { s += dot(a.c1, b.c1); }
-  if (HEAD_DIM > 8u) { s += dot(a.c2, b.c2); }
-  if (HEAD_DIM > 12u) { s += dot(a.c3, b.c3); }
-  if (HEAD_DIM > 16u) { s += dot(a.c4, b.c4); }
-  if (HEAD_DIM > 20u) { s += dot(a.c5, b.c5); }
-  if (HEAD_DIM > 24u) { s += dot(a.c6, b.c6); }
-  if (HEAD_DIM > 28u) { s += dot(a.c7, b.c7); }
+  //#for j in 1..7
+  if (HEAD_DIM > ${4 * j}u) { s += dot(a.c${j}, b.c${j}); }
+  //#end
   return s;
 }
 
@@ -361,13 +271,9 @@ fn row_dot(a: Row, b: Row) -> f32 {
 fn row_axpby(a: f32, x: Row, b: f32, y: Row) -> Row {
   var r: Row;
   r.c0 = a * x.c0 + b * y.c0;
-  if (HEAD_DIM > 4u) { r.c1 = a * x.c1 + b * y.c1; }
-  if (HEAD_DIM > 8u) { r.c2 = a * x.c2 + b * y.c2; }
-  if (HEAD_DIM > 12u) { r.c3 = a * x.c3 + b * y.c3; }
-  if (HEAD_DIM > 16u) { r.c4 = a * x.c4 + b * y.c4; }
-  if (HEAD_DIM > 20u) { r.c5 = a * x.c5 + b * y.c5; }
-  if (HEAD_DIM > 24u) { r.c6 = a * x.c6 + b * y.c6; }
-  if (HEAD_DIM > 28u) { r.c7 = a * x.c7 + b * y.c7; }
+  //#for j in 1..7
+  if (HEAD_DIM > ${4 * j}u) { r.c${j} = a * x.c${j} + b * y.c${j}; }
+  //#end
   return r;
 }
 
@@ -410,17 +316,15 @@ fn attention_forward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builti
   let row = rows[r];
   let o = block_rows(p, r, t0, h);
   let valid = vec4<u32>(t0, t0 + 1u, t0 + 2u, t0 + 3u) < vec4<u32>(row.y);
-  var a0: Row;
-  var a1: Row;
-  var a2: Row;
-  var a3: Row;
+  //#for j in 0..3
+  var a${j}: Row;
+  //#end
   var m = vec4<f32>(0.0);
   var l = vec4<f32>(1.0);
   if (t0 < row.y) {
-    let x0 = row_scale(p.scale, load_q4(o.x));
-    let x1 = row_scale(p.scale, load_q4(o.y));
-    let x2 = row_scale(p.scale, load_q4(o.z));
-    let x3 = row_scale(p.scale, load_q4(o.w));
+    //#for j, c in x, y, z, w
+    let x${j} = row_scale(p.scale, load_q4(o.${c}));
+    //#end
     // Query t0 + j sees keys 0 ..= start + t0 + j; the block runs to its last valid row's limit.
     let first_last = row.x + t0;
     let lim = vec4<u32>(first_last, first_last + 1u, first_last + 2u, first_last + 3u);
@@ -431,10 +335,9 @@ fn attention_forward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builti
     let k0 = load_k4(kb);
     m = vec4<f32>(row_dot(x0, k0), row_dot(x1, k0), row_dot(x2, k0), row_dot(x3, k0));
     let v0 = load_v4(kb);
-    a0 = v0;
-    a1 = v0;
-    a2 = v0;
-    a3 = v0;
+    //#for j in 0..3
+    a${j} = v0;
+    //#end
     for (var s = 1u; s <= last; s++) {
       kb += kstride;
       let kr = load_k4(kb);
@@ -448,10 +351,9 @@ fn attention_forward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builti
       let e = exp(score - m_new);
       l = l * correction + e;
       let vr = load_v4(kb);
-      a0 = row_axpby(correction.x, a0, e.x, vr);
-      a1 = row_axpby(correction.y, a1, e.y, vr);
-      a2 = row_axpby(correction.z, a2, e.z, vr);
-      a3 = row_axpby(correction.w, a3, e.w, vr);
+      //#for j, c in x, y, z, w
+      a${j} = row_axpby(correction.${c}, a${j}, e.${c}, vr);
+      //#end
       m = m_new;
     }
   }
@@ -462,18 +364,12 @@ fn attention_forward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builti
     store_out4(o.x, row_scale(inv_l.x, a0));
     stats[stats_index(p, r, t0, h)] = lse.x;
   }
-  if (t0 + 1u < p.Tq) {
-    store_out4(o.y, row_scale(inv_l.y, a1));
-    stats[stats_index(p, r, t0 + 1u, h)] = lse.y;
+  //#for j, c in y, z, w
+  if (t0 + ${j + 1}u < p.Tq) {
+    store_out4(o.${c}, row_scale(inv_l.${c}, a${j + 1}));
+    stats[stats_index(p, r, t0 + ${j + 1}u, h)] = lse.${c};
   }
-  if (t0 + 2u < p.Tq) {
-    store_out4(o.z, row_scale(inv_l.z, a2));
-    stats[stats_index(p, r, t0 + 2u, h)] = lse.z;
-  }
-  if (t0 + 3u < p.Tq) {
-    store_out4(o.w, row_scale(inv_l.w, a3));
-    stats[stats_index(p, r, t0 + 3u, h)] = lse.w;
-  }
+  //#end
 }
 
 // dq for a block of 4 query rows, and delta = dot(dout, out) of each row into stats (as
@@ -491,27 +387,23 @@ fn attention_backward_query_vec4(@builtin(global_invocation_id) gid: vec3<u32>, 
   let row = rows[r];
   let o = block_rows(p, r, t0, h);
   let valid = vec4<u32>(t0, t0 + 1u, t0 + 2u, t0 + 3u) < vec4<u32>(row.y);
-  var g0: Row;
-  var g1: Row;
-  var g2: Row;
-  var g3: Row;
+  //#for j in 0..3
+  var g${j}: Row;
+  //#end
   var delta = vec4<f32>(0.0);
   if (t0 < row.y) {
-    let x0 = row_scale(p.scale, load_q4(o.x));
-    let x1 = row_scale(p.scale, load_q4(o.y));
-    let x2 = row_scale(p.scale, load_q4(o.z));
-    let x3 = row_scale(p.scale, load_q4(o.w));
-    let d0 = load_dout4(o.x);
-    let d1 = load_dout4(o.y);
-    let d2 = load_dout4(o.z);
-    let d3 = load_dout4(o.w);
+    //#for j, c in x, y, z, w
+    let x${j} = row_scale(p.scale, load_q4(o.${c}));
+    //#end
+    //#for j, c in x, y, z, w
+    let d${j} = load_dout4(o.${c});
+    //#end
     delta = select(
       vec4<f32>(0.0),
       vec4<f32>(
-        row_dot(d0, load_out_in4(o.x)),
-        row_dot(d1, load_out_in4(o.y)),
-        row_dot(d2, load_out_in4(o.z)),
-        row_dot(d3, load_out_in4(o.w)),
+        //#for j, c in x, y, z, w
+        row_dot(d${j}, load_out_in4(o.${c})),
+        //#end
       ),
       valid,
     );
@@ -535,10 +427,9 @@ fn attention_backward_query_vec4(@builtin(global_invocation_id) gid: vec3<u32>, 
       let prob = select(vec4<f32>(0.0), exp(score - lse), (vec4<u32>(s) <= lim) & valid);
       let dp = vec4<f32>(row_dot(d0, vr), row_dot(d1, vr), row_dot(d2, vr), row_dot(d3, vr));
       let ds = prob * (dp - delta);
-      g0 = row_add_scaled(g0, ds.x, kr);
-      g1 = row_add_scaled(g1, ds.y, kr);
-      g2 = row_add_scaled(g2, ds.z, kr);
-      g3 = row_add_scaled(g3, ds.w, kr);
+      //#for j, c in x, y, z, w
+      g${j} = row_add_scaled(g${j}, ds.${c}, kr);
+      //#end
       kb += kstride;
     }
   }
@@ -548,18 +439,12 @@ fn attention_backward_query_vec4(@builtin(global_invocation_id) gid: vec3<u32>, 
     store_dq4(o.x, row_scale(sc.x, g0));
     stats[stats_index(p, r, t0, h) + 1u] = delta.x;
   }
-  if (t0 + 1u < p.Tq) {
-    store_dq4(o.y, row_scale(sc.y, g1));
-    stats[stats_index(p, r, t0 + 1u, h) + 1u] = delta.y;
+  //#for j, c in y, z, w
+  if (t0 + ${j + 1}u < p.Tq) {
+    store_dq4(o.${c}, row_scale(sc.${c}, g${j + 1}));
+    stats[stats_index(p, r, t0 + ${j + 1}u, h) + 1u] = delta.${c};
   }
-  if (t0 + 2u < p.Tq) {
-    store_dq4(o.z, row_scale(sc.z, g2));
-    stats[stats_index(p, r, t0 + 2u, h) + 1u] = delta.z;
-  }
-  if (t0 + 3u < p.Tq) {
-    store_dq4(o.w, row_scale(sc.w, g3));
-    stats[stats_index(p, r, t0 + 3u, h) + 1u] = delta.w;
-  }
+  //#end
 }
 
 // dk and dv for a block of 4 key rows s0..s0+3 of (r, kvh), summed over the group's query heads and
@@ -580,22 +465,18 @@ fn attention_backward_key_value_vec4(@builtin(global_invocation_id) gid: vec3<u3
     row_offset(r, min(s0 + 2u, sl), p.Tk, kvh, p.KVH),
     row_offset(r, min(s0 + 3u, sl), p.Tk, kvh, p.KVH),
   ) / 4u;
-  let k0 = row_scale(p.scale, load_k4(kb.x));
-  let k1 = row_scale(p.scale, load_k4(kb.y));
-  let k2 = row_scale(p.scale, load_k4(kb.z));
-  let k3 = row_scale(p.scale, load_k4(kb.w));
-  let v0 = load_v4(kb.x);
-  let v1 = load_v4(kb.y);
-  let v2 = load_v4(kb.z);
-  let v3 = load_v4(kb.w);
-  var gk0: Row;
-  var gk1: Row;
-  var gk2: Row;
-  var gk3: Row;
-  var gv0: Row;
-  var gv1: Row;
-  var gv2: Row;
-  var gv3: Row;
+  //#for j, c in x, y, z, w
+  let k${j} = row_scale(p.scale, load_k4(kb.${c}));
+  //#end
+  //#for j, c in x, y, z, w
+  let v${j} = load_v4(kb.${c});
+  //#end
+  //#for j in 0..3
+  var gk${j}: Row;
+  //#end
+  //#for j in 0..3
+  var gv${j}: Row;
+  //#end
   let row = rows[r];
   // Query t (absolute position start + t) sees key s when start + t >= s.
   let t_first = select(0u, s0 - row.x, s0 > row.x);
@@ -615,14 +496,12 @@ fn attention_backward_key_value_vec4(@builtin(global_invocation_id) gid: vec3<u3
       let prob = select(vec4<f32>(0.0), exp(score - lse), keys <= vec4<u32>(row.x + t));
       let dp = vec4<f32>(row_dot(d, v0), row_dot(d, v1), row_dot(d, v2), row_dot(d, v3));
       let ds = prob * (dp - delta);
-      gv0 = row_add_scaled(gv0, prob.x, d);
-      gv1 = row_add_scaled(gv1, prob.y, d);
-      gv2 = row_add_scaled(gv2, prob.z, d);
-      gv3 = row_add_scaled(gv3, prob.w, d);
-      gk0 = row_add_scaled(gk0, ds.x, x);
-      gk1 = row_add_scaled(gk1, ds.y, x);
-      gk2 = row_add_scaled(gk2, ds.z, x);
-      gk3 = row_add_scaled(gk3, ds.w, x);
+      //#for j, c in x, y, z, w
+      gv${j} = row_add_scaled(gv${j}, prob.${c}, d);
+      //#end
+      //#for j, c in x, y, z, w
+      gk${j} = row_add_scaled(gk${j}, ds.${c}, x);
+      //#end
       qb += qstride;
       si += p.H * 2u;
     }
@@ -630,16 +509,10 @@ fn attention_backward_key_value_vec4(@builtin(global_invocation_id) gid: vec3<u3
   // k was pre-scaled, so ds * q already carries one factor of scale: dk = scale * Σ ds q.
   store_dk4(kb.x, row_scale(p.scale, gk0));
   store_dv4(kb.x, gv0);
-  if (s0 + 1u < p.Tk) {
-    store_dk4(kb.y, row_scale(p.scale, gk1));
-    store_dv4(kb.y, gv1);
+  //#for j, c in y, z, w
+  if (s0 + ${j + 1}u < p.Tk) {
+    store_dk4(kb.${c}, row_scale(p.scale, gk${j + 1}));
+    store_dv4(kb.${c}, gv${j + 1});
   }
-  if (s0 + 2u < p.Tk) {
-    store_dk4(kb.z, row_scale(p.scale, gk2));
-    store_dv4(kb.z, gv2);
-  }
-  if (s0 + 3u < p.Tk) {
-    store_dk4(kb.w, row_scale(p.scale, gk3));
-    store_dv4(kb.w, gv3);
-  }
+  //#end
 }
