@@ -2,7 +2,7 @@
 // attention (forward, backward) and the KV cache, plus the `encode*` helpers the WebGPU backend calls
 // inside a training or decoding Step. Shapes use the abbreviations of src/model/config.ts; R is the
 // number of query rows (= B in training), S the number of cache slots.
-import { GpuCapacityError, type GpuTensor, grid1d, type Kernel, type Step } from './kernel';
+import { defineKernel, GpuCapacityError, type GpuTensor, grid1d, type Kernel, type Step } from './kernel';
 
 /** Longest head dim the shader's per-row register arrays hold (MAX_HEAD_DIM in attention.wgsl). */
 export const MAX_HEAD_DIM = 128;
@@ -29,15 +29,10 @@ export interface AttentionDims {
   blocked?: boolean;
 }
 
-type AttentionUniform = 'R' | 'Tq' | 'Tk' | 'H' | 'KVH' | 'scale';
-const UNIFORMS = [
-  { name: 'R', type: 'u32' },
-  { name: 'Tq', type: 'u32' },
-  { name: 'Tk', type: 'u32' },
-  { name: 'H', type: 'u32' },
-  { name: 'KVH', type: 'u32' },
-  { name: 'scale', type: 'f32' },
-] as const;
+const UNIFORMS = { R: 'u32', Tq: 'u32', Tk: 'u32', H: 'u32', KVH: 'u32', scale: 'f32' } as const;
+type AttentionUniform = keyof typeof UNIFORMS;
+/** The inputs every attention kernel reads first (bindings 0-3). */
+const QKV_ROWS = { q: 'read', k: 'read', v: 'read', rows: 'read' } as const;
 
 export type AttentionForwardKernel = Kernel<'q' | 'k' | 'v' | 'rows' | 'out' | 'stats', AttentionUniform>;
 export type AttentionQueryKernel = Kernel<
@@ -99,62 +94,31 @@ export function attentionKernels(
   let kernels = kernelCache.get(key);
   if (!kernels) {
     const WORKGROUP_SIZE = workgroupSize;
-    const constants = { WORKGROUP_SIZE, HEAD_DIM: D };
+    const shared = { shader: 'attention', uniforms: UNIFORMS, constants: { WORKGROUP_SIZE, HEAD_DIM: D } };
     const suffix = blocked ? '_vec4' : '';
     // The blocked kernels run one invocation per 4 rows.
     const per = blocked ? 4 : 1;
     const queryRows = (u: Readonly<Record<AttentionUniform, number>>) =>
       grid1d(u.R * u.H * Math.ceil(u.Tq / per), WORKGROUP_SIZE);
     kernels = {
-      forward: {
-        shader: 'attention',
+      forward: defineKernel({
+        ...shared,
         entryPoint: `attention_forward${suffix}`,
-        bindings: [
-          { name: 'q', access: 'read' },
-          { name: 'k', access: 'read' },
-          { name: 'v', access: 'read' },
-          { name: 'rows', access: 'read' },
-          { name: 'out', access: 'read_write' },
-          { name: 'stats', access: 'read_write' },
-        ],
-        uniforms: UNIFORMS,
-        constants,
+        bindings: { ...QKV_ROWS, out: 'read_write', stats: 'read_write' },
         dispatch: queryRows,
-      },
-      backwardQuery: {
-        shader: 'attention',
+      }),
+      backwardQuery: defineKernel({
+        ...shared,
         entryPoint: `attention_backward_query${suffix}`,
-        bindings: [
-          { name: 'q', access: 'read' },
-          { name: 'k', access: 'read' },
-          { name: 'v', access: 'read' },
-          { name: 'rows', access: 'read' },
-          { name: 'dout', access: 'read' },
-          { name: 'stats', access: 'read_write' },
-          { name: 'out', access: 'read' },
-          { name: 'dq', access: 'read_write' },
-        ],
-        uniforms: UNIFORMS,
-        constants,
+        bindings: { ...QKV_ROWS, dout: 'read', stats: 'read_write', out: 'read', dq: 'read_write' },
         dispatch: queryRows,
-      },
-      backwardKeyValue: {
-        shader: 'attention',
+      }),
+      backwardKeyValue: defineKernel({
+        ...shared,
         entryPoint: `attention_backward_key_value${suffix}`,
-        bindings: [
-          { name: 'q', access: 'read' },
-          { name: 'k', access: 'read' },
-          { name: 'v', access: 'read' },
-          { name: 'rows', access: 'read' },
-          { name: 'dout', access: 'read' },
-          { name: 'stats', access: 'read' },
-          { name: 'dk', access: 'read_write' },
-          { name: 'dv', access: 'read_write' },
-        ],
-        uniforms: UNIFORMS,
-        constants,
+        bindings: { ...QKV_ROWS, dout: 'read', stats: 'read', dk: 'read_write', dv: 'read_write' },
         dispatch: (u) => grid1d(u.R * u.KVH * Math.ceil(u.Tk / per), WORKGROUP_SIZE),
-      },
+      }),
     };
     kernelCache.set(key, kernels);
   }
@@ -183,25 +147,14 @@ export function kvCacheWriteKernel(workgroupSize = DEFAULT_WORKGROUP_SIZE): KvCa
   return kernel;
 }
 
-export const KVCACHE_WRITE: KvCacheWriteKernel = {
+export const KVCACHE_WRITE: KvCacheWriteKernel = defineKernel({
   shader: 'kvcache',
   entryPoint: 'kvcache_write',
-  bindings: [
-    { name: 'kNew', access: 'read' },
-    { name: 'vNew', access: 'read' },
-    { name: 'rows', access: 'read' },
-    { name: 'kCache', access: 'read_write' },
-    { name: 'vCache', access: 'read_write' },
-  ],
-  uniforms: [
-    { name: 'R', type: 'u32' },
-    { name: 'Tn', type: 'u32' },
-    { name: 'Tmax', type: 'u32' },
-    { name: 'W', type: 'u32' },
-  ],
+  bindings: { kNew: 'read', vNew: 'read', rows: 'read', kCache: 'read_write', vCache: 'read_write' },
+  uniforms: { R: 'u32', Tn: 'u32', Tmax: 'u32', W: 'u32' },
   constants: { WORKGROUP_SIZE: DEFAULT_WORKGROUP_SIZE },
   dispatch: (u) => grid1d(u.R * u.Tn * u.W, DEFAULT_WORKGROUP_SIZE),
-};
+});
 
 /** Elements of the attention `stats` tensor: (R, Tq, H, 2) = [logsumexp, delta] per query row and head. */
 export function attentionStatsElements(dims: Pick<AttentionDims, 'R' | 'Tq' | 'H'>): number {
@@ -282,15 +235,11 @@ export function encodeAttentionForward(
   );
 }
 
-export interface AttentionBackwardTensors {
-  q: GpuTensor;
-  k: GpuTensor;
-  v: GpuTensor;
-  /** Training rows: slot = row index (attentionRows(lengths)). */
-  rows: GpuTensor;
-  /** The forward's out and stats (stats also receives delta). */
-  out: GpuTensor;
-  stats: GpuTensor;
+/**
+ * The forward's tensors, its out and stats included (stats also receives delta), with training rows
+ * (slot = row index: attentionRows(lengths)), and the gradients.
+ */
+export interface AttentionBackwardTensors extends AttentionForwardTensors {
   /** (R, Tq, H*D) gradient of out. */
   dout: GpuTensor;
   /** Gradients, assigned (not accumulated): dq (R, Tq, H*D), dk and dv (R, Tk, KVH*D). */

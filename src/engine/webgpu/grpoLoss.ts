@@ -2,7 +2,7 @@
 // packing of the per-token host inputs, and encodePolicyLoss / policyLossStats for the WebGPU backend's
 // policyStep. The loss formulas are documented once, in the shader header.
 import type { PolicyLossConfig, PolicyLossInputs, PolicyLossStats } from '../backend';
-import { type GpuTensor, grid1d, type Kernel, type Step } from './kernel';
+import { defineKernel, type GpuTensor, grid1d, type Step } from './kernel';
 
 /** Floats per sequence in seq_stats and in the final stats (order of the S_* constants in the shader). */
 export const POLICY_STATS = 10;
@@ -12,76 +12,51 @@ const REDUCE_SIZE = 64;
 /** The shader's min/max identity; a ratio never gets near it (exp of a clamped log-ratio). */
 const BIG = 3.0e38;
 
-type LossUniform =
-  | 'B'
-  | 'T'
-  | 'clip_mode'
-  | 'eps_low'
-  | 'eps_high'
-  | 'dual_clip'
-  | 'log_ratio_clamp'
-  | 'kl_coef'
-  | 'kl_estimator'
-  | 'entropy_coef'
-  | 'aggregation'
-  | 'max_length_norm'
-  | 'mini_batch_sequences'
-  | 'mini_batch_tokens';
+/** The loss kernel's Params fields, in order: the PolicyLossConfig as numbers (policyLossUniforms). */
+const LOSS_UNIFORMS = {
+  B: 'u32',
+  T: 'u32',
+  clip_mode: 'u32',
+  eps_low: 'f32',
+  eps_high: 'f32',
+  dual_clip: 'f32',
+  log_ratio_clamp: 'f32',
+  kl_coef: 'f32',
+  kl_estimator: 'u32',
+  entropy_coef: 'f32',
+  aggregation: 'u32',
+  max_length_norm: 'f32',
+  mini_batch_sequences: 'f32',
+  mini_batch_tokens: 'f32',
+} as const;
+type LossUniform = keyof typeof LOSS_UNIFORMS;
 
-export const GRPO_LOSS_FORWARD: Kernel<
-  | 'newLogprobs'
-  | 'entropy'
-  | 'tokenInputs'
-  | 'advantages'
-  | 'dNewLogprobs'
-  | 'dEntropy'
-  | 'tokenOut'
-  | 'seqStats',
-  LossUniform
-> = {
+export const GRPO_LOSS_FORWARD = defineKernel({
   shader: 'grpo_loss',
   entryPoint: 'grpo_loss_forward',
-  bindings: [
-    { name: 'newLogprobs', access: 'read' },
-    { name: 'entropy', access: 'read' },
-    { name: 'tokenInputs', access: 'read' },
-    { name: 'advantages', access: 'read' },
-    { name: 'dNewLogprobs', access: 'read_write' },
-    { name: 'dEntropy', access: 'read_write' },
-    { name: 'tokenOut', access: 'read_write' },
-    { name: 'seqStats', access: 'read_write' },
-  ],
-  uniforms: [
-    { name: 'B', type: 'u32' },
-    { name: 'T', type: 'u32' },
-    { name: 'clip_mode', type: 'u32' },
-    { name: 'eps_low', type: 'f32' },
-    { name: 'eps_high', type: 'f32' },
-    { name: 'dual_clip', type: 'f32' },
-    { name: 'log_ratio_clamp', type: 'f32' },
-    { name: 'kl_coef', type: 'f32' },
-    { name: 'kl_estimator', type: 'u32' },
-    { name: 'entropy_coef', type: 'f32' },
-    { name: 'aggregation', type: 'u32' },
-    { name: 'max_length_norm', type: 'f32' },
-    { name: 'mini_batch_sequences', type: 'f32' },
-    { name: 'mini_batch_tokens', type: 'f32' },
-  ],
+  bindings: {
+    newLogprobs: 'read',
+    entropy: 'read',
+    tokenInputs: 'read',
+    advantages: 'read',
+    dNewLogprobs: 'read_write',
+    dEntropy: 'read_write',
+    tokenOut: 'read_write',
+    seqStats: 'read_write',
+  },
+  uniforms: LOSS_UNIFORMS,
   constants: { WORKGROUP_SIZE },
   dispatch: (u) => grid1d(u.B, WORKGROUP_SIZE),
-};
+});
 
-export const GRPO_LOSS_REDUCE: Kernel<'seqStats' | 'stats', 'B'> = {
+export const GRPO_LOSS_REDUCE = defineKernel({
   shader: 'grpo_loss',
   entryPoint: 'grpo_loss_reduce',
-  bindings: [
-    { name: 'seqStats', access: 'read' },
-    { name: 'stats', access: 'read_write' },
-  ],
-  uniforms: [{ name: 'B', type: 'u32' }],
+  bindings: { seqStats: 'read', stats: 'read_write' },
+  uniforms: { B: 'u32' },
   constants: { REDUCE_SIZE },
   dispatch: () => [1],
-};
+});
 
 const AGGREGATION_CODE: Record<PolicyLossConfig['aggregation'], number> = {
   'seq-mean-token-mean': 0,

@@ -13,14 +13,14 @@
 //   other binding of the same dispatch. Tensors that are read and written by one kernel therefore live
 //   in separate buffers (the pool hands out one buffer per name); the runner checks this.
 //
-// Example (the residual add of shaders/elementwise.wgsl):
-//   const ADD: Kernel<'a' | 'b' | 'out', 'n' | 'alpha'> = {
+// Example (the residual add of shaders/elementwise.wgsl; every module describes its kernels this way):
+//   const ADD = defineKernel({
 //     shader: 'elementwise', entryPoint: 'add_forward',
-//     bindings: [{ name: 'a', access: 'read' }, { name: 'b', access: 'read' }, { name: 'out', access: 'read_write' }],
-//     uniforms: [{ name: 'n', type: 'u32' }, { name: 'alpha', type: 'f32' }],
+//     bindings: { a: 'read', b: 'read', out: 'read_write' },
+//     uniforms: { n: 'u32', alpha: 'f32' },
 //     constants: { WORKGROUP_SIZE: 64 },
 //     dispatch: (u) => grid1d(u.n, 64),
-//   };
+//   });
 //   const runner = new KernelRunner(await acquireNodeGpu());
 //   const x = runner.pool.tensor('x', n), y = runner.pool.tensor('y', n), out = runner.pool.tensor('out', n);
 //   runner.write(x, xs); runner.write(y, ys);
@@ -62,6 +62,34 @@ export interface Kernel<B extends string = string, U extends string = string> {
   key?: string;
   /** Shown in timings and errors; defaults to `shader.entryPoint`. */
   label?: string;
+}
+
+/**
+ * A kernel as the op modules write it: bindings and uniform fields as records, whose key order is the
+ * @binding order and the `Params` field order (the rest as in Kernel).
+ */
+export interface KernelSpec<B extends string, U extends string>
+  extends Omit<Kernel<B, U>, 'bindings' | 'uniforms'> {
+  bindings: Readonly<Record<B, BindingAccess>>;
+  uniforms?: Readonly<Record<U, UniformType>>;
+}
+
+/** The one way the op modules describe a kernel: a KernelSpec turned into the runner's Kernel. */
+export function defineKernel<B extends string, U extends string = never>(
+  spec: KernelSpec<B, U>,
+): Kernel<B, U> {
+  const { bindings, uniforms, ...rest } = spec;
+  const kernel: Kernel<B, U> = {
+    ...rest,
+    bindings: (Object.entries(bindings) as [B, BindingAccess][]).map(([name, access]) => ({ name, access })),
+  };
+  if (uniforms) {
+    kernel.uniforms = (Object.entries(uniforms) as [U, UniformType][]).map(([name, type]) => ({
+      name,
+      type,
+    }));
+  }
+  return kernel;
 }
 
 /** A range of a GPU buffer holding f32 / i32 / u32 elements (4 bytes each). */

@@ -1,7 +1,7 @@
 // Matmul kernels (shaders/matmul.wgsl) as descriptors, the helpers that encode the three layouts a
 // linear layer needs forward and backward, and the start-up probe that picks the fastest variant for
 // this adapter (register-blocked without workgroup memory vs workgroup-tiled), cached per adapter.
-import { type GpuTensor, grid1d, type Kernel, type KernelRunner, type Step } from './kernel';
+import { defineKernel, type GpuTensor, grid1d, type Kernel, type KernelRunner, type Step } from './kernel';
 
 /** nt: a · bᵀ (nn.Linear forward), nn: a · b (input gradient), tn: aᵀ · b (weight gradient). */
 export type MatmulLayout = 'nt' | 'nn' | 'tn';
@@ -50,23 +50,12 @@ export function matmulKernel(variant: MatmulVariant, layout: MatmulLayout): Matm
   if (kernel) return kernel;
   const tiled = variant.kind === 'tiled';
   const block = variant.kind === 'vec8' || variant.kind === 'blocked8' ? 8 : 4; // output block edge
-  kernel = {
+  kernel = defineKernel({
     shader: 'matmul',
     entryPoint: `matmul_${variant.kind}`,
     label: `matmul.${key}`,
-    bindings: [
-      { name: 'a', access: 'read' },
-      { name: 'b', access: 'read' },
-      { name: 'bias', access: 'read' },
-      { name: 'out', access: 'read_write' },
-    ],
-    uniforms: [
-      { name: 'M', type: 'u32' },
-      { name: 'N', type: 'u32' },
-      { name: 'K', type: 'u32' },
-      { name: 'has_bias', type: 'u32' },
-      { name: 'accumulate', type: 'u32' },
-    ],
+    bindings: { a: 'read', b: 'read', bias: 'read', out: 'read_write' },
+    uniforms: { M: 'u32', N: 'u32', K: 'u32', has_bias: 'u32', accumulate: 'u32' },
     constants: {
       TRANS_A: layout === 'tn' ? 1 : 0,
       TRANS_B: layout === 'nt' ? 1 : 0,
@@ -75,58 +64,41 @@ export function matmulKernel(variant: MatmulVariant, layout: MatmulLayout): Matm
     dispatch: tiled
       ? (u) => [Math.ceil(u.N / 64), Math.ceil(u.M / 64)]
       : (u) => [Math.ceil(u.N / block / variant.wgX), Math.ceil(u.M / block / variant.wgY)],
-  };
+  });
   kernelCache.set(key, kernel);
   return kernel;
 }
 
-export const MATMUL_BIAS_BACKWARD: Kernel<'dy' | 'dbias', 'M' | 'N'> = {
+/** What the bias-gradient kernels share: dy (M, N) summed over its rows into N columns. */
+const BIAS = {
   shader: 'matmul',
-  entryPoint: 'matmul_bias_backward',
-  bindings: [
-    { name: 'dy', access: 'read' },
-    { name: 'dbias', access: 'read_write' },
-  ],
-  uniforms: [
-    { name: 'M', type: 'u32' },
-    { name: 'N', type: 'u32' },
-  ],
+  uniforms: { M: 'u32', N: 'u32' },
   constants: { WORKGROUP_SIZE: 64 },
+} as const;
+
+export const MATMUL_BIAS_BACKWARD = defineKernel({
+  ...BIAS,
+  entryPoint: 'matmul_bias_backward',
+  bindings: { dy: 'read', dbias: 'read_write' },
   dispatch: (u) => grid1d(u.N, 64),
-};
+});
 
 /** Rows per partial sum of the two-pass bias gradient (BIAS_CHUNK in matmul.wgsl). */
 export const BIAS_CHUNK = 64;
 
-export const MATMUL_BIAS_PARTIAL: Kernel<'dy' | 'partials', 'M' | 'N'> = {
-  shader: 'matmul',
+export const MATMUL_BIAS_PARTIAL = defineKernel({
+  ...BIAS,
   entryPoint: 'matmul_bias_partial',
-  bindings: [
-    { name: 'dy', access: 'read' },
-    { name: 'partials', access: 'read_write' },
-  ],
-  uniforms: [
-    { name: 'M', type: 'u32' },
-    { name: 'N', type: 'u32' },
-  ],
-  constants: { WORKGROUP_SIZE: 64 },
+  bindings: { dy: 'read', partials: 'read_write' },
   dispatch: (u) => grid1d(Math.ceil(u.M / BIAS_CHUNK) * u.N, 64),
-};
+});
 
-export const MATMUL_BIAS_FINISH: Kernel<'partials' | 'dbias', 'M' | 'N'> = {
-  shader: 'matmul',
+export const MATMUL_BIAS_FINISH = defineKernel({
+  ...BIAS,
   entryPoint: 'matmul_bias_finish',
-  bindings: [
-    { name: 'partials', access: 'read' },
-    { name: 'dbias', access: 'read_write' },
-  ],
-  uniforms: [
-    { name: 'M', type: 'u32' },
-    { name: 'N', type: 'u32' },
-  ],
-  constants: { WORKGROUP_SIZE: 64 },
+  bindings: { partials: 'read', dbias: 'read_write' },
   dispatch: (u) => grid1d(u.N, 64),
-};
+});
 
 /** Encodes matmuls with the variant chosen for this adapter. */
 export class MatmulOps {

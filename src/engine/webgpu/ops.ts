@@ -1,31 +1,10 @@
 // Descriptors of the non-matmul kernels (embedding, RMSNorm, RoPE, SwiGLU, residual add, log-softmax,
 // grad norm, AdamW) and small encode helpers with the same argument order as src/engine/cpu/ops.ts,
 // so the WebGPU model reads like the CPU one. Every helper only records into a Step.
-import { type GpuTensor, grid1d, type Kernel, type Step, type UniformType } from './kernel';
+import { defineKernel, type GpuTensor, grid1d, type Kernel, type Step } from './kernel';
 
 const WG = 64;
-
-/** A kernel whose storage bindings are its read-only inputs followed by its read_write outputs. */
-function def<R extends string, W extends string, U extends string>(
-  shader: string,
-  entryPoint: string,
-  io: { read: readonly R[]; write: readonly W[] },
-  uniforms: Record<U, UniformType>,
-  dispatch: (u: Readonly<Record<U, number>>) => readonly [number, number?, number?],
-  workgroupSize: number | null = WG,
-): Kernel<R | W, U> {
-  return {
-    shader,
-    entryPoint,
-    bindings: [
-      ...io.read.map((name) => ({ name, access: 'read' as const })),
-      ...io.write.map((name) => ({ name, access: 'read_write' as const })),
-    ],
-    uniforms: (Object.entries(uniforms) as [U, UniformType][]).map(([name, type]) => ({ name, type })),
-    constants: workgroupSize ? { WORKGROUP_SIZE: workgroupSize } : {},
-    dispatch,
-  };
-}
+const WG64 = { WORKGROUP_SIZE: WG };
 
 const flat = (key: string) => (u: Readonly<Record<string, number>>) => grid1d(u[key], WG);
 /** One invocation per 4 elements (the `_vec4` entry points). */
@@ -35,86 +14,81 @@ const flat4 = (key: string) => (u: Readonly<Record<string, number>>) => grid1d(M
 // sizes are multiples of 4 (on SwiftShader 1.5-4x faster: every load is a gather of scalars, and a
 // typed vec4 load needs one address and one bounds check instead of four).
 
-export const ADD_FORWARD = def(
-  'elementwise',
-  'add_forward',
-  { read: ['a', 'b'], write: ['out'] },
-  { n: 'u32', alpha: 'f32' },
-  flat('n'),
-);
-
-export const ADD_INPLACE = def(
-  'elementwise',
-  'add_inplace',
-  { read: ['src'], write: ['dst'] },
-  { n: 'u32', alpha: 'f32' },
-  flat('n'),
-);
-
+const add = { shader: 'elementwise', uniforms: { n: 'u32', alpha: 'f32' }, constants: WG64 } as const;
+export const ADD_FORWARD = defineKernel({
+  ...add,
+  entryPoint: 'add_forward',
+  bindings: { a: 'read', b: 'read', out: 'read_write' },
+  dispatch: flat('n'),
+});
+export const ADD_INPLACE = defineKernel({
+  ...add,
+  entryPoint: 'add_inplace',
+  bindings: { src: 'read', dst: 'read_write' },
+  dispatch: flat('n'),
+});
 export const ADD_FORWARD_VEC4 = { ...ADD_FORWARD, entryPoint: 'add_forward_vec4', dispatch: flat4('n') };
 export const ADD_INPLACE_VEC4 = { ...ADD_INPLACE, entryPoint: 'add_inplace_vec4', dispatch: flat4('n') };
 
-const embU = { N: 'u32', V: 'u32', C: 'u32' } as const;
-export const EMBEDDING_FORWARD = def(
-  'embedding',
-  'embedding_forward',
-  { read: ['tokens', 'table'], write: ['out'] },
-  embU,
-  (u) => grid1d(u.N * u.C, WG),
-);
-export const EMBEDDING_BACKWARD = def(
-  'embedding',
-  'embedding_backward',
-  { read: ['offsets', 'rows', 'dout'], write: ['dtable'] },
-  embU,
-  (u) => grid1d(u.V * u.C, WG),
-);
+const embedding = {
+  shader: 'embedding',
+  uniforms: { N: 'u32', V: 'u32', C: 'u32' },
+  constants: WG64,
+} as const;
+export const EMBEDDING_FORWARD = defineKernel({
+  ...embedding,
+  entryPoint: 'embedding_forward',
+  bindings: { tokens: 'read', table: 'read', out: 'read_write' },
+  dispatch: (u) => grid1d(u.N * u.C, WG),
+});
+export const EMBEDDING_BACKWARD = defineKernel({
+  ...embedding,
+  entryPoint: 'embedding_backward',
+  bindings: { offsets: 'read', rows: 'read', dout: 'read', dtable: 'read_write' },
+  dispatch: (u) => grid1d(u.V * u.C, WG),
+});
 
 const normU = { N: 'u32', C: 'u32', eps: 'f32', accumulate: 'u32' } as const;
-export const RMSNORM_FORWARD = def(
-  'rmsnorm',
-  'rmsnorm_forward',
-  { read: ['inp', 'weight'], write: ['out', 'rstd'] },
-  normU,
-  flat('N'),
-);
-export const RMSNORM_BACKWARD = def(
-  'rmsnorm',
-  'rmsnorm_backward',
-  { read: ['inp', 'weight', 'dout', 'rstd'], write: ['dinp'] },
-  normU,
-  flat('N'),
-);
-export const RMSNORM_BACKWARD_WEIGHT = def(
-  'rmsnorm',
-  'rmsnorm_backward_weight',
-  { read: ['inp', 'dout', 'rstd'], write: ['dweight'] },
-  normU,
-  flat('C'),
-);
+const norm = { shader: 'rmsnorm', uniforms: normU, constants: WG64 } as const;
+export const RMSNORM_FORWARD = defineKernel({
+  ...norm,
+  entryPoint: 'rmsnorm_forward',
+  bindings: { inp: 'read', weight: 'read', out: 'read_write', rstd: 'read_write' },
+  dispatch: flat('N'),
+});
+export const RMSNORM_BACKWARD = defineKernel({
+  ...norm,
+  entryPoint: 'rmsnorm_backward',
+  bindings: { inp: 'read', weight: 'read', dout: 'read', rstd: 'read', dinp: 'read_write' },
+  dispatch: flat('N'),
+});
+export const RMSNORM_BACKWARD_WEIGHT = defineKernel({
+  ...norm,
+  entryPoint: 'rmsnorm_backward_weight',
+  bindings: { inp: 'read', dout: 'read', rstd: 'read', dweight: 'read_write' },
+  dispatch: flat('C'),
+});
 /** Rows per partial sum of the two-pass RMSNorm weight gradient (NORM_CHUNK in rmsnorm.wgsl). */
 export const NORM_CHUNK = 64;
 const normChunks = (u: Readonly<Record<string, number>>) => Math.ceil(u.N / NORM_CHUNK);
-export const RMSNORM_BACKWARD_WEIGHT_PARTIAL = def(
-  'rmsnorm',
-  'rmsnorm_backward_weight_partial',
-  { read: ['inp', 'dout', 'rstd'], write: ['partials'] },
-  normU,
-  (u) => grid1d(normChunks(u) * u.C, WG),
-);
+export const RMSNORM_BACKWARD_WEIGHT_PARTIAL = defineKernel({
+  ...norm,
+  entryPoint: 'rmsnorm_backward_weight_partial',
+  bindings: { inp: 'read', dout: 'read', rstd: 'read', partials: 'read_write' },
+  dispatch: (u) => grid1d(normChunks(u) * u.C, WG),
+});
 export const RMSNORM_BACKWARD_WEIGHT_PARTIAL_VEC4 = {
   ...RMSNORM_BACKWARD_WEIGHT_PARTIAL,
   entryPoint: 'rmsnorm_backward_weight_partial_vec4',
   dispatch: (u: Readonly<Record<keyof typeof normU, number>>) =>
     grid1d(normChunks(u) * Math.ceil(u.C / 4), WG),
 };
-export const RMSNORM_BACKWARD_WEIGHT_FINISH = def(
-  'rmsnorm',
-  'rmsnorm_backward_weight_finish',
-  { read: ['partials'], write: ['dweight'] },
-  normU,
-  flat('C'),
-);
+export const RMSNORM_BACKWARD_WEIGHT_FINISH = defineKernel({
+  ...norm,
+  entryPoint: 'rmsnorm_backward_weight_finish',
+  bindings: { partials: 'read', dweight: 'read_write' },
+  dispatch: flat('C'),
+});
 /** Elements of the scratch the two-pass weight gradient needs for N rows of C channels. */
 export const rmsnormPartialsElements = (N: number, C: number) => Math.ceil(N / NORM_CHUNK) * C;
 
@@ -127,29 +101,33 @@ export const RMSNORM_BACKWARD_WEIGHT_VEC4 = {
 };
 
 const ropeU = { N: 'u32', heads: 'u32', half: 'u32' } as const;
-const ropeIo = { read: ['positions', 'cos', 'sin'] as const, write: ['x'] as const };
-const ropeGrid = (u: Readonly<Record<keyof typeof ropeU, number>>) => grid1d(u.N * u.heads * u.half, WG);
-export const ROPE_FORWARD = def('rope', 'rope_forward', ropeIo, ropeU, ropeGrid);
-export const ROPE_BACKWARD = def('rope', 'rope_backward', ropeIo, ropeU, ropeGrid);
+const rope = {
+  shader: 'rope',
+  bindings: { positions: 'read', cos: 'read', sin: 'read', x: 'read_write' },
+  uniforms: ropeU,
+  constants: WG64,
+  dispatch: (u: Readonly<Record<keyof typeof ropeU, number>>) => grid1d(u.N * u.heads * u.half, WG),
+} as const;
+export const ROPE_FORWARD = defineKernel({ ...rope, entryPoint: 'rope_forward' });
+export const ROPE_BACKWARD = defineKernel({ ...rope, entryPoint: 'rope_backward' });
 const ropeGrid4 = (u: Readonly<Record<keyof typeof ropeU, number>>) =>
   grid1d(u.N * u.heads * Math.ceil(u.half / 4), WG);
 export const ROPE_FORWARD_VEC4 = { ...ROPE_FORWARD, entryPoint: 'rope_forward_vec4', dispatch: ropeGrid4 };
 export const ROPE_BACKWARD_VEC4 = { ...ROPE_BACKWARD, entryPoint: 'rope_backward_vec4', dispatch: ropeGrid4 };
 
-export const SWIGLU_FORWARD = def(
-  'swiglu',
-  'swiglu_forward',
-  { read: ['gate', 'up'], write: ['out'] },
-  { n: 'u32' },
-  flat('n'),
-);
-export const SWIGLU_BACKWARD = def(
-  'swiglu',
-  'swiglu_backward',
-  { read: ['gate', 'up', 'dout'], write: ['dgate', 'dup'] },
-  { n: 'u32' },
-  flat('n'),
-);
+const swiglu = { shader: 'swiglu', uniforms: { n: 'u32' }, constants: WG64 } as const;
+export const SWIGLU_FORWARD = defineKernel({
+  ...swiglu,
+  entryPoint: 'swiglu_forward',
+  bindings: { gate: 'read', up: 'read', out: 'read_write' },
+  dispatch: flat('n'),
+});
+export const SWIGLU_BACKWARD = defineKernel({
+  ...swiglu,
+  entryPoint: 'swiglu_backward',
+  bindings: { gate: 'read', up: 'read', dout: 'read', dgate: 'read_write', dup: 'read_write' },
+  dispatch: flat('n'),
+});
 export const SWIGLU_FORWARD_VEC4 = {
   ...SWIGLU_FORWARD,
   entryPoint: 'swiglu_forward_vec4',
@@ -161,46 +139,60 @@ export const SWIGLU_BACKWARD_VEC4 = {
   dispatch: flat4('n'),
 };
 
-const lsmU = { N: 'u32', T: 'u32', V: 'u32', inv_temp: 'f32' } as const;
-export const LOGSOFTMAX_FORWARD = def(
-  'logsoftmax',
-  'logsoftmax_forward',
-  { read: ['logits', 'tokens', 'mask'], write: ['logprobs', 'entropy'] },
-  lsmU,
-  flat('N'),
-);
-export const LOGSOFTMAX_BACKWARD = def(
-  'logsoftmax',
-  'logsoftmax_backward',
-  { read: ['logits', 'tokens', 'dlogprobs', 'dentropy'], write: ['dlogits'] },
-  lsmU,
-  flat('N'),
-);
+const logsoftmax = {
+  shader: 'logsoftmax',
+  uniforms: { N: 'u32', T: 'u32', V: 'u32', inv_temp: 'f32' },
+  constants: WG64,
+} as const;
+export const LOGSOFTMAX_FORWARD = defineKernel({
+  ...logsoftmax,
+  entryPoint: 'logsoftmax_forward',
+  bindings: { logits: 'read', tokens: 'read', mask: 'read', logprobs: 'read_write', entropy: 'read_write' },
+  dispatch: flat('N'),
+});
+export const LOGSOFTMAX_BACKWARD = defineKernel({
+  ...logsoftmax,
+  entryPoint: 'logsoftmax_backward',
+  bindings: { logits: 'read', tokens: 'read', dlogprobs: 'read', dentropy: 'read', dlogits: 'read_write' },
+  dispatch: flat('N'),
+});
 
-const gnU = { n: 'u32', chunk: 'u32', parts: 'u32', max_norm: 'f32', clip_enabled: 'u32' } as const;
-export const GRADNORM_PARTIAL = def(
-  'gradnorm',
-  'gradnorm_partial',
-  { read: ['grads'], write: ['partials'] },
-  gnU,
-  (u) => [Math.ceil(u.parts / WG)],
-);
-export const GRADNORM_FINISH = def(
-  'gradnorm',
-  'gradnorm_finish',
-  { read: ['partials'], write: ['clip'] },
-  gnU,
-  () => [1],
-  null,
-);
+const gradnormU = { n: 'u32', chunk: 'u32', parts: 'u32', max_norm: 'f32', clip_enabled: 'u32' } as const;
+export const GRADNORM_PARTIAL = defineKernel({
+  shader: 'gradnorm',
+  entryPoint: 'gradnorm_partial',
+  bindings: { grads: 'read', partials: 'read_write' },
+  uniforms: gradnormU,
+  constants: WG64,
+  dispatch: (u) => [Math.ceil(u.parts / WG)],
+});
+// One invocation (@workgroup_size(1) in the shader) adds the partials in order.
+export const GRADNORM_FINISH = defineKernel({
+  shader: 'gradnorm',
+  entryPoint: 'gradnorm_finish',
+  bindings: { partials: 'read', clip: 'read_write' },
+  uniforms: gradnormU,
+  constants: {},
+  dispatch: () => [1],
+});
 
-export const ADAMW_FORWARD = def(
-  'adamw',
-  'adamw_forward',
-  { read: ['grads', 'clip'], write: ['params', 'm', 'v'] },
-  { n: 'u32', lr: 'f32', beta1: 'f32', beta2: 'f32', eps: 'f32', decay: 'f32', bc1: 'f32', bc2: 'f32' },
-  flat('n'),
-);
+export const ADAMW_FORWARD = defineKernel({
+  shader: 'adamw',
+  entryPoint: 'adamw_forward',
+  bindings: { grads: 'read', clip: 'read', params: 'read_write', m: 'read_write', v: 'read_write' },
+  uniforms: {
+    n: 'u32',
+    lr: 'f32',
+    beta1: 'f32',
+    beta2: 'f32',
+    eps: 'f32',
+    decay: 'f32',
+    bc1: 'f32',
+    bc2: 'f32',
+  },
+  constants: WG64,
+  dispatch: flat('n'),
+});
 
 // Every kernel above, for precompiling at start-up. The cast is needed because Kernel<B, U> is not a
 // Kernel<string, string> (its dispatch function is contravariant in U); the list is only compiled.

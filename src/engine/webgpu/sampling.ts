@@ -2,7 +2,7 @@
 // top-p; the procedure of src/engine/cpu/sampling.ts) and the GPU counter RNG. The backend's generate()
 // records encodeSample after each decode step's logits; only the sampled ids and their log-probs are
 // read back.
-import { type GpuTensor, grid1d, type Kernel, type Step } from './kernel';
+import { defineKernel, type GpuTensor, grid1d, type Kernel, type Step } from './kernel';
 
 const WORKGROUP_SIZE = 64;
 
@@ -43,42 +43,38 @@ export function sampleKernel(workgroupSize = WORKGROUP_SIZE): SampleKernel {
   return kernel;
 }
 
-export const SAMPLE: SampleKernel = {
+export const SAMPLE: SampleKernel = defineKernel({
   shader: 'sampling',
   entryPoint: 'sample_forward',
-  bindings: [
-    { name: 'logits', access: 'read' },
-    { name: 'rows', access: 'read' },
-    { name: 'weights', access: 'read_write' },
-    { name: 'tokens', access: 'read_write' },
-    { name: 'logprobs', access: 'read_write' },
-  ],
-  uniforms: [
-    { name: 'R', type: 'u32' },
-    { name: 'V', type: 'u32' },
-    { name: 'inv_temperature', type: 'f32' },
-    { name: 'top_k', type: 'u32' },
-    { name: 'top_p', type: 'f32' },
-    { name: 'seed', type: 'u32' },
-    { name: 'stream', type: 'u32' },
-  ],
+  bindings: {
+    logits: 'read',
+    rows: 'read',
+    weights: 'read_write',
+    tokens: 'read_write',
+    logprobs: 'read_write',
+  },
+  uniforms: {
+    R: 'u32',
+    V: 'u32',
+    inv_temperature: 'f32',
+    top_k: 'u32',
+    top_p: 'f32',
+    seed: 'u32',
+    stream: 'u32',
+  },
   constants: { WORKGROUP_SIZE },
   // One workgroup per row.
   dispatch: (u) => grid1d(u.R, 1),
-};
+});
 
-export const COUNTER_UNIFORM: Kernel<'keys' | 'hashes' | 'uniforms', 'N'> = {
+export const COUNTER_UNIFORM = defineKernel({
   shader: 'sampling',
   entryPoint: 'counter_uniform_forward',
-  bindings: [
-    { name: 'keys', access: 'read' },
-    { name: 'hashes', access: 'read_write' },
-    { name: 'uniforms', access: 'read_write' },
-  ],
-  uniforms: [{ name: 'N', type: 'u32' }],
+  bindings: { keys: 'read', hashes: 'read_write', uniforms: 'read_write' },
+  uniforms: { N: 'u32' },
   constants: { WORKGROUP_SIZE },
   dispatch: (u) => grid1d(u.N, WORKGROUP_SIZE),
-};
+});
 
 /** Every reason the options cannot be sampled with, empty when they can. */
 export function samplingProblems(p: SamplingParams, V: number): string[] {
