@@ -1,7 +1,8 @@
 // Input checks both engines share (they are peers: neither imports the other), with errors that name
-// the field: token batches, AdamW settings, sampling options, batch shapes against a model config.
+// the field: token batches, AdamW settings, sampling options, generate requests, batch shapes against a
+// model config.
 import type { ModelConfig } from '../model/config';
-import type { AdamWConfig, TokenBatch } from './backend';
+import type { AdamWConfig, GenerateRequest, TokenBatch } from './backend';
 
 /** Shape and mask checks of a TokenBatch, with errors naming the field. */
 export function checkTokenBatch(batch: TokenBatch): void {
@@ -70,6 +71,34 @@ export function validateSamplingOptions(options: SamplingOptions, V: number): vo
   if (!(options.topP > 0 && options.topP <= 1)) problems.push(`topP must be in (0, 1] (got ${options.topP})`);
   if (!(Number.isInteger(V) && V > 0)) problems.push(`vocabulary size must be a positive integer (got ${V})`);
   if (problems.length) throw new RangeError(`Invalid sampling options: ${problems.join('; ')}`);
+}
+
+/**
+ * The checks of EngineModel.generate, in the order both engines make them: maxNewTokens, eosId, the
+ * sampling options, then every prompt (not empty, and room for maxNewTokens within the positions).
+ */
+export function checkGenerateRequest(
+  request: GenerateRequest,
+  config: Pick<ModelConfig, 'vocab_size' | 'max_position_embeddings'>,
+): void {
+  const { prompts, maxNewTokens, eosId } = request;
+  const V = config.vocab_size;
+  const maxPositions = config.max_position_embeddings;
+  if (!(Number.isInteger(maxNewTokens) && maxNewTokens >= 0)) {
+    throw new RangeError(`maxNewTokens must be an integer >= 0 (got ${maxNewTokens})`);
+  }
+  if (!(Number.isInteger(eosId) && eosId >= 0 && eosId < V)) {
+    throw new RangeError(`eosId ${eosId} is not a token id in [0, ${V})`);
+  }
+  validateSamplingOptions(request, V);
+  prompts.forEach((p, b) => {
+    if (p.length === 0) throw new RangeError(`prompt ${b} is empty (it needs at least a bos token)`);
+    if (p.length + maxNewTokens > maxPositions) {
+      throw new RangeError(
+        `prompt ${b} (${p.length} tokens) + maxNewTokens ${maxNewTokens} exceeds max_position_embeddings ${maxPositions}`,
+      );
+    }
+  });
 }
 
 /** Shape of a right-padded (B, T) batch of ids and lengths, against the model's position limit. */

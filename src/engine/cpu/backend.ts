@@ -14,7 +14,7 @@ import type {
   PolicyStepResult,
   TokenBatch,
 } from '../backend';
-import { checkTokenBatch } from '../validate';
+import { checkGenerateRequest, checkTokenBatch } from '../validate';
 import { adamwStep } from './adamw';
 import { CpuTransformer } from './model';
 import { policyLoss } from './policyLoss';
@@ -167,26 +167,12 @@ export class CpuEngineModel implements EngineModel {
    */
   async generate(request: GenerateRequest): Promise<GenerateResult> {
     this.alive();
+    checkGenerateRequest(request, this.config);
     const { prompts, maxNewTokens, eosId } = request;
     const V = this.config.vocab_size;
-    const maxPositions = this.config.max_position_embeddings;
-    if (!(Number.isInteger(maxNewTokens) && maxNewTokens >= 0)) {
-      throw new RangeError(`maxNewTokens must be an integer >= 0 (got ${maxNewTokens})`);
-    }
-    if (!(Number.isInteger(eosId) && eosId >= 0 && eosId < V)) {
-      throw new RangeError(`eosId ${eosId} is not a token id in [0, ${V})`);
-    }
     const sampler = new Sampler(V, request);
     const B = prompts.length;
     const promptLengths = prompts.map((p) => p.length);
-    prompts.forEach((p, b) => {
-      if (p.length === 0) throw new RangeError(`prompt ${b} is empty (it needs at least a bos token)`);
-      if (p.length + maxNewTokens > maxPositions) {
-        throw new RangeError(
-          `prompt ${b} (${p.length} tokens) + maxNewTokens ${maxNewTokens} exceeds max_position_embeddings ${maxPositions}`,
-        );
-      }
-    });
     const completions: number[][] = prompts.map(() => []);
     const logprobs: number[][] = prompts.map(() => []);
     const truncated = prompts.map(() => maxNewTokens > 0);

@@ -407,6 +407,40 @@ export function ropeForward(
   nHeads: number,
   D: number,
 ): void {
+  rotateHalves(out, inp, positions, tables, N, nHeads, D, 1);
+}
+
+/**
+ * dinp (N, nHeads, D) = rotation transposed applied to dout; dinp may be dout (in place). The transpose
+ * of a rotation by θ is the rotation by -θ.
+ */
+export function ropeBackward(
+  dinp: FloatArray,
+  dout: FloatArray,
+  positions: Int32Array,
+  tables: RopeTables,
+  N: number,
+  nHeads: number,
+  D: number,
+): void {
+  rotateHalves(dinp, dout, positions, tables, N, nHeads, D, -1);
+}
+
+/**
+ * HF rotate_half by the angle of each position times `direction` (1 forward, -1 its transpose):
+ * (x1, x2) -> (x1 cos - x2 sin, x2 cos + x1 sin) per head, with sin negated for -1 (exact, so both
+ * directions give the same bits as writing the formula out).
+ */
+function rotateHalves(
+  out: FloatArray,
+  inp: FloatArray,
+  positions: Int32Array,
+  tables: RopeTables,
+  N: number,
+  nHeads: number,
+  D: number,
+  direction: 1 | -1,
+): void {
   const half = D / 2;
   if (half !== tables.halfDim)
     throw new Error(`RoPE tables are for head dim ${2 * tables.halfDim}, got ${D}`);
@@ -417,39 +451,11 @@ export function ropeForward(
       const base = (n * nHeads + h) * D;
       for (let j = 0; j < half; j++) {
         const c = tables.cos[t + j];
-        const s = tables.sin[t + j];
+        const s = direction * tables.sin[t + j];
         const x1 = inp[base + j];
         const x2 = inp[base + j + half];
         out[base + j] = x1 * c - x2 * s;
         out[base + j + half] = x2 * c + x1 * s;
-      }
-    }
-  }
-}
-
-/** dinp (N, nHeads, D) = rotation transposed applied to dout; dinp may be dout (in place). */
-export function ropeBackward(
-  dinp: FloatArray,
-  dout: FloatArray,
-  positions: Int32Array,
-  tables: RopeTables,
-  N: number,
-  nHeads: number,
-  D: number,
-): void {
-  const half = D / 2;
-  for (let n = 0; n < N; n++) {
-    checkPosition(positions[n], tables, n);
-    const t = positions[n] * half;
-    for (let h = 0; h < nHeads; h++) {
-      const base = (n * nHeads + h) * D;
-      for (let j = 0; j < half; j++) {
-        const c = tables.cos[t + j];
-        const s = tables.sin[t + j];
-        const g1 = dout[base + j];
-        const g2 = dout[base + j + half];
-        dinp[base + j] = g1 * c + g2 * s;
-        dinp[base + j + half] = g2 * c - g1 * s;
       }
     }
   }
@@ -800,6 +806,32 @@ function checkTemperature(temperature: number): void {
   }
 }
 
+/**
+ * The sums both passes start from, for the row of logits at `row` with z = logit / tau: max z, and with
+ * zc = z - max, sum = Σ e^zc and weighted = Σ e^zc zc.
+ */
+function softmaxSums(
+  logits: FloatArray,
+  row: number,
+  V: number,
+  invTau: number,
+): { max: number; sum: number; weighted: number } {
+  let max = -Infinity;
+  for (let v = 0; v < V; v++) {
+    const z = logits[row + v] * invTau;
+    if (z > max) max = z;
+  }
+  let sum = 0;
+  let weighted = 0;
+  for (let v = 0; v < V; v++) {
+    const zc = logits[row + v] * invTau - max;
+    const e = Math.exp(zc);
+    sum += e;
+    weighted += e * zc;
+  }
+  return { max, sum, weighted };
+}
+
 /** logprobs (N), entropy (N) from logits (N, V) and targets (N). */
 export function logSoftmaxForward(
   logprobs: FloatArray,
@@ -816,19 +848,7 @@ export function logSoftmaxForward(
     const target = targets[n];
     checkToken(target, V, n);
     const row = n * V;
-    let max = -Infinity;
-    for (let v = 0; v < V; v++) {
-      const z = logits[row + v] * invTau;
-      if (z > max) max = z;
-    }
-    let sum = 0;
-    let weighted = 0; // Σ e^(z-max) * (z-max)
-    for (let v = 0; v < V; v++) {
-      const zc = logits[row + v] * invTau - max;
-      const e = Math.exp(zc);
-      sum += e;
-      weighted += e * zc;
-    }
+    const { max, sum, weighted } = softmaxSums(logits, row, V, invTau);
     const logSum = Math.log(sum); // logsumexp(z) - max
     logprobs[n] = logits[row + target] * invTau - max - logSum;
     entropy[n] = logSum - weighted / sum;
@@ -862,19 +882,7 @@ export function logSoftmaxBackward(
     }
     const target = targets[n];
     checkToken(target, V, n);
-    let max = -Infinity;
-    for (let v = 0; v < V; v++) {
-      const z = logits[row + v] * invTau;
-      if (z > max) max = z;
-    }
-    let sum = 0;
-    let weighted = 0;
-    for (let v = 0; v < V; v++) {
-      const zc = logits[row + v] * invTau - max;
-      const e = Math.exp(zc);
-      sum += e;
-      weighted += e * zc;
-    }
+    const { max, sum, weighted } = softmaxSums(logits, row, V, invTau);
     const inv = 1 / sum;
     const meanZc = weighted * inv; // Σ p (z - max)
     for (let v = 0; v < V; v++) {

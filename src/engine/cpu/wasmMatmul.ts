@@ -64,33 +64,28 @@ function kernelBody(): number[] {
       else code.push(p);
     }
   };
+  // Row addresses of a and b: rows[0] = ptr + index * rowBytes, rows[i] = rows[i-1] + rowBytes.
+  const rowAddresses = (ptr: number, index: number, rows: number, count: number) => {
+    emit(
+      op.localGet(ptr),
+      op.localGet(index),
+      op.localGet(L.rowBytes),
+      op.i32Mul,
+      op.i32Add,
+      op.localSet(rows),
+    );
+    for (let i = 1; i < count; i++) {
+      emit(op.localGet(rows + i - 1), op.localGet(L.rowBytes), op.i32Add, op.localSet(rows + i));
+    }
+  };
   // rowBytes = K << 2; m = 0
   emit(op.localGet(P.K), op.i32Const(2), op.i32Shl, op.localSet(L.rowBytes));
   emit(op.i32Const(0), op.localSet(L.m));
   emit(op.loop); // ---- over row blocks of a (m += 4)
-  // aRow[0] = aPtr + m * rowBytes; aRow[i] = aRow[i-1] + rowBytes
-  emit(
-    op.localGet(P.a),
-    op.localGet(L.m),
-    op.localGet(L.rowBytes),
-    op.i32Mul,
-    op.i32Add,
-    op.localSet(L.aRow),
-  );
-  for (let i = 1; i < 4; i++) {
-    emit(op.localGet(L.aRow + i - 1), op.localGet(L.rowBytes), op.i32Add, op.localSet(L.aRow + i));
-  }
+  rowAddresses(P.a, L.m, L.aRow, 4);
   emit(op.i32Const(0), op.localSet(L.n));
   emit(op.loop); // ---- over row pairs of b (n += 2)
-  emit(
-    op.localGet(P.b),
-    op.localGet(L.n),
-    op.localGet(L.rowBytes),
-    op.i32Mul,
-    op.i32Add,
-    op.localSet(L.bRow),
-  );
-  emit(op.localGet(L.bRow), op.localGet(L.rowBytes), op.i32Add, op.localSet(L.bRow + 1));
+  rowAddresses(P.b, L.n, L.bRow, 2);
   for (let i = 0; i < 4; i++) for (let j = 0; j < 2; j++) emit(op.v128Zero, op.localSet(acc(i, j)));
   emit(op.i32Const(0), op.localSet(L.k));
   emit(op.loop); // ---- over k in steps of 4 floats (16 bytes)

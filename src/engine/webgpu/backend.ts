@@ -20,7 +20,7 @@ import type {
   PolicyStepResult,
   TokenBatch,
 } from '../backend';
-import { checkTokenBatch, validateAdamWConfig, validateSamplingOptions } from '../validate';
+import { checkGenerateRequest, checkTokenBatch, validateAdamWConfig } from '../validate';
 import type { GpuContext } from './device';
 import { encodePolicyLoss, POLICY_STATS, packPolicyTokenInputs, policyLossStats } from './grpoLoss';
 import { type GpuTensor, KernelRunner } from './kernel';
@@ -275,24 +275,8 @@ export class WebGpuModel implements EngineModel {
  */
 async function generateOnGpu(model: WebGpuModel, request: GenerateRequest): Promise<GenerateResult> {
   const net = model.net;
+  checkGenerateRequest(request, net.config);
   const { prompts, maxNewTokens, eosId } = request;
-  const V = net.V;
-  const maxPositions = net.config.max_position_embeddings;
-  if (!(Number.isInteger(maxNewTokens) && maxNewTokens >= 0)) {
-    throw new RangeError(`maxNewTokens must be an integer >= 0 (got ${maxNewTokens})`);
-  }
-  if (!(Number.isInteger(eosId) && eosId >= 0 && eosId < V)) {
-    throw new RangeError(`eosId ${eosId} is not a token id in [0, ${V})`);
-  }
-  validateSamplingOptions(request, V);
-  prompts.forEach((p, b) => {
-    if (p.length === 0) throw new RangeError(`prompt ${b} is empty (it needs at least a bos token)`);
-    if (p.length + maxNewTokens > maxPositions) {
-      throw new RangeError(
-        `prompt ${b} (${p.length} tokens) + maxNewTokens ${maxNewTokens} exceeds max_position_embeddings ${maxPositions}`,
-      );
-    }
-  });
   const R = prompts.length;
   const completions: number[][] = prompts.map(() => []);
   const logprobs: number[][] = prompts.map(() => []);
