@@ -397,7 +397,11 @@ function checkPosition(position: number, tables: RopeTables, row: number): void 
   }
 }
 
-/** out (N, nHeads, D) = rope(inp (N, nHeads, D)) at positions (N); out may be inp (in place). */
+/**
+ * out (N, nHeads, D) = rope(inp (N, nHeads, D)) at positions (N); out may be inp (in place). HF
+ * rotate_half: (x1, x2) -> (x1 cos - x2 sin, x2 cos + x1 sin) per head. `direction` -1 rotates by -θ
+ * instead, which is ropeBackward (sin negated: exact, the same bits as writing that formula out).
+ */
 export function ropeForward(
   out: FloatArray,
   inp: FloatArray,
@@ -406,40 +410,7 @@ export function ropeForward(
   N: number,
   nHeads: number,
   D: number,
-): void {
-  rotateHalves(out, inp, positions, tables, N, nHeads, D, 1);
-}
-
-/**
- * dinp (N, nHeads, D) = rotation transposed applied to dout; dinp may be dout (in place). The transpose
- * of a rotation by θ is the rotation by -θ.
- */
-export function ropeBackward(
-  dinp: FloatArray,
-  dout: FloatArray,
-  positions: Int32Array,
-  tables: RopeTables,
-  N: number,
-  nHeads: number,
-  D: number,
-): void {
-  rotateHalves(dinp, dout, positions, tables, N, nHeads, D, -1);
-}
-
-/**
- * HF rotate_half by the angle of each position times `direction` (1 forward, -1 its transpose):
- * (x1, x2) -> (x1 cos - x2 sin, x2 cos + x1 sin) per head, with sin negated for -1 (exact, so both
- * directions give the same bits as writing the formula out).
- */
-function rotateHalves(
-  out: FloatArray,
-  inp: FloatArray,
-  positions: Int32Array,
-  tables: RopeTables,
-  N: number,
-  nHeads: number,
-  D: number,
-  direction: 1 | -1,
+  direction: 1 | -1 = 1,
 ): void {
   const half = D / 2;
   if (half !== tables.halfDim)
@@ -459,6 +430,22 @@ function rotateHalves(
       }
     }
   }
+}
+
+/**
+ * dinp (N, nHeads, D) = rotation transposed applied to dout; dinp may be dout (in place). The transpose
+ * of a rotation by θ is the rotation by -θ.
+ */
+export function ropeBackward(
+  dinp: FloatArray,
+  dout: FloatArray,
+  positions: Int32Array,
+  tables: RopeTables,
+  N: number,
+  nHeads: number,
+  D: number,
+): void {
+  ropeForward(dinp, dout, positions, tables, N, nHeads, D, -1);
 }
 
 // ---------------------------------------------------------------------------------------------------

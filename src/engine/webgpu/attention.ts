@@ -2,7 +2,15 @@
 // attention (forward, backward) and the KV cache, plus the `encode*` helpers the WebGPU backend calls
 // inside a training or decoding Step. Shapes use the abbreviations of src/model/config.ts; R is the
 // number of query rows (= B in training), S the number of cache slots.
-import { defineKernel, GpuCapacityError, type GpuTensor, grid1d, type Kernel, type Step } from './kernel';
+import {
+  defineKernel,
+  GpuCapacityError,
+  type GpuTensor,
+  grid1d,
+  type Kernel,
+  kernelFamily,
+  type Step,
+} from './kernel';
 
 /** Longest head dim the shader's per-row register arrays hold (MAX_HEAD_DIM in attention.wgsl). */
 export const MAX_HEAD_DIM = 128;
@@ -94,31 +102,32 @@ export function attentionKernels(
   let kernels = kernelCache.get(key);
   if (!kernels) {
     const WORKGROUP_SIZE = workgroupSize;
-    const shared = { shader: 'attention', uniforms: UNIFORMS, constants: { WORKGROUP_SIZE, HEAD_DIM: D } };
+    const attention = kernelFamily({
+      shader: 'attention',
+      uniforms: UNIFORMS,
+      constants: { WORKGROUP_SIZE, HEAD_DIM: D },
+    });
     const suffix = blocked ? '_vec4' : '';
     // The blocked kernels run one invocation per 4 rows.
     const per = blocked ? 4 : 1;
     const queryRows = (u: Readonly<Record<AttentionUniform, number>>) =>
       grid1d(u.R * u.H * Math.ceil(u.Tq / per), WORKGROUP_SIZE);
     kernels = {
-      forward: defineKernel({
-        ...shared,
-        entryPoint: `attention_forward${suffix}`,
-        bindings: { ...QKV_ROWS, out: 'read_write', stats: 'read_write' },
-        dispatch: queryRows,
-      }),
-      backwardQuery: defineKernel({
-        ...shared,
-        entryPoint: `attention_backward_query${suffix}`,
-        bindings: { ...QKV_ROWS, dout: 'read', stats: 'read_write', out: 'read', dq: 'read_write' },
-        dispatch: queryRows,
-      }),
-      backwardKeyValue: defineKernel({
-        ...shared,
-        entryPoint: `attention_backward_key_value${suffix}`,
-        bindings: { ...QKV_ROWS, dout: 'read', stats: 'read', dk: 'read_write', dv: 'read_write' },
-        dispatch: (u) => grid1d(u.R * u.KVH * Math.ceil(u.Tk / per), WORKGROUP_SIZE),
-      }),
+      forward: attention(
+        `attention_forward${suffix}`,
+        { ...QKV_ROWS, out: 'read_write', stats: 'read_write' },
+        queryRows,
+      ),
+      backwardQuery: attention(
+        `attention_backward_query${suffix}`,
+        { ...QKV_ROWS, dout: 'read', stats: 'read_write', out: 'read', dq: 'read_write' },
+        queryRows,
+      ),
+      backwardKeyValue: attention(
+        `attention_backward_key_value${suffix}`,
+        { ...QKV_ROWS, dout: 'read', stats: 'read', dk: 'read_write', dv: 'read_write' },
+        (u) => grid1d(u.R * u.KVH * Math.ceil(u.Tk / per), WORKGROUP_SIZE),
+      ),
     };
     kernelCache.set(key, kernels);
   }

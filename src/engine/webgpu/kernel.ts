@@ -92,6 +92,20 @@ export function defineKernel<B extends string, U extends string = never>(
   return kernel;
 }
 
+/**
+ * defineKernel for kernels of one shader that share their uniform struct and constants:
+ * `const norm = kernelFamily({ shader, uniforms, constants })`, then `norm(entryPoint, bindings, dispatch)`.
+ */
+export function kernelFamily<U extends string>(
+  shared: Omit<KernelSpec<never, U>, 'entryPoint' | 'bindings' | 'dispatch'>,
+) {
+  return <B extends string>(
+    entryPoint: string,
+    bindings: Readonly<Record<B, BindingAccess>>,
+    dispatch: Kernel<B, U>['dispatch'],
+  ): Kernel<B, U> => defineKernel<B, U>({ ...shared, entryPoint, bindings, dispatch });
+}
+
 /** A range of a GPU buffer holding f32 / i32 / u32 elements (4 bytes each). */
 export interface GpuTensor {
   buffer: GPUBuffer;

@@ -1,7 +1,15 @@
 // Matmul kernels (shaders/matmul.wgsl) as descriptors, the helpers that encode the three layouts a
 // linear layer needs forward and backward, and the start-up probe that picks the fastest variant for
 // this adapter (register-blocked without workgroup memory vs workgroup-tiled), cached per adapter.
-import { defineKernel, type GpuTensor, grid1d, type Kernel, type KernelRunner, type Step } from './kernel';
+import {
+  defineKernel,
+  type GpuTensor,
+  grid1d,
+  type Kernel,
+  type KernelRunner,
+  kernelFamily,
+  type Step,
+} from './kernel';
 
 /** nt: a · bᵀ (nn.Linear forward), nn: a · b (input gradient), tn: aᵀ · b (weight gradient). */
 export type MatmulLayout = 'nt' | 'nn' | 'tn';
@@ -69,36 +77,25 @@ export function matmulKernel(variant: MatmulVariant, layout: MatmulLayout): Matm
   return kernel;
 }
 
-/** What the bias-gradient kernels share: dy (M, N) summed over its rows into N columns. */
-const BIAS = {
+/** The bias-gradient kernels: dy (M, N) summed over its rows into N columns. */
+const bias = kernelFamily({
   shader: 'matmul',
   uniforms: { M: 'u32', N: 'u32' },
   constants: { WORKGROUP_SIZE: 64 },
-} as const;
-
-export const MATMUL_BIAS_BACKWARD = defineKernel({
-  ...BIAS,
-  entryPoint: 'matmul_bias_backward',
-  bindings: { dy: 'read', dbias: 'read_write' },
-  dispatch: (u) => grid1d(u.N, 64),
 });
+export const MATMUL_BIAS_BACKWARD = bias('matmul_bias_backward', { dy: 'read', dbias: 'read_write' }, (u) =>
+  grid1d(u.N, 64),
+);
 
 /** Rows per partial sum of the two-pass bias gradient (BIAS_CHUNK in matmul.wgsl). */
 export const BIAS_CHUNK = 64;
 
-export const MATMUL_BIAS_PARTIAL = defineKernel({
-  ...BIAS,
-  entryPoint: 'matmul_bias_partial',
-  bindings: { dy: 'read', partials: 'read_write' },
-  dispatch: (u) => grid1d(Math.ceil(u.M / BIAS_CHUNK) * u.N, 64),
-});
-
-export const MATMUL_BIAS_FINISH = defineKernel({
-  ...BIAS,
-  entryPoint: 'matmul_bias_finish',
-  bindings: { partials: 'read', dbias: 'read_write' },
-  dispatch: (u) => grid1d(u.N, 64),
-});
+export const MATMUL_BIAS_PARTIAL = bias('matmul_bias_partial', { dy: 'read', partials: 'read_write' }, (u) =>
+  grid1d(Math.ceil(u.M / BIAS_CHUNK) * u.N, 64),
+);
+export const MATMUL_BIAS_FINISH = bias('matmul_bias_finish', { partials: 'read', dbias: 'read_write' }, (u) =>
+  grid1d(u.N, 64),
+);
 
 /** Encodes matmuls with the variant chosen for this adapter. */
 export class MatmulOps {

@@ -1,7 +1,7 @@
 // Descriptors of the non-matmul kernels (embedding, RMSNorm, RoPE, SwiGLU, residual add, log-softmax,
 // grad norm, AdamW) and small encode helpers with the same argument order as src/engine/cpu/ops.ts,
 // so the WebGPU model reads like the CPU one. Every helper only records into a Step.
-import { defineKernel, type GpuTensor, grid1d, type Kernel, type Step } from './kernel';
+import { defineKernel, type GpuTensor, grid1d, type Kernel, kernelFamily, type Step } from './kernel';
 
 const WG = 64;
 const WG64 = { WORKGROUP_SIZE: WG };
@@ -14,81 +14,64 @@ const flat4 = (key: string) => (u: Readonly<Record<string, number>>) => grid1d(M
 // sizes are multiples of 4 (on SwiftShader 1.5-4x faster: every load is a gather of scalars, and a
 // typed vec4 load needs one address and one bounds check instead of four).
 
-const add = { shader: 'elementwise', uniforms: { n: 'u32', alpha: 'f32' }, constants: WG64 } as const;
-export const ADD_FORWARD = defineKernel({
-  ...add,
-  entryPoint: 'add_forward',
-  bindings: { a: 'read', b: 'read', out: 'read_write' },
-  dispatch: flat('n'),
-});
-export const ADD_INPLACE = defineKernel({
-  ...add,
-  entryPoint: 'add_inplace',
-  bindings: { src: 'read', dst: 'read_write' },
-  dispatch: flat('n'),
-});
+const add = kernelFamily({ shader: 'elementwise', uniforms: { n: 'u32', alpha: 'f32' }, constants: WG64 });
+export const ADD_FORWARD = add('add_forward', { a: 'read', b: 'read', out: 'read_write' }, flat('n'));
+export const ADD_INPLACE = add('add_inplace', { src: 'read', dst: 'read_write' }, flat('n'));
 export const ADD_FORWARD_VEC4 = { ...ADD_FORWARD, entryPoint: 'add_forward_vec4', dispatch: flat4('n') };
 export const ADD_INPLACE_VEC4 = { ...ADD_INPLACE, entryPoint: 'add_inplace_vec4', dispatch: flat4('n') };
 
-const embedding = {
+const embedding = kernelFamily({
   shader: 'embedding',
   uniforms: { N: 'u32', V: 'u32', C: 'u32' },
   constants: WG64,
-} as const;
-export const EMBEDDING_FORWARD = defineKernel({
-  ...embedding,
-  entryPoint: 'embedding_forward',
-  bindings: { tokens: 'read', table: 'read', out: 'read_write' },
-  dispatch: (u) => grid1d(u.N * u.C, WG),
 });
-export const EMBEDDING_BACKWARD = defineKernel({
-  ...embedding,
-  entryPoint: 'embedding_backward',
-  bindings: { offsets: 'read', rows: 'read', dout: 'read', dtable: 'read_write' },
-  dispatch: (u) => grid1d(u.V * u.C, WG),
-});
+export const EMBEDDING_FORWARD = embedding(
+  'embedding_forward',
+  { tokens: 'read', table: 'read', out: 'read_write' },
+  (u) => grid1d(u.N * u.C, WG),
+);
+export const EMBEDDING_BACKWARD = embedding(
+  'embedding_backward',
+  { offsets: 'read', rows: 'read', dout: 'read', dtable: 'read_write' },
+  (u) => grid1d(u.V * u.C, WG),
+);
 
 const normU = { N: 'u32', C: 'u32', eps: 'f32', accumulate: 'u32' } as const;
-const norm = { shader: 'rmsnorm', uniforms: normU, constants: WG64 } as const;
-export const RMSNORM_FORWARD = defineKernel({
-  ...norm,
-  entryPoint: 'rmsnorm_forward',
-  bindings: { inp: 'read', weight: 'read', out: 'read_write', rstd: 'read_write' },
-  dispatch: flat('N'),
-});
-export const RMSNORM_BACKWARD = defineKernel({
-  ...norm,
-  entryPoint: 'rmsnorm_backward',
-  bindings: { inp: 'read', weight: 'read', dout: 'read', rstd: 'read', dinp: 'read_write' },
-  dispatch: flat('N'),
-});
-export const RMSNORM_BACKWARD_WEIGHT = defineKernel({
-  ...norm,
-  entryPoint: 'rmsnorm_backward_weight',
-  bindings: { inp: 'read', dout: 'read', rstd: 'read', dweight: 'read_write' },
-  dispatch: flat('C'),
-});
+const norm = kernelFamily({ shader: 'rmsnorm', uniforms: normU, constants: WG64 });
+export const RMSNORM_FORWARD = norm(
+  'rmsnorm_forward',
+  { inp: 'read', weight: 'read', out: 'read_write', rstd: 'read_write' },
+  flat('N'),
+);
+export const RMSNORM_BACKWARD = norm(
+  'rmsnorm_backward',
+  { inp: 'read', weight: 'read', dout: 'read', rstd: 'read', dinp: 'read_write' },
+  flat('N'),
+);
+export const RMSNORM_BACKWARD_WEIGHT = norm(
+  'rmsnorm_backward_weight',
+  { inp: 'read', dout: 'read', rstd: 'read', dweight: 'read_write' },
+  flat('C'),
+);
 /** Rows per partial sum of the two-pass RMSNorm weight gradient (NORM_CHUNK in rmsnorm.wgsl). */
 export const NORM_CHUNK = 64;
 const normChunks = (u: Readonly<Record<string, number>>) => Math.ceil(u.N / NORM_CHUNK);
-export const RMSNORM_BACKWARD_WEIGHT_PARTIAL = defineKernel({
-  ...norm,
-  entryPoint: 'rmsnorm_backward_weight_partial',
-  bindings: { inp: 'read', dout: 'read', rstd: 'read', partials: 'read_write' },
-  dispatch: (u) => grid1d(normChunks(u) * u.C, WG),
-});
+export const RMSNORM_BACKWARD_WEIGHT_PARTIAL = norm(
+  'rmsnorm_backward_weight_partial',
+  { inp: 'read', dout: 'read', rstd: 'read', partials: 'read_write' },
+  (u) => grid1d(normChunks(u) * u.C, WG),
+);
 export const RMSNORM_BACKWARD_WEIGHT_PARTIAL_VEC4 = {
   ...RMSNORM_BACKWARD_WEIGHT_PARTIAL,
   entryPoint: 'rmsnorm_backward_weight_partial_vec4',
   dispatch: (u: Readonly<Record<keyof typeof normU, number>>) =>
     grid1d(normChunks(u) * Math.ceil(u.C / 4), WG),
 };
-export const RMSNORM_BACKWARD_WEIGHT_FINISH = defineKernel({
-  ...norm,
-  entryPoint: 'rmsnorm_backward_weight_finish',
-  bindings: { partials: 'read', dweight: 'read_write' },
-  dispatch: flat('C'),
-});
+export const RMSNORM_BACKWARD_WEIGHT_FINISH = norm(
+  'rmsnorm_backward_weight_finish',
+  { partials: 'read', dweight: 'read_write' },
+  flat('C'),
+);
 /** Elements of the scratch the two-pass weight gradient needs for N rows of C channels. */
 export const rmsnormPartialsElements = (N: number, C: number) => Math.ceil(N / NORM_CHUNK) * C;
 
@@ -101,33 +84,27 @@ export const RMSNORM_BACKWARD_WEIGHT_VEC4 = {
 };
 
 const ropeU = { N: 'u32', heads: 'u32', half: 'u32' } as const;
-const rope = {
-  shader: 'rope',
-  bindings: { positions: 'read', cos: 'read', sin: 'read', x: 'read_write' },
-  uniforms: ropeU,
-  constants: WG64,
-  dispatch: (u: Readonly<Record<keyof typeof ropeU, number>>) => grid1d(u.N * u.heads * u.half, WG),
-} as const;
-export const ROPE_FORWARD = defineKernel({ ...rope, entryPoint: 'rope_forward' });
-export const ROPE_BACKWARD = defineKernel({ ...rope, entryPoint: 'rope_backward' });
+const rope = kernelFamily({ shader: 'rope', uniforms: ropeU, constants: WG64 });
+const ropeIo = { positions: 'read', cos: 'read', sin: 'read', x: 'read_write' } as const;
+const ropeGrid = (u: Readonly<Record<keyof typeof ropeU, number>>) => grid1d(u.N * u.heads * u.half, WG);
+export const ROPE_FORWARD = rope('rope_forward', ropeIo, ropeGrid);
+export const ROPE_BACKWARD = rope('rope_backward', ropeIo, ropeGrid);
 const ropeGrid4 = (u: Readonly<Record<keyof typeof ropeU, number>>) =>
   grid1d(u.N * u.heads * Math.ceil(u.half / 4), WG);
 export const ROPE_FORWARD_VEC4 = { ...ROPE_FORWARD, entryPoint: 'rope_forward_vec4', dispatch: ropeGrid4 };
 export const ROPE_BACKWARD_VEC4 = { ...ROPE_BACKWARD, entryPoint: 'rope_backward_vec4', dispatch: ropeGrid4 };
 
-const swiglu = { shader: 'swiglu', uniforms: { n: 'u32' }, constants: WG64 } as const;
-export const SWIGLU_FORWARD = defineKernel({
-  ...swiglu,
-  entryPoint: 'swiglu_forward',
-  bindings: { gate: 'read', up: 'read', out: 'read_write' },
-  dispatch: flat('n'),
-});
-export const SWIGLU_BACKWARD = defineKernel({
-  ...swiglu,
-  entryPoint: 'swiglu_backward',
-  bindings: { gate: 'read', up: 'read', dout: 'read', dgate: 'read_write', dup: 'read_write' },
-  dispatch: flat('n'),
-});
+const swiglu = kernelFamily({ shader: 'swiglu', uniforms: { n: 'u32' }, constants: WG64 });
+export const SWIGLU_FORWARD = swiglu(
+  'swiglu_forward',
+  { gate: 'read', up: 'read', out: 'read_write' },
+  flat('n'),
+);
+export const SWIGLU_BACKWARD = swiglu(
+  'swiglu_backward',
+  { gate: 'read', up: 'read', dout: 'read', dgate: 'read_write', dup: 'read_write' },
+  flat('n'),
+);
 export const SWIGLU_FORWARD_VEC4 = {
   ...SWIGLU_FORWARD,
   entryPoint: 'swiglu_forward_vec4',
@@ -139,23 +116,21 @@ export const SWIGLU_BACKWARD_VEC4 = {
   dispatch: flat4('n'),
 };
 
-const logsoftmax = {
+const logsoftmax = kernelFamily({
   shader: 'logsoftmax',
   uniforms: { N: 'u32', T: 'u32', V: 'u32', inv_temp: 'f32' },
   constants: WG64,
-} as const;
-export const LOGSOFTMAX_FORWARD = defineKernel({
-  ...logsoftmax,
-  entryPoint: 'logsoftmax_forward',
-  bindings: { logits: 'read', tokens: 'read', mask: 'read', logprobs: 'read_write', entropy: 'read_write' },
-  dispatch: flat('N'),
 });
-export const LOGSOFTMAX_BACKWARD = defineKernel({
-  ...logsoftmax,
-  entryPoint: 'logsoftmax_backward',
-  bindings: { logits: 'read', tokens: 'read', dlogprobs: 'read', dentropy: 'read', dlogits: 'read_write' },
-  dispatch: flat('N'),
-});
+export const LOGSOFTMAX_FORWARD = logsoftmax(
+  'logsoftmax_forward',
+  { logits: 'read', tokens: 'read', mask: 'read', logprobs: 'read_write', entropy: 'read_write' },
+  flat('N'),
+);
+export const LOGSOFTMAX_BACKWARD = logsoftmax(
+  'logsoftmax_backward',
+  { logits: 'read', tokens: 'read', dlogprobs: 'read', dentropy: 'read', dlogits: 'read_write' },
+  flat('N'),
+);
 
 const gradnormU = { n: 'u32', chunk: 'u32', parts: 'u32', max_norm: 'f32', clip_enabled: 'u32' } as const;
 export const GRADNORM_PARTIAL = defineKernel({
