@@ -2,24 +2,17 @@
 // (crossing a uniform-arena chunk), bind-group and pipeline reuse, readback, pooled buffers, and the
 // clear errors for configs that do not fit or buffers that alias a writable binding.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GpuCapacityError, grid1d, type Kernel, KernelRunner } from './kernel';
+import { defineKernel, GpuCapacityError, grid1d, KernelRunner } from './kernel';
 import { acquireNodeGpu } from './node-gpu';
 
-const ADD: Kernel<'a' | 'b' | 'out', 'n' | 'alpha'> = {
+const ADD = defineKernel({
   shader: 'elementwise',
   entryPoint: 'add_forward',
-  bindings: [
-    { name: 'a', access: 'read' },
-    { name: 'b', access: 'read' },
-    { name: 'out', access: 'read_write' },
-  ],
-  uniforms: [
-    { name: 'n', type: 'u32' },
-    { name: 'alpha', type: 'f32' },
-  ],
+  bindings: { a: 'read', b: 'read', out: 'read_write' },
+  uniforms: { n: 'u32', alpha: 'f32' },
   constants: { WORKGROUP_SIZE: 64 },
   dispatch: (u) => grid1d(u.n, 64),
-};
+});
 
 let runner: KernelRunner;
 beforeAll(async () => {
