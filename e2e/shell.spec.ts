@@ -9,6 +9,8 @@ test('@smoke page loads and the device badge shows a WebGPU adapter', async ({ p
   const badge = page.getByTestId('device-badge');
   await expect(badge).toHaveAttribute('data-state', 'ready');
   await expect(badge).toContainText('WebGPU');
+  // The badge names the engine the experiment will use: on a software adapter 'auto' means the CPU engine.
+  if (!process.env.LAB_NATIVE_GPU) await expect(badge).toContainText('CPU engine · WebGPU here:');
   // Here there is no GPU: Chromium's WebGPU runs on SwiftShader, reported as a software adapter.
   const adapter = await page.evaluate(async () => {
     const a = await navigator.gpu?.requestAdapter();

@@ -8,7 +8,7 @@ import { clearSavedRuns } from './savedRuns';
 
 // Tiny steps on the CPU engine (auto picks it over SwiftShader); a checkpoint every 2 steps.
 const SWEEP =
-  './#v=1&reward=random&prompts=2&group=2&minibatch=4&maxtokens=16&steps=6&evalevery=3&evalsize=4&avgk=1&seeds=3&seed=11&ckpt=2';
+  './#v=1&reward=random&prompts=2&group=2&minibatch=4&maxtokens=16&steps=12&evalevery=4&evalsize=4&avgk=1&seeds=3&seed=11&ckpt=2';
 
 interface ExportedRun {
   run: { name: string; seed: number; sweepId: string | null; state: string };
@@ -62,10 +62,21 @@ test('a 3-seed sweep runs two seeds at once, survives a reload mid-sweep, and ev
   await expect
     .poll(() => runStates(page), { timeout: 300_000 })
     .toEqual(['finished', 'finished', 'finished']);
+  // The charts say once what their lines are over.
+  await expect(page.getByTestId('chart-reward').getByTestId('chart-seeds')).toContainText('mean of 3 seeds');
 
   // The same sweep again (a new run of each seed), reloaded while its seeds compute.
   await page.getByRole('button', { name: '▶ Play' }).click();
-  await expect(page.getByTestId('progress-text')).toContainText(/Step [2-5] \/ 6/, { timeout: 120_000 });
+  // Reload as soon as the shown seed is past its first step (checked every frame in the page, so a fast
+  // machine cannot finish the sweep in between).
+  await page.waitForFunction(
+    () =>
+      /Step ([1-9]|10) \/ 12 · running/.test(
+        document.querySelector('[data-testid="progress-text"]')?.textContent ?? '',
+      ),
+    undefined,
+    { polling: 'raf', timeout: 120_000 },
+  );
   await page.reload();
   const interrupted = (await runStates(page)).slice(0, 3); // newest first
   expect(interrupted).toEqual(['paused', 'paused', 'paused']);
@@ -88,7 +99,7 @@ test('a 3-seed sweep runs two seeds at once, survives a reload mid-sweep, and ev
   expect(Object.keys(first)).toEqual(['11', '12', '13']);
   expect(Object.keys(second)).toEqual(['11', '12', '13']);
   for (const seed of ['11', '12', '13']) {
-    expect(second[seed].steps.map((s) => s.step)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(second[seed].steps.map((s) => s.step)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     expect(second[seed].steps, `seed ${seed} steps`).toEqual(first[seed].steps);
     expect(second[seed].evals, `seed ${seed} evals`).toEqual(first[seed].evals);
   }

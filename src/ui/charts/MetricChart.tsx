@@ -16,7 +16,7 @@ import {
 import { useLabStore } from '../store/labStore';
 import { ChartImageButtons } from './ChartImageButtons';
 import { formatForSpan, valueSpan } from './chartFormat';
-import { buildChartRows, type ChartEntity, type ChartRow, columnOf } from './chartRows';
+import { buildChartRows, type ChartEntity, type ChartRow, columnOf, seedCount } from './chartRows';
 import { type ChartSpec, DASHES, OKABE_ITO } from './chartSpecs';
 
 interface MetricChartProps {
@@ -68,6 +68,11 @@ export function MetricChart({ chart, entities }: MetricChartProps) {
         <ChartImageButtons figureRef={figureRef} name={chart.id} />
       </figcaption>
       <p className="chart-hint">{chart.hint}</p>
+      {!comparing && entities.length === 1 && entities[0].seeds && (
+        <p className="chart-hint chart-seeds" data-testid="chart-seeds">
+          Lines: the {seedCount(entities[0].seeds)}; shaded: ± 1 standard error; faint: each seed.
+        </p>
+      )}
       {hasPoints ? (
         <ResponsiveContainer width="100%" height={projector ? 240 : 170}>
           <ComposedChart data={rows} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
@@ -99,9 +104,8 @@ export function MetricChart({ chart, entities }: MetricChartProps) {
                 const colour = OKABE_ITO[(comparing ? e : s) % OKABE_ITO.length];
                 // Compared runs differ by colour AND dash, so print and colour-blind readers tell them apart.
                 const dash = DASHES[(comparing ? e : s) % DASHES.length];
-                const name = comparing
-                  ? entity.label
-                  : `${spec.label}${entity.runs.length > 1 ? ' (mean)' : ''}`;
+                // One experiment: the series' own names; what the lines are over is said once, below the hint.
+                const name = comparing ? entity.label : spec.label;
                 return (
                   <SeriesLayers
                     key={`${entity.id}|${spec.key}`}

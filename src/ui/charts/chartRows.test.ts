@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { syntheticEvalMetrics, syntheticStepMetrics } from '../../experiment/syntheticRun';
 import type { RunRecord } from '../runTypes';
 import type { RunSeries } from '../store/runsSlice';
-import { buildChartRows, columnOf, groupIntoEntities, smoothSeries } from './chartRows';
+import { buildChartRows, columnOf, groupIntoEntities, seedCount, smoothSeries } from './chartRows';
 import { CHART_SPECS } from './chartSpecs';
 
 function run(id: string, sweepId: string | null, name = id): RunRecord {
@@ -102,6 +102,9 @@ describe('buildChartRows', () => {
       { run: run('s3', 'sweep', 'random · seed 3'), series: empty },
     ]);
     expect(entities[0].label).toBe('random (mean of 1 of 3 seeds)');
+    // The chart's note under its hint says the same when it shows this sweep alone.
+    expect(entities[0].seeds).toEqual({ withData: 1, total: 3 });
+    expect(seedCount(entities[0].seeds!)).toBe('mean of 1 of 3 seeds');
   });
 
   it('does not draw a series that was not computed (KL to the reference at β = 0)', () => {

@@ -11,6 +11,8 @@ export interface ChartEntity {
   id: string;
   label: string;
   runs: { run: RunRecord; series: RunSeries }[];
+  /** A sweep's "mean of 2 of 3 seeds": how many seeds have data, of how many (null for a single run). */
+  seeds: { withData: number; total: number } | null;
 }
 
 export type ChartRow = { step: number } & Record<string, number | [number, number] | null>;
@@ -40,12 +42,12 @@ export function groupIntoEntities(runs: readonly { run: RunRecord; series: RunSe
   for (const item of runs) {
     const sweep = item.run.sweepId;
     if (!sweep) {
-      entities.push({ id: item.run.id, label: item.run.name, runs: [item] });
+      entities.push({ id: item.run.id, label: item.run.name, runs: [item], seeds: null });
       continue;
     }
     let entity = bySweep.get(sweep);
     if (!entity) {
-      entity = { id: sweep, label: item.run.name.replace(/\s*·\s*seed \d+$/, ''), runs: [] };
+      entity = { id: sweep, label: item.run.name.replace(/\s*·\s*seed \d+$/, ''), runs: [], seeds: null };
       bySweep.set(sweep, entity);
       entities.push(entity);
     }
@@ -54,10 +56,16 @@ export function groupIntoEntities(runs: readonly { run: RunRecord; series: RunSe
   // The mean is over the seeds that have data, which is fewer than the sweep's seeds while it runs.
   for (const entity of bySweep.values()) {
     const withData = entity.runs.filter((r) => r.series.steps.length > 0 || r.series.evals.length > 0).length;
-    const of = withData < entity.runs.length ? ` of ${entity.runs.length}` : '';
-    entity.label = `${entity.label} (mean of ${withData}${of} seed${entity.runs.length === 1 ? '' : 's'})`;
+    entity.seeds = { withData, total: entity.runs.length };
+    entity.label = `${entity.label} (${seedCount(entity.seeds)})`;
   }
   return entities;
+}
+
+/** "mean of 3 seeds", or "mean of 1 of 3 seeds" while the others have no data yet. */
+export function seedCount({ withData, total }: { withData: number; total: number }): string {
+  const of = withData < total ? ` of ${total}` : '';
+  return `mean of ${withData}${of} seed${total === 1 ? '' : 's'}`;
 }
 
 /** Column names of one entity's series in the rows. */

@@ -25,6 +25,7 @@ function entity(id: string, deltas: Record<number, number | null>): ChartEntity 
   return {
     id,
     label: id,
+    seeds: null,
     runs: Object.entries(deltas).map(([seed, delta]) => ({
       run: run(`${id}-${seed}`, Number(seed)),
       series: {

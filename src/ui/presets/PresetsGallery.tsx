@@ -35,7 +35,7 @@ export function PresetsGallery() {
                 onClick={() => compare(presets)}
                 title="Run every preset of this group one after another, drawn together in the charts"
               >
-                Run all {presets.length} as a comparison
+                {presets.length === 2 ? 'Run both' : `Run all ${presets.length}`} as a comparison
               </button>
             )}
             <ul>

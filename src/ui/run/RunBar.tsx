@@ -192,6 +192,7 @@ export function describeProgress(state: Pick<LabState, 'activeRunId' | 'runs' | 
     done,
     total,
     fraction: total > 0 ? Math.min(1, done / total) : 0,
-    text: `${which}Step ${done} / ${total} · ${run.state}${eta}${speed}`,
+    // 'idle' is a run whose Worker is still loading the model: say what the user is waiting for.
+    text: `${which}Step ${done} / ${total} · ${run.state === 'idle' ? 'starting' : run.state}${eta}${speed}`,
   };
 }

@@ -50,6 +50,9 @@ describe('describeProgress', () => {
     });
     expect(paused.text).not.toContain('ETA');
     expect(describeProgress({ activeRunId: null, runs: {}, series: {} }).text).toBe('No run yet');
+    // A run still loading its model says so, not the internal state name.
+    const starting = describeProgress({ activeRunId: 'a', runs: { a: run('idle') }, series: {} });
+    expect(starting.text).toBe('Step 0 / 10 · starting');
   });
 
   it('in a sweep says which seed is shown, how many run, and gives the ETA of every seed left', () => {

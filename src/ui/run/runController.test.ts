@@ -406,3 +406,51 @@ describe('RunController: sweeps in parallel, and a sweep interrupted by a reload
     second.dispose();
   });
 });
+
+describe('RunController saving while several seeds compute', () => {
+  fakeIntervals();
+
+  it('batches that arrive during a slow write go out together, and nothing is lost', async () => {
+    const db = await openRunStore(new IDBFactory(), 'slow-writes');
+    // A database that takes a while per write (a busy machine): each call waits on a gate we open.
+    let appendCalls = 0;
+    const gates: (() => void)[] = [];
+    const slow = new Proxy(db, {
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver);
+        if (typeof value !== 'function') return value;
+        return async (...args: unknown[]) => {
+          if (key === 'appendSteps') appendCalls++;
+          await new Promise<void>((open) => gates.push(open));
+          return value.apply(target, args);
+        };
+      },
+    });
+    const { store, controller } = makeController({ persistence: slow, parallel: () => 2 });
+    const config = { ...defaultExperiment(), steps: 8, evalEvery: 0, seeds: 2 };
+    store.getState().loadConfig(config);
+    await controller.play(config);
+    // Both seeds run to the end while the first write is still waiting.
+    await vi.advanceTimersByTimeAsync(3000);
+    const ids = store.getState().runOrder;
+    expect(ids.map((id) => store.getState().runs[id].state)).toEqual(['finished', 'finished']);
+    // Open the gates until every write is through.
+    let done = false;
+    const drained = controller.flush().then(() => {
+      done = true;
+    });
+    while (!done) {
+      for (const open of gates.splice(0)) open();
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    await drained;
+    // 16 step events in many frames, written in a few calls: one per run once the first write is out.
+    expect(appendCalls).toBeLessThanOrEqual(3);
+    for (const id of ids) {
+      const saved = (await db.loadRun(id))!;
+      expect(saved.steps.map((s) => s.step)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+      expect(saved.run.state).toBe('finished');
+    }
+    controller.dispose();
+  });
+});

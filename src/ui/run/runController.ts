@@ -55,6 +55,9 @@ export class RunController {
   private readonly needsRestart = new Set<string>();
   private sweepCounter = 0;
   private writes: Promise<void> = Promise.resolve();
+  /** Events not yet written, per run (see save()). */
+  private unsaved = new Map<string, HostEvent[]>();
+  private saving = false;
   /** True while the controller itself moves the active run (a sweep's next seed): not a user's choice. */
   private selecting = false;
   /** A comparison draws several experiments on purpose: the editor is not synced to its runs. */
@@ -368,7 +371,7 @@ export class RunController {
       const run = runs[runId];
       if (!run) continue;
       if (events.some((e) => e.type === 'notice' && e.pause)) this.needsRestart.add(runId);
-      void this.persist((db) => saveEvents(db, run, events));
+      this.save(runId, events);
       // Presses kept while the run was setting up take effect now.
       if (this.pauseWhenRunning.has(runId) && run.state === 'running') {
         this.pauseWhenRunning.delete(runId);
@@ -382,14 +385,46 @@ export class RunController {
       const ended = run.state === 'finished' || run.state === 'error' || run.state === 'stopped';
       if (this.inHost.includes(runId) && ended && !this.needsRestart.has(runId)) {
         this.inHost = this.inHost.filter((id) => id !== runId);
+        // Still computing others: show one that is running rather than the one that ended (or one
+        // that is only setting up).
+        if (this.options.store.getState().activeRunId === runId && this.inHost.length > 0) {
+          const computing = this.computing();
+          this.select((computing.find((r) => r.state === 'running') ?? computing[0]).id);
+        }
         // A sweep or comparison goes on with its next run; an error stops the queue so it can be read.
         if (run.state === 'error') this.queue = [];
         void this.fill();
-        // Still computing others: show one of them rather than the one that ended.
-        if (this.options.store.getState().activeRunId === runId && this.inHost.length > 0)
-          this.select(this.inHost[0]);
       }
     }
+  }
+
+  /**
+   * Saves a run's events. While a write is in flight, later batches wait in `unsaved` and go out
+   * together (one transaction per kind and run, the newest samples and checkpoint only), so several
+   * seeds computing at once cannot leave IndexedDB minutes behind what the charts show: a reload keeps
+   * what was on screen up to the last write.
+   */
+  private save(runId: string, events: readonly HostEvent[]): void {
+    const waiting = this.unsaved.get(runId);
+    if (waiting) waiting.push(...events);
+    else this.unsaved.set(runId, [...events]);
+    if (this.saving) return;
+    this.saving = true;
+    void this.persist(async (db) => {
+      try {
+        while (this.unsaved.size > 0) {
+          const batch = this.unsaved;
+          this.unsaved = new Map();
+          for (const [id, list] of batch) {
+            // The record as it is now (its latest state), not as it was when the events arrived.
+            const run = this.options.store.getState().runs[id];
+            if (run) await saveEvents(db, run, list);
+          }
+        }
+      } finally {
+        this.saving = false;
+      }
+    });
   }
 
   /** Chains writes so they commit in event order, and reports (once per failure) instead of throwing. */
