@@ -4,8 +4,6 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
 import type { CheckpointFiles } from '../../model/checkpoint';
-import { FAMILY_PRESETS } from '../../tasks/corpus';
-import type { BuildProgress, FamilySpec } from '../../tasks/familyBuild';
 import type { ZooCard } from '../../tasks/zoo';
 import { createZooStore } from '../store/zooStore';
 import {
@@ -15,6 +13,7 @@ import {
   CHECKPOINT_EVERY,
 } from './buildController';
 import { openUserZoo } from './userZoo';
+import { testBuildProgress, testFamilySpec } from './zooFixtures';
 import type { FromZooWorker, ToZooWorker } from './zooProtocol';
 
 /** Stands in for the Worker's client: records what the page sends, and posts or crashes on demand. */
@@ -59,28 +58,9 @@ async function setup() {
   return { zoo, store, controller, clients };
 }
 
-const spec: FamilySpec = {
-  name: 'my-family',
-  basedOn: 'llama-tiny',
-  knobs: FAMILY_PRESETS['llama-tiny'].knobs,
-  steps: 60,
-  seed: 3,
-  batchSize: 8,
-  peakLr: 3e-3,
-  evalProblems: 5,
-  evalSamples: 1,
-};
+const spec = { ...testFamilySpec, steps: 60 };
 
-const progress = (step: number): BuildProgress => ({
-  step,
-  params: new Float32Array([1, 2, step]),
-  optimizer: { step, m: new Float32Array([0.5]), v: new Float32Array([0.25]) },
-  processedTokens: 100 * step,
-  responseTokens: 50 * step,
-  lossEma: 2.5,
-  sessions: [{ startedAt: 'now', fromStep: 0, toStep: step, totalSteps: 60, seconds: 1 }],
-  engine: 'cpu',
-});
+const progress = (step: number) => testBuildProgress(step, 60);
 
 const report = (step: number) => ({ step, totalSteps: 60, lossEma: 2, tokensPerSecond: 1000, etaSeconds: 5 });
 
