@@ -13,6 +13,7 @@ import {
 } from '../../experiment/config/schema';
 import { validateExperiment } from '../../experiment/config/validate';
 import { useLabStore } from '../store/labStore';
+import { useLabRuntime } from '../store/runtimeStore';
 import { useZooStore } from '../store/zooStore';
 import { FieldControl } from './FieldControl';
 import { ModelCard } from './ModelCard';
@@ -103,9 +104,10 @@ function ModelFamilyField({
 }) {
   const families = useZooStore((s) => s.families);
   const zooLoaded = useZooStore((s) => s.loaded);
+  const builds = useLabRuntime().buildController;
   useEffect(() => {
-    if (!zooLoaded) void useZooStore.getState().refresh();
-  }, [zooLoaded]);
+    if (!zooLoaded) void builds?.refresh();
+  }, [zooLoaded, builds]);
   const built = families.filter((f) => f.status === 'built' && f.card);
   const localCard = built.find((f) => f.name === config.model)?.card ?? null;
   // A name with no files here (a typo, a family built in another browser) cannot run: say so now,

@@ -1,12 +1,16 @@
 // The page's single run controller and its wiring: the real training Worker (the synthetic host only in
 // the dev server on request, flagged and labelled), IndexedDB persistence, and the
-// restore-on-load that brings back the runs list and charts after a reload. What the UI reads of it
-// (the controller, persistence problems) is published in ui/store/runtimeStore.ts.
+// restore-on-load that brings back the runs list and charts after a reload; and the zoo builder's
+// controller beside it. What the UI reads of them (the controllers, persistence problems) is published
+// in ui/store/runtimeStore.ts.
 import { openRunStore, type RunStore } from '../../experiment/persistence';
 import { useLabStore } from '../store/labStore';
 import { type LabRuntime, useRuntimeStore } from '../store/runtimeStore';
 import { restoreAndSaveView } from '../store/viewPrefs';
 import { seedsAtOnce } from '../store/viewSlice';
+import { useZooStore } from '../store/zooStore';
+import { BuildController } from '../zoo/buildController';
+import { pageUserZoo } from '../zoo/userZoo';
 import { RunController } from './runController';
 import type { RunHostFactory } from './runHost';
 import { createSyntheticHost } from './syntheticHost';
@@ -23,10 +27,12 @@ function chooseHostFactory(): RunHostFactory {
   return wantsSynthetic ? createSyntheticHost : createWorkerHost;
 }
 
-/** Opens IndexedDB, restores saved runs into the store, and creates the controller. Idempotent. */
+/** Creates the build controller, opens IndexedDB, restores saved runs, creates the run controller. Idempotent. */
 let started: Promise<void> | null = null;
 export function startLabRuntime(): Promise<void> {
   started ??= (async () => {
+    // The builder needs nothing restored (its families are read when shown): published at once.
+    publish({ buildController: new BuildController({ store: useZooStore, zoo: pageUserZoo }) });
     let persistence: RunStore | null = null;
     try {
       persistence = await openRunStore();

@@ -8,7 +8,7 @@ import { serializeExperiment } from '../../experiment/url';
 import { type TrainingWorkerClient, trainingWorkerClient } from '../../experiment/workerClient';
 import type { FromWorker, UserModelFiles } from '../../experiment/workerProtocol';
 import type { HostEvent } from '../runTypes';
-import { loadBuiltModel } from '../store/zooStore';
+import { loadBuiltModel } from '../zoo/userZoo';
 import type { RunHost, RunHostFactory } from './runHost';
 
 export const createWorkerHost: RunHostFactory = (emit) => {

@@ -18,8 +18,9 @@ import { DEFAULT_GENERATOR_OPTIONS, PROBLEM_KIND_LABELS, PROBLEM_KINDS } from '.
 import type { ZooCard } from '../../tasks/zoo';
 import { downloadBlob } from '../exports/chartImage';
 import { formatDuration } from '../formatDuration';
-import { displayStatus, loadBuiltModel, useZooStore } from '../store/zooStore';
-import type { UserFamilyRecord } from './userZoo';
+import { useLabRuntime } from '../store/runtimeStore';
+import { displayStatus, useZooStore } from '../store/zooStore';
+import { loadBuiltModel, type UserFamilyRecord } from './userZoo';
 import './zoo.css';
 
 export function specFromPreset(preset: FamilyName, name: string): FamilySpec {
@@ -112,8 +113,7 @@ function CardSummary({ card }: { card: ZooCard }) {
 
 function FamilyRow({ record, backend }: { record: UserFamilyRecord; backend: BackendChoice }) {
   const active = useZooStore((s) => s.active);
-  const resumeBuild = useZooStore((s) => s.resumeBuild);
-  const remove = useZooStore((s) => s.remove);
+  const builds = useLabRuntime().buildController;
   const status = displayStatus(record, active);
   const busy = active !== null;
   return (
@@ -136,14 +136,14 @@ function FamilyRow({ record, backend }: { record: UserFamilyRecord; backend: Bac
           </button>
         )}
         {record.status !== 'built' && !busy && (
-          <button type="button" onClick={() => void resumeBuild(record.name, backend)}>
+          <button type="button" onClick={() => void builds?.resume(record.name, backend)}>
             Resume build
           </button>
         )}
         <button
           type="button"
           disabled={active?.name === record.name}
-          onClick={() => void remove(record.name)}
+          onClick={() => void builds?.remove(record.name)}
         >
           Delete
         </button>
@@ -154,9 +154,7 @@ function FamilyRow({ record, backend }: { record: UserFamilyRecord; backend: Bac
 
 function BuildProgressView() {
   const active = useZooStore((s) => s.active);
-  const pause = useZooStore((s) => s.pause);
-  const unpause = useZooStore((s) => s.unpause);
-  const stop = useZooStore((s) => s.stop);
+  const builds = useLabRuntime().buildController;
   if (!active) return null;
   const r = active.report;
   const evaluating = active.phase === 'evaluating' || active.phase === 'saving';
@@ -179,15 +177,15 @@ function BuildProgressView() {
       </p>
       <div className="zoo-actions">
         {active.phase === 'paused' ? (
-          <button type="button" onClick={unpause}>
+          <button type="button" onClick={() => builds?.unpause()}>
             Resume
           </button>
         ) : (
-          <button type="button" onClick={pause} disabled={active.phase !== 'training'}>
+          <button type="button" onClick={() => builds?.pause()} disabled={active.phase !== 'training'}>
             Pause
           </button>
         )}
-        <button type="button" onClick={stop} disabled={evaluating}>
+        <button type="button" onClick={() => builds?.stop()} disabled={evaluating}>
           Stop (keeps progress)
         </button>
       </div>
@@ -199,14 +197,13 @@ export function ZooBuilderPanel() {
   const families = useZooStore((s) => s.families);
   const active = useZooStore((s) => s.active);
   const error = useZooStore((s) => s.error);
-  const refresh = useZooStore((s) => s.refresh);
-  const startBuild = useZooStore((s) => s.startBuild);
+  const builds = useLabRuntime().buildController;
   const [preset, setPreset] = useState<FamilyName>('qwen-math-tiny');
   const [spec, setSpec] = useState<FamilySpec>(() => specFromPreset('qwen-math-tiny', 'my-family'));
   const [backend, setBackend] = useState<BackendChoice>('auto');
   useEffect(() => {
-    void refresh();
-  }, [refresh]);
+    void builds?.refresh();
+  }, [builds]);
   const problems = useMemo(() => familySpecProblems(spec), [spec]);
   const otherTotal = OTHER_STYLES.reduce((s, style) => s + (spec.knobs.otherStyles[style] || 0), 0);
   const update = (patch: Partial<FamilySpec>) => setSpec((s) => ({ ...s, ...patch }));
@@ -223,7 +220,7 @@ export function ZooBuilderPanel() {
         className="zoo-form"
         onSubmit={(e) => {
           e.preventDefault();
-          void startBuild(spec, backend);
+          void builds?.start(spec, backend);
         }}
       >
         <label className="zoo-field">
@@ -320,7 +317,7 @@ export function ZooBuilderPanel() {
             ))}
           </ul>
         )}
-        <button type="submit" disabled={problems.length > 0 || active !== null}>
+        <button type="submit" disabled={problems.length > 0 || active !== null || !builds}>
           Build
         </button>
       </form>

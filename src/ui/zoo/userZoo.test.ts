@@ -2,25 +2,14 @@
 // their typed arrays and the record's step, a built model replaces the progress, delete removes all.
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { FAMILY_PRESETS } from '../../tasks/corpus';
-import type { BuildProgress, FamilySpec } from '../../tasks/familyBuild';
 import type { ZooCard } from '../../tasks/zoo';
 import { openUserZoo, type UserFamilyRecord } from './userZoo';
+import { testBuildProgress, testFamilySpec } from './zooFixtures';
 
 let dbCount = 0;
 const freshName = () => `user-zoo-test-${dbCount++}`;
 
-const spec: FamilySpec = {
-  name: 'my-family',
-  basedOn: 'llama-tiny',
-  knobs: FAMILY_PRESETS['llama-tiny'].knobs,
-  steps: 10,
-  seed: 3,
-  batchSize: 8,
-  peakLr: 3e-3,
-  evalProblems: 5,
-  evalSamples: 1,
-};
+const spec = testFamilySpec;
 
 const record = (name: string, createdAt: number): UserFamilyRecord => ({
   name,
@@ -32,16 +21,7 @@ const record = (name: string, createdAt: number): UserFamilyRecord => ({
   message: null,
 });
 
-const progress = (step: number): BuildProgress => ({
-  step,
-  params: new Float32Array([1, 2, step]),
-  optimizer: { step, m: new Float32Array([0.5]), v: new Float32Array([0.25]) },
-  processedTokens: 100 * step,
-  responseTokens: 50 * step,
-  lossEma: 2.5,
-  sessions: [{ startedAt: 'now', fromStep: 0, toStep: step, totalSteps: 10, seconds: 1 }],
-  engine: 'cpu',
-});
+const progress = (step: number) => testBuildProgress(step);
 
 describe('user zoo store', () => {
   it('keeps families and progress across a reopen, oldest first', async () => {

@@ -71,6 +71,21 @@ export async function openUserZoo(
   return new IndexedDbUserZoo(await requestToPromise(request));
 }
 
+let pageZoo: Promise<UserZooStore> | null = null;
+
+/** The page's one connection to the user zoo, opened on first use (the builder and the run host share it). */
+export function pageUserZoo(): Promise<UserZooStore> {
+  pageZoo ??= openUserZoo();
+  return pageZoo;
+}
+
+/** A built family's files and card (the download buttons, a run of that family). */
+export async function loadBuiltModel(
+  name: string,
+): Promise<{ files: CheckpointFiles; card: ZooCard } | null> {
+  return (await pageUserZoo()).loadModel(name);
+}
+
 class IndexedDbUserZoo implements UserZooStore {
   constructor(private readonly db: IDBDatabase) {}
 
