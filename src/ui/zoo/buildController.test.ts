@@ -184,4 +184,26 @@ describe('BuildController', () => {
     expect(store.getState().error).toMatch(/already exists/);
     expect(clients).toHaveLength(0);
   });
+
+  it('a failed write is shown and the writes after it still happen', async () => {
+    const { zoo, store, controller, clients } = await setup();
+    const save = zoo.saveProgress.bind(zoo);
+    let failNext = true;
+    zoo.saveProgress = async (name, p) => {
+      if (failNext) {
+        failNext = false;
+        throw new Error('QuotaExceededError');
+      }
+      await save(name, p);
+    };
+    await controller.start(spec, 'cpu');
+    const client = clients[0];
+    client.post({ type: 'ready', backend: 'cpu', backendKind: 'cpu', notice: null });
+    client.post({ type: 'checkpoint', progress: progress(25) });
+    client.post({ type: 'checkpoint', progress: progress(50) });
+    await controller.flush();
+    expect(store.getState().error).toMatch(/Saving the build in this browser failed \(QuotaExceededError\)/);
+    expect((await zoo.loadProgress('my-family'))?.step).toBe(50);
+    expect((await zoo.getFamily('my-family'))?.step).toBe(50);
+  });
 });

@@ -218,9 +218,18 @@ export class BuildController {
     }
   }
 
-  /** Queues an IndexedDB write after those before it. */
+  /**
+   * Queues an IndexedDB write after those before it. A failed write (quota, private mode) is shown and
+   * does not stop the writes after it: the chain must not stay rejected.
+   */
   private write(task: (store: UserZooStore) => Promise<void>): void {
-    this.writes = this.writes.then(async () => task(await this.options.zoo()));
+    this.writes = this.writes
+      .then(async () => task(await this.options.zoo()))
+      .catch((err: unknown) =>
+        this.set({
+          error: `Saving the build in this browser failed (${err instanceof Error ? err.message : String(err)}); it continues unsaved.`,
+        }),
+      );
   }
 
   /** The build failed: the family is marked so, the error shown, its Worker closed. */
