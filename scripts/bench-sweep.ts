@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nodeRunHost } from '../src/cli/nodeHost';
+import { nodeRunResources } from '../src/cli/nodeHost';
 import { runInWorkers, runSeed } from '../src/cli/runCommand';
 import { validateExperiment } from '../src/experiment/config/validate';
 
@@ -47,7 +47,7 @@ export async function runSweepBench(quick: boolean): Promise<SweepBenchRow[]> {
   try {
     for (const seeds of sizes) {
       const config = sweepExperiment(steps);
-      const host = nodeRunHost({ log: () => {} });
+      const host = nodeRunResources({ log: () => {} });
       let t0 = performance.now();
       for (let seed = 1; seed <= seeds; seed++)
         await runSeed(config, seed, join(scratch, `seq-${seeds}-${seed}`), host, () => {}, {

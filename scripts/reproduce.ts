@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { runInWorkers, type SeedTask } from '../src/cli/runCommand';
 import type { ExperimentConfig } from '../src/experiment/config/schema';
 import { validateExperiment } from '../src/experiment/config/validate';
-import { meanAndStandardError } from '../src/experiment/exports';
+import { meanAndStandardError } from '../src/experiment/metricsFiles';
 import { formatDistribution, pairedDifferences } from '../src/experiment/paired';
 import { serializeExperiment } from '../src/experiment/url';
 import type { EvalMetrics } from '../src/rl/metrics';

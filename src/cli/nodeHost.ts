@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Backend } from '../engine/backend';
 import { type BackendChoice, chooseBackend } from '../engine/chooseBackend';
-import type { LoadedModel, RunHost } from '../experiment/assemble';
+import type { LoadedModel, RunResources } from '../experiment/assemble';
 import { readCheckpointDir } from '../model/nodeCheckpointDir';
 import { formatImportReport, importJsonl } from '../tasks/dataset';
 
@@ -33,9 +33,9 @@ export async function createNodeBackend(
   return backend;
 }
 
-export function nodeRunHost(
+export function nodeRunResources(
   options: { datasetFiles?: Record<string, string>; log?: (line: string) => void } = {},
-): RunHost {
+): RunResources {
   const log = options.log ?? (() => {});
   return {
     createBackend: (choice) => createNodeBackend(choice, log),

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CpuBackend } from '../engine/cpu/backend';
-import type { RunHost } from '../experiment/assemble';
+import type { RunResources } from '../experiment/assemble';
 import { DEFAULT_TINY_CONFIG } from '../model/config';
 import { initParameters } from '../model/layout';
 import { CharTokenizer } from '../model/tokenizer';
@@ -15,7 +15,7 @@ import { deterministicPart } from '../rl/trainerFixtures';
 import { CliError, type RunArgs, runCommand } from './runCommand';
 
 const config = { ...DEFAULT_TINY_CONFIG, vocab_size: 100, max_position_embeddings: 128 };
-const host: RunHost = {
+const host: RunResources = {
   createBackend: async () => new CpuBackend(),
   loadModel: async () => ({ config, params: initParameters(config, 4), tokenizer: CharTokenizer.lab() }),
 };

@@ -16,12 +16,12 @@ import {
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { assembleRun, type RunHost } from '../experiment/assemble';
+import { assembleRun, type RunResources } from '../experiment/assemble';
 import { updatesPerRolloutBatch } from '../experiment/config/derived';
 import { formatFieldError } from '../experiment/config/display';
 import type { ExperimentConfig } from '../experiment/config/schema';
 import { type FieldError, validateExperiment } from '../experiment/config/validate';
-import { meanAndStandardError, metricsToCsv, summariseRun } from '../experiment/exports';
+import { meanAndStandardError, metricsToCsv, summariseRun } from '../experiment/metricsFiles';
 import { presetById, presetExperiment, presetIds } from '../experiment/presets';
 import { ExperimentRunner, type RunCheckpoint, type RunEvent } from '../experiment/runner';
 import { parseExperimentHash, serializeExperiment } from '../experiment/url';
@@ -29,7 +29,7 @@ import { saveCheckpoint } from '../model/checkpoint';
 import { writeCheckpointDir } from '../model/nodeCheckpointDir';
 import { parseSafetensors, serializeSafetensors, tensorToFloat32 } from '../model/safetensors';
 import type { EvalMetrics, StepMetrics } from '../rl/metrics';
-import { nodeRunHost } from './nodeHost';
+import { nodeRunResources } from './nodeHost';
 import { ProgressBar, SweepProgress } from './progress';
 
 export interface RunArgs {
@@ -114,8 +114,8 @@ export interface SeedOutcome {
 export async function runCommand(
   args: RunArgs,
   log: (line: string) => void = (l) => console.error(l),
-  makeHost: (log: (line: string) => void) => RunHost = (l) =>
-    nodeRunHost({ datasetFiles: args.datasetFiles, log: l }),
+  makeHost: (log: (line: string) => void) => RunResources = (l) =>
+    nodeRunResources({ datasetFiles: args.datasetFiles, log: l }),
 ): Promise<number> {
   const resumeDir = args.resume ? resolve(args.resume) : undefined;
   let config: ExperimentConfig;
@@ -316,7 +316,7 @@ export async function runSeed(
   config: ExperimentConfig,
   seed: number,
   dir: string,
-  host: RunHost,
+  host: RunResources,
   log: (line: string) => void,
   options: SeedRunOptions,
 ): Promise<SeedOutcome> {

@@ -2,7 +2,7 @@
 // host (engine, model files, datasets) and runs the seed exactly as a sequential sweep would, posting
 // log lines, steps done and the outcome to the sweep.
 import { parentPort, workerData } from 'node:worker_threads';
-import { nodeRunHost } from './nodeHost';
+import { nodeRunResources } from './nodeHost';
 import { runSeed, type SeedWorkerData, type SeedWorkerMessage } from './runCommand';
 
 const data = workerData as SeedWorkerData;
@@ -10,7 +10,7 @@ const post = (message: SeedWorkerMessage) => parentPort?.postMessage(message);
 const log = (line: string) => post({ type: 'log', line });
 
 try {
-  const host = nodeRunHost({ datasetFiles: data.datasetFiles, log });
+  const host = nodeRunResources({ datasetFiles: data.datasetFiles, log });
   const outcome = await runSeed(data.config, data.seed, data.dir, host, log, {
     quiet: true,
     resume: data.resume,

@@ -43,7 +43,12 @@ export interface LoadedModel {
   tokenizer: CharTokenizer;
 }
 
-export interface RunHost {
+/**
+ * What a platform provides to assemble a run: backends, the zoo's models, imported datasets (the
+ * browser Worker's in browserHost.ts, Node's in cli/nodeHost.ts). Not the UI's RunHost, which
+ * computes runs for the page.
+ */
+export interface RunResources {
   createBackend(choice: BackendChoice): Promise<Backend>;
   loadModel(family: string): Promise<LoadedModel>;
   /** User datasets (imported JSONL) by id; absent hosts only know 'minimath'. */
@@ -80,7 +85,7 @@ function generatorOptions(difficulty: number): GeneratorOptions {
   return DEFAULT_GENERATOR_OPTIONS;
 }
 
-async function trainingPool(config: ExperimentConfig, host: RunHost): Promise<PromptExample[]> {
+async function trainingPool(config: ExperimentConfig, host: RunResources): Promise<PromptExample[]> {
   if (config.dataset === 'minimath') {
     return new MiniMathStream(TRAIN_POOL_SEED, generatorOptions(config.difficulty))
       .take(TRAIN_POOL_SIZE)
@@ -126,7 +131,7 @@ export function grpoSettings(config: ExperimentConfig, seed: number): GrpoSettin
  */
 export async function assembleRun(
   config: ExperimentConfig,
-  host: RunHost,
+  host: RunResources,
   seed = config.seed,
 ): Promise<AssembledRun> {
   const reward = compileReward(config.reward);

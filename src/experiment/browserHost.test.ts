@@ -5,15 +5,15 @@ import { saveCheckpoint } from '../model/checkpoint';
 import { DEFAULT_TINY_CONFIG } from '../model/config';
 import { initParameters } from '../model/layout';
 import { CharTokenizer } from '../model/tokenizer';
-import { browserRunHost, createBrowserBackend } from './browserHost';
+import { browserRunResources, createBrowserBackend } from './browserHost';
 
-describe('browserRunHost.loadModel', () => {
+describe('browserRunResources.loadModel', () => {
   const config = { ...DEFAULT_TINY_CONFIG, vocab_size: 100 };
   const params = initParameters(config, 3);
   const files = saveCheckpoint(config, params, CharTokenizer.lab());
 
   it('uses a user-built family from the start message', async () => {
-    const host = browserRunHost({
+    const host = browserRunResources({
       baseUrl: 'http://127.0.0.1:1/',
       userModels: { 'my-family': files },
     });
@@ -23,13 +23,13 @@ describe('browserRunHost.loadModel', () => {
   });
 
   it('fetches other names from the zoo (and says which file failed)', async () => {
-    const host = browserRunHost({ baseUrl: 'http://127.0.0.1:1/', userModels: { 'my-family': files } });
+    const host = browserRunResources({ baseUrl: 'http://127.0.0.1:1/', userModels: { 'my-family': files } });
     await expect(host.loadModel('qwen-math-tiny')).rejects.toThrow(/config\.json|qwen-math-tiny/);
   });
 
   it('says a name is neither shipped nor built here when the zoo has no such folder', async () => {
     const notFound = (async () => new Response('not found', { status: 404 })) as unknown as typeof fetch;
-    const host = browserRunHost({ baseUrl: 'http://lab.example/', fetch: notFound });
+    const host = browserRunResources({ baseUrl: 'http://lab.example/', fetch: notFound });
     await expect(host.loadModel('built-elsewhere')).rejects.toThrow(
       'model family "built-elsewhere" is not in the shipped zoo and was not built in this browser',
     );
@@ -38,7 +38,7 @@ describe('browserRunHost.loadModel', () => {
       url.endsWith('config.json')
         ? new Response(files.configJson, { headers: { 'content-type': 'application/json' } })
         : new Response('not found', { status: 404 })) as unknown as typeof fetch;
-    const partial = browserRunHost({ baseUrl: 'http://lab.example/', fetch: noWeights });
+    const partial = browserRunResources({ baseUrl: 'http://lab.example/', fetch: noWeights });
     await expect(partial.loadModel('qwen-math-tiny')).rejects.toThrow(
       'checkpoint "qwen-math-tiny": model.safetensors not found',
     );

@@ -8,7 +8,7 @@ import { acquireGpu, type GpuContext } from '../engine/webgpu/device';
 import { CHECKPOINT_FILE_NAMES, loadCheckpoint } from '../model/checkpoint';
 import { CheckpointFetchError, fetchCheckpoint } from '../model/checkpointFetch';
 import type { DatasetProblem } from '../tasks/dataset';
-import type { LoadedModel, RunHost } from './assemble';
+import type { LoadedModel, RunResources } from './assemble';
 import type { UserModelFiles } from './workerProtocol';
 
 export interface BrowserHostOptions {
@@ -31,7 +31,7 @@ export function createBrowserBackend(
   return chooseBackend(choice, () => acquireGpu(gpu));
 }
 
-export function browserRunHost(options: BrowserHostOptions): RunHost {
+export function browserRunResources(options: BrowserHostOptions): RunResources {
   return {
     async createBackend(choice) {
       const { backend, notice, context } = await createBrowserBackend(

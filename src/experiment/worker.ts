@@ -4,7 +4,7 @@
 import type { Backend } from '../engine/backend';
 import type { GpuContext } from '../engine/webgpu/device';
 import { type AssembledRun, assembleRun } from './assemble';
-import { browserRunHost } from './browserHost';
+import { browserRunResources } from './browserHost';
 import { formatFieldError } from './config/display';
 import { ExperimentRunner, type RunEvent } from './runner';
 import { parseExperimentHash } from './url';
@@ -44,7 +44,7 @@ async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<voi
   }
   let chosen: { backend: Backend; notice: string | null; gpu: GpuContext | null } | null = null;
   try {
-    const host = browserRunHost({
+    const host = browserRunResources({
       baseUrl: message.baseUrl,
       datasets: message.datasets,
       userModels: message.userModels,

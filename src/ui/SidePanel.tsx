@@ -3,7 +3,7 @@
 import { ExperimentPanel } from './experiment/ExperimentPanel';
 import { LearnPanel } from './learn/LearnPanel';
 import { PresetsGallery } from './presets/PresetsGallery';
-import { RunsPanel } from './runs/RunsPanel';
+import { RunsPanel } from './run/RunsPanel';
 import { useLabStore } from './store/labStore';
 import type { SidePanel as SidePanelId } from './store/viewSlice';
 import { ToolsPanel } from './tools/ToolsPanel';

@@ -23,7 +23,7 @@ import type {
 import { checkGenerateRequest, checkTokenBatch, validateAdamWConfig } from '../validate';
 import type { GpuContext } from './device';
 import { encodePolicyLoss, POLICY_STATS, packPolicyTokenInputs, policyLossStats } from './grpoLoss';
-import { type GpuTensor, KernelRunner } from './kernel';
+import { type GpuTensor, KernelRunner, kernelsIn } from './kernel';
 import { MatmulOps, type MatmulProbe, probeMatmul, variantName } from './matmul';
 import { checkTemperature, GpuTransformer, padFlat, type SampledTokens, unpadFlat } from './model';
 import * as ops from './ops';
@@ -66,7 +66,7 @@ export class WebGpuBackend implements Backend {
     if (!(Number.isInteger(decodeChunk) && decodeChunk >= 1)) {
       throw new RangeError(`decodeChunk must be an integer >= 1 (got ${decodeChunk})`);
     }
-    await runner.prepare(ops.ALL_OP_KERNELS);
+    await runner.prepare(kernelsIn(ops));
     return new WebGpuBackend(runner, probe, ctx, decodeChunk);
   }
 

@@ -1,6 +1,6 @@
 // Unit tier: the kernel descriptor helpers of kernel.ts (no GPU needed).
 import { describe, expect, it } from 'vitest';
-import { defineKernel, grid1d, kernelFamily, kernelKey } from './kernel';
+import { defineKernel, grid1d, kernelFamily, kernelKey, kernelsIn } from './kernel';
 
 describe('defineKernel', () => {
   it('turns the binding and uniform records into the runner lists, in key order', () => {
@@ -49,5 +49,23 @@ describe('defineKernel', () => {
     });
     expect(a.uniforms).toEqual([{ name: 'N', type: 'u32' }]);
     expect(a.dispatch({ N: 5 })).toEqual([5]);
+  });
+});
+
+describe('kernelsIn', () => {
+  it('finds every kernel a module exports by its shape, and nothing else', async () => {
+    const ops = await import('./ops');
+    const found = kernelsIn(ops).map((k) => k.entryPoint);
+    // The 28 op kernels precompiled at start-up (the list that used to be kept by hand).
+    expect(found).toHaveLength(28);
+    expect(new Set(found).size).toBe(28);
+    for (const entry of [
+      'add_forward',
+      'rmsnorm_backward_weight_finish',
+      'rope_backward_vec4',
+      'adamw_forward',
+    ])
+      expect(found).toContain(entry);
+    expect(kernelsIn({ NORM_CHUNK: 64, helper: () => 0, half: { shader: 'x' } })).toEqual([]);
   });
 });

@@ -106,6 +106,23 @@ export function kernelFamily<U extends string>(
   ): Kernel<B, U> => defineKernel<B, U>({ ...shared, entryPoint, bindings, dispatch });
 }
 
+/**
+ * Every kernel a module exports (e.g. `import * as ops from './ops'`), for precompiling at start-up:
+ * found by shape, so no hand-kept list can fall behind the module. A Kernel<B, U> is not a
+ * Kernel<string, string> to TypeScript (its dispatch is contravariant in U), hence the guard.
+ */
+export function kernelsIn(module: Readonly<Record<string, unknown>>): Kernel[] {
+  return Object.values(module).filter(
+    (value): value is Kernel =>
+      typeof value === 'object' &&
+      value !== null &&
+      typeof (value as Kernel).shader === 'string' &&
+      typeof (value as Kernel).entryPoint === 'string' &&
+      Array.isArray((value as Kernel).bindings) &&
+      typeof (value as Kernel).dispatch === 'function',
+  );
+}
+
 /** A range of a GPU buffer holding f32 / i32 / u32 elements (4 bytes each). */
 export interface GpuTensor {
   buffer: GPUBuffer;

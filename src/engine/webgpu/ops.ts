@@ -1,7 +1,7 @@
 // Descriptors of the non-matmul kernels (embedding, RMSNorm, RoPE, SwiGLU, residual add, log-softmax,
 // grad norm, AdamW) and small encode helpers with the same argument order as src/engine/cpu/ops.ts,
 // so the WebGPU model reads like the CPU one. Every helper only records into a Step.
-import { defineKernel, type GpuTensor, grid1d, type Kernel, kernelFamily, type Step } from './kernel';
+import { defineKernel, type GpuTensor, grid1d, kernelFamily, type Step } from './kernel';
 
 const WG = 64;
 const WG64 = { WORKGROUP_SIZE: WG };
@@ -168,39 +168,6 @@ export const ADAMW_FORWARD = defineKernel({
   constants: WG64,
   dispatch: flat('n'),
 });
-
-// Every kernel above, for precompiling at start-up. The cast is needed because Kernel<B, U> is not a
-// Kernel<string, string> (its dispatch function is contravariant in U); the list is only compiled.
-export const ALL_OP_KERNELS = [
-  ADD_FORWARD,
-  ADD_INPLACE,
-  ADD_FORWARD_VEC4,
-  ADD_INPLACE_VEC4,
-  EMBEDDING_FORWARD,
-  EMBEDDING_BACKWARD,
-  RMSNORM_FORWARD,
-  RMSNORM_BACKWARD,
-  RMSNORM_BACKWARD_WEIGHT,
-  RMSNORM_FORWARD_VEC4,
-  RMSNORM_BACKWARD_VEC4,
-  RMSNORM_BACKWARD_WEIGHT_VEC4,
-  RMSNORM_BACKWARD_WEIGHT_PARTIAL,
-  RMSNORM_BACKWARD_WEIGHT_PARTIAL_VEC4,
-  RMSNORM_BACKWARD_WEIGHT_FINISH,
-  ROPE_FORWARD,
-  ROPE_BACKWARD,
-  ROPE_FORWARD_VEC4,
-  ROPE_BACKWARD_VEC4,
-  SWIGLU_FORWARD,
-  SWIGLU_BACKWARD,
-  SWIGLU_FORWARD_VEC4,
-  SWIGLU_BACKWARD_VEC4,
-  LOGSOFTMAX_FORWARD,
-  LOGSOFTMAX_BACKWARD,
-  GRADNORM_PARTIAL,
-  GRADNORM_FINISH,
-  ADAMW_FORWARD,
-] as unknown as readonly Kernel[];
 
 // ---- encode helpers (argument order as in cpu/ops.ts) ------------------------------------------------
 

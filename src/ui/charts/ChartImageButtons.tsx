@@ -1,6 +1,6 @@
 // PNG and SVG download buttons in a chart's header.
 import type { RefObject } from 'react';
-import { chartSvgText, downloadBlob, svgTextToPng } from '../exports/chartImage';
+import { chartSvgText, downloadBlob, svgTextToPng } from '../downloads/chartImage';
 
 /** The download buttons, in this order. */
 const FORMATS = ['png', 'svg'] as const;

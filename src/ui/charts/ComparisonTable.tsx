@@ -1,7 +1,7 @@
 // Comparison summary, as in the paper's tables: per run (or sweep, as mean ± standard error) the greedy
 // accuracy and code-reasoning frequency (greedy, and over the avg@k samples, where a model whose greedy
 // answer always has one style still shows its style shares) before and after training, and the change.
-import { meanAndStandardError, summariseRun } from '../../experiment/exports';
+import { meanAndStandardError, summariseRun } from '../../experiment/metricsFiles';
 import { formatDistribution } from '../../experiment/paired';
 import type { ChartEntity } from './chartRows';
 import { pairedRows } from './comparisonStats';

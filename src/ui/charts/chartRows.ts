@@ -1,7 +1,7 @@
 // Turns runs' metric series into recharts rows: smoothing for noisy per-step series, comparison of
 // several runs in one chart, and seed sweeps drawn as a mean with a standard-error band over the
 // single seeds. Pure functions, tested in chartRows.test.ts.
-import { meanAndStandardError } from '../../experiment/exports';
+import { meanAndStandardError } from '../../experiment/metricsFiles';
 import type { RunRecord } from '../runTypes';
 import type { RunSeries } from '../store/runsSlice';
 import type { SeriesSpec } from './chartSpecs';

@@ -1,7 +1,7 @@
 // Paired comparisons for the page's comparison table: runs of compared experiments that share a seed
 // saw the same prompts and the same random-reward draws, so each entity is compared with the first one
 // seed by seed (its change minus the first's change), as mean ± SE, median and seeds up/down.
-import { summariseRun } from '../../experiment/exports';
+import { summariseRun } from '../../experiment/metricsFiles';
 import { type PairedComparison, pairedDifferences } from '../../experiment/paired';
 import type { ChartEntity } from './chartRows';
 

@@ -5,7 +5,7 @@ import { useState } from 'react';
 import { ZOO_FAMILIES } from '../../experiment/config/schema';
 import type { Engine } from '../../export/engines';
 import type { SettingMapping } from '../../export/mappingTable';
-import { downloadBlob } from '../exports/chartImage';
+import { downloadBlob } from '../downloads/chartImage';
 import { useLabStore } from '../store/labStore';
 import { describeError } from './checkpointChoice';
 import { ToolsSection } from './ToolsSection';

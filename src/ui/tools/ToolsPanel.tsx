@@ -4,7 +4,7 @@
 // load with a dynamic import() on first use, never with the page.
 import { useEffect, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { downloadBlob } from '../exports/chartImage';
+import { downloadBlob } from '../downloads/chartImage';
 import { useGpuStore } from '../store/gpuStore';
 import { useLabStore } from '../store/labStore';
 import { ClusterExportSection } from './ClusterExportSection';

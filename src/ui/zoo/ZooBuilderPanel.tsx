@@ -16,7 +16,7 @@ import {
 import { type FamilySpec, familySpecProblems } from '../../tasks/familyBuild';
 import { DEFAULT_GENERATOR_OPTIONS, PROBLEM_KIND_LABELS, PROBLEM_KINDS } from '../../tasks/minimath';
 import type { ZooCard } from '../../tasks/zoo';
-import { downloadBlob } from '../exports/chartImage';
+import { downloadBlob } from '../downloads/chartImage';
 import { formatDuration } from '../formatDuration';
 import { useLabRuntime } from '../store/runtimeStore';
 import { displayStatus, useZooStore } from '../store/zooStore';

@@ -1,7 +1,7 @@
 // CSV and summary exports: every step appears, eval columns align with the step they follow.
 import { describe, expect, it } from 'vitest';
 import type { EvalMetrics, StepMetrics } from '../rl/metrics';
-import { meanAndStandardError, metricsToCsv, summariseRun } from './exports';
+import { meanAndStandardError, metricsToCsv, summariseRun } from './metricsFiles';
 
 const step = (s: number, rewardMean: number) => ({ step: s, rewardMean, lr: 1e-3 }) as unknown as StepMetrics;
 const evalAt = (s: number, acc: number, code: number) =>

@@ -4,11 +4,11 @@
 // compute at once.
 import { useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { metricsToCsv } from '../../experiment/exports';
+import { metricsToCsv } from '../../experiment/metricsFiles';
 import { openRunStore } from '../../experiment/persistence';
-import { downloadBlob } from '../exports/chartImage';
-import { checkpointFiles } from '../exports/checkpointExport';
-import { parseRunsFile, serializeRunsFile } from '../exports/runsFile';
+import { downloadBlob } from '../downloads/chartImage';
+import { checkpointFiles } from '../downloads/checkpointExport';
+import { parseRunsFile, serializeRunsFile } from '../downloads/runsFile';
 import type { RunData } from '../runTypes';
 import { type LabState, useLabStore } from '../store/labStore';
 import { useLabRuntime } from '../store/runtimeStore';
