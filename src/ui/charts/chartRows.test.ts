@@ -107,6 +107,14 @@ describe('buildChartRows', () => {
     expect(seedCount(entities[0].seeds!)).toBe('mean of 1 of 3 seeds');
   });
 
+  it('one seed of a sweep compared on its own is that run, named with its seed, not a "mean of 1"', () => {
+    const entities = groupIntoEntities([
+      { run: run('s2', 'sweep', 'random · seed 2'), series: seriesWithCode([0.6, 0.7]) },
+    ]);
+    expect(entities).toHaveLength(1);
+    expect(entities[0]).toMatchObject({ id: 's2', label: 'random · seed 2', seeds: null });
+  });
+
   it('does not draw a series that was not computed (KL to the reference at β = 0)', () => {
     const kl = CHART_SPECS.find((c) => c.id === 'kl')!;
     const entities = groupIntoEntities([{ run: run('a', null), series: seriesWithCode([0.5, 0.5]) }]);

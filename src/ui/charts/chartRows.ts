@@ -55,6 +55,12 @@ export function groupIntoEntities(runs: readonly { run: RunRecord; series: RunSe
   }
   // The mean is over the seeds that have data, which is fewer than the sweep's seeds while it runs.
   for (const entity of bySweep.values()) {
+    // One seed of a sweep on its own (compared by itself) is that run, named with its seed, not a mean.
+    if (entity.runs.length === 1) {
+      entity.id = entity.runs[0].run.id;
+      entity.label = entity.runs[0].run.name;
+      continue;
+    }
     const withData = entity.runs.filter((r) => r.series.steps.length > 0 || r.series.evals.length > 0).length;
     entity.seeds = { withData, total: entity.runs.length };
     entity.label = `${entity.label} (${seedCount(entity.seeds)})`;
