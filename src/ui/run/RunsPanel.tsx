@@ -145,6 +145,12 @@ export function RunsPanel() {
       {runOrder.length === 0 ? (
         <p className="panel-note">No runs yet. Runs are saved in this browser as they go.</p>
       ) : (
+        <p className="panel-note">
+          Show: the run the charts follow. Compare: draw several together; the seeds of one sweep ticked
+          together are drawn as their mean, one seed alone as itself.
+        </p>
+      )}
+      {runOrder.length > 0 && (
         <table className="runs-table">
           <thead>
             <tr>
