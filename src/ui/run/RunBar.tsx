@@ -84,8 +84,31 @@ export function RunBar() {
           {activeRun.message}
         </p>
       )}
+      <TruncationWarning />
     </section>
   );
+}
+
+/**
+ * Says so when most of the shown run's rollouts hit the max-tokens limit: a cut-off answer scores 0, so
+ * accuracy reads 0% for a reason the charts alone do not show.
+ */
+function TruncationWarning() {
+  const text = useLabStore(truncationWarning);
+  return text ? (
+    <p className="run-message" role="status" data-testid="truncation-warning">
+      {text}
+    </p>
+  ) : null;
+}
+
+/** The warning for the shown run's latest step, or null when fewer than half its rollouts were cut off. */
+export function truncationWarning(state: Pick<LabState, 'activeRunId' | 'runs' | 'series'>): string | null {
+  const run = state.activeRunId ? state.runs[state.activeRunId] : null;
+  const last = run ? state.series[run.id]?.steps.at(-1) : undefined;
+  if (!run || !last || !(last.truncatedShare >= 0.5)) return null;
+  const limit = (run.config as { maxNewTokens?: number }).maxNewTokens;
+  return `${Math.round(100 * last.truncatedShare)}% of the last step's rollouts hit the max-tokens limit${limit ? ` (${limit})` : ''}: a cut-off answer scores 0. Raise "Max new tokens" (Rollouts, advanced) if that is not the point.`;
 }
 
 /** Progress of the active run; text and bar width are updated transiently, once per store change. */

@@ -5,7 +5,7 @@ import { syntheticStepMetrics } from '../../experiment/syntheticRun';
 import { formatDuration } from '../formatDuration';
 import type { RunRecord } from '../runTypes';
 import { emptySeries } from '../store/runsSlice';
-import { describeProgress } from './RunBar';
+import { describeProgress, truncationWarning } from './RunBar';
 
 const run = (state: RunRecord['state']): RunRecord => ({
   id: 'a',
@@ -101,5 +101,20 @@ describe('describeProgress', () => {
     expect(formatDuration(75)).toBe('1m 15s');
     expect(formatDuration(3_700)).toBe('1h 1m');
     expect(formatDuration(42.4)).toBe('42s');
+  });
+});
+
+describe('truncationWarning', () => {
+  const withShare = (truncatedShare: number) => ({
+    activeRunId: 'a',
+    runs: { a: { ...run('running'), config: { maxNewTokens: 16 } } },
+    series: { a: { ...emptySeries(), steps: [syntheticStepMetrics(0, { truncatedShare })] } },
+  });
+  it('warns when most of the last step was cut off at the token limit, not otherwise', () => {
+    expect(truncationWarning(withShare(0.9))).toBe(
+      '90% of the last step\'s rollouts hit the max-tokens limit (16): a cut-off answer scores 0. Raise "Max new tokens" (Rollouts, advanced) if that is not the point.',
+    );
+    expect(truncationWarning(withShare(0.2))).toBeNull();
+    expect(truncationWarning({ activeRunId: null, runs: {}, series: {} })).toBeNull();
   });
 });
