@@ -62,7 +62,7 @@ export function MetricChart({ chart, entities }: MetricChartProps) {
             onClick={() => toggleLogScale(chart.id)}
             title="Switch the y axis between linear and logarithmic"
           >
-            {logScale ? 'log' : 'linear'}
+            {logScale ? 'y: log' : 'y: linear'}
           </button>
         )}
         <ChartImageButtons figureRef={figureRef} name={chart.id} />
