@@ -17,7 +17,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createNodeBackend } from '../src/cli/nodeHost';
-import type { BackendChoice } from '../src/engine/chooseBackend';
+import type { BackendChoice } from '../src/engine/backendRule';
 import { saveCheckpoint } from '../src/model/checkpoint';
 import { readCheckpointDir, writeCheckpointDir } from '../src/model/nodeCheckpointDir';
 import type { FamilyName } from '../src/tasks/corpus';

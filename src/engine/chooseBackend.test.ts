@@ -1,7 +1,8 @@
 // The one backend rule, for every choice and adapter: 'auto' skips a software adapter and a missing
 // one (with a notice saying why), 'webgpu' insists, 'cpu' never asks for a GPU.
 import { describe, expect, it } from 'vitest';
-import { chooseBackend, decideBackend } from './chooseBackend';
+import { decideBackend } from './backendRule';
+import { chooseBackend } from './chooseBackend';
 
 const hardware = { isSoftware: false, label: 'nvidia h100' };
 const software = { isSoftware: true, label: 'google swiftshader (software)' };

@@ -3,7 +3,7 @@
 // labels, the label pipeline sampling the pre-RL model), the MiniMath-500 eval slice, and the trainer's
 // settings. The browser Worker and the Node CLI both call this, so they run the same experiment.
 import type { Backend, EngineModel } from '../engine/backend';
-import type { BackendChoice } from '../engine/chooseBackend';
+import type { BackendChoice } from '../engine/backendRule';
 import type { ModelConfig } from '../model/config';
 import type { CharTokenizer } from '../model/tokenizer';
 import {

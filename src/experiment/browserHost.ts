@@ -3,7 +3,8 @@
 // adapter exists (the CPU engine otherwise, with a notice: 'auto' also skips a software adapter such as
 // SwiftShader, where the WebAssembly CPU engine is ~10x faster), and user datasets handed over by the page.
 import type { Backend } from '../engine/backend';
-import { type BackendChoice, chooseBackend } from '../engine/chooseBackend';
+import type { BackendChoice } from '../engine/backendRule';
+import { chooseBackend } from '../engine/chooseBackend';
 import { acquireGpu, type GpuContext } from '../engine/webgpu/device';
 import { CHECKPOINT_FILE_NAMES, loadCheckpoint } from '../model/checkpoint';
 import { CheckpointFetchError, fetchCheckpoint } from '../model/checkpointFetch';

@@ -1,6 +1,8 @@
 // The device badge in the run bar: what the experiment in the editor computes on (the backend rule of
-// engine/chooseBackend applied to this browser's adapter), and the adapter itself.
-import { decideBackend } from '../engine/chooseBackend';
+// engine/backendRule applied to this browser's adapter), and the adapter itself.
+// The rule alone (backendRule.ts), not chooseBackend.ts: that one imports the CPU engine, which the page
+// must not load at start-up for a badge.
+import { decideBackend } from '../engine/backendRule';
 import { useGpuStore } from './store/gpuStore';
 import { useLabStore } from './store/labStore';
 

@@ -2,7 +2,7 @@
 // the CLI, and the shape of the field specs that describe each field (the table itself is fields.ts).
 // Adding a knob means a field here and a row there.
 import type { LossAggregation, PolicyLossConfig } from '../../engine/backend';
-import type { BackendChoice } from '../../engine/chooseBackend';
+import type { BackendChoice } from '../../engine/backendRule';
 import type { StdScaling } from '../../rl/advantages';
 import { FAMILY_NAMES, type FamilyName } from '../../tasks/corpus';
 

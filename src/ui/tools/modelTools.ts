@@ -4,7 +4,7 @@
 // onnxruntime-web and the engine stay out of the first page load.
 
 import type { EngineModel } from '../../engine/backend';
-import { decideBackend } from '../../engine/chooseBackend';
+import { decideBackend } from '../../engine/backendRule';
 import { CpuBackend } from '../../engine/cpu/backend';
 import { WebGpuBackend } from '../../engine/webgpu/backend';
 import type { GpuContext } from '../../engine/webgpu/device';

@@ -4,7 +4,7 @@
 // their measured card and can be downloaded as Hugging Face files; interrupted builds resume.
 
 import { useEffect, useMemo, useState } from 'react';
-import type { BackendChoice } from '../../engine/chooseBackend';
+import type { BackendChoice } from '../../engine/backendRule';
 import { CHECKPOINT_FILE_NAMES } from '../../model/checkpoint';
 import {
   CORRECTNESS_STYLES,

@@ -4,7 +4,7 @@
 // (userZoo.ts). One build at a time. Every progress checkpoint the worker posts is written before the
 // next one (and before the build's end is recorded), so a reload can resume from the latest.
 import type { StoreApi } from 'zustand';
-import type { BackendChoice } from '../../engine/chooseBackend';
+import type { BackendChoice } from '../../engine/backendRule';
 import { type FamilySpec, familySpecProblems } from '../../tasks/familyBuild';
 import { WorkerClient, type WorkerClientOptions } from '../../util/workerClient';
 import type { ZooState } from '../store/zooStore';

@@ -4,7 +4,7 @@
 // own, separate from the run store (src/experiment/persistence.ts), so neither has to migrate the other.
 // Plain IndexedDB behind a small promise API; tests drive it with fake-indexeddb.
 
-import type { BackendChoice } from '../../engine/chooseBackend';
+import type { BackendChoice } from '../../engine/backendRule';
 import type { CheckpointFiles } from '../../model/checkpoint';
 import { type LegacyCorpusKnobs, upgradeCorpusKnobs } from '../../tasks/corpus';
 import type { BuildProgress, FamilySpec } from '../../tasks/familyBuild';

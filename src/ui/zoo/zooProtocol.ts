@@ -1,5 +1,5 @@
 // Messages between the page and the zoo builder's Web Worker (zooWorker.ts). Structured-cloneable data.
-import type { BackendChoice } from '../../engine/chooseBackend';
+import type { BackendChoice } from '../../engine/backendRule';
 import type { CheckpointFiles } from '../../model/checkpoint';
 import type { BuildProgress, FamilySpec, StepReport } from '../../tasks/familyBuild';
 import type { ZooCard } from '../../tasks/zoo';
