@@ -7,7 +7,8 @@
 //      WebGPU also with one decode step per submission, to show what chunked decoding saves.
 //   0. the adapter's ceiling: GFLOP/s of register-only multiply-adds, the bound for every kernel;
 //   4. seed sweeps on the CPU engine: S seeds one after another vs in parallel worker threads;
-// Environment: BENCH_SIZES=256,512 to choose matmul sizes, BENCH_PARTS=matmul,training,decoding,onnx,sweep to
+//   5. seed sweeps on WebGPU: S seeds one after another vs all at once on one shared device;
+// Environment: BENCH_SIZES=256,512 to choose matmul sizes, BENCH_PARTS=matmul,training,decoding,onnx,sweep,gpusweep to
 // choose sections, BENCH_QUICK=1 for a short smoke run, BENCH_MODELS=zoo,wide,large to choose the
 // training-step models ('large', ~3M parameters at B x T = 16x128, is for real GPUs and on by default
 // there: on SwiftShader one step takes minutes), BENCH_PROFILE=1 to print the GPU time per kernel of
@@ -38,7 +39,7 @@ import { Random } from '../src/util/random';
 import { LARGE_BENCH_CONFIG } from './benchModels';
 
 const QUICK = process.env.BENCH_QUICK === '1';
-const PARTS = new Set((process.env.BENCH_PARTS ?? 'matmul,training,decoding,onnx,sweep').split(','));
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'matmul,training,decoding,onnx,sweep,gpusweep').split(','));
 const SIZES = (process.env.BENCH_SIZES ?? (QUICK ? '128' : '256,512,1024')).split(',').map(Number);
 /** BENCH_MODELS, or the default for the adapter: 'large' only on hardware GPUs (minutes per step on SwiftShader). */
 const modelsFor = (isSoftware: boolean) =>
@@ -495,6 +496,11 @@ async function main(): Promise<void> {
   if (PARTS.has('sweep')) {
     const { formatSweepBench, runSweepBench } = await import('./bench-sweep');
     console.log(`\n${formatSweepBench(await runSweepBench(QUICK))}`);
+  }
+  // Seeds on one shared device: on SwiftShader a step takes minutes, so only on request there.
+  if (PARTS.has('gpusweep') && (!ctx.info.isSoftware || process.env.BENCH_PARTS)) {
+    const { formatGpuSweepBench, runGpuSweepBench } = await import('./bench-sweep');
+    console.log(`\n${formatGpuSweepBench(await runGpuSweepBench(ctx, QUICK), ctx.info.label)}`);
   }
   console.log('\n(Numbers from one run on a shared machine; compare ratios within this run.)');
 }

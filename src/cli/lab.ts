@@ -10,7 +10,8 @@ const USAGE = `Spurious Rewards Lab CLI
       --out DIR             output folder (default runs/run-<time>)
       --backend B           auto | webgpu | cpu (auto: a hardware GPU if Dawn finds one, else CPU)
       --seeds N             seed sweep: seeds seed..seed+N-1, mean ± standard error in sweep-summary.json
-      --jobs N              seeds run at once in worker threads (default: one per core)
+      --jobs N              seeds run at once: in worker threads on the CPU engine, on one shared
+                            GPU device on WebGPU (default: one per core)
       --steps N             override the number of GRPO steps
       --set key=value       override any experiment field (URL keys as in shared links), repeatable
       --dataset-file ID=PATH  a JSONL dataset for 'dataset=ID'

@@ -4,8 +4,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Backend } from '../engine/backend';
-import type { BackendChoice } from '../engine/backendRule';
+import { type BackendChoice, decideBackend } from '../engine/backendRule';
 import { chooseBackend } from '../engine/chooseBackend';
+import type { GpuContext } from '../engine/webgpu/device';
 import type { LoadedModel, RunResources } from '../experiment/assemble';
 import { readCheckpointDir } from '../model/nodeCheckpointDir';
 import { formatImportReport, importJsonl } from '../tasks/dataset';
@@ -54,6 +55,40 @@ export function nodeRunResources(
     },
     onSetupProgress(phase, done, total) {
       if (done === total || done % 16 === 0) log(`${phase}: ${done}/${total}`);
+    },
+  };
+}
+
+/**
+ * One GPU context for the seeds of a sweep to share, when the backend rule picks WebGPU on this machine
+ * for `choice`; null when it picks the CPU engine (the seeds then run in worker threads and each says why).
+ */
+export async function openSharedNodeGpu(choice: BackendChoice): Promise<GpuContext | null> {
+  if (choice === 'cpu') return null;
+  let context: GpuContext;
+  try {
+    const { acquireNodeGpu } = await import('../engine/webgpu/node-gpu');
+    context = await acquireNodeGpu();
+  } catch {
+    return null;
+  }
+  if (decideBackend(choice, context.info, '').use === 'cpu') {
+    context.device.destroy();
+    return null;
+  }
+  return context;
+}
+
+/**
+ * `base` with every run's engine created on the one `context`: each seed keeps its own kernel runner,
+ * buffers and pipelines, and their submissions share the device's queue.
+ */
+export function onSharedGpu(base: RunResources, context: GpuContext): RunResources {
+  return {
+    ...base,
+    async createBackend() {
+      const { WebGpuBackend } = await import('../engine/webgpu/backend');
+      return WebGpuBackend.create(context);
     },
   };
 }

@@ -1,8 +1,9 @@
 // `npm run lab -- run`: runs an experiment (a preset, an experiment URL or a JSON config) headless, over
 // one or several seeds, writing per seed metrics.jsonl, metrics.csv, summary.json and a resumable
 // checkpoint directory, plus a sweep summary with mean ± standard error. Seeds of a sweep run in
-// parallel worker threads (`--jobs N`, default one per core; src/cli/seedWorker.ts), each seed's
-// metrics identical to a sequential run's. `--resume DIR` continues an interrupted run from its last
+// parallel worker threads (`--jobs N`, default one per core; src/cli/seedWorker.ts), or, when the
+// experiment runs on WebGPU, at once in this process on one shared GPU device; each seed's metrics are
+// identical to a sequential run's. `--resume DIR` continues an interrupted run from its last
 // checkpoint with the identical trajectory.
 import {
   appendFileSync,
@@ -29,7 +30,7 @@ import { saveCheckpoint } from '../model/checkpoint';
 import { writeCheckpointDir } from '../model/nodeCheckpointDir';
 import { parseSafetensors, serializeSafetensors, tensorToFloat32 } from '../model/safetensors';
 import type { EvalMetrics, StepMetrics } from '../rl/metrics';
-import { nodeRunResources } from './nodeHost';
+import { nodeRunResources, onSharedGpu, openSharedNodeGpu } from './nodeHost';
 import { ProgressBar, SweepProgress } from './progress';
 
 export interface RunArgs {
@@ -149,7 +150,17 @@ export async function runCommand(
   const jobs = sweepJobs(args.jobs, seeds.length);
   const resume = resumeDir !== undefined;
   let outcomes: SeedOutcome[];
-  if (jobs > 1) {
+  const sharedGpu = jobs > 1 ? await openSharedNodeGpu(config.backend) : null;
+  if (sharedGpu) {
+    log(`running ${seeds.length} seeds, ${jobs} at a time on one GPU device (${sharedGpu.info.label})`);
+    outcomes = await runOnSharedGpu(
+      seeds.map((seed) => ({ config, seed, dir: seedDir(seed) })),
+      jobs,
+      onSharedGpu(makeHost(log), sharedGpu),
+      { resume, quiet: args.quiet, log },
+    );
+    sharedGpu.device.destroy();
+  } else if (jobs > 1) {
     log(`running ${seeds.length} seeds, ${jobs} at a time in worker threads`);
     outcomes = await runInWorkers(
       seeds.map((seed) => ({ config, seed, dir: seedDir(seed) })),
@@ -306,6 +317,46 @@ export async function runInWorkers(
       outcomes[i] = await runOne(i);
       progress?.finish(labelOf(i), outcomes[i].result === 'error');
       options.onOutcome?.(i, outcomes[i]);
+    }
+  });
+  await Promise.all(lanes);
+  return outcomes;
+}
+
+/**
+ * Runs the tasks `jobs` at a time in this process, every engine on the one GPU device `host` creates
+ * them on (nodeHost's onSharedGpu): while one seed waits for a readback, the others record and submit,
+ * so the per-step latency of the queue is overlapped instead of paid seed after seed. Each seed has its
+ * own runner, buffers and random streams, so its metrics are those of a sequential run.
+ */
+export async function runOnSharedGpu(
+  tasks: readonly SeedTask[],
+  jobs: number,
+  host: RunResources,
+  options: { resume?: boolean; quiet?: boolean; log: (line: string) => void },
+): Promise<SeedOutcome[]> {
+  const labelOf = (i: number) => tasks[i].label ?? `seed ${tasks[i].seed}`;
+  const progress = options.quiet
+    ? null
+    : new SweepProgress(tasks.map((t, i) => ({ label: labelOf(i), steps: t.config.steps })));
+  const outcomes: SeedOutcome[] = new Array(tasks.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.max(1, Math.min(jobs, tasks.length)) }, async () => {
+    for (let i = next++; i < tasks.length; i = next++) {
+      const { config, seed, dir } = tasks[i];
+      progress?.start(labelOf(i));
+      try {
+        outcomes[i] = await runSeed(config, seed, dir, host, options.log, {
+          quiet: true,
+          resume: options.resume ?? false,
+          onStep: (stepsDone) => progress?.step(labelOf(i), stepsDone),
+        });
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        options.log(`${labelOf(i)}: failed: ${message}`);
+        outcomes[i] = { seed, result: 'error', steps: [], evals: [], error: message };
+      }
+      progress?.finish(labelOf(i), outcomes[i].result === 'error');
     }
   });
   await Promise.all(lanes);
