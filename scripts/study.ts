@@ -16,7 +16,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { runInWorkers, type SeedOutcome, type SeedTask } from '../src/cli/runCommand';
+import { runInWorkers, type SeedTask } from '../src/cli/runCommand';
 import type { ExperimentConfig } from '../src/experiment/config/schema';
 import { validateExperiment } from '../src/experiment/config/validate';
 import {
@@ -27,8 +27,9 @@ import {
   pairedDifferences,
 } from '../src/experiment/paired';
 import { STUDY_BASE as BASE, STUDY1_ARMS, STUDY2_ARMS } from '../src/experiment/studies';
+import { type Outcomes, outcomesOf, type RunRecord } from '../src/experiment/studyRecords';
 import { serializeExperiment } from '../src/experiment/url';
-import type { EvalMetrics, StepMetrics } from '../src/rl/metrics';
+import type { StepMetrics } from '../src/rl/metrics';
 
 /** --smoke: 2-step runs on 8 problems into runs/study-smoke/, to check the pipeline (never the study). */
 const SMOKE = process.argv.includes('--smoke');
@@ -192,32 +193,6 @@ function chosenLr(): number {
 // Runs.
 
 /** The compact record of one run that the report reads (and git keeps). */
-interface RunRecord {
-  arm: string;
-  seed: number;
-  hash: string;
-  result: SeedOutcome['result'];
-  error?: string;
-  evals: EvalMetrics[];
-  steps: Pick<
-    StepMetrics,
-    | 'step'
-    | 'rewardMean'
-    | 'codeFrequency'
-    | 'rolloutAccuracy'
-    | 'clipFracLow'
-    | 'clipFracHigh'
-    | 'stylePCodeOld'
-    | 'styleTokens'
-    | 'styleClipHigh'
-    | 'styleClipLow'
-    | 'styleLogitMovePerUpdate'
-    | 'styleLogitMovePerBatch'
-    | 'timeRolloutMs'
-    | 'timeUpdateMs'
-  >[];
-}
-
 const recordPath = (arm: string, seed: number) => join(DOCS, 'runs', arm, `seed-${seed}.json`);
 
 function jobs(tasks: number): number {
@@ -289,39 +264,6 @@ function jsonSafe(_key: string, value: unknown): unknown {
 
 // ---------------------------------------------------------------------------------------------------
 // Report.
-
-interface Outcomes {
-  greedyCode: number;
-  pCode: number;
-  sampledCode: number;
-  greedyAccuracy: number;
-  sampledAccuracy: number;
-  styleClipShare: number;
-  styleMove: number;
-}
-
-/** Final eval minus the step-0 eval (shares in [0, 1]), and the run's mean instruments. */
-function outcomesOf(record: RunRecord): Outcomes {
-  const evals = [...record.evals].sort((a, b) => a.step - b.step);
-  const first = evals[0];
-  const last = evals[evals.length - 1];
-  const delta = (f: (e: EvalMetrics) => number | null | undefined) =>
-    (f(last) ?? Number.NaN) - (f(first) ?? Number.NaN);
-  const steps = record.steps;
-  const mean = (f: (m: RunRecord['steps'][number]) => number | undefined) =>
-    steps.reduce((a, m) => a + (f(m) ?? Number.NaN), 0) / Math.max(1, steps.length);
-  return {
-    greedyCode: delta((e) => e.codeFrequency),
-    pCode: delta((e) => e.meanPCode),
-    sampledCode: delta((e) => e.sampledCodeFrequency),
-    greedyAccuracy: delta((e) => e.greedyAccuracy),
-    sampledAccuracy: delta((e) => e.sampledAccuracy),
-    styleClipShare: mean(
-      (m) => ((m.styleClipHigh ?? 0) + (m.styleClipLow ?? 0)) / Math.max(1, m.styleTokens ?? 0),
-    ),
-    styleMove: mean((m) => m.styleLogitMovePerUpdate),
-  };
-}
 
 function loadRecords(): Map<string, RunRecord[]> {
   const byArm = new Map<string, RunRecord[]>();
