@@ -17,6 +17,7 @@ import {
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { prepareVulkanEnv } from '../engine/webgpu/node-gpu';
 import { assembleRun, type RunResources } from '../experiment/assemble';
 import { updatesPerRolloutBatch } from '../experiment/config/derived';
 import { formatFieldError } from '../experiment/config/display';
@@ -281,6 +282,8 @@ export async function runInWorkers(
     : new SweepProgress(tasks.map((t, i) => ({ label: labelOf(i), steps: t.config.steps })));
   const outcomes: SeedOutcome[] = new Array(tasks.length);
   let next = 0;
+  // Workers that open a GPU need the Vulkan loader's variables in the real environment, set from here.
+  if (tasks.some((t) => t.config.backend !== 'cpu')) prepareVulkanEnv();
   const runOne = (i: number) =>
     new Promise<SeedOutcome>((done) => {
       const { config, seed, dir } = tasks[i];

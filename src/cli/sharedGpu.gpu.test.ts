@@ -1,6 +1,8 @@
 // Seeds of a WebGPU sweep sharing one device (`lab run --jobs N` on WebGPU, runOnSharedGpu): every
 // seed's steps, evals and final checkpoint equal those of the same seed run alone on its own device,
-// although the seeds' submissions interleave on one queue. Runs on SwiftShader, as every kernel test.
+// although the seeds' submissions interleave on one queue. And seeds in worker threads with a device
+// each (runInWorkers, the bench's third way) open their GPU and give the same metrics. Runs on
+// SwiftShader, as every kernel test.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +14,7 @@ import { CharTokenizer } from '../model/tokenizer';
 import type { StepMetrics } from '../rl/metrics';
 import { deterministicPart } from '../rl/trainerFixtures';
 import { createNodeBackend } from './nodeHost';
-import { type RunArgs, runCommand } from './runCommand';
+import { type RunArgs, runCommand, runInWorkers } from './runCommand';
 
 const config = { ...DEFAULT_TINY_CONFIG, vocab_size: 100, max_position_embeddings: 128 };
 // Each call of createBackend opens its own device: the sequential sweep is the reference.
@@ -82,5 +84,38 @@ describe('seeds sharing one GPU device', () => {
     }
     // The seeds really differ (the comparison above is not between copies of one run).
     expect(events(join(shared, 'seed-2'), 'step')).not.toEqual(events(join(shared, 'seed-1'), 'step'));
+  }, 300_000);
+
+  it('in worker threads, a device each, give every seed the metrics of a sequential sweep', async () => {
+    // Workers build their own host, so this runs on the shipped zoo model.
+    const zoo = [...set, 'model=qwen-math-tiny'];
+    const sequential = tempDir();
+    expect(
+      await runCommand(args({ set: zoo, out: sequential, steps: '1', seeds: '2', jobs: '1' }), () => {}),
+    ).toBe(0);
+    const config = JSON.parse(readFileSync(join(sequential, 'experiment.json'), 'utf8')).config;
+    // The Vulkan loader in a worker reads the real environment, which runInWorkers must prepare: with
+    // the variable gone from it, a worker finds no adapter unless runInWorkers sets it again.
+    const icd = process.env.VK_ICD_FILENAMES;
+    delete process.env.VK_ICD_FILENAMES;
+    const inWorkers = tempDir();
+    let outcomes: Awaited<ReturnType<typeof runInWorkers>>;
+    try {
+      outcomes = await runInWorkers(
+        [1, 2].map((seed) => ({ config, seed, dir: join(inWorkers, `seed-${seed}`) })),
+        2,
+        { log: () => {}, quiet: true },
+      );
+    } finally {
+      process.env.VK_ICD_FILENAMES = icd;
+    }
+    expect(outcomes.map((o) => [o.seed, o.result, o.error])).toEqual([
+      [1, 'finished', undefined],
+      [2, 'finished', undefined],
+    ]);
+    for (const seed of ['seed-1', 'seed-2']) {
+      expect(events(join(inWorkers, seed), 'step')).toEqual(events(join(sequential, seed), 'step'));
+      expect(events(join(inWorkers, seed), 'eval')).toEqual(events(join(sequential, seed), 'eval'));
+    }
   }, 300_000);
 });

@@ -20,17 +20,26 @@ let gpuPromise: Promise<GPU> | undefined;
  */
 export function nodeGpu(): Promise<GPU> {
   gpuPromise ??= (async () => {
-    if (!process.env.VK_ICD_FILENAMES && process.env.LAB_NATIVE_GPU !== '1' && existsSync(SWIFTSHADER_ICD)) {
-      process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
-    }
-    // The Vulkan loader complains on every start when XDG_RUNTIME_DIR is unset (CI, root shells).
-    if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = mkdtempSync(join(tmpdir(), 'lab-xdg-'));
+    prepareVulkanEnv();
     const { create, globals } = await import('webgpu');
     Object.assign(globalThis, globals);
     registerShaderLoader((name) => readFileSync(join(shadersDir, `${name}.wgsl`), 'utf8'));
     return create([]) as GPU;
   })();
   return gpuPromise;
+}
+
+/**
+ * Sets the variables the Vulkan loader reads (SwiftShader unless LAB_NATIVE_GPU=1 or VK_ICD_FILENAMES is
+ * set; a runtime dir). Call it on the main thread before starting worker threads that open a GPU: a
+ * worker's process.env is its own copy, which the loader, reading the real environment, never sees.
+ */
+export function prepareVulkanEnv(): void {
+  if (!process.env.VK_ICD_FILENAMES && process.env.LAB_NATIVE_GPU !== '1' && existsSync(SWIFTSHADER_ICD)) {
+    process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  }
+  // The Vulkan loader complains on every start when XDG_RUNTIME_DIR is unset (CI, root shells).
+  if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = mkdtempSync(join(tmpdir(), 'lab-xdg-'));
 }
 
 /** A GPU context in Node, or a WebGpuUnavailableError explaining what is missing. */
