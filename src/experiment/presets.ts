@@ -141,7 +141,7 @@ export const PRESETS: readonly Preset[] = [
     group: 'mechanism',
     title: 'Random reward, one update per rollout batch',
     explanation:
-      'Clipping on but π = π_old at every update (mini-batch = whole batch), so the clip never acts: the paper’s second ablation. Not measured in the lab’s studies yet.',
+      'Clipping on but π = π_old at every update (mini-batch = whole batch), so the clip never acts: the paper’s second ablation. At this lr (2e-4) not in the lab’s studies; at lr 2e-3 (Study 1, 8 seeds) the arithmetic collapsed all the same: greedy accuracy −66.0 ± 0.0 points (8 of 8 down), exact p(code) −10.9 ± 7.1.',
     changes: { ...studyArmChanges(2, 'B1'), miniBatchSize: 128, ...FOUR_SEEDS },
   },
   {

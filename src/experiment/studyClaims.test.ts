@@ -89,4 +89,14 @@ describe('study numbers quoted by presets and the Learn panel', () => {
     expect(text('mechanism-large-lr')).toContain(`${accuracy.down} of ${accuracy.n} down`);
     expect(text('mechanism-large-lr')).toContain(`code share down in ${code.down} of ${code.n} seeds`);
   });
+
+  it('Study 1, one update per batch (A3): mechanism-on-policy', () => {
+    const accuracy = distributionOf([...outcomes(1, 'A3', (o) => o.greedyAccuracy).values()]);
+    expect(text('mechanism-on-policy')).toContain(
+      `greedy accuracy ${meanSe(outcomes(1, 'A3', (o) => o.greedyAccuracy).values())} points (${accuracy.down} of ${accuracy.n} down)`,
+    );
+    expect(text('mechanism-on-policy')).toContain(
+      `exact p(code) ${meanSe(outcomes(1, 'A3', (o) => o.pCode).values())}`,
+    );
+  });
 });
