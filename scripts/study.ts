@@ -202,7 +202,8 @@ function jobs(tasks: number): number {
 
 async function runArms(): Promise<void> {
   const lr = chosenLr();
-  const armIds = flag('arms')?.split(',') ?? STUDY_ARMS.map((a) => a.id);
+  // Arms on the WebGPU engine (A10) run only when named: on a machine without a GPU they would crawl.
+  const armIds = flag('arms')?.split(',') ?? STUDY_ARMS.filter((a) => !a.gpu).map((a) => a.id);
   const seeds = Number(flag('seeds') ?? STUDY_SEEDS);
   const tasks: (SeedTask & { arm: string })[] = [];
   for (const id of armIds) {
@@ -370,7 +371,9 @@ function report(): void {
   for (const arm of STUDY_ARMS) {
     const runs = records.get(arm.id) ?? [];
     if (runs.length === 0) {
-      armRows.push(`| ${arm.id} | ${arm.label} | 0 | not run yet | | | |`);
+      armRows.push(
+        `| ${arm.id} | ${arm.label} | 0 | not run yet${arm.gpu ? ` (needs a GPU: \`study.ts run --arms ${arm.id}\`)` : ''} | | | |`,
+      );
       continue;
     }
     const o = runs.map(outcomesOf);

@@ -25,5 +25,17 @@ describe('studies', () => {
       for (const arm of arms)
         expect(validateExperiment(studyArmChanges(study, arm.id)).errors, arm.id).toEqual([]);
     expect(studyArmChanges(2, 'B2')).toMatchObject({ clipMode: 'none', lr: 2e-4, steps: 100 });
+    // A10 is A1 at the paper's batch: 64 x 16 samples, still 8 updates per rollout batch, on WebGPU.
+    const a10 = validateExperiment(studyArmChanges(1, 'A10')).config;
+    expect(a10).toEqual(
+      validateExperiment({
+        ...studyArmChanges(1, 'A1'),
+        promptsPerStep: 64,
+        miniBatchSize: 128,
+        backend: 'webgpu',
+      }).config,
+    );
+    expect((a10.promptsPerStep * a10.groupSize) / a10.miniBatchSize).toBe(8);
+    expect(STUDY1_ARMS.filter((a) => a.gpu).map((a) => a.id)).toEqual(['A10']);
   });
 });

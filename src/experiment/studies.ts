@@ -32,6 +32,8 @@ export interface StudyArm {
   id: string;
   label: string;
   changes: Partial<ExperimentConfig>;
+  /** Runs on the WebGPU engine: `study.ts run` skips it unless `--arms` names it. */
+  gpu?: true;
 }
 
 /** Study 1's arms, in the order they run (the primary comparison first). */
@@ -45,6 +47,12 @@ export const STUDY1_ARMS: StudyArm[] = [
   { id: 'A6', label: 'random(0.5), RLOO advantages, clip eps 0.2', changes: { stdScaling: 'rloo' } },
   { id: 'A8', label: 'llama-tiny, random(0.5), clip eps 0.2', changes: { model: 'llama-tiny' } },
   { id: 'A9', label: 'olmo-sft-tiny, random(0.5), clip eps 0.2', changes: { model: 'olmo-sft-tiny' } },
+  {
+    id: 'A10',
+    label: 'paper scale: 64 prompts x 16, random(0.5), clip eps 0.2, WebGPU',
+    changes: { promptsPerStep: 64, miniBatchSize: 128, backend: 'webgpu' },
+    gpu: true,
+  },
 ];
 
 /** Study 2's arms: the primary comparison at a learning rate where ground truth still improves, and ground truth. */
