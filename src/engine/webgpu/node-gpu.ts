@@ -10,7 +10,10 @@ import { registerShaderLoader } from './shaders';
 /** Debian's chromium ships SwiftShader, a CPU Vulkan driver Dawn accepts (Mesa's lavapipe is rejected). */
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
-const shadersDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shaders');
+/** The repository's shaders/; LAB_SHADERS_DIR for a bundled copy (scripts/device-bundle.sh), whose
+ * import.meta.url no longer sits in src/engine/webgpu. */
+const shadersDir =
+  process.env.LAB_SHADERS_DIR ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shaders');
 
 let gpuPromise: Promise<GPU> | undefined;
 
