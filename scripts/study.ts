@@ -389,7 +389,7 @@ function report(): void {
     const ra = records.get(a) ?? [];
     const rb = records.get(b) ?? [];
     if (!ra.length || !rb.length) {
-      pairRows.push(`| ${a} − ${b} | ${label} | not run yet | |`);
+      pairRows.push(`| ${a} − ${b} | ${label} | not run yet | | |`);
       continue;
     }
     const map = (rs: RunRecord[], f: (o: Outcomes) => number) =>
@@ -398,11 +398,17 @@ function report(): void {
       map(ra, (o) => o.greedyCode),
       map(rb, (o) => o.greedyCode),
     );
+    const pCode = pairedDifferences(
+      map(ra, (o) => o.pCode),
+      map(rb, (o) => o.pCode),
+    );
     const acc = pairedDifferences(
       map(ra, (o) => o.greedyAccuracy),
       map(rb, (o) => o.greedyAccuracy),
     );
-    pairRows.push(`| ${a} − ${b} | ${label} | ${formatDistribution(code)} | ${formatDistribution(acc)} |`);
+    pairRows.push(
+      `| ${a} − ${b} | ${label} | ${formatDistribution(code)} | ${formatDistribution(pCode)} | ${formatDistribution(acc)} |`,
+    );
   }
   const perRun = [...records.entries()]
     .flatMap(([arm, runs]) =>
@@ -442,8 +448,8 @@ ${armRows.join('\n')}
 
 ## Paired differences (same seeds: same prompts, same reward draws)
 
-| pair | what | greedy code share | greedy accuracy |
-|---|---|---|---|
+| pair | what | greedy code share | exact p(code) | greedy accuracy |
+|---|---|---|---|---|
 ${pairRows.join('\n')}
 
 ![greedy code share change per seed](greedy-code-change.svg)
