@@ -27,7 +27,8 @@ function sweepExperiment(steps: number, backend: 'cpu' | 'webgpu' = 'cpu', promp
     reward: 'random',
     promptsPerStep,
     groupSize: 16,
-    miniBatchSize: 16,
+    // Always 8 updates per rollout batch, as in the studies (A10 at 64 prompts: mini-batches of 128).
+    miniBatchSize: 2 * promptsPerStep,
     maxNewTokens: 128,
     lr: 1e-4,
     steps,
@@ -101,8 +102,9 @@ export interface GpuSweepRow {
 }
 
 /**
- * S seeds x N steps on WebGPU, every engine on `ctx`'s device: one seed after another, then all at
- * once (runOnSharedGpu). Also one row at the paper's 64 prompts x 16 per step, 2 seeds.
+ * S seeds x N steps on WebGPU: one seed after another and all at once (runOnSharedGpu), every engine on
+ * `ctx`'s device, then a worker thread and device per seed (runInWorkers). Also one row at the paper's
+ * 64 prompts x 16 per step (mini-batches of 128: A10's shape), 2 seeds.
  */
 export async function runGpuSweepBench(ctx: GpuContext, quick: boolean): Promise<GpuSweepRow[]> {
   const steps = quick ? 1 : 5;

@@ -7,7 +7,8 @@
 //      WebGPU also with one decode step per submission, to show what chunked decoding saves.
 //   0. the adapter's ceiling: GFLOP/s of register-only multiply-adds, the bound for every kernel;
 //   4. seed sweeps on the CPU engine: S seeds one after another vs in parallel worker threads;
-//   5. seed sweeps on WebGPU: S seeds one after another vs all at once on one shared device;
+//   5. seed sweeps on WebGPU: S seeds one after another vs all at once on one shared device vs a
+//      worker thread and device per seed;
 // Environment: BENCH_SIZES=256,512 to choose matmul sizes, BENCH_PARTS=matmul,training,decoding,onnx,sweep,gpusweep to
 // choose sections, BENCH_QUICK=1 for a short smoke run, BENCH_MODELS=zoo,wide,large to choose the
 // training-step models ('large', ~3M parameters at B x T = 16x128, is for real GPUs and on by default

@@ -6,7 +6,11 @@
 #   bash .dev/device.sh node .dev/b/gpu-check.mjs
 #   bash .dev/device.sh node .dev/b/study.mjs run --arms A10 --jobs 8
 # device.sh unpacks everything, points Vulkan at the NVIDIA driver and runs its arguments with `node`
-# on the PATH. Used on 2026-12-06 for docs/measurements/h100-2026-12-06.
+# on the PATH. It unpacks the .debs into / (root; the versions the GPU image lacks, as the lending
+# tool's notes prescribe for these GL packages). The 2026-12-06 session (docs/measurements/
+# h100-2026-12-06) did these steps by hand; this script was written after it. esbuild comes with vite.
+# The bundles sit two folders deep (.dev/b) on purpose: nodeHost's REPO_ROOT is two folders up from
+# its module, so public/models resolves; shaders/ is found through LAB_SHADERS_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rm -rf .dev && mkdir -p .dev/b .dev/bin .dev/node_modules/webgpu/dist/linux-x64 .gl

@@ -13,7 +13,7 @@
 // kept compact in docs/study/runs/<arm>/seed-<n>.json (committed, so the report never depends on a
 // machine's scratch folder). `run` skips runs whose compact file exists: stop it at any time and run
 // it again to continue.
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runInWorkers, type SeedTask } from '../src/cli/runCommand';
@@ -27,6 +27,7 @@ import {
   pairedDifferences,
 } from '../src/experiment/paired';
 import { STUDY_BASE as BASE, STUDY1_ARMS, STUDY2_ARMS } from '../src/experiment/studies';
+import { readStudyRecords } from '../src/experiment/studyRecordFiles';
 import { type Outcomes, outcomesOf, type RunRecord } from '../src/experiment/studyRecords';
 import { serializeExperiment } from '../src/experiment/url';
 import type { StepMetrics } from '../src/rl/metrics';
@@ -230,6 +231,7 @@ async function runArms(): Promise<void> {
         hash: serializeExperiment({ ...task.config, seed: task.seed }),
         result: outcome.result,
         error: outcome.error,
+        engine: outcome.engine,
         evals: outcome.evals,
         steps: outcome.steps.map((m) => ({
           step: m.step,
@@ -267,17 +269,7 @@ function jsonSafe(_key: string, value: unknown): unknown {
 // Report.
 
 function loadRecords(): Map<string, RunRecord[]> {
-  const byArm = new Map<string, RunRecord[]>();
-  const dir = join(DOCS, 'runs');
-  if (!existsSync(dir)) return byArm;
-  for (const arm of readdirSync(dir)) {
-    const records = readdirSync(join(dir, arm))
-      .filter((f) => f.endsWith('.json'))
-      .map((f) => JSON.parse(readFileSync(join(dir, arm, f), 'utf8')) as RunRecord)
-      .sort((a, b) => a.seed - b.seed);
-    byArm.set(arm, records);
-  }
-  return byArm;
+  return readStudyRecords(join(DOCS, 'runs'));
 }
 
 const PAIRS: [string, string, string][] =

@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 import type { Backend } from '../engine/backend';
 import { type BackendChoice, decideBackend } from '../engine/backendRule';
 import { chooseBackend } from '../engine/chooseBackend';
+import type { WebGpuBackendOptions } from '../engine/webgpu/backend';
 import type { GpuContext } from '../engine/webgpu/device';
+import type { MatmulVariant } from '../engine/webgpu/matmul';
 import type { LoadedModel, RunResources } from '../experiment/assemble';
 import { readCheckpointDir } from '../model/nodeCheckpointDir';
 import { formatImportReport, importJsonl } from '../tasks/dataset';
@@ -26,21 +28,31 @@ export function modelDir(family: string): string {
 export async function createNodeBackend(
   choice: BackendChoice,
   log: (line: string) => void = () => {},
+  options: WebGpuBackendOptions = {},
 ): Promise<Backend> {
-  const { backend, notice } = await chooseBackend(choice, async () => {
-    const { acquireNodeGpu } = await import('../engine/webgpu/node-gpu');
-    return acquireNodeGpu();
-  });
+  const { backend, notice } = await chooseBackend(
+    choice,
+    async () => {
+      const { acquireNodeGpu } = await import('../engine/webgpu/node-gpu');
+      return acquireNodeGpu();
+    },
+    options,
+  );
   if (notice) log(notice);
   return backend;
 }
 
 export function nodeRunResources(
-  options: { datasetFiles?: Record<string, string>; log?: (line: string) => void } = {},
+  options: {
+    datasetFiles?: Record<string, string>;
+    log?: (line: string) => void;
+    /** WebGPU: use this matmul variant instead of probing (the seeds of one sweep use one). */
+    matmul?: MatmulVariant;
+  } = {},
 ): RunResources {
   const log = options.log ?? (() => {});
   return {
-    createBackend: (choice) => createNodeBackend(choice, log),
+    createBackend: (choice) => createNodeBackend(choice, log, { matmul: options.matmul }),
     async loadModel(family: string): Promise<LoadedModel> {
       const loaded = await readCheckpointDir(modelDir(family));
       return { config: loaded.config, params: loaded.params, tokenizer: loaded.tokenizer };
@@ -65,6 +77,9 @@ export function nodeRunResources(
  */
 export async function openSharedNodeGpu(choice: BackendChoice): Promise<GpuContext | null> {
   if (choice === 'cpu') return null;
+  // Without LAB_NATIVE_GPU or a driver of the user's choosing, Node gets SwiftShader, which 'auto'
+  // never uses: no need to load Dawn to find that out.
+  if (choice === 'auto' && process.env.LAB_NATIVE_GPU !== '1' && !process.env.VK_ICD_FILENAMES) return null;
   let context: GpuContext;
   try {
     const { acquireNodeGpu } = await import('../engine/webgpu/node-gpu');
@@ -72,7 +87,7 @@ export async function openSharedNodeGpu(choice: BackendChoice): Promise<GpuConte
   } catch {
     return null;
   }
-  if (decideBackend(choice, context.info, '').use === 'cpu') {
+  if (decideBackend(choice, context.info, 'an adapter was found').use === 'cpu') {
     context.device.destroy();
     return null;
   }
@@ -91,4 +106,21 @@ export function onSharedGpu(base: RunResources, context: GpuContext): RunResourc
       return WebGpuBackend.create(context);
     },
   };
+}
+
+/**
+ * The matmul variant the seeds of a sweep in worker threads should all use, probed once here: workers
+ * probing side by side would time each other and could choose differently. Undefined when the rule
+ * picks the CPU engine.
+ */
+export async function probeNodeGpuVariant(choice: BackendChoice): Promise<MatmulVariant | undefined> {
+  const context = await openSharedNodeGpu(choice);
+  if (!context) return undefined;
+  try {
+    const { KernelRunner } = await import('../engine/webgpu/kernel');
+    const { probeMatmul } = await import('../engine/webgpu/matmul');
+    return (await probeMatmul(new KernelRunner(context))).variant;
+  } finally {
+    context.device.destroy();
+  }
 }

@@ -17,6 +17,7 @@ import {
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { MatmulVariant } from '../engine/webgpu/matmul';
 import { prepareVulkanEnv } from '../engine/webgpu/node-gpu';
 import { assembleRun, type RunResources } from '../experiment/assemble';
 import { updatesPerRolloutBatch } from '../experiment/config/derived';
@@ -31,7 +32,7 @@ import { saveCheckpoint } from '../model/checkpoint';
 import { writeCheckpointDir } from '../model/nodeCheckpointDir';
 import { parseSafetensors, serializeSafetensors, tensorToFloat32 } from '../model/safetensors';
 import type { EvalMetrics, StepMetrics } from '../rl/metrics';
-import { nodeRunResources, onSharedGpu, openSharedNodeGpu } from './nodeHost';
+import { nodeRunResources, onSharedGpu, openSharedNodeGpu, probeNodeGpuVariant } from './nodeHost';
 import { ProgressBar, SweepProgress } from './progress';
 
 export interface RunArgs {
@@ -111,6 +112,8 @@ export interface SeedOutcome {
   steps: StepMetrics[];
   evals: EvalMetrics[];
   error?: string;
+  /** The engine that ran it (e.g. "WebGPU on nvidia (matmul tiled)"): GPU runs depend on the variant. */
+  engine?: string;
 }
 
 export async function runCommand(
@@ -154,13 +157,16 @@ export async function runCommand(
   const sharedGpu = jobs > 1 ? await openSharedNodeGpu(config.backend) : null;
   if (sharedGpu) {
     log(`running ${seeds.length} seeds, ${jobs} at a time on one GPU device (${sharedGpu.info.label})`);
-    outcomes = await runOnSharedGpu(
-      seeds.map((seed) => ({ config, seed, dir: seedDir(seed) })),
-      jobs,
-      onSharedGpu(makeHost(log), sharedGpu),
-      { resume, quiet: args.quiet, log },
-    );
-    sharedGpu.device.destroy();
+    try {
+      outcomes = await runOnSharedGpu(
+        seeds.map((seed) => ({ config, seed, dir: seedDir(seed) })),
+        jobs,
+        onSharedGpu(makeHost(log), sharedGpu),
+        { resume, quiet: args.quiet, log },
+      );
+    } finally {
+      sharedGpu.device.destroy();
+    }
   } else if (jobs > 1) {
     log(`running ${seeds.length} seeds, ${jobs} at a time in worker threads`);
     outcomes = await runInWorkers(
@@ -248,6 +254,8 @@ export interface SeedWorkerData {
   dir: string;
   datasetFiles: Record<string, string>;
   resume: boolean;
+  /** WebGPU: the matmul variant the sweep probed once for every seed. */
+  matmul?: MatmulVariant;
 }
 
 /** One run of a sweep: an experiment at one seed, written to its own folder. */
@@ -282,8 +290,11 @@ export async function runInWorkers(
     : new SweepProgress(tasks.map((t, i) => ({ label: labelOf(i), steps: t.config.steps })));
   const outcomes: SeedOutcome[] = new Array(tasks.length);
   let next = 0;
-  // Workers that open a GPU need the Vulkan loader's variables in the real environment, set from here.
-  if (tasks.some((t) => t.config.backend !== 'cpu')) prepareVulkanEnv();
+  // Workers that open a GPU need the Vulkan loader's variables in the real environment, set from here,
+  // and one matmul variant for all of them.
+  const gpuChoice = tasks.find((t) => t.config.backend !== 'cpu')?.config.backend;
+  if (gpuChoice) prepareVulkanEnv();
+  const matmul = gpuChoice ? await probeNodeGpuVariant(gpuChoice) : undefined;
   const runOne = (i: number) =>
     new Promise<SeedOutcome>((done) => {
       const { config, seed, dir } = tasks[i];
@@ -293,6 +304,7 @@ export async function runInWorkers(
         dir,
         datasetFiles: options.datasetFiles ?? {},
         resume: options.resume ?? false,
+        matmul,
       };
       // A JavaScript entry that loads the TypeScript worker through tsx (under `npm run lab` and vitest).
       const worker = new Worker(new URL('./seedWorker.mjs', import.meta.url), { workerData: data });
@@ -377,86 +389,90 @@ export async function runSeed(
   const { quiet, resume } = options;
   mkdirSync(dir, { recursive: true });
   const assembled = await assembleRun(config, host, seed);
-  const steps: StepMetrics[] = [];
-  const evals: EvalMetrics[] = [];
-  const jsonl = join(dir, 'metrics.jsonl');
-  const checkpointDir = join(dir, 'checkpoint');
-  let checkpoint: RunCheckpoint | null = null;
-  if (resume && existsSync(join(checkpointDir, 'state.json'))) {
-    checkpoint = await readRunCheckpoint(checkpointDir, assembled.policy.numParams);
-    // Metrics after the checkpoint are re-run; keep only what the checkpoint had seen.
-    for (const line of readFileSync(jsonl, 'utf8').split('\n').filter(Boolean)) {
-      const event = JSON.parse(line) as RunEvent;
-      if (event.type === 'step' && event.metrics.step < checkpoint.step) steps.push(event.metrics);
-      if (event.type === 'eval' && event.metrics.step <= checkpoint.step) evals.push(event.metrics);
+  // Released however the run ends: on a shared GPU device the other seeds go on using it.
+  try {
+    const steps: StepMetrics[] = [];
+    const evals: EvalMetrics[] = [];
+    const jsonl = join(dir, 'metrics.jsonl');
+    const checkpointDir = join(dir, 'checkpoint');
+    let checkpoint: RunCheckpoint | null = null;
+    if (resume && existsSync(join(checkpointDir, 'state.json'))) {
+      checkpoint = await readRunCheckpoint(checkpointDir, assembled.policy.numParams);
+      // Metrics after the checkpoint are re-run; keep only what the checkpoint had seen.
+      for (const line of readFileSync(jsonl, 'utf8').split('\n').filter(Boolean)) {
+        const event = JSON.parse(line) as RunEvent;
+        if (event.type === 'step' && event.metrics.step < checkpoint.step) steps.push(event.metrics);
+        if (event.type === 'eval' && event.metrics.step <= checkpoint.step) evals.push(event.metrics);
+      }
+      writeFileSync(
+        jsonl,
+        [
+          ...evals.map((metrics) => ({ type: 'eval', metrics })),
+          ...steps.map((metrics) => ({ type: 'step', metrics })),
+        ]
+          .sort((a, b) => a.metrics.step - b.metrics.step)
+          .map((e) => JSON.stringify(e))
+          .join('\n')
+          .concat(steps.length || evals.length ? '\n' : ''),
+      );
+      log(`seed ${seed}: resuming at step ${checkpoint.step}`);
+    } else {
+      writeFileSync(jsonl, '');
     }
-    writeFileSync(
-      jsonl,
-      [
-        ...evals.map((metrics) => ({ type: 'eval', metrics })),
-        ...steps.map((metrics) => ({ type: 'step', metrics })),
-      ]
-        .sort((a, b) => a.metrics.step - b.metrics.step)
-        .map((e) => JSON.stringify(e))
-        .join('\n')
-        .concat(steps.length || evals.length ? '\n' : ''),
-    );
-    log(`seed ${seed}: resuming at step ${checkpoint.step}`);
-  } else {
-    writeFileSync(jsonl, '');
-  }
-  const bar = quiet ? null : new ProgressBar(`seed ${seed}`, config.steps);
-  let errorMessage: string | undefined;
-  const runner = new ExperimentRunner(assembled.plan, assembled.parts, (event) => {
-    if (event.type !== 'checkpoint') appendFileSync(jsonl, `${JSON.stringify(event, replacer)}\n`);
-    if (event.type === 'step') {
-      steps.push(event.metrics);
-      options.onStep?.(event.metrics.step + 1);
-      bar?.update(
-        event.metrics.step + 1,
-        `reward ${event.metrics.rewardMean.toFixed(2)} · code ${(100 * event.metrics.codeFrequency).toFixed(0)}% · ${event.metrics.trainTokensPerSec.toFixed(0)} tok/s`,
-      );
-    } else if (event.type === 'eval') {
-      evals.push(event.metrics);
-      log(
-        `seed ${seed} eval @${event.metrics.step}: greedy ${(100 * event.metrics.greedyAccuracy).toFixed(1)}%, avg@${event.metrics.k} ${(100 * event.metrics.sampledAccuracy).toFixed(1)}%, code ${(100 * event.metrics.codeFrequency).toFixed(1)}%`,
-      );
-    } else if (event.type === 'checkpoint') {
-      pendingCheckpoints.push(event.checkpoint);
-    } else if (event.type === 'error') {
-      errorMessage = event.message;
-      log(
-        `seed ${seed}: ${event.message} The last good checkpoint and all metrics so far are kept in ${dir}.`,
-      );
+    const bar = quiet ? null : new ProgressBar(`seed ${seed}`, config.steps);
+    let errorMessage: string | undefined;
+    const runner = new ExperimentRunner(assembled.plan, assembled.parts, (event) => {
+      if (event.type !== 'checkpoint') appendFileSync(jsonl, `${JSON.stringify(event, replacer)}\n`);
+      if (event.type === 'step') {
+        steps.push(event.metrics);
+        options.onStep?.(event.metrics.step + 1);
+        bar?.update(
+          event.metrics.step + 1,
+          `reward ${event.metrics.rewardMean.toFixed(2)} · code ${(100 * event.metrics.codeFrequency).toFixed(0)}% · ${event.metrics.trainTokensPerSec.toFixed(0)} tok/s`,
+        );
+      } else if (event.type === 'eval') {
+        evals.push(event.metrics);
+        log(
+          `seed ${seed} eval @${event.metrics.step}: greedy ${(100 * event.metrics.greedyAccuracy).toFixed(1)}%, avg@${event.metrics.k} ${(100 * event.metrics.sampledAccuracy).toFixed(1)}%, code ${(100 * event.metrics.codeFrequency).toFixed(1)}%`,
+        );
+      } else if (event.type === 'checkpoint') {
+        pendingCheckpoints.push(event.checkpoint);
+      } else if (event.type === 'error') {
+        errorMessage = event.message;
+        log(
+          `seed ${seed}: ${event.message} The last good checkpoint and all metrics so far are kept in ${dir}.`,
+        );
+      }
+    });
+    // Checkpoint writes are async; the runner's emit is sync, so they queue and are flushed in order.
+    const pendingCheckpoints: RunCheckpoint[] = [];
+    if (checkpoint) await runner.restore(checkpoint);
+    const runPromise = runner.run();
+    let result: 'finished' | 'stopped' | 'error';
+    for (;;) {
+      const settled = await Promise.race([
+        runPromise.then((r) => ({ r })),
+        new Promise<null>((res) => setTimeout(() => res(null), 200)),
+      ]);
+      while (pendingCheckpoints.length)
+        await writeRunCheckpoint(checkpointDir, pendingCheckpoints.shift()!, assembled);
+      if (settled) {
+        result = settled.r;
+        break;
+      }
     }
-  });
-  // Checkpoint writes are async; the runner's emit is sync, so they queue and are flushed in order.
-  const pendingCheckpoints: RunCheckpoint[] = [];
-  if (checkpoint) await runner.restore(checkpoint);
-  const runPromise = runner.run();
-  let result: 'finished' | 'stopped' | 'error';
-  for (;;) {
-    const settled = await Promise.race([
-      runPromise.then((r) => ({ r })),
-      new Promise<null>((res) => setTimeout(() => res(null), 200)),
-    ]);
     while (pendingCheckpoints.length)
       await writeRunCheckpoint(checkpointDir, pendingCheckpoints.shift()!, assembled);
-    if (settled) {
-      result = settled.r;
-      break;
-    }
+    writeFileSync(join(dir, 'metrics.csv'), metricsToCsv(steps, evals));
+    writeFileSync(
+      join(dir, 'summary.json'),
+      `${JSON.stringify({ seed, result, error: errorMessage, engine: assembled.backend.description, trainingSetSize: assembled.trainingSetSize, labels: assembled.labels ? summariseLabels(assembled.labels) : null, ...summariseRun(steps, evals) }, replacer, 2)}\n`,
+    );
+    return { seed, result, steps, evals, error: errorMessage, engine: assembled.backend.description };
+  } finally {
+    assembled.policy.dispose();
+    assembled.reference?.dispose();
   }
-  while (pendingCheckpoints.length)
-    await writeRunCheckpoint(checkpointDir, pendingCheckpoints.shift()!, assembled);
-  writeFileSync(join(dir, 'metrics.csv'), metricsToCsv(steps, evals));
-  writeFileSync(
-    join(dir, 'summary.json'),
-    `${JSON.stringify({ seed, result, error: errorMessage, trainingSetSize: assembled.trainingSetSize, labels: assembled.labels ? summariseLabels(assembled.labels) : null, ...summariseRun(steps, evals) }, replacer, 2)}\n`,
-  );
-  assembled.policy.dispose();
-  assembled.reference?.dispose();
-  return { seed, result, steps, evals, error: errorMessage };
 }
 
 function summariseLabels(labels: { label: string | null; correct: boolean }[]) {

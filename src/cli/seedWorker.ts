@@ -10,7 +10,7 @@ const post = (message: SeedWorkerMessage) => parentPort?.postMessage(message);
 const log = (line: string) => post({ type: 'log', line });
 
 try {
-  const host = nodeRunResources({ datasetFiles: data.datasetFiles, log });
+  const host = nodeRunResources({ datasetFiles: data.datasetFiles, log, matmul: data.matmul });
   const outcome = await runSeed(data.config, data.seed, data.dir, host, log, {
     quiet: true,
     resume: data.resume,

@@ -107,7 +107,7 @@ describe('seeds sharing one GPU device', () => {
         { log: () => {}, quiet: true },
       );
     } finally {
-      process.env.VK_ICD_FILENAMES = icd;
+      if (icd !== undefined) process.env.VK_ICD_FILENAMES = icd;
     }
     expect(outcomes.map((o) => [o.seed, o.result, o.error])).toEqual([
       [1, 'finished', undefined],

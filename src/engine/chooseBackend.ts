@@ -3,6 +3,7 @@
 import type { Backend } from './backend';
 import { type BackendChoice, decideBackend } from './backendRule';
 import { CpuBackend } from './cpu/backend';
+import type { WebGpuBackendOptions } from './webgpu/backend';
 import type { GpuContext } from './webgpu/device';
 
 /**
@@ -12,6 +13,7 @@ import type { GpuContext } from './webgpu/device';
 export async function chooseBackend(
   choice: BackendChoice,
   acquire: () => Promise<GpuContext>,
+  options: WebGpuBackendOptions = {},
 ): Promise<{ backend: Backend; notice: string | null; context: GpuContext | null }> {
   if (choice === 'cpu') return { backend: new CpuBackend(), notice: null, context: null };
   let context: GpuContext | null = null;
@@ -27,5 +29,5 @@ export async function chooseBackend(
     return { backend: new CpuBackend(), notice: decision.notice, context: null };
   }
   const { WebGpuBackend } = await import('./webgpu/backend');
-  return { backend: await WebGpuBackend.create(context as GpuContext), notice: null, context };
+  return { backend: await WebGpuBackend.create(context as GpuContext, options), notice: null, context };
 }

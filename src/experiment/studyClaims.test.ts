@@ -1,38 +1,21 @@
-// Every study number that a preset text or the Learn panel quotes, recomputed from the committed run
-// records (docs/study*/runs, written by scripts/study.ts): a text that drifts from its study, or a
-// record that changes under a text, fails here.
-import { readdirSync, readFileSync } from 'node:fs';
+// Every study number a preset text quotes, recomputed from the committed run records (docs/study*/runs,
+// written by scripts/study.ts): a text that drifts from its study, or a record that changes under a
+// text, fails here. The Learn panel's quotes are checked in src/ui/learn/learnClaims.test.ts.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { distributionOf, pairedDifferences } from './paired';
 import { presetById } from './presets';
-import { type Outcomes, outcomesOf, type RunRecord } from './studyRecords';
+import {
+  quoteMeanSe as meanSe,
+  committedOutcomes as outcomes,
+  quotePoints as points,
+  committedRecords as records,
+} from './studyRecordFiles';
 
-const ROOT = join(__dirname, '..', '..');
-
-function records(study: 1 | 2, arm: string): RunRecord[] {
-  const dir = join(ROOT, 'docs', study === 1 ? 'study' : 'study2', 'runs', arm);
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as RunRecord)
-    .sort((a, b) => a.seed - b.seed);
-}
-const outcomes = (study: 1 | 2, arm: string, f: (o: Outcomes) => number) =>
-  new Map(records(study, arm).map((r) => [r.seed, f(outcomesOf(r))]));
-
-/** Points with the typographic minus the texts use: −1.3, +6.9. */
-const points = (x: number) => `${x < 0 ? '−' : '+'}${Math.abs(100 * x).toFixed(1)}`;
-const meanSe = (values: Iterable<number>) => {
-  const d = distributionOf([...values]);
-  return `${points(d.mean)} ± ${(100 * d.se).toFixed(1)}`;
-};
 const text = (id: string) => presetById(id)?.explanation ?? '';
-const learnPanel = readFileSync(join(ROOT, 'src', 'ui', 'learn', 'LearnPanel.tsx'), 'utf8').replace(
-  /\s+/g,
-  ' ',
-);
 
-describe('study numbers quoted by presets and the Learn panel', () => {
+describe('study numbers quoted by presets', () => {
   it('Study 2, random reward with the clip (B1): mechanism-clip', () => {
     const greedyCode = distributionOf([...outcomes(2, 'B1', (o) => o.greedyCode).values()]);
     expect(greedyCode.n).toBe(8);
@@ -46,7 +29,6 @@ describe('study numbers quoted by presets and the Learn panel', () => {
     );
     const move = distributionOf([...outcomes(2, 'B1', (o) => o.styleMove).values()]).mean;
     expect(text('mechanism-clip')).toContain(`style logit ${move.toFixed(3)} each`);
-    expect(learnPanel).toContain(`moved the style logit ${move.toFixed(3)} per update`);
     // "once in 102,400": clip events at the style decision over every step of every seed.
     let events = 0;
     let tokens = 0;
@@ -58,7 +40,6 @@ describe('study numbers quoted by presets and the Learn panel', () => {
     expect(events).toBe(1);
     const once = `once in ${tokens.toLocaleString('en-US')}`;
     expect(text('mechanism-clip')).toContain(once);
-    expect(learnPanel).toContain(`${once} tokens`);
   });
 
   it('Study 2, without the clip (B2) and the paired difference: mechanism-no-clip', () => {
@@ -77,7 +58,6 @@ describe('study numbers quoted by presets and the Learn panel', () => {
     expect(text('mechanism-no-clip')).toContain(
       `${clipGain} points on the same seeds (${paired.up} better, ${paired.down} worse)`,
     );
-    expect(learnPanel).toContain(`${points(paired.mean)} points against no clip`);
   });
 
   it('Study 1, random reward at lr 2e-3 (A1): mechanism-large-lr', () => {
@@ -88,6 +68,22 @@ describe('study numbers quoted by presets and the Learn panel', () => {
     );
     expect(text('mechanism-large-lr')).toContain(`${accuracy.down} of ${accuracy.n} down`);
     expect(text('mechanism-large-lr')).toContain(`code share down in ${code.down} of ${code.n} seeds`);
+    // "(66% → 0-10%, …)": every seed starts at 66% and ends between 0 and 10%.
+    const ends = records(1, 'A1').map((r) => {
+      const evals = [...r.evals].sort((x, y) => x.step - y.step);
+      return [evals[0].greedyAccuracy, evals[evals.length - 1].greedyAccuracy];
+    });
+    expect(new Set(ends.map(([start]) => Math.round(100 * start)))).toEqual(new Set([66]));
+    expect(Math.min(...ends.map(([, end]) => end))).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...ends.map(([, end]) => end))).toBeLessThanOrEqual(0.1);
+    expect(text('mechanism-large-lr')).toContain('66% → 0-10%');
+    // "where updates move the style logit ~0.1": the calibration's move at the chosen lr.
+    const calibration = JSON.parse(
+      readFileSync(join(__dirname, '..', '..', 'docs', 'study', 'calibration.json'), 'utf8'),
+    ) as { chosen: number; grid: { lr: number; styleLogitMovePerUpdate: number }[] };
+    const move = calibration.grid.find((g) => g.lr === calibration.chosen)?.styleLogitMovePerUpdate ?? 0;
+    expect(move.toFixed(1)).toBe('0.1');
+    expect(text('mechanism-large-lr')).toContain('move the style logit ~0.1');
   });
 
   it('Study 1, one update per batch (A3): mechanism-on-policy', () => {

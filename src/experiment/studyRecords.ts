@@ -9,6 +9,8 @@ export interface RunRecord {
   hash: string;
   result: 'finished' | 'stopped' | 'error';
   error?: string;
+  /** The engine that ran it, with its matmul variant on WebGPU (records from 2026-12-06 on). */
+  engine?: string;
   evals: EvalMetrics[];
   steps: Pick<
     StepMetrics,

@@ -129,4 +129,10 @@ describe('probeMatmul', () => {
     const again = await probeMatmul(runner, 32);
     expect(again).toBe(probe);
   });
+
+  it('probes started side by side share one measurement', async () => {
+    // force: both calls would measure; the second joins the first instead of timing against it.
+    const [a, b] = await Promise.all([probeMatmul(runner, 24, true), probeMatmul(runner, 24)]);
+    expect(b).toBe(a);
+  });
 });

@@ -193,6 +193,7 @@ export interface MatmulProbe {
 }
 
 const probeCache = new Map<string, MatmulProbe>();
+const probesRunning = new Map<string, Promise<MatmulProbe>>();
 const STORAGE_KEY = 'srl.matmul-probe.v2'; // v2: the training mix, grown on fast adapters
 
 function storage(): Storage | null {
@@ -220,8 +221,28 @@ const PROBE_MAX_ROWS = 16384;
  * localStorage, so the probe runs once per adapter; `force` re-measures.
  */
 export async function probeMatmul(runner: KernelRunner, size = 256, force = false): Promise<MatmulProbe> {
+  const cacheKey = `${runner.adapterLabel}|${size}`;
+  // Seeds starting at once on one device (lab run --jobs N on WebGPU) share one measurement: probes
+  // running side by side would time each other's work and could pick different variants, whose float
+  // sums differ, so a seed would no longer match its sequential run.
+  const running = force ? undefined : probesRunning.get(cacheKey);
+  if (running) return running;
+  const probe = measureOrRecall(runner, size, cacheKey, force);
+  probesRunning.set(cacheKey, probe);
+  try {
+    return await probe;
+  } finally {
+    if (probesRunning.get(cacheKey) === probe) probesRunning.delete(cacheKey);
+  }
+}
+
+async function measureOrRecall(
+  runner: KernelRunner,
+  size: number,
+  cacheKey: string,
+  force: boolean,
+): Promise<MatmulProbe> {
   const adapter = runner.adapterLabel;
-  const cacheKey = `${adapter}|${size}`;
   if (!force) {
     const cached = probeCache.get(cacheKey);
     if (cached) return cached;

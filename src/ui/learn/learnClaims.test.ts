@@ -1,0 +1,34 @@
+// Every study number the Learn panel quotes, recomputed from the committed run records (the presets'
+// quotes are checked in src/experiment/studyClaims.test.ts).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { distributionOf, pairedDifferences } from '../../experiment/paired';
+import {
+  committedOutcomes as outcomes,
+  quotePoints as points,
+  committedRecords as records,
+} from '../../experiment/studyRecordFiles';
+
+const panel = readFileSync(join(__dirname, 'LearnPanel.tsx'), 'utf8').replace(/\s+/g, ' ');
+
+describe('study numbers quoted by the Learn panel', () => {
+  it('Study 2: the style logit move, the clip at the style decision, the clip protecting accuracy', () => {
+    const move = distributionOf([...outcomes(2, 'B1', (o) => o.styleMove).values()]).mean;
+    expect(panel).toContain(`moved the style logit ${move.toFixed(3)} per update`);
+    let events = 0;
+    let tokens = 0;
+    for (const r of records(2, 'B1'))
+      for (const m of r.steps) {
+        events += (m.styleClipHigh ?? 0) + (m.styleClipLow ?? 0);
+        tokens += m.styleTokens ?? 0;
+      }
+    expect(events).toBe(1);
+    expect(panel).toContain(`once in ${tokens.toLocaleString('en-US')} tokens`);
+    const paired = pairedDifferences(
+      outcomes(2, 'B1', (o) => o.greedyAccuracy),
+      outcomes(2, 'B2', (o) => o.greedyAccuracy),
+    );
+    expect(panel).toContain(`${points(paired.mean)} points against no clip`);
+  });
+});
