@@ -3,6 +3,7 @@
 // how those texts write a number, so a quote and its check agree. Never imported by the page.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { distributionOf } from './paired';
 import { type Outcomes, outcomesOf, type RunRecord } from './studyRecords';
 
@@ -22,7 +23,7 @@ export function readArmRecords(runsDir: string, arm: string): RunRecord[] {
     .sort((a, b) => a.seed - b.seed);
 }
 
-const REPO = join(__dirname, '..', '..');
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
 /** The committed records of one arm of Study 1 or 2. */
 export function committedRecords(study: 1 | 2, arm: string): RunRecord[] {
