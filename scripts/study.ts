@@ -354,6 +354,7 @@ function svgStrip(title: string, rows: { label: string; values: number[] }[]): s
 }
 
 function report(): void {
+  mkdirSync(DOCS, { recursive: true });
   const records = loadRecords();
   const lr = existsSync(CALIBRATION_FILE) ? chosenLr() : Number.NaN;
   const protocol = experiment({}, Number.isFinite(lr) ? lr : 1e-4);
