@@ -53,6 +53,7 @@ describe('presets', () => {
     expect(presetExperiment(presetById('mechanism-clip')!).config).toEqual(arm(2, 'B1'));
     expect(presetExperiment(presetById('mechanism-no-clip')!).config).toEqual(arm(2, 'B2'));
     expect(presetExperiment(presetById('mechanism-large-lr')!).config).toEqual(arm(1, 'A1'));
+    expect(presetExperiment(presetById('mechanism-clip-higher')!).config).toEqual(arm(1, 'A5'));
   });
 
   it('gamma sweep spans the paper values including the zero control', () => {

@@ -152,6 +152,14 @@ export const PRESETS: readonly Preset[] = [
       'lr 2e-3, where updates move the style logit ~0.1 (the regime the toy’s clip needs). Study 1 (8 seeds): the arithmetic collapses first — greedy accuracy −64.8 ± 1.2 points (66% → 0-10%, 8 of 8 down), code share down in 7 of 8 seeds.',
     changes: { ...studyArmChanges(1, 'A1'), ...FOUR_SEEDS },
   },
+  {
+    id: 'mechanism-clip-higher',
+    group: 'mechanism',
+    title: 'Random reward, asymmetric clip ε_high 0.1 (Study 1)',
+    explanation:
+      'lr 2e-3 with a tighter upper bound (ε_low 0.2, ε_high 0.1). Study 1 (8 seeds): the arithmetic collapses all the same (greedy accuracy −66.0 ± 0.0 points, 8 of 8 down), but the exact p(code) at the style decision holds: −0.0 ± 9.9 points, +29.7 ± 15.0 above the symmetric clip on the same seeds (7 of 8 seeds higher). A looser bound (ε_high 0.28) held it about as well: +26.2 ± 14.7.',
+    changes: { ...studyArmChanges(1, 'A5'), ...FOUR_SEEDS },
+  },
   ...[0, 0.001, 0.3, 0.5, 0.7].map(
     (gamma): Preset => ({
       id: `gamma-${String(gamma).replace('.', 'p')}`,

@@ -95,4 +95,30 @@ describe('study numbers quoted by presets', () => {
       `exact p(code) ${meanSe(outcomes(1, 'A3', (o) => o.pCode).values())}`,
     );
   });
+
+  it('Study 1, asymmetric clips (A5, A4) against the symmetric one (A1): mechanism-clip-higher', () => {
+    const accuracy = distributionOf([...outcomes(1, 'A5', (o) => o.greedyAccuracy).values()]);
+    const t = text('mechanism-clip-higher');
+    expect(t).toContain(
+      `greedy accuracy ${meanSe(outcomes(1, 'A5', (o) => o.greedyAccuracy).values())} points, ${accuracy.down} of ${accuracy.n} down`,
+    );
+    expect(t).toContain(
+      `p(code) at the style decision holds: ${meanSe(outcomes(1, 'A5', (o) => o.pCode).values())} points`,
+    );
+    const paired = (arm: string) =>
+      pairedDifferences(
+        outcomes(1, arm, (o) => o.pCode),
+        outcomes(1, 'A1', (o) => o.pCode),
+      );
+    const a5 = paired('A5');
+    expect(a5.n).toBe(8);
+    expect(t).toContain(
+      `${points(a5.mean)} ± ${(100 * a5.se).toFixed(1)} above the symmetric clip on the same seeds (${a5.up} of ${a5.n} seeds higher)`,
+    );
+    const a4 = paired('A4');
+    expect(a4.n).toBe(8);
+    expect(t).toContain(
+      `(ε_high 0.28) held it about as well: ${points(a4.mean)} ± ${(100 * a4.se).toFixed(1)}`,
+    );
+  });
 });
