@@ -95,7 +95,7 @@ export const PRESETS: readonly Preset[] = [
     group: 'models',
     title: 'Random on llama-tiny',
     explanation:
-      'A family that never writes code: nothing to amplify (Llama-3.1-8B: −4.9 in the paper). Not measured in the lab’s studies yet.',
+      'A family that never writes code: nothing to amplify (Llama-3.1-8B: −4.9 in the paper). These settings (lr 5e-5, 40 steps) are not in the lab’s studies; at lr 2e-3 (Study 1, 8 seeds) the code share stayed 0 in 8 of 8 seeds while the arithmetic collapsed: greedy accuracy −64.5 ± 0.0 points (8 of 8 down).',
     changes: { reward: 'random', model: 'llama-tiny', ...SWEEP },
   },
   {

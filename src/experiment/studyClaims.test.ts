@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { distributionOf, pairedDifferences } from './paired';
-import { presetById } from './presets';
+import { presetById, presetExperiment } from './presets';
 import {
   quoteMeanSe as meanSe,
   committedOutcomes as outcomes,
@@ -120,5 +120,19 @@ describe('study numbers quoted by presets', () => {
     expect(t).toContain(
       `(ε_high 0.28) held it about as well: ${points(a4.mean)} ± ${(100 * a4.se).toFixed(1)}`,
     );
+  });
+
+  it('Study 1 on llama-tiny (A8): random-llama', () => {
+    const t = text('random-llama');
+    const code = distributionOf([...outcomes(1, 'A8', (o) => o.greedyCode).values()]);
+    const accuracy = distributionOf([...outcomes(1, 'A8', (o) => o.greedyAccuracy).values()]);
+    // "stayed 0": no greedy answer used code, before or after, in any seed.
+    for (const r of records(1, 'A8')) for (const e of r.evals) expect(e.codeFrequency).toBe(0);
+    expect(t).toContain(`code share stayed 0 in ${code.equal} of ${code.n} seeds`);
+    expect(t).toContain(
+      `greedy accuracy ${meanSe(outcomes(1, 'A8', (o) => o.greedyAccuracy).values())} points (${accuracy.down} of ${accuracy.n} down)`,
+    );
+    const config = presetExperiment(presetById('random-llama')!).config;
+    expect(t).toContain(`(lr ${config.lr.toExponential()}, ${config.steps} steps)`);
   });
 });
