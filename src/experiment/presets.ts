@@ -103,7 +103,7 @@ export const PRESETS: readonly Preset[] = [
     group: 'models',
     title: 'Random on olmo-sft-tiny',
     explanation:
-      'Writes code on every problem but is less accurate with it (OLMo2-7B-SFT: −8.5 in the paper). Not measured in the lab’s studies yet.',
+      'Writes code on every problem but is less accurate with it (OLMo2-7B-SFT: −8.5 in the paper). These settings (lr 5e-5, 40 steps) are not in the lab’s studies; at lr 2e-3 (Study 1, 8 seeds) accuracy fell to 0 in 8 of 8 seeds (−35.0 ± 0.0 points) and the greedy code share with it (−69.8 ± 14.9).',
     changes: { reward: 'random', model: 'olmo-sft-tiny', ...SWEEP },
   },
   {

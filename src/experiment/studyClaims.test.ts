@@ -135,4 +135,19 @@ describe('study numbers quoted by presets', () => {
     const config = presetExperiment(presetById('random-llama')!).config;
     expect(t).toContain(`(lr ${config.lr.toExponential()}, ${config.steps} steps)`);
   });
+
+  it('Study 1 on olmo-sft-tiny (A9): random-olmo-sft', () => {
+    const t = text('random-olmo-sft');
+    const accuracy = outcomes(1, 'A9', (o) => o.greedyAccuracy);
+    const ends = records(1, 'A9').map((r) => [...r.evals].sort((a, b) => b.step - a.step)[0].greedyAccuracy);
+    expect(ends.every((a) => a === 0)).toBe(true);
+    expect(t).toContain(
+      `accuracy fell to 0 in ${ends.length} of ${ends.length} seeds (${meanSe(accuracy.values())} points)`,
+    );
+    expect(t).toContain(
+      `greedy code share with it (${meanSe(outcomes(1, 'A9', (o) => o.greedyCode).values())})`,
+    );
+    const config = presetExperiment(presetById('random-olmo-sft')!).config;
+    expect(t).toContain(`(lr ${config.lr.toExponential()}, ${config.steps} steps)`);
+  });
 });
