@@ -116,7 +116,8 @@ async function calibrateGroundTruth(): Promise<void> {
       rolloutFirst5: first,
       rolloutLast5: last,
       improves: after >= before && last >= first,
-      hash: serializeExperiment(tasks[i].config),
+      // The seed in the link, so it replays this very run (links written before 2026-12-06 lack it).
+      hash: serializeExperiment({ ...tasks[i].config, seed: CALIBRATION_SEED }),
     };
   });
   const passing = grid.filter((g) => g.improves);
@@ -160,7 +161,7 @@ async function calibrate(): Promise<void> {
       styleClipShare: mean(
         (m) => ((m.styleClipHigh ?? 0) + (m.styleClipLow ?? 0)) / Math.max(1, m.styleTokens ?? 0),
       ),
-      hash: serializeExperiment(tasks[i].config),
+      hash: serializeExperiment({ ...tasks[i].config, seed: CALIBRATION_SEED }),
     };
   });
   const reached = grid.find((g) => g.styleLogitMovePerUpdate >= TARGET_MOVE);

@@ -103,7 +103,7 @@ export const PRESETS: readonly Preset[] = [
     group: 'models',
     title: 'Random on olmo-sft-tiny',
     explanation:
-      'Writes code on every problem but is less accurate with it (OLMo2-7B-SFT: −8.5 in the paper). These settings (lr 5e-5, 40 steps) are not in the lab’s studies; at lr 2e-3 (Study 1, 8 seeds) accuracy fell to 0 in 8 of 8 seeds (−35.0 ± 0.0 points) and the greedy code share with it (−69.8 ± 14.9).',
+      'Writes code on every problem but is less accurate with it (OLMo2-7B-SFT: −8.5 in the paper). These settings (lr 5e-5, 40 steps) are not in the lab’s studies; at lr 2e-3 (Study 1, 8 seeds) accuracy fell to 0 in 8 of 8 seeds (−35.0 ± 0.0 points) and the greedy code share fell in 8 of 8 (−69.8 ± 14.9; to 0 in 5).',
     changes: { reward: 'random', model: 'olmo-sft-tiny', ...SWEEP },
   },
   {
@@ -149,7 +149,7 @@ export const PRESETS: readonly Preset[] = [
     group: 'mechanism',
     title: 'Random reward at a learning rate that moves the style (Study 1)',
     explanation:
-      'lr 2e-3, where updates move the style logit ~0.1 (the regime the toy’s clip needs). Study 1 (8 seeds): the arithmetic collapses first — greedy accuracy −64.8 ± 1.2 points (66% → 0-10%, 8 of 8 down), code share down in 7 of 8 seeds.',
+      'lr 2e-3, where updates moved the style logit 0.12 in the study’s 5-step calibration (the regime the toy’s clip needs). Study 1 (8 seeds): the arithmetic collapses first — greedy accuracy −64.8 ± 1.2 points (66% → 0-10%, 8 of 8 down), code share down in 7 of 8 seeds.',
     changes: { ...studyArmChanges(1, 'A1'), ...FOUR_SEEDS },
   },
   {
@@ -157,7 +157,7 @@ export const PRESETS: readonly Preset[] = [
     group: 'mechanism',
     title: 'Random reward, asymmetric clip ε_high 0.1 (Study 1)',
     explanation:
-      'lr 2e-3 with a tighter upper bound (ε_low 0.2, ε_high 0.1). Study 1 (8 seeds): the arithmetic collapses all the same (greedy accuracy −66.0 ± 0.0 points, 8 of 8 down), but the exact p(code) at the style decision holds: −0.0 ± 9.9 points, +29.7 ± 15.0 above the symmetric clip on the same seeds (7 of 8 seeds higher). A looser bound (ε_high 0.28) held it about as well: +26.2 ± 14.7.',
+      'lr 2e-3 with a tighter upper bound (ε_low 0.2, ε_high 0.1). Study 1 (8 seeds): the arithmetic collapses all the same (greedy accuracy −66.0 ± 0.0 points, 8 of 8 down), and the greedy code share falls in 7 of 8 seeds (−38.8 ± 14.0), but the exact p(code) at the style decision falls less on average: −0.0 ± 9.9 points, +29.7 ± 15.0 above the symmetric clip on the same seeds (7 of 8 seeds higher). A looser bound (ε_high 0.28) held it about as well: +26.2 ± 14.7.',
     changes: { ...studyArmChanges(1, 'A5'), ...FOUR_SEEDS },
   },
   ...[0, 0.001, 0.3, 0.5, 0.7].map(

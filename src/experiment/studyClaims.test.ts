@@ -82,8 +82,9 @@ describe('study numbers quoted by presets', () => {
       readFileSync(join(__dirname, '..', '..', 'docs', 'study', 'calibration.json'), 'utf8'),
     ) as { chosen: number; grid: { lr: number; styleLogitMovePerUpdate: number }[] };
     const move = calibration.grid.find((g) => g.lr === calibration.chosen)?.styleLogitMovePerUpdate ?? 0;
-    expect(move.toFixed(1)).toBe('0.1');
-    expect(text('mechanism-large-lr')).toContain('move the style logit ~0.1');
+    expect(text('mechanism-large-lr')).toContain(
+      `moved the style logit ${move.toFixed(2)} in the study’s 5-step calibration`,
+    );
   });
 
   it('Study 1, one update per batch (A3): mechanism-on-policy', () => {
@@ -102,8 +103,12 @@ describe('study numbers quoted by presets', () => {
     expect(t).toContain(
       `greedy accuracy ${meanSe(outcomes(1, 'A5', (o) => o.greedyAccuracy).values())} points, ${accuracy.down} of ${accuracy.n} down`,
     );
+    const code = distributionOf([...outcomes(1, 'A5', (o) => o.greedyCode).values()]);
     expect(t).toContain(
-      `p(code) at the style decision holds: ${meanSe(outcomes(1, 'A5', (o) => o.pCode).values())} points`,
+      `greedy code share falls in ${code.down} of ${code.n} seeds (${meanSe(outcomes(1, 'A5', (o) => o.greedyCode).values())})`,
+    );
+    expect(t).toContain(
+      `p(code) at the style decision falls less on average: ${meanSe(outcomes(1, 'A5', (o) => o.pCode).values())} points`,
     );
     const paired = (arm: string) =>
       pairedDifferences(
@@ -144,8 +149,12 @@ describe('study numbers quoted by presets', () => {
     expect(t).toContain(
       `accuracy fell to 0 in ${ends.length} of ${ends.length} seeds (${meanSe(accuracy.values())} points)`,
     );
+    const code = distributionOf([...outcomes(1, 'A9', (o) => o.greedyCode).values()]);
+    const toZero = records(1, 'A9').filter(
+      (r) => [...r.evals].sort((a, b) => b.step - a.step)[0].codeFrequency === 0,
+    ).length;
     expect(t).toContain(
-      `greedy code share with it (${meanSe(outcomes(1, 'A9', (o) => o.greedyCode).values())})`,
+      `greedy code share fell in ${code.down} of ${code.n} (${meanSe(outcomes(1, 'A9', (o) => o.greedyCode).values())}; to 0 in ${toZero})`,
     );
     const config = presetExperiment(presetById('random-olmo-sft')!).config;
     expect(t).toContain(`(lr ${config.lr.toExponential()}, ${config.steps} steps)`);
