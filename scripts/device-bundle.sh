@@ -14,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rm -rf .dev && mkdir -p .dev/b .dev/bin .dev/node_modules/webgpu/dist/linux-x64 .gl
-banner="import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);"
+banner="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
 for entry in scripts/gpu-check.ts scripts/bench.ts src/cli/lab.ts scripts/study.ts src/cli/seedWorker.ts; do
   # The seed worker keeps its name: runInWorkers starts `./seedWorker.mjs` beside the bundle.
   npx esbuild "$entry" --bundle --platform=node --format=esm --target=node20 --log-level=error \
