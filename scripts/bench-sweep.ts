@@ -8,8 +8,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nodeRunResources, onSharedGpu } from '../src/cli/nodeHost';
-import { runInWorkers, runOnSharedGpu, runSeed } from '../src/cli/runCommand';
+import { runInWorkers, runOnSharedGpu, runSeed, type SeedTask } from '../src/cli/runCommand';
 import type { GpuContext } from '../src/engine/webgpu/device';
+import type { RunResources } from '../src/experiment/assemble';
+import type { ExperimentConfig } from '../src/experiment/config/schema';
 import { validateExperiment } from '../src/experiment/config/validate';
 
 export interface SweepBenchRow {
@@ -41,6 +43,24 @@ function sweepExperiment(steps: number, backend: 'cpu' | 'webgpu' = 'cpu', promp
   return config;
 }
 
+/** Seeds 1..S of `config`, each in `dir`-<seed>. */
+function seedTasks(config: ExperimentConfig, seeds: number, dir: string): SeedTask[] {
+  return Array.from({ length: seeds }, (_, i) => ({ config, seed: i + 1, dir: `${dir}-${i + 1}` }));
+}
+
+/** Seconds to run seeds 1..S one after another in this process (what `lab run --jobs 1` does). */
+async function oneAfterAnother(
+  config: ExperimentConfig,
+  seeds: number,
+  host: RunResources,
+  dir: string,
+): Promise<number> {
+  const t0 = performance.now();
+  for (const task of seedTasks(config, seeds, dir))
+    await runSeed(task.config, task.seed, task.dir, host, () => {}, { quiet: true, resume: false });
+  return (performance.now() - t0) / 1000;
+}
+
 export async function runSweepBench(quick: boolean): Promise<SweepBenchRow[]> {
   // 10 steps: a short sweep, yet long enough that each worker's start-up (loading the TypeScript
   // sources and the model, about a second) is not most of what is timed.
@@ -53,20 +73,12 @@ export async function runSweepBench(quick: boolean): Promise<SweepBenchRow[]> {
     for (const seeds of sizes) {
       const config = sweepExperiment(steps);
       const host = nodeRunResources({ log: () => {} });
-      let t0 = performance.now();
-      for (let seed = 1; seed <= seeds; seed++)
-        await runSeed(config, seed, join(scratch, `seq-${seeds}-${seed}`), host, () => {}, {
-          quiet: true,
-          resume: false,
-        });
-      const sequentialSeconds = (performance.now() - t0) / 1000;
-      t0 = performance.now();
-      const tasks = Array.from({ length: seeds }, (_, i) => ({
-        config,
-        seed: i + 1,
-        dir: join(scratch, `par-${seeds}-${i + 1}`),
-      }));
-      await runInWorkers(tasks, seeds, { log: () => {}, quiet: true });
+      const sequentialSeconds = await oneAfterAnother(config, seeds, host, join(scratch, `seq-${seeds}`));
+      const t0 = performance.now();
+      await runInWorkers(seedTasks(config, seeds, join(scratch, `par-${seeds}`)), seeds, {
+        log: () => {},
+        quiet: true,
+      });
       const parallelSeconds = (performance.now() - t0) / 1000;
       rows.push({ seeds, steps, sequentialSeconds, parallelSeconds, jobs: Math.min(seeds, cores) });
     }
@@ -126,19 +138,14 @@ export async function runGpuSweepBench(ctx: GpuContext, quick: boolean): Promise
     });
     for (const { seeds, prompts } of shapes) {
       const config = sweepExperiment(steps, 'webgpu', prompts);
-      let t0 = performance.now();
-      for (let seed = 1; seed <= seeds; seed++)
-        await runSeed(config, seed, join(scratch, `seq-${seeds}-${prompts}-${seed}`), host, () => {}, {
-          quiet: true,
-          resume: false,
-        });
-      const sequentialSeconds = (performance.now() - t0) / 1000;
-      t0 = performance.now();
-      const tasks = Array.from({ length: seeds }, (_, i) => ({
+      const sequentialSeconds = await oneAfterAnother(
         config,
-        seed: i + 1,
-        dir: join(scratch, `shared-${seeds}-${prompts}-${i + 1}`),
-      }));
+        seeds,
+        host,
+        join(scratch, `seq-${seeds}-${prompts}`),
+      );
+      let t0 = performance.now();
+      const tasks = seedTasks(config, seeds, join(scratch, `shared-${seeds}-${prompts}`));
       const outcomes = await runOnSharedGpu(tasks, seeds, host, { log: () => {}, quiet: true });
       const sharedSeconds = (performance.now() - t0) / 1000;
       t0 = performance.now();

@@ -284,18 +284,12 @@ export async function runInWorkers(
     onOutcome?: (index: number, outcome: SeedOutcome) => void;
   },
 ): Promise<SeedOutcome[]> {
-  const labelOf = (i: number) => tasks[i].label ?? `seed ${tasks[i].seed}`;
-  const progress = options.quiet
-    ? null
-    : new SweepProgress(tasks.map((t, i) => ({ label: labelOf(i), steps: t.config.steps })));
-  const outcomes: SeedOutcome[] = new Array(tasks.length);
-  let next = 0;
   // Workers that open a GPU need the Vulkan loader's variables in the real environment, set from here,
   // and one matmul variant for all of them.
   const gpuChoice = tasks.find((t) => t.config.backend !== 'cpu')?.config.backend;
   if (gpuChoice) prepareVulkanEnv();
   const matmul = gpuChoice ? await probeNodeGpuVariant(gpuChoice) : undefined;
-  const runOne = (i: number) =>
+  const runOne = (i: number, onStep: (stepsDone: number) => void) =>
     new Promise<SeedOutcome>((done) => {
       const { config, seed, dir } = tasks[i];
       const data: SeedWorkerData = {
@@ -313,12 +307,12 @@ export async function runInWorkers(
         (outcome ??= { seed, result: 'error', steps: [], evals: [], error: message });
       worker.on('message', (message: SeedWorkerMessage) => {
         if (message.type === 'log') options.log(message.line);
-        else if (message.type === 'step') progress?.step(labelOf(i), message.stepsDone);
+        else if (message.type === 'step') onStep(message.stepsDone);
         else if (message.type === 'done') outcome = message.outcome;
         else fail(message.message);
       });
       worker.on('error', (error: Error) => {
-        options.log(`${labelOf(i)}: worker failed: ${error.message}`);
+        options.log(`${labelOf(tasks[i])}: worker failed: ${error.message}`);
         fail(error.message);
       });
       worker.on('exit', (code) => {
@@ -326,11 +320,33 @@ export async function runInWorkers(
         done(outcome as SeedOutcome);
       });
     });
+  return runInLanes(tasks, jobs, runOne, options);
+}
+
+/** How progress lines and logs name a task. */
+const labelOf = (task: SeedTask) => task.label ?? `seed ${task.seed}`;
+
+/**
+ * The sweep's scheduler, whatever computes a seed: `jobs` lanes take the tasks in order, each reports
+ * its steps to one progress line (unless quiet) and its outcome as it ends.
+ */
+async function runInLanes(
+  tasks: readonly SeedTask[],
+  jobs: number,
+  runOne: (index: number, onStep: (stepsDone: number) => void) => Promise<SeedOutcome>,
+  options: { quiet?: boolean; onOutcome?: (index: number, outcome: SeedOutcome) => void },
+): Promise<SeedOutcome[]> {
+  const progress = options.quiet
+    ? null
+    : new SweepProgress(tasks.map((t) => ({ label: labelOf(t), steps: t.config.steps })));
+  const outcomes: SeedOutcome[] = new Array(tasks.length);
+  let next = 0;
   const lanes = Array.from({ length: Math.max(1, Math.min(jobs, tasks.length)) }, async () => {
     for (let i = next++; i < tasks.length; i = next++) {
-      progress?.start(labelOf(i));
-      outcomes[i] = await runOne(i);
-      progress?.finish(labelOf(i), outcomes[i].result === 'error');
+      const label = labelOf(tasks[i]);
+      progress?.start(label);
+      outcomes[i] = await runOne(i, (stepsDone) => progress?.step(label, stepsDone));
+      progress?.finish(label, outcomes[i].result === 'error');
       options.onOutcome?.(i, outcomes[i]);
     }
   });
@@ -350,32 +366,21 @@ export async function runOnSharedGpu(
   host: RunResources,
   options: { resume?: boolean; quiet?: boolean; log: (line: string) => void },
 ): Promise<SeedOutcome[]> {
-  const labelOf = (i: number) => tasks[i].label ?? `seed ${tasks[i].seed}`;
-  const progress = options.quiet
-    ? null
-    : new SweepProgress(tasks.map((t, i) => ({ label: labelOf(i), steps: t.config.steps })));
-  const outcomes: SeedOutcome[] = new Array(tasks.length);
-  let next = 0;
-  const lanes = Array.from({ length: Math.max(1, Math.min(jobs, tasks.length)) }, async () => {
-    for (let i = next++; i < tasks.length; i = next++) {
-      const { config, seed, dir } = tasks[i];
-      progress?.start(labelOf(i));
-      try {
-        outcomes[i] = await runSeed(config, seed, dir, host, options.log, {
-          quiet: true,
-          resume: options.resume ?? false,
-          onStep: (stepsDone) => progress?.step(labelOf(i), stepsDone),
-        });
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        options.log(`${labelOf(i)}: failed: ${message}`);
-        outcomes[i] = { seed, result: 'error', steps: [], evals: [], error: message };
-      }
-      progress?.finish(labelOf(i), outcomes[i].result === 'error');
+  const runOne = async (i: number, onStep: (stepsDone: number) => void): Promise<SeedOutcome> => {
+    const { config, seed, dir } = tasks[i];
+    try {
+      return await runSeed(config, seed, dir, host, options.log, {
+        quiet: true,
+        resume: options.resume ?? false,
+        onStep,
+      });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      options.log(`${labelOf(tasks[i])}: failed: ${message}`);
+      return { seed, result: 'error', steps: [], evals: [], error: message };
     }
-  });
-  await Promise.all(lanes);
-  return outcomes;
+  };
+  return runInLanes(tasks, jobs, runOne, options);
 }
 
 export async function runSeed(

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { distributionOf, pairedDifferences } from './paired';
 import { presetById, presetExperiment } from './presets';
 import {
+  committedStyleClips,
   quoteMeanSe as meanSe,
   committedOutcomes as outcomes,
   quotePoints as points,
@@ -30,13 +31,7 @@ describe('study numbers quoted by presets', () => {
     const move = distributionOf([...outcomes(2, 'B1', (o) => o.styleMove).values()]).mean;
     expect(text('mechanism-clip')).toContain(`style logit ${move.toFixed(3)} each`);
     // "once in 102,400": clip events at the style decision over every step of every seed.
-    let events = 0;
-    let tokens = 0;
-    for (const r of records(2, 'B1'))
-      for (const m of r.steps) {
-        events += (m.styleClipHigh ?? 0) + (m.styleClipLow ?? 0);
-        tokens += m.styleTokens ?? 0;
-      }
+    const { events, tokens } = committedStyleClips(2, 'B1');
     expect(events).toBe(1);
     const once = `once in ${tokens.toLocaleString('en-US')}`;
     expect(text('mechanism-clip')).toContain(once);

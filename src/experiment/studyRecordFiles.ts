@@ -39,6 +39,18 @@ export function committedOutcomes(
   return new Map(committedRecords(study, arm).map((r) => [r.seed, f(outcomesOf(r))]));
 }
 
+/** Clip events at the style decision and style tokens, summed over every step of every seed of an arm. */
+export function committedStyleClips(study: 1 | 2, arm: string): { events: number; tokens: number } {
+  let events = 0;
+  let tokens = 0;
+  for (const r of committedRecords(study, arm))
+    for (const m of r.steps) {
+      events += (m.styleClipHigh ?? 0) + (m.styleClipLow ?? 0);
+      tokens += m.styleTokens ?? 0;
+    }
+  return { events, tokens };
+}
+
 /** A share as the texts write it, in points with the typographic minus: −1.3, +6.9. */
 export const quotePoints = (x: number) => `${x < 0 ? '−' : '+'}${Math.abs(100 * x).toFixed(1)}`;
 

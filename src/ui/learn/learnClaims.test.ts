@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { distributionOf, pairedDifferences } from '../../experiment/paired';
 import {
+  committedStyleClips,
   committedOutcomes as outcomes,
   quotePoints as points,
-  committedRecords as records,
 } from '../../experiment/studyRecordFiles';
 
 const panel = readFileSync(join(__dirname, 'LearnPanel.tsx'), 'utf8').replace(/\s+/g, ' ');
@@ -16,13 +16,7 @@ describe('study numbers quoted by the Learn panel', () => {
   it('Study 2: the style logit move, the clip at the style decision, the clip protecting accuracy', () => {
     const move = distributionOf([...outcomes(2, 'B1', (o) => o.styleMove).values()]).mean;
     expect(panel).toContain(`moved the style logit ${move.toFixed(3)} per update`);
-    let events = 0;
-    let tokens = 0;
-    for (const r of records(2, 'B1'))
-      for (const m of r.steps) {
-        events += (m.styleClipHigh ?? 0) + (m.styleClipLow ?? 0);
-        tokens += m.styleTokens ?? 0;
-      }
+    const { events, tokens } = committedStyleClips(2, 'B1');
     expect(events).toBe(1);
     expect(panel).toContain(`once in ${tokens.toLocaleString('en-US')} tokens`);
     const paired = pairedDifferences(
