@@ -9,10 +9,10 @@
 //   npx tsx scripts/study.ts report [--study 2]     tables, paired differences and SVG charts
 //   (any of them with --smoke: 2-step runs on 8 problems in runs/study-smoke/, to check the pipeline)
 //
-// Runs go to runs/study/<arm>/seed-<n>/ (metrics.jsonl, checkpoint-free); each finished run is also
+// Runs go to runs/study/<arm>/seed-<n>/ (metrics.jsonl; a checkpoint only for A10); each finished run is also
 // kept compact in docs/study/runs/<arm>/seed-<n>.json (committed, so the report never depends on a
 // machine's scratch folder). `run` skips runs whose compact file exists: stop it at any time and run
-// it again to continue.
+// it again to continue (A10's runs from their last checkpoint, every 10 steps).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -204,8 +204,8 @@ function jobs(tasks: number): number {
 
 async function runArms(): Promise<void> {
   const lr = chosenLr();
-  // Arms on the WebGPU engine (A10) run only when named: on a machine without a GPU they would crawl.
-  const armIds = flag('arms')?.split(',') ?? STUDY_ARMS.filter((a) => !a.gpu).map((a) => a.id);
+  // Long arms (A10: hours) run only when named.
+  const armIds = flag('arms')?.split(',') ?? STUDY_ARMS.filter((a) => !a.long).map((a) => a.id);
   const seeds = Number(flag('seeds') ?? STUDY_SEEDS);
   const tasks: (SeedTask & { arm: string })[] = [];
   for (const id of armIds) {
@@ -220,9 +220,11 @@ async function runArms(): Promise<void> {
   log(
     `study: lr ${lr}; ${tasks.length} runs to go (${armIds.join(', ')} x ${seeds} seeds), ${jobs(tasks.length)} at a time`,
   );
-  // One worker pool over every run, writing each record as soon as its run ends.
+  // One worker pool over every run, writing each record as soon as its run ends. A run that checkpoints
+  // (A10) and was interrupted continues from its last checkpoint; the others start over.
   await runInWorkers(tasks, jobs(tasks.length), {
     log,
+    resume: true,
     onOutcome: (i, outcome) => {
       const task = tasks[i];
       const record: RunRecord = {
@@ -366,7 +368,7 @@ function report(): void {
     const runs = records.get(arm.id) ?? [];
     if (runs.length === 0) {
       armRows.push(
-        `| ${arm.id} | ${arm.label} | 0 | not run yet${arm.gpu ? ` (needs a GPU: \`study.ts run --arms ${arm.id}\`)` : ''} | | | |`,
+        `| ${arm.id} | ${arm.label} | 0 | not run yet${arm.long ? ` (hours: \`study.ts run --arms ${arm.id}\`)` : ''} | | | |`,
       );
       continue;
     }
