@@ -290,12 +290,21 @@ const PAIRS: [string, string, string][] =
         ['A7', 'A1', 'ground truth minus random'],
       ];
 
-/** The decision rule of Study 1 (docs/science.md), applied to what has run. */
+/** The decision rule of Study 1 (docs/science.md), applied to what has run; then Study 1's H6 (A10). */
 function decision(records: Map<string, RunRecord[]>): string[] {
+  const need = Math.ceil(0.75 * STUDY_SEEDS);
+  const lines = primaryDecision(records, need);
+  if (STUDY === 1)
+    lines.push(
+      ...paperBatchReading(new Map((records.get('A10') ?? []).map((r) => [r.seed, outcomesOf(r)])), need),
+    );
+  return lines;
+}
+
+function primaryDecision(records: Map<string, RunRecord[]>, need: number): string[] {
   const byArm = (id: string) => new Map((records.get(id) ?? []).map((r) => [r.seed, outcomesOf(r)]));
   const a1 = byArm(PRIMARY_CLIP);
   const a2 = byArm(PRIMARY_NO_CLIP);
-  const need = Math.ceil(0.75 * STUDY_SEEDS);
   const rule = `median > 0 and >= ${need} of ${STUDY_SEEDS} seeds up, in ${PRIMARY_CLIP} and in ${PRIMARY_CLIP} - ${PRIMARY_NO_CLIP}`;
   if (a1.size < STUDY_SEEDS)
     return [`Primary rule not decidable yet: ${PRIMARY_CLIP} has ${a1.size} of ${STUDY_SEEDS} seeds.`];
@@ -326,6 +335,21 @@ function decision(records: Map<string, RunRecord[]>): string[] {
     `${PRIMARY_CLIP} greedy accuracy change: ${formatDistribution(accuracy)} — ${accuracy.median > 0 && accuracy.up >= need ? 'rises by the same rule' : 'does not rise by the same rule'}.`,
   );
   return lines;
+}
+
+/**
+ * H6 (docs/science.md, arm A10): A1 at the paper's 64 prompts x 16, read on its own (not paired with A1)
+ * by the primary rule's first clause, its accuracy by the same rule.
+ */
+function paperBatchReading(a10: Map<number, Outcomes>, need: number): string[] {
+  if (a10.size < STUDY_SEEDS)
+    return [`H6 (A10, 64 prompts x 16) not decidable yet: ${a10.size} of ${STUDY_SEEDS} seeds.`];
+  const code = distributionOf([...a10.values()].map((o) => o.greedyCode));
+  const accuracy = distributionOf([...a10.values()].map((o) => o.greedyAccuracy));
+  const holds = (d: Distribution) => d.median > 0 && d.up >= need;
+  return [
+    `H6 (A10, 64 prompts x 16): greedy code share change ${formatDistribution(code)} — ${holds(code) ? 'SUPPORTED' : 'NOT supported'} (needs median > 0 and >= ${need} of ${STUDY_SEEDS} seeds up); greedy accuracy change ${formatDistribution(accuracy)} — ${holds(accuracy) ? 'rises by the same rule' : 'does not rise by the same rule'}.`,
+  ];
 }
 
 function svgStrip(title: string, rows: { label: string; values: number[] }[]): string {
