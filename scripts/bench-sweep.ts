@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { nodeRunResources, onSharedGpu } from '../src/cli/nodeHost';
 import { runInWorkers, runOnSharedGpu, runSeed, type SeedTask } from '../src/cli/runCommand';
 import type { GpuContext } from '../src/engine/webgpu/device';
+import { gpuWorkTotals } from '../src/engine/webgpu/kernel';
 import type { RunResources } from '../src/experiment/assemble';
 import type { ExperimentConfig } from '../src/experiment/config/schema';
 import { validateExperiment } from '../src/experiment/config/validate';
@@ -54,10 +55,15 @@ async function oneAfterAnother(
   seeds: number,
   host: RunResources,
   dir: string,
+  options: { onStep?: (stepsDone: number) => void } = {},
 ): Promise<number> {
   const t0 = performance.now();
   for (const task of seedTasks(config, seeds, dir))
-    await runSeed(task.config, task.seed, task.dir, host, () => {}, { quiet: true, resume: false });
+    await runSeed(task.config, task.seed, task.dir, host, () => {}, {
+      quiet: true,
+      resume: false,
+      onStep: options.onStep,
+    });
   return (performance.now() - t0) / 1000;
 }
 
@@ -111,6 +117,9 @@ export interface GpuSweepRow {
   sequentialSeconds: number;
   sharedSeconds: number;
   workerSeconds: number;
+  /** Recorded by one seed per GRPO step (NaN with fewer than 2 steps, as in BENCH_QUICK). */
+  dispatchesPerStep: number;
+  submissionsPerStep: number;
 }
 
 /**
@@ -119,7 +128,8 @@ export interface GpuSweepRow {
  * 64 prompts x 16 per step (mini-batches of 128: A10's shape), 2 seeds.
  */
 export async function runGpuSweepBench(ctx: GpuContext, quick: boolean): Promise<GpuSweepRow[]> {
-  const steps = quick ? 1 : 5;
+  // Two steps even when quick: the GPU work per GRPO step is counted between them.
+  const steps = quick ? 2 : 5;
   const shapes = quick
     ? [{ seeds: 2, prompts: 8 }]
     : [
@@ -138,12 +148,20 @@ export async function runGpuSweepBench(ctx: GpuContext, quick: boolean): Promise
     });
     for (const { seeds, prompts } of shapes) {
       const config = sweepExperiment(steps, 'webgpu', prompts);
+      // GPU work of one GRPO step: the totals between the first seed's first and last step events (so
+      // neither its evals nor its set-up count).
+      const marks: (typeof gpuWorkTotals)[] = [];
       const sequentialSeconds = await oneAfterAnother(
         config,
         seeds,
         host,
         join(scratch, `seq-${seeds}-${prompts}`),
+        { onStep: (done) => done <= steps && marks.length < steps && marks.push({ ...gpuWorkTotals }) },
       );
+      const perStep = (key: keyof typeof gpuWorkTotals) =>
+        steps >= 2 ? (marks[steps - 1][key] - marks[0][key]) / (steps - 1) : Number.NaN;
+      const dispatchesPerStep = perStep('dispatches');
+      const submissionsPerStep = perStep('submissions');
       let t0 = performance.now();
       const tasks = seedTasks(config, seeds, join(scratch, `shared-${seeds}-${prompts}`));
       const outcomes = await runOnSharedGpu(tasks, seeds, host, { log: () => {}, quiet: true });
@@ -157,7 +175,16 @@ export async function runGpuSweepBench(ctx: GpuContext, quick: boolean): Promise
       const workerSeconds = (performance.now() - t0) / 1000;
       const failed = [...outcomes, ...inWorkers].find((o) => o.result !== 'finished');
       if (failed) throw new Error(`seed ${failed.seed}: ${failed.error ?? failed.result}`);
-      rows.push({ seeds, steps, promptsPerStep: prompts, sequentialSeconds, sharedSeconds, workerSeconds });
+      rows.push({
+        seeds,
+        steps,
+        promptsPerStep: prompts,
+        sequentialSeconds,
+        sharedSeconds,
+        workerSeconds,
+        dispatchesPerStep,
+        submissionsPerStep,
+      });
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
@@ -169,15 +196,16 @@ export function formatGpuSweepBench(rows: GpuSweepRow[], adapter: string): strin
   return [
     `## Seed sweeps on WebGPU (${adapter}; zoo model, G 16, 8 updates per step, 128 new tokens)`,
     '',
-    '| seeds x steps | prompts per step | one after another | all at once, one device | speed-up | a worker and device per seed | speed-up |',
-    '|---|---|---|---|---|---|---|',
+    '| seeds x steps | prompts per step | one after another | all at once, one device | speed-up | a worker and device per seed | speed-up | per GRPO step of one seed: dispatches, submissions |',
+    '|---|---|---|---|---|---|---|---|',
     ...rows.map(
       (r) =>
-        `| ${r.seeds} x ${r.steps} | ${r.promptsPerStep} | ${r.sequentialSeconds.toFixed(1)} s | ${r.sharedSeconds.toFixed(1)} s | ${(r.sequentialSeconds / r.sharedSeconds).toFixed(2)}x | ${r.workerSeconds.toFixed(1)} s | ${(r.sequentialSeconds / r.workerSeconds).toFixed(2)}x |`,
+        `| ${r.seeds} x ${r.steps} | ${r.promptsPerStep} | ${r.sequentialSeconds.toFixed(1)} s | ${r.sharedSeconds.toFixed(1)} s | ${(r.sequentialSeconds / r.sharedSeconds).toFixed(2)}x | ${r.workerSeconds.toFixed(1)} s | ${(r.sequentialSeconds / r.workerSeconds).toFixed(2)}x | ${Number.isNaN(r.dispatchesPerStep) ? 'n/a (1 step)' : `${Math.round(r.dispatchesPerStep)}, ${Math.round(r.submissionsPerStep)}`} |`,
     ),
     '',
     'Target: 8 seeds at least 4x faster than 8 sequential runs on a hardware GPU. The seeds share the device',
     "and its queue but not their submissions: each seed's steps are its own kernels, interleaved with the others',",
-    "and one JavaScript thread does every seed's host work; workers start with loading the sources and the model.",
+    "and one JavaScript thread does every seed's host work (recording each dispatch, one round trip per",
+    'submission), so on one device the sweep is bound by that thread; workers start with loading the sources and the model.',
   ].join('\n');
 }

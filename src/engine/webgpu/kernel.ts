@@ -163,6 +163,13 @@ export function kernelKey(kernel: Kernel): string {
   return `${kernel.shader}.${kernel.entryPoint}[${constants}]`;
 }
 
+/**
+ * Dispatches recorded and submissions made by every KernelRunner of this thread so far. Benchmarks read
+ * it to tell host-bound from GPU-bound work: each dispatch costs host time to record and each submission
+ * with readbacks a round trip, whatever the GPU.
+ */
+export const gpuWorkTotals = { dispatches: 0, submissions: 0 };
+
 const kernelLabel = (kernel: Kernel) => kernel.label ?? `${kernel.shader}.${kernel.entryPoint}`;
 
 const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
@@ -310,6 +317,7 @@ export class Step {
       this.encodeInto(this.pass, pipeline, bindGroup, uniformOffset, x, y, z);
     }
     this.dispatches++;
+    gpuWorkTotals.dispatches++;
   }
 
   private encodeInto(
@@ -392,6 +400,7 @@ export class Step {
     }
     if (this.uniformSlots > 0) runner.uploadUniforms(this.uniformSlots);
     runner.device.queue.submit([this.encoder.finish()]);
+    gpuWorkTotals.submissions++;
     runner.endStep(this);
     const maps = this.reads.map(async (r) => {
       try {
