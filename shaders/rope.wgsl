@@ -77,3 +77,90 @@ fn rope_forward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
 fn rope_backward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   rotate4(flat_index(gid, nwg), -1.0);
 }
+
+// rope_qk_forward / rope_qk_backward and their _vec4 twins: q (N, heads, D) and k (N, kv_heads, D) in
+// one dispatch, since the model always rotates both at the same positions (one dispatch fewer per layer
+// per decoded token); invocations past q's rotation pairs take k's. Each element goes through the same
+// arithmetic as rotate() / rotate4(), so the results equal two single-tensor dispatches bit for bit.
+struct QkParams { N: u32, heads: u32, kv_heads: u32, half: u32 }
+
+@group(0) @binding(3) var<storage, read_write> q_x: array<f32>;  // (N, heads, D)
+@group(0) @binding(4) var<storage, read_write> k_x: array<f32>;  // (N, kv_heads, D)
+@group(0) @binding(3) var<storage, read_write> q_x4: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> k_x4: array<vec4<f32>>;
+@group(0) @binding(5) var<uniform> qk: QkParams;
+
+// Where rotation pair i of a (N, heads, 2 * per_half) tensor sits, and its angle's cos and sign * sin;
+// per_half is the half row in elements (scalar kernels) or vec4s (vec4 kernels, with the vec4 tables).
+struct Pair { lo: u32, hi: u32, t: u32 }
+
+fn qk_pair(i: u32, heads: u32, per_half: u32) -> Pair {
+  let j = i % per_half;
+  let nh = i / per_half; // n * heads + h
+  let n = nh / heads;
+  let base = nh * 2u * per_half;
+  return Pair(base + j, base + j + per_half, u32(positions[n]) * per_half + j);
+}
+
+fn rotate_qk(i: u32, sign: f32) {
+  let nq = qk.N * qk.heads * qk.half;
+  if (i < nq) {
+    let p = qk_pair(i, qk.heads, qk.half);
+    let c = cos_table[p.t];
+    let s = sign * sin_table[p.t];
+    let x1 = q_x[p.lo];
+    let x2 = q_x[p.hi];
+    q_x[p.lo] = x1 * c - x2 * s;
+    q_x[p.hi] = x2 * c + x1 * s;
+  } else if (i < nq + qk.N * qk.kv_heads * qk.half) {
+    let p = qk_pair(i - nq, qk.kv_heads, qk.half);
+    let c = cos_table[p.t];
+    let s = sign * sin_table[p.t];
+    let x1 = k_x[p.lo];
+    let x2 = k_x[p.hi];
+    k_x[p.lo] = x1 * c - x2 * s;
+    k_x[p.hi] = x2 * c + x1 * s;
+  }
+}
+
+fn rotate_qk4(i: u32, sign: f32) {
+  let q = qk.half / 4u; // vec4s per half row
+  let nq = qk.N * qk.heads * q;
+  if (i < nq) {
+    let p = qk_pair(i, qk.heads, q);
+    let c = cos4[p.t];
+    let s = sign * sin4[p.t];
+    let x1 = q_x4[p.lo];
+    let x2 = q_x4[p.hi];
+    q_x4[p.lo] = x1 * c - x2 * s;
+    q_x4[p.hi] = x2 * c + x1 * s;
+  } else if (i < nq + qk.N * qk.kv_heads * q) {
+    let p = qk_pair(i - nq, qk.kv_heads, q);
+    let c = cos4[p.t];
+    let s = sign * sin4[p.t];
+    let x1 = k_x4[p.lo];
+    let x2 = k_x4[p.hi];
+    k_x4[p.lo] = x1 * c - x2 * s;
+    k_x4[p.hi] = x2 * c + x1 * s;
+  }
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn rope_qk_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  rotate_qk(flat_index(gid, nwg), 1.0);
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn rope_qk_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  rotate_qk(flat_index(gid, nwg), -1.0);
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn rope_qk_forward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  rotate_qk4(flat_index(gid, nwg), 1.0);
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn rope_qk_backward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  rotate_qk4(flat_index(gid, nwg), -1.0);
+}

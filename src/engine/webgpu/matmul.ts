@@ -134,7 +134,10 @@ export class MatmulOps {
     );
   }
 
-  /** y (rows, OC) = x (rows, IC) · weight (OC, IC)ᵀ + bias (OC). */
+  /**
+   * y (rows, OC) = x (rows, IC) · weight (OC, IC)ᵀ + bias (OC), or y += that with `accumulate` (a residual
+   * add in the same dispatch: y + p rounds exactly like a separate add of the product p).
+   */
   linearForward(
     step: Step,
     y: GpuTensor,
@@ -144,8 +147,9 @@ export class MatmulOps {
     rows: number,
     IC: number,
     OC: number,
+    accumulate = false,
   ): void {
-    this.encode(step, 'nt', { a: x, b: weight, bias, out: y }, rows, OC, IC);
+    this.encode(step, 'nt', { a: x, b: weight, bias, out: y }, rows, OC, IC, accumulate);
   }
 
   /**

@@ -199,6 +199,38 @@ describe('rope', () => {
       expectClose('rope backward', await gotB, wantBack, TOL);
     },
   );
+
+  // q and k in one dispatch (rope_qk_*): bit for bit what one dispatch per tensor gives, forward and back.
+  it.each([6, 16])('rotates q and k in one dispatch exactly as one dispatch each (D = %i)', async (D) => {
+    const [N, heads, kvHeads, maxPos] = [9, 4, 2, 40];
+    const tables = ropeTables(D, 10000, maxPos);
+    const positions = randomInts(N, maxPos, 7);
+    const q = randomArray(N * heads * D, 7, 1);
+    const k = randomArray(N * kvHeads * D, 7, 2);
+    const pos = upload('qk.pos', positions);
+    const cos = upload('qk.cos', tables.cos);
+    const sin = upload('qk.sin', tables.sin);
+    const [q1, k1, q2, k2] = [q, k, q, k].map((x, i) => upload(`qk.x${i}`, x));
+    const [dq1, dk1, dq2, dk2] = [q, k, q, k].map((x, i) => upload(`qk.dx${i}`, x));
+    const step = runner.begin();
+    gpu.ropeQkForward(step, q1, k1, pos, cos, sin, N, heads, kvHeads, D);
+    gpu.ropeForward(step, q2, pos, cos, sin, N, heads, D);
+    gpu.ropeForward(step, k2, pos, cos, sin, N, kvHeads, D);
+    gpu.ropeQkBackward(step, dq1, dk1, pos, cos, sin, N, heads, kvHeads, D);
+    gpu.ropeBackward(step, dq2, pos, cos, sin, N, heads, D);
+    gpu.ropeBackward(step, dk2, pos, cos, sin, N, kvHeads, D);
+    const reads = [q1, k1, q2, k2, dq1, dk1, dq2, dk2].map((t) => step.read(t));
+    await step.submit();
+    const [gq1, gk1, gq2, gk2, gdq1, gdk1, gdq2, gdk2] = await Promise.all(reads);
+    expect(gq1).toEqual(gq2);
+    expect(gk1).toEqual(gk2);
+    expect(gdq1).toEqual(gdq2);
+    expect(gdk1).toEqual(gdk2);
+    // And against the CPU reference, so two equally wrong paths cannot pass.
+    const wantK = new Float32Array(k.length);
+    ropeForward(wantK, k, positions, tables, N, kvHeads, D);
+    expectClose('rope_qk forward, k', gk1, wantK, TOL);
+  });
 });
 
 describe('swiglu and residual', () => {

@@ -93,6 +93,33 @@ const ropeGrid4 = (u: Readonly<Record<keyof typeof ropeU, number>>) =>
   grid1d(u.N * u.heads * Math.ceil(u.half / 4), WG);
 export const ROPE_FORWARD_VEC4 = { ...ROPE_FORWARD, entryPoint: 'rope_forward_vec4', dispatch: ropeGrid4 };
 export const ROPE_BACKWARD_VEC4 = { ...ROPE_BACKWARD, entryPoint: 'rope_backward_vec4', dispatch: ropeGrid4 };
+/** q and k rotated in one dispatch (rope_qk_*: invocations past q's pairs take k's). */
+const ropeQkU = { N: 'u32', heads: 'u32', kv_heads: 'u32', half: 'u32' } as const;
+const ropeQk = kernelFamily({ shader: 'rope', uniforms: ropeQkU, constants: WG64 });
+const ropeQkIo = { positions: 'read', cos: 'read', sin: 'read', q: 'read_write', k: 'read_write' } as const;
+const ropeQkGrid =
+  (perHalf: (half: number) => number) => (u: Readonly<Record<keyof typeof ropeQkU, number>>) =>
+    grid1d(u.N * (u.heads + u.kv_heads) * perHalf(u.half), WG);
+export const ROPE_QK_FORWARD = ropeQk(
+  'rope_qk_forward',
+  ropeQkIo,
+  ropeQkGrid((h) => h),
+);
+export const ROPE_QK_BACKWARD = ropeQk(
+  'rope_qk_backward',
+  ropeQkIo,
+  ropeQkGrid((h) => h),
+);
+export const ROPE_QK_FORWARD_VEC4 = {
+  ...ROPE_QK_FORWARD,
+  entryPoint: 'rope_qk_forward_vec4',
+  dispatch: ropeQkGrid((h) => Math.ceil(h / 4)),
+};
+export const ROPE_QK_BACKWARD_VEC4 = {
+  ...ROPE_QK_BACKWARD,
+  entryPoint: 'rope_qk_backward_vec4',
+  dispatch: ropeQkGrid((h) => Math.ceil(h / 4)),
+};
 
 const swiglu = kernelFamily({ shader: 'swiglu', uniforms: { n: 'u32' }, constants: WG64 });
 export const SWIGLU_FORWARD = swiglu(
@@ -298,6 +325,43 @@ export function ropeForward(
 ) {
   const kernel = D % 8 === 0 ? ROPE_FORWARD_VEC4 : ROPE_FORWARD;
   step.dispatch(kernel, { positions, cos, sin, x }, { N, heads, half: D / 2 });
+}
+
+/**
+ * ropeForward on q (N, heads, D) and k (N, kvHeads, D) at the same positions, in one dispatch: the same
+ * numbers as two ropeForward calls (ops.gpu.test.ts checks bit for bit).
+ */
+export function ropeQkForward(
+  step: Step,
+  q: GpuTensor,
+  k: GpuTensor,
+  positions: GpuTensor,
+  cos: GpuTensor,
+  sin: GpuTensor,
+  N: number,
+  heads: number,
+  kvHeads: number,
+  D: number,
+) {
+  const kernel = D % 8 === 0 ? ROPE_QK_FORWARD_VEC4 : ROPE_QK_FORWARD;
+  step.dispatch(kernel, { positions, cos, sin, q, k }, { N, heads, kv_heads: kvHeads, half: D / 2 });
+}
+
+/** ropeBackward on dq and dk in one dispatch, as ropeQkForward. */
+export function ropeQkBackward(
+  step: Step,
+  dq: GpuTensor,
+  dk: GpuTensor,
+  positions: GpuTensor,
+  cos: GpuTensor,
+  sin: GpuTensor,
+  N: number,
+  heads: number,
+  kvHeads: number,
+  D: number,
+) {
+  const kernel = D % 8 === 0 ? ROPE_QK_BACKWARD_VEC4 : ROPE_QK_BACKWARD;
+  step.dispatch(kernel, { positions, cos, sin, q: dq, k: dk }, { N, heads, kv_heads: kvHeads, half: D / 2 });
 }
 
 export function ropeBackward(
