@@ -154,13 +154,22 @@ export function grid1d(n: number, size: number, maxPerDim = 65535): [number, num
   return [Math.ceil(groups / y), y];
 }
 
+/** kernelKey and layoutKey per kernel object: both are asked for on every dispatch (kernels are never changed once defined). */
+const kernelKeys = new WeakMap<Kernel, string>();
+const layoutKeys = new WeakMap<Kernel, string>();
+
 export function kernelKey(kernel: Kernel): string {
   if (kernel.key) return kernel.key;
-  const constants = Object.entries(kernel.constants ?? {})
-    .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
-  return `${kernel.shader}.${kernel.entryPoint}[${constants}]`;
+  let key = kernelKeys.get(kernel);
+  if (key === undefined) {
+    const constants = Object.entries(kernel.constants ?? {})
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
+    key = `${kernel.shader}.${kernel.entryPoint}[${constants}]`;
+    kernelKeys.set(kernel, key);
+  }
+  return key;
 }
 
 /**
@@ -176,10 +185,14 @@ const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
 
 /** Layout signature: the access modes, plus whether a uniform slot follows. */
 function layoutKey(kernel: Kernel): string {
-  return (
-    kernel.bindings.map((b) => (b.access === 'read' ? 'r' : 'w')).join('') +
-    (kernel.uniforms?.length ? 'u' : '')
-  );
+  let key = layoutKeys.get(kernel);
+  if (key === undefined) {
+    key =
+      kernel.bindings.map((b) => (b.access === 'read' ? 'r' : 'w')).join('') +
+      (kernel.uniforms?.length ? 'u' : '');
+    layoutKeys.set(kernel, key);
+  }
+  return key;
 }
 
 /**
@@ -686,9 +699,9 @@ export class KernelRunner {
 
   /** @internal cached bind group for these tensors (keyed by buffer identity, offsets and sizes). */
   bindGroup(kernel: Kernel, tensors: Record<string, GpuTensor>, uniformChunk = 0): GPUBindGroup {
-    const layout = this.layoutFor(kernel);
-    const parts: string[] = [layoutKey(kernel)];
-    const writable = new Set<GPUBuffer>();
+    // Called on every dispatch, so the hit path only builds the key: layout, then per binding
+    // `#bufferId@offset:elements` (destroyBuffer finds a buffer's groups by that `#id@`), then the chunk.
+    let key = layoutKey(kernel);
     for (const b of kernel.bindings) {
       const t = tensors[b.name];
       if (!t) throw new Error(`${kernelLabel(kernel)}: no tensor bound to '${b.name}'`);
@@ -698,13 +711,19 @@ export class KernelRunner {
             `minStorageBufferOffsetAlignment ${this.storageAlignment}`,
         );
       }
-      if (b.access === 'read_write') writable.add(t.buffer);
-      parts.push(`#${this.bufferIds.get(t.buffer) ?? 0}@${t.offset}:${t.bindElements ?? t.elements}`);
+      key += `|#${this.bufferIds.get(t.buffer) ?? 0}@${t.offset}:${t.bindElements ?? t.elements}`;
     }
-    if (writable.size) {
+    if (kernel.uniforms?.length) key += `|u${uniformChunk}`;
+    let group = this.bindGroups.get(key);
+    if (!group) {
+      // The key fixes which buffer sits in which binding, so a combination checked once stays valid.
+      const writable = new Set<GPUBuffer>();
       const seen = new Map<GPUBuffer, number>();
-      for (const b of kernel.bindings)
-        seen.set(tensors[b.name].buffer, (seen.get(tensors[b.name].buffer) ?? 0) + 1);
+      for (const b of kernel.bindings) {
+        const buffer = tensors[b.name].buffer;
+        if (b.access === 'read_write') writable.add(buffer);
+        seen.set(buffer, (seen.get(buffer) ?? 0) + 1);
+      }
       for (const buf of writable) {
         if ((seen.get(buf) ?? 0) > 1) {
           throw new Error(
@@ -713,11 +732,7 @@ export class KernelRunner {
           );
         }
       }
-    }
-    if (kernel.uniforms?.length) parts.push(`u${uniformChunk}`);
-    const key = parts.join('|');
-    let group = this.bindGroups.get(key);
-    if (!group) {
+      const layout = this.layoutFor(kernel);
       const entries: GPUBindGroupEntry[] = kernel.bindings.map((b, binding) => {
         const t = tensors[b.name];
         return {
@@ -770,7 +785,8 @@ export class KernelRunner {
         `${kernelLabel(kernel)}: ${fields.length} uniform fields exceed ${this.uniformStride} bytes`,
       );
     }
-    fields.forEach((f, i) => {
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i];
       const v = values[f.name];
       if (v === undefined || Number.isNaN(v)) {
         throw new Error(`${kernelLabel(kernel)}: uniform '${f.name}' is ${String(v)}`);
@@ -779,7 +795,7 @@ export class KernelRunner {
       if (f.type === 'f32') view.setFloat32(at, v, true);
       else if (f.type === 'u32') view.setUint32(at, v >>> 0, true);
       else view.setInt32(at, v | 0, true);
-    });
+    }
   }
 
   /** @internal uploads the used slots of the uniform arena before a submit. */
