@@ -214,17 +214,24 @@ async function runArms(): Promise<void> {
     const config = experiment(arm.changes, lr);
     for (let seed = 1; seed <= seeds; seed++) {
       if (existsSync(recordPath(id, seed))) continue;
-      tasks.push({ arm: id, config, seed, dir: join(RUNS, id, `seed-${seed}`), label: `${id} seed ${seed}` });
+      tasks.push({
+        arm: id,
+        config,
+        seed,
+        dir: join(RUNS, id, `seed-${seed}`),
+        label: `${id} seed ${seed}`,
+        // Only an arm that checkpoints along the way (A10) continues an interrupted run; the others start
+        // over (their folders hold a final checkpoint, which must not pass for a run to continue).
+        resume: config.checkpointEvery > 0,
+      });
     }
   }
   log(
     `study: lr ${lr}; ${tasks.length} runs to go (${armIds.join(', ')} x ${seeds} seeds), ${jobs(tasks.length)} at a time`,
   );
-  // One worker pool over every run, writing each record as soon as its run ends. A run that checkpoints
-  // (A10) and was interrupted continues from its last checkpoint; the others start over.
+  // One worker pool over every run, writing each record as soon as its run ends.
   await runInWorkers(tasks, jobs(tasks.length), {
     log,
-    resume: true,
     onOutcome: (i, outcome) => {
       const task = tasks[i];
       const record: RunRecord = {

@@ -7,12 +7,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CpuBackend } from '../engine/cpu/backend';
 import type { RunResources } from '../experiment/assemble';
+import { validateExperiment } from '../experiment/config/validate';
 import { DEFAULT_TINY_CONFIG } from '../model/config';
 import { initParameters } from '../model/layout';
 import { CharTokenizer } from '../model/tokenizer';
 import type { StepMetrics } from '../rl/metrics';
 import { deterministicPart } from '../rl/trainerFixtures';
-import { CliError, type RunArgs, runCommand } from './runCommand';
+import { CliError, type RunArgs, runCommand, runSeed } from './runCommand';
 
 const config = { ...DEFAULT_TINY_CONFIG, vocab_size: 100, max_position_embeddings: 128 };
 const host: RunResources = {
@@ -102,6 +103,42 @@ describe('lab run', () => {
     expect(readFileSync(join(resumed, 'checkpoint', 'model.safetensors'))).toEqual(
       readFileSync(join(straight, 'checkpoint', 'model.safetensors')),
     );
+  }, 180_000);
+
+  it('keeps the saved checkpoint within two steps of training, so a long run can stop at any time', async () => {
+    // The CPU engine gives the event loop one turn per step: a checkpoint written with awaited file
+    // operations fell one operation per step behind (50 steps, in a 100-step study run).
+    const { config: experiment, errors } = validateExperiment({
+      promptsPerStep: 2,
+      groupSize: 4,
+      miniBatchSize: 4,
+      maxNewTokens: 8,
+      evalSize: 4,
+      evalK: 1,
+      evalEvery: 0,
+      checkpointEvery: 1,
+      reward: 'random',
+      lr: 0.001,
+      steps: 12,
+      backend: 'cpu',
+    });
+    expect(errors).toEqual([]);
+    const dir = tempDir();
+    const lags: number[] = [];
+    const outcome = await runSeed(experiment, 1, dir, host, quietLog, {
+      quiet: true,
+      resume: false,
+      onStep: (done) => {
+        const state = join(dir, 'checkpoint', 'state.json');
+        const saved = existsSync(state)
+          ? (JSON.parse(readFileSync(state, 'utf8')) as { step: number }).step
+          : 0;
+        lags.push(done - saved);
+      },
+    });
+    expect(outcome.result).toBe('finished');
+    expect(lags).toHaveLength(12);
+    expect(Math.max(...lags)).toBeLessThanOrEqual(2);
   }, 180_000);
 
   it('seeds in parallel worker threads give every seed the metrics of a sequential sweep', async () => {

@@ -29,7 +29,7 @@ import { presetById, presetExperiment, presetIds } from '../experiment/presets';
 import { ExperimentRunner, type RunCheckpoint, type RunEvent } from '../experiment/runner';
 import { parseExperimentHash, serializeExperiment } from '../experiment/url';
 import { saveCheckpoint } from '../model/checkpoint';
-import { writeCheckpointDir } from '../model/nodeCheckpointDir';
+import { writeCheckpointDirSync } from '../model/nodeCheckpointDir';
 import { parseSafetensors, serializeSafetensors, tensorToFloat32 } from '../model/safetensors';
 import type { EvalMetrics, StepMetrics } from '../rl/metrics';
 import { nodeRunResources, onSharedGpu, openSharedNodeGpu, probeNodeGpuVariant } from './nodeHost';
@@ -265,6 +265,8 @@ export interface SeedTask {
   dir: string;
   /** How progress lines name it (default `seed N`). */
   label?: string;
+  /** Continue from the checkpoint in `dir`, if any (default: the pool's `resume` option). */
+  resume?: boolean;
 }
 
 /**
@@ -297,7 +299,7 @@ export async function runInWorkers(
         seed,
         dir,
         datasetFiles: options.datasetFiles ?? {},
-        resume: options.resume ?? false,
+        resume: tasks[i].resume ?? options.resume ?? false,
         matmul,
       };
       // A JavaScript entry that loads the TypeScript worker through tsx (under `npm run lab` and vitest).
@@ -371,7 +373,7 @@ export async function runOnSharedGpu(
     try {
       return await runSeed(config, seed, dir, host, options.log, {
         quiet: true,
-        resume: options.resume ?? false,
+        resume: tasks[i].resume ?? options.resume ?? false,
         onStep,
       });
     } catch (error) {
@@ -441,7 +443,9 @@ export async function runSeed(
           `seed ${seed} eval @${event.metrics.step}: greedy ${(100 * event.metrics.greedyAccuracy).toFixed(1)}%, avg@${event.metrics.k} ${(100 * event.metrics.sampledAccuracy).toFixed(1)}%, code ${(100 * event.metrics.codeFrequency).toFixed(1)}%`,
         );
       } else if (event.type === 'checkpoint') {
-        pendingCheckpoints.push(event.checkpoint);
+        // Written here, synchronously, before the next step starts: a CPU-engine run hands the event
+        // loop one turn per step, so queued asynchronous writes fell dozens of steps behind.
+        writeRunCheckpoint(checkpointDir, event.checkpoint, assembled);
       } else if (event.type === 'error') {
         errorMessage = event.message;
         log(
@@ -449,25 +453,8 @@ export async function runSeed(
         );
       }
     });
-    // Checkpoint writes are async; the runner's emit is sync, so they queue and are flushed in order.
-    const pendingCheckpoints: RunCheckpoint[] = [];
     if (checkpoint) await runner.restore(checkpoint);
-    const runPromise = runner.run();
-    let result: 'finished' | 'stopped' | 'error';
-    for (;;) {
-      const settled = await Promise.race([
-        runPromise.then((r) => ({ r })),
-        new Promise<null>((res) => setTimeout(() => res(null), 200)),
-      ]);
-      while (pendingCheckpoints.length)
-        await writeRunCheckpoint(checkpointDir, pendingCheckpoints.shift()!, assembled);
-      if (settled) {
-        result = settled.r;
-        break;
-      }
-    }
-    while (pendingCheckpoints.length)
-      await writeRunCheckpoint(checkpointDir, pendingCheckpoints.shift()!, assembled);
+    const result = await runner.run();
     writeFileSync(join(dir, 'metrics.csv'), metricsToCsv(steps, evals));
     writeFileSync(
       join(dir, 'summary.json'),
@@ -493,18 +480,18 @@ function replacer(_key: string, value: unknown): unknown {
   return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
 }
 
-async function writeRunCheckpoint(
+function writeRunCheckpoint(
   dir: string,
   checkpoint: RunCheckpoint,
   assembled: Awaited<ReturnType<typeof assembleRun>>,
-): Promise<void> {
+): void {
   // Write into a sibling folder, then swap, so a crash mid-write never leaves a half checkpoint.
   const tmp = `${dir}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
   const files = saveCheckpoint(assembled.policy.config, checkpoint.params, assembled.tokenizer, {
     metadata: { step: String(checkpoint.step) },
   });
-  await writeCheckpointDir(tmp, files);
+  writeCheckpointDirSync(tmp, files);
   const n = checkpoint.optimizer.m.length;
   writeFileSync(
     join(tmp, 'optimizer.safetensors'),

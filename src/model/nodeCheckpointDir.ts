@@ -4,7 +4,8 @@
 // checkpointFetch.ts; everything format-related lives in checkpoint.ts and works from bytes.
 // Named nodeCheckpointDir.ts rather than *.node.ts: tsx (the CLI runner) resolves an extensionless
 // import ending in ".node" as a native addon and fails.
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CHECKPOINT_FILE_NAMES,
@@ -87,7 +88,16 @@ export async function readCheckpointDir(dir: string): Promise<LoadedCheckpointDi
  * renamed into place, so an interrupted write never leaves a half-written model.safetensors behind.
  */
 export async function writeCheckpointDir(dir: string, files: CheckpointFiles, card?: unknown): Promise<void> {
-  await mkdir(dir, { recursive: true });
+  writeCheckpointDirSync(dir, files, card);
+}
+
+/**
+ * writeCheckpointDir without awaiting anything, for a training run's own checkpoints: a CPU-engine run
+ * hands the event loop one turn per step, so each awaited file operation would cost a step (a study
+ * run's checkpoints fell 50 steps behind).
+ */
+export function writeCheckpointDirSync(dir: string, files: CheckpointFiles, card?: unknown): void {
+  mkdirSync(dir, { recursive: true });
   const contents: [string, string | Uint8Array][] = [
     [CHECKPOINT_FILE_NAMES.config, files.configJson],
     [CHECKPOINT_FILE_NAMES.weights, files.safetensorsBytes],
@@ -98,7 +108,7 @@ export async function writeCheckpointDir(dir: string, files: CheckpointFiles, ca
   if (card !== undefined) contents.push([CHECKPOINT_FILE_NAMES.card, `${JSON.stringify(card, null, 2)}\n`]);
   for (const [name, content] of contents) {
     const path = join(dir, name);
-    await writeFile(`${path}.tmp`, content);
-    await rename(`${path}.tmp`, path);
+    writeFileSync(`${path}.tmp`, content);
+    renameSync(`${path}.tmp`, path);
   }
 }
