@@ -117,7 +117,7 @@ export interface GpuSweepRow {
   sequentialSeconds: number;
   sharedSeconds: number;
   workerSeconds: number;
-  /** Recorded by one seed per GRPO step (NaN with fewer than 2 steps, as in BENCH_QUICK). */
+  /** Recorded by the first seed between its first and last step events, per step (NaN below 2 steps). */
   dispatchesPerStep: number;
   submissionsPerStep: number;
 }

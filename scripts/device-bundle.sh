@@ -4,7 +4,7 @@
 # .dev/b/; Dawn's linux-x64 addon; this machine's node binary; Debian's Vulkan loader and libglvnd
 # (the NVIDIA Vulkan ICD needs both) in .gl/. About 35 MB; both folders are git-ignored. There, run
 #   bash .dev/device.sh node .dev/b/gpu-check.mjs
-#   bash .dev/device.sh node .dev/b/study.mjs run --arms A1 --jobs 8   (a study arm on its 16 cores)
+#   bash .dev/device.sh node .dev/b/study.mjs run --arms A10 --jobs 8   (A10's CPU-engine runs on its cores)
 # device.sh unpacks everything, points Vulkan at the NVIDIA driver and runs its arguments with `node`
 # on the PATH. It unpacks the .debs into / (root; the versions the GPU image lacks, as the lending
 # tool's notes prescribe for these GL packages). The 2026-12-06 session (docs/measurements/

@@ -399,7 +399,7 @@ function report(): void {
     const runs = records.get(arm.id) ?? [];
     if (runs.length === 0) {
       armRows.push(
-        `| ${arm.id} | ${arm.label} | 0 | not run yet${arm.long ? ` (hours: \`study.ts run --arms ${arm.id}\`)` : ''} | | | |`,
+        `| ${arm.id} | ${arm.label} | 0 | no finished run yet${arm.long ? ` (hours: \`study.ts run --arms ${arm.id}\`)` : ''} | | | |`,
       );
       continue;
     }
@@ -459,7 +459,7 @@ function report(): void {
 Pre-registration: docs/science.md, "Study ${STUDY}". Learning rate by the pre-registered rule: **${lr}**
 (docs/study${SUFFIX}/calibration.json). Changes are final eval (step ${protocol.steps}) minus the step-0 eval on the
 first ${protocol.evalSize} problems of MiniMath-500, in points, as mean ± standard error (median; seeds up,
-down of n). Every finished run is listed below; runs not listed have not run yet.
+down of n). Every finished run is listed below; runs not listed have not finished.
 
 ## Decision rule
 
