@@ -50,6 +50,12 @@ export class SweepProgress {
   private readonly started = Date.now();
   private readonly stepsOf = new Map<string, number>();
   private readonly stepsDone = new Map<string, number>();
+  /**
+   * Steps a run restored from a checkpoint rather than computed here: a run reports every step it
+   * computes, so its first report (step k + 1 after resuming at k) tells. They count as done, not as
+   * speed, or the ETA right after a resume would be far too short.
+   */
+  private readonly restored = new Map<string, number>();
   private readonly running = new Set<string>();
   private readonly finished = new Set<string>();
   private readonly failed = new Set<string>();
@@ -69,6 +75,7 @@ export class SweepProgress {
   }
 
   step(label: string, done: number): void {
+    if (!this.restored.has(label)) this.restored.set(label, Math.max(0, done - 1));
     this.stepsDone.set(label, done);
     this.print(false);
   }
@@ -85,13 +92,16 @@ export class SweepProgress {
   line(): string {
     let total = 0;
     let done = 0;
+    let computed = 0;
     for (const [label, steps] of this.stepsOf) {
       if (this.failed.has(label)) continue;
       total += steps;
-      done += this.stepsDone.get(label) ?? 0;
+      const d = this.stepsDone.get(label) ?? 0;
+      done += d;
+      computed += d - (this.restored.get(label) ?? 0);
     }
     const elapsed = (Date.now() - this.started) / 1000;
-    const eta = done > 0 ? (elapsed / done) * (total - done) : Number.NaN;
+    const eta = computed > 0 ? (elapsed / computed) * (total - done) : Number.NaN;
     const left = this.stepsOf.size - this.finished.size - this.failed.size - this.running.size;
     const runningSteps = [...this.running]
       .map((label) => `${label} ${this.stepsDone.get(label) ?? 0}/${this.stepsOf.get(label) ?? 0}`)
