@@ -327,12 +327,10 @@ export function ropeForward(
   step.dispatch(kernel, { positions, cos, sin, x }, { N, heads, half: D / 2 });
 }
 
-/**
- * ropeForward on q (N, heads, D) and k (N, kvHeads, D) at the same positions, in one dispatch: the same
- * numbers as two ropeForward calls (ops.gpu.test.ts checks bit for bit).
- */
-export function ropeQkForward(
+/** q (N, heads, D) and k (N, kvHeads, D) rotated by one rope_qk dispatch (forward, or the transpose back). */
+function encodeRopeQk(
   step: Step,
+  backward: boolean,
   q: GpuTensor,
   k: GpuTensor,
   positions: GpuTensor,
@@ -343,15 +341,29 @@ export function ropeQkForward(
   kvHeads: number,
   D: number,
 ) {
-  const kernel = D % 8 === 0 ? ROPE_QK_FORWARD_VEC4 : ROPE_QK_FORWARD;
+  const kernel =
+    D % 8 === 0
+      ? backward
+        ? ROPE_QK_BACKWARD_VEC4
+        : ROPE_QK_FORWARD_VEC4
+      : backward
+        ? ROPE_QK_BACKWARD
+        : ROPE_QK_FORWARD;
   step.dispatch(kernel, { positions, cos, sin, q, k }, { N, heads, kv_heads: kvHeads, half: D / 2 });
 }
 
+/**
+ * ropeForward on q (N, heads, D) and k (N, kvHeads, D) at the same positions, in one dispatch: the same
+ * numbers as two ropeForward calls (ops.gpu.test.ts checks bit for bit).
+ */
+export const ropeQkForward = (step: Step, ...rest: RopeQkArgs) => encodeRopeQk(step, false, ...rest);
+
 /** ropeBackward on dq and dk in one dispatch, as ropeQkForward. */
-export function ropeQkBackward(
-  step: Step,
-  dq: GpuTensor,
-  dk: GpuTensor,
+export const ropeQkBackward = (step: Step, ...rest: RopeQkArgs) => encodeRopeQk(step, true, ...rest);
+
+type RopeQkArgs = [
+  q: GpuTensor,
+  k: GpuTensor,
   positions: GpuTensor,
   cos: GpuTensor,
   sin: GpuTensor,
@@ -359,10 +371,7 @@ export function ropeQkBackward(
   heads: number,
   kvHeads: number,
   D: number,
-) {
-  const kernel = D % 8 === 0 ? ROPE_QK_BACKWARD_VEC4 : ROPE_QK_BACKWARD;
-  step.dispatch(kernel, { positions, cos, sin, q: dq, k: dk }, { N, heads, kv_heads: kvHeads, half: D / 2 });
-}
+];
 
 export function ropeBackward(
   step: Step,
