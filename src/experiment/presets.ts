@@ -160,6 +160,14 @@ export const PRESETS: readonly Preset[] = [
       'lr 2e-3 with a tighter upper bound (ε_low 0.2, ε_high 0.1). Study 1 (8 seeds): the arithmetic collapses all the same (greedy accuracy −66.0 ± 0.0 points, 8 of 8 down), and the greedy code share falls in 7 of 8 seeds (−38.8 ± 14.0), but the exact p(code) at the style decision falls less on average: −0.0 ± 9.9 points, +29.7 ± 15.0 above the symmetric clip on the same seeds (7 of 8 seeds higher). A looser bound (ε_high 0.28) held it about as well: +26.2 ± 14.7.',
     changes: { ...studyArmChanges(1, 'A5'), ...FOUR_SEEDS },
   },
+  {
+    id: 'mechanism-paper-batch',
+    group: 'mechanism',
+    title: 'Random reward at the paper’s batch, 64 prompts × 16 (Study 1)',
+    explanation:
+      'lr 2e-3 with the paper’s 64 prompts × 16 per step (mini-batches of 128, still 8 updates per batch), 100 steps. Study 1, arm A10 (8 seeds): the arithmetic collapses as with 8 prompts (greedy accuracy −56.8 ± 1.8 points, 8 of 8 down); the greedy code share rose in 4 of 8 seeds and fell in 2 (−1.6 ± 11.4, median +0.5), short of the 6 of 8 the study required; the exact p(code) rose in 6 of 8 (+12.4 ± 6.7), a secondary measure. Slow on the CPU engine: about 18 s per step on one core.',
+    changes: { ...studyArmChanges(1, 'A10'), ...FOUR_SEEDS },
+  },
   ...[0, 0.001, 0.3, 0.5, 0.7].map(
     (gamma): Preset => ({
       id: `gamma-${String(gamma).replace('.', 'p')}`,
