@@ -1,7 +1,9 @@
 // e2e: a 3-seed sweep in the page, one seed at a time (the CPU engine), then the same sweep again with
 // two seeds computed at once (one training Worker each) and a reload in the middle of it: Play after the
 // reload resumes every unfinished seed from its checkpoint and starts any that never started, and every
-// seed ends with the same metrics as in the first, uninterrupted, sequential sweep.
+// seed ends with the same metrics as in the first, uninterrupted, sequential sweep. Then a 2-seed sweep
+// on WebGPU (SwiftShader here): two seeds at once share one Worker and one device and end with the
+// metrics each had computed alone.
 import { readFileSync } from 'node:fs';
 import { expect, type Page, test } from '@playwright/test';
 import { clearSavedRuns } from './savedRuns';
@@ -105,5 +107,47 @@ test('a 3-seed sweep two seeds at once, reloaded mid-sweep, matches the sequenti
     expect(second[seed].evals, `seed ${seed} evals`).toEqual(first[seed].evals);
   }
   await page.screenshot({ path: 'e2e/artifacts/sweep-resumed.png' });
+  expect(errors).toEqual([]);
+});
+
+test('on WebGPU two seeds at once share one Worker and device, with the metrics each has alone', async ({
+  page,
+}) => {
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  // 'auto' would pick the CPU engine on SwiftShader (a software adapter); this test is about WebGPU.
+  await page.goto(
+    './#v=1&reward=random&prompts=2&group=2&minibatch=4&maxtokens=16&steps=4&evalevery=4&evalsize=4&avgk=1&seeds=2&seed=21&ckpt=2&backend=webgpu',
+  );
+  await clearSavedRuns(page);
+  await page.reload();
+  // The page routes a run by the adapter it found: wait for it, as a user waits for the badge.
+  await expect(page.getByTestId('device-badge')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
+  await expect(page.getByTestId('device-badge')).toContainText('WebGPU');
+  await page.getByRole('tab', { name: /Runs/ }).click();
+
+  // Reference: one seed at a time.
+  await page.getByTestId('seeds-at-once').selectOption('1');
+  await page.getByRole('button', { name: '▶ Play' }).click();
+  await expect.poll(() => runStates(page), { timeout: 300_000 }).toEqual(['finished', 'finished']);
+
+  // Both seeds at once: one training Worker computes them (a CPU sweep has one Worker per seed).
+  await page.getByTestId('seeds-at-once').selectOption('2');
+  await page.getByRole('button', { name: '▶ Play' }).click();
+  await expect(page.getByTestId('progress-text')).toContainText('(2 running)', { timeout: 120_000 });
+  expect(page.workers()).toHaveLength(1);
+  await expect
+    .poll(() => runStates(page), { timeout: 300_000 })
+    .toEqual(['finished', 'finished', 'finished', 'finished']);
+
+  const runs = await exportedRuns(page);
+  const alone = bySeed(runs, (name) => !name.includes('#2'));
+  const shared = bySeed(runs, (name) => name.includes('#2'));
+  expect(Object.keys(shared)).toEqual(['21', '22']);
+  for (const seed of ['21', '22']) {
+    expect(shared[seed].steps.map((s) => s.step)).toEqual([0, 1, 2, 3]);
+    expect(shared[seed].steps, `seed ${seed} steps`).toEqual(alone[seed].steps);
+    expect(shared[seed].evals, `seed ${seed} evals`).toEqual(alone[seed].evals);
+  }
   expect(errors).toEqual([]);
 });

@@ -44,4 +44,17 @@ describe('chooseBackend', () => {
       }),
     ).rejects.toThrow(/no adapter here/);
   });
+
+  it('releases an unused context of its own, never a shared one (other runs compute on it)', async () => {
+    const context = () => {
+      const ctx = { info: software, destroyed: 0, device: { destroy: () => ctx.destroyed++ } };
+      return ctx;
+    };
+    const own = context();
+    expect((await chooseBackend('auto', async () => own as never)).backend.kind).toBe('cpu');
+    expect(own.destroyed).toBe(1);
+    const shared = context();
+    expect((await chooseBackend('auto', async () => shared as never, {}, true)).backend.kind).toBe('cpu');
+    expect(shared.destroyed).toBe(0);
+  });
 });

@@ -8,12 +8,14 @@ import type { GpuContext } from './webgpu/device';
 
 /**
  * Creates the backend the rule picks. `acquire` opens a GPU context (the page's navigator.gpu, Dawn in
- * Node); it is not called for 'cpu', and a context the rule does not use is released.
+ * Node); it is not called for 'cpu', and a context the rule does not use is released, unless it is
+ * `shared` (other runs compute on it).
  */
 export async function chooseBackend(
   choice: BackendChoice,
   acquire: () => Promise<GpuContext>,
   options: WebGpuBackendOptions = {},
+  shared = false,
 ): Promise<{ backend: Backend; notice: string | null; context: GpuContext | null }> {
   if (choice === 'cpu') return { backend: new CpuBackend(), notice: null, context: null };
   let context: GpuContext | null = null;
@@ -25,7 +27,7 @@ export async function chooseBackend(
   }
   const decision = decideBackend(choice, context?.info ?? null, why);
   if (decision.use === 'cpu') {
-    context?.device.destroy();
+    if (!shared) context?.device.destroy();
     return { backend: new CpuBackend(), notice: decision.notice, context: null };
   }
   const { WebGpuBackend } = await import('./webgpu/backend');

@@ -20,16 +20,27 @@ export interface BrowserHostOptions {
   onSetupProgress?: (phase: string, done: number, total: number) => void;
   /** fetch for the shipped zoo (tests); the global fetch by default. */
   fetch?: typeof fetch;
+  /**
+   * Opens the GPU context to compute on when it is shared with other runs (the training Worker's one
+   * device for the seeds of a sweep); without it each run opens a device of its own.
+   */
+  sharedGpu?: () => Promise<GpuContext>;
   /** Called once the backend is chosen, with a notice for the user when it is not what they asked. */
   onBackend?: (backend: Backend, notice: string | null, gpu: GpuContext | null) => void;
 }
 
-/** The engine for a run in the page, by the one rule of src/engine/chooseBackend.ts. */
+/**
+ * The engine for a run in the page, by the one rule of src/engine/chooseBackend.ts: on the context
+ * `sharedGpu` opens when given, on a device of its own otherwise.
+ */
 export function createBrowserBackend(
   choice: BackendChoice,
   gpu: GPU | undefined,
+  sharedGpu?: () => Promise<GpuContext>,
 ): Promise<{ backend: Backend; notice: string | null; context: GpuContext | null }> {
-  return chooseBackend(choice, () => acquireGpu(gpu));
+  return sharedGpu
+    ? chooseBackend(choice, sharedGpu, {}, true)
+    : chooseBackend(choice, () => acquireGpu(gpu));
 }
 
 export function browserRunResources(options: BrowserHostOptions): RunResources {
@@ -38,6 +49,7 @@ export function browserRunResources(options: BrowserHostOptions): RunResources {
       const { backend, notice, context } = await createBrowserBackend(
         choice,
         typeof navigator === 'undefined' ? undefined : navigator.gpu,
+        options.sharedGpu,
       );
       options.onBackend?.(backend, notice, context);
       return backend;

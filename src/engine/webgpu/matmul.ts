@@ -214,6 +214,17 @@ const PROBE_MIN_MS = 2;
 const PROBE_MAX_ROWS = 16384;
 
 /**
+ * Makes probeMatmul answer `probe` on its adapter instead of measuring. A training Worker in the page
+ * has no localStorage, so the page keeps the first probe its Workers report and hands it to every later
+ * one: all runs on an adapter then use one variant, whose float sums they share (variants' sums
+ * differ), and a link replays the same run. An unknown variant (from an older build) is ignored.
+ */
+export function recallMatmulProbe(probe: MatmulProbe, size = 256): void {
+  if (MATMUL_VARIANTS.some((v) => variantName(v) === variantName(probe.variant)))
+    probeCache.set(`${probe.adapter}|${size}`, probe);
+}
+
+/**
  * Times every candidate on one nt matmul of `size`³ after a warm-up run (best of three interleaved
  * rounds) and returns the fastest. On a fast adapter, where even the fastest round takes under
  * PROBE_MIN_MS (submission latency would decide), the rounds become the mix of a training step instead:

@@ -3,7 +3,10 @@
 // restore-on-load that brings back the runs list and charts after a reload; and the zoo builder's
 // controller beside it. What the UI reads of them (the controllers, persistence problems) is published
 // in ui/store/runtimeStore.ts.
+import { decideBackend } from '../../engine/backendRule';
+import type { ExperimentConfig } from '../../experiment/config/schema';
 import { openRunStore, type RunStore } from '../../experiment/persistence';
+import { useGpuStore } from '../store/gpuStore';
 import { useLabStore } from '../store/labStore';
 import { type LabRuntime, useRuntimeStore } from '../store/runtimeStore';
 import { restoreAndSaveView } from '../store/viewPrefs';
@@ -24,7 +27,19 @@ const publish = (next: Partial<LabRuntime>) => useRuntimeStore.setState(next);
  */
 function chooseHostFactory(): RunHostFactory {
   const wantsSynthetic = import.meta.env.DEV && new URLSearchParams(location.search).has('synthetic');
-  return wantsSynthetic ? createSyntheticHost : createWorkerHost;
+  return wantsSynthetic
+    ? createSyntheticHost
+    : (emit) => createWorkerHost(emit, { sharesDevice: computesOnGpu });
+}
+
+/**
+ * Whether the experiment computes on this browser's GPU, by the backend rule applied to the adapter the
+ * page found (the device badge's reading): then its seeds share one Worker and device. While the GPU is
+ * still being looked for, or was lost, runs get a Worker each (each then finds its own device, if any).
+ */
+function computesOnGpu(config: ExperimentConfig): boolean {
+  const status = useGpuStore.getState().status;
+  return status.state === 'ready' && decideBackend(config.backend, status.gpu.info).use === 'webgpu';
 }
 
 /** Creates the build controller, opens IndexedDB, restores saved runs, creates the run controller. Idempotent. */

@@ -1,8 +1,161 @@
-// Unit tests of the worker-message translation: runner events pass through, checkpoints carry their
-// step, set-up and backend news become notices, a lost device pauses, a failed set-up is an error.
-import { describe, expect, it } from 'vitest';
+// Unit tests of the worker host: the worker-message translation (runner events pass through,
+// checkpoints carry their step, set-up and backend news become notices, a lost device pauses, a failed
+// set-up is an error) and which Worker computes which run (a Worker each on the CPU engine, one shared
+// Worker for the runs on the GPU, closed when its last run ends; a crash ends every run it computed).
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DEFAULT_EXPERIMENT } from '../../experiment/config/fields';
+import type { ExperimentConfig } from '../../experiment/config/schema';
 import { syntheticStepMetrics } from '../../experiment/syntheticRun';
-import { translate } from './workerHost';
+import type { TrainingWorkerClient } from '../../experiment/workerClient';
+import type { FromWorker, ToWorker } from '../../experiment/workerProtocol';
+import type { HostEvent } from '../runTypes';
+import { createWorkerHost, translate } from './workerHost';
+
+/** A training Worker's client that records what it was sent and lets the test answer for the Worker. */
+class FakeClient {
+  sent: ToWorker[] = [];
+  terminated = false;
+  constructor(readonly reply: (message: FromWorker) => void) {}
+  send(message: ToWorker) {
+    this.sent.push(message);
+  }
+  sendIfRunning(message: ToWorker) {
+    if (!this.terminated) this.sent.push(message);
+  }
+  terminate() {
+    this.terminated = true;
+  }
+}
+
+describe('which Worker computes a run', () => {
+  let clients: FakeClient[];
+  let events: [string, HostEvent][];
+  const gpu = (config: ExperimentConfig) => config.backend === 'webgpu';
+  const host = () =>
+    createWorkerHost((runId, event) => events.push([runId, event]), {
+      sharesDevice: gpu,
+      client: (onMessage) => {
+        const client = new FakeClient(onMessage);
+        clients.push(client);
+        return client as unknown as TrainingWorkerClient;
+      },
+    });
+  const onGpu = { ...DEFAULT_EXPERIMENT, backend: 'webgpu' as const };
+  const onCpu = { ...DEFAULT_EXPERIMENT, backend: 'cpu' as const };
+
+  beforeEach(() => {
+    clients = [];
+    events = [];
+    vi.stubGlobal('location', { href: 'http://lab.test/#v=1' });
+  });
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('gives each CPU run a Worker of its own and every GPU run the one shared Worker', () => {
+    const h = host();
+    h.start({ runId: 'c1', config: onCpu });
+    h.start({ runId: 'c2', config: onCpu });
+    h.start({ runId: 'g1', config: onGpu });
+    h.start({ runId: 'g2', config: { ...onGpu, seed: 2 } });
+    expect(clients).toHaveLength(3);
+    const [c1, c2, shared] = clients;
+    expect(c1.sent.map((m) => m.type === 'start' && m.shareDevice)).toEqual([false]);
+    expect(c2.sent).toHaveLength(1);
+    expect(shared.sent.map((m) => m.type === 'start' && [m.runId, m.seed, m.shareDevice])).toEqual([
+      ['g1', DEFAULT_EXPERIMENT.seed, true],
+      ['g2', 2, true],
+    ]);
+    // Commands reach the Worker computing that run, naming it.
+    h.pause('g2');
+    h.step('c1');
+    expect(shared.sent.at(-1)).toEqual({ type: 'pause', runId: 'g2' });
+    expect(c1.sent.at(-1)).toEqual({ type: 'step', runId: 'c1', count: 1 });
+  });
+
+  it('closes the shared Worker only when its last run has ended', () => {
+    const h = host();
+    h.start({ runId: 'g1', config: onGpu });
+    h.start({ runId: 'g2', config: onGpu });
+    const shared = clients[0];
+    shared.reply({ type: 'done', runId: 'g1', result: 'finished' });
+    expect(shared.terminated).toBe(false);
+    h.stop('g2');
+    expect(shared.sent.at(-1)).toEqual({ type: 'stop', runId: 'g2' });
+    shared.reply({ type: 'done', runId: 'g2', result: 'stopped' });
+    expect(shared.terminated).toBe(true);
+    // The next GPU run opens a new shared Worker.
+    h.start({ runId: 'g3', config: onGpu });
+    expect(clients).toHaveLength(2);
+  });
+
+  it('keeps the shared Worker through a restart whose old start ends after the new one began', () => {
+    const h = host();
+    h.start({ runId: 'g1', config: onGpu });
+    h.start({ runId: 'g1', config: onGpu, checkpoint: { step: 2 } });
+    const shared = clients[0];
+    expect(clients).toHaveLength(1);
+    shared.reply({ type: 'done', runId: 'g1', result: 'stopped' }); // the replaced start
+    expect(shared.terminated).toBe(false);
+    h.pause('g1');
+    expect(shared.sent.at(-1)).toEqual({ type: 'pause', runId: 'g1' });
+    shared.reply({ type: 'done', runId: 'g1', result: 'finished' });
+    expect(shared.terminated).toBe(true);
+  });
+
+  it('sends the pending steps of a run started with "step" to that run once it is ready', () => {
+    const h = host();
+    h.start({ runId: 'g1', config: onGpu });
+    h.start({ runId: 'g2', config: onGpu, maxSteps: 1 });
+    const shared = clients[0];
+    shared.reply({
+      type: 'ready',
+      runId: 'g2',
+      backend: 'WebGPU',
+      backendKind: 'webgpu',
+      trainingSetSize: 4,
+      notice: null,
+    });
+    expect(shared.sent.at(-1)).toEqual({ type: 'step', runId: 'g2', count: 1 });
+    expect(events).toEqual([['g2', { type: 'notice', message: 'Running on WebGPU.' }]]);
+  });
+
+  it('hands every later Worker the first matmul probe a Worker reported for an adapter', () => {
+    const items = new Map<string, string>();
+    vi.stubGlobal('localStorage', {
+      getItem: (key: string) => items.get(key) ?? null,
+      setItem: (key: string, value: string) => items.set(key, value),
+    });
+    const h = host();
+    h.start({ runId: 'g1', config: onGpu });
+    const first = clients[0];
+    expect(first.sent[0]).toMatchObject({ type: 'start', matmulProbes: [] });
+    const probe = {
+      variant: { kind: 'tiled' as const, wgX: 16, wgY: 16 },
+      msPerRun: { tiled: 1 },
+      adapter: 'gpu a',
+    };
+    const ready = { type: 'ready' as const, runId: 'g1', backend: 'WebGPU', backendKind: 'webgpu' as const };
+    first.reply({ ...ready, trainingSetSize: 4, notice: null, matmul: probe });
+    // A second probe for the same adapter (a Worker that was not handed the first) is not kept.
+    first.reply({ ...ready, trainingSetSize: 4, notice: null, matmul: { ...probe, msPerRun: { tiled: 9 } } });
+    h.start({ runId: 'c1', config: onCpu });
+    expect(clients[1].sent[0]).toMatchObject({ type: 'start', matmulProbes: [probe] });
+  });
+
+  it('ends every run of a shared Worker that crashed, and only those', () => {
+    const h = host();
+    h.start({ runId: 'g1', config: onGpu });
+    h.start({ runId: 'g2', config: onGpu });
+    h.start({ runId: 'c1', config: onCpu });
+    const [shared, own] = clients;
+    shared.reply({ type: 'fatal', runId: '', message: 'The training worker crashed: out of memory' });
+    expect(events.map(([runId, event]) => [runId, event.type])).toEqual([
+      ['g1', 'error'],
+      ['g2', 'error'],
+    ]);
+    expect(shared.terminated).toBe(true);
+    expect(own.terminated).toBe(false);
+  });
+});
 
 describe('translate worker messages', () => {
   it('passes runner events through and gives checkpoints their step', () => {

@@ -1,53 +1,108 @@
 // The real run host: training Web Workers (src/experiment/worker.ts) behind a WorkerClient each
-// (experiment/workerClient.ts), one per run.
+// (experiment/workerClient.ts): one per run on the CPU engine, one for all the runs that compute on the
+// GPU (they share its device).
 // Translates the worker's messages into the UI's run events: set-up progress and backend notices
 // become 'notice', a lost device pauses the run with its message, a failed set-up becomes an error.
-import { ZOO_FAMILY_NAMES } from '../../experiment/config/schema';
+
+import type { MatmulProbe } from '../../engine/webgpu/matmul';
+import { type ExperimentConfig, ZOO_FAMILY_NAMES } from '../../experiment/config/schema';
 import type { RunCheckpoint } from '../../experiment/runner';
 import { serializeExperiment } from '../../experiment/url';
 import { type TrainingWorkerClient, trainingWorkerClient } from '../../experiment/workerClient';
-import type { FromWorker, UserModelFiles } from '../../experiment/workerProtocol';
+import type { FromWorker, ToWorker, UserModelFiles } from '../../experiment/workerProtocol';
 import type { HostEvent } from '../runTypes';
 import { loadBuiltModel } from '../zoo/userZoo';
-import type { RunHost, RunHostFactory } from './runHost';
+import type { RunHost } from './runHost';
 
-export const createWorkerHost: RunHostFactory = (emit) => {
+export interface WorkerHostOptions {
+  /**
+   * Whether an experiment computes on this browser's GPU. Its runs (the seeds of a sweep) then share one
+   * Worker and one device, so the queue's per-step waits overlap instead of adding up; the others get a
+   * Worker each, one per core, for the CPU engine. Without it every run gets its own Worker.
+   */
+  sharesDevice?: (config: ExperimentConfig) => boolean;
+  /** Makes the client of one training Worker (tests pass a fake). */
+  client?: (onMessage: (message: FromWorker) => void) => TrainingWorkerClient;
+}
+
+/** One training Worker and the starts it has not finished (by run; a restart can overlap its old start). */
+interface Lane {
+  client: TrainingWorkerClient;
+  open: Map<string, number>;
+  shared: boolean;
+}
+
+export function createWorkerHost(
+  emit: (runId: string, event: HostEvent) => void,
+  options: WorkerHostOptions = {},
+): RunHost {
+  const makeClient = options.client ?? trainingWorkerClient;
   /** Steps to run once set-up is done, for a run started with the "step" button. */
   const pendingSteps = new Map<string, number>();
-  /**
-   * One training Worker per run being computed, so the seeds of a sweep run side by side on separate
-   * cores; a Worker is closed when its run ends. A crash is reported without a run id: each client
-   * knows its own run.
-   */
-  const clients = new Map<string, TrainingWorkerClient>();
-  const clientFor = (runId: string): TrainingWorkerClient => {
-    const existing = clients.get(runId);
-    if (existing) return existing;
-    const client = trainingWorkerClient((message) => {
-      for (const event of translate(message)) emit(message.runId || runId, event);
-      if (message.type === 'ready') {
-        const steps = pendingSteps.get(runId);
-        if (steps !== undefined) {
-          pendingSteps.delete(runId);
-          client.sendIfRunning({ type: 'step', count: steps });
+  /** The Worker computing each run; a Worker is closed when it has no run left. */
+  const lanes = new Map<string, Lane>();
+  let sharedLane: Lane | null = null;
+
+  const newLane = (shared: boolean): Lane => {
+    const lane: Lane = {
+      open: new Map(),
+      shared,
+      client: makeClient((message) => {
+        // A crash names no run: it ends every run of that Worker.
+        const runIds = message.runId ? [message.runId] : [...lane.open.keys()];
+        for (const runId of runIds) for (const event of translate(message)) emit(runId, event);
+        if (message.type === 'ready') {
+          if (message.matmul) keepMatmulProbe(message.matmul);
+          const steps = pendingSteps.get(message.runId);
+          if (steps !== undefined) {
+            pendingSteps.delete(message.runId);
+            lane.client.sendIfRunning({ type: 'step', runId: message.runId, count: steps });
+          }
         }
-      }
-      if (message.type === 'done' || message.type === 'fatal') close(runId, client);
-    });
-    clients.set(runId, client);
-    return client;
+        if (message.type === 'done' || message.type === 'fatal') {
+          for (const runId of runIds) finish(lane, runId, !message.runId);
+        }
+      }),
+    };
+    return lane;
   };
-  const close = (runId: string, client: TrainingWorkerClient) => {
-    client.terminate();
-    if (clients.get(runId) === client) clients.delete(runId);
+  /** One start of `runId` on `lane` has ended (all of them when the Worker crashed). */
+  const finish = (lane: Lane, runId: string, all: boolean) => {
+    const left = all ? 0 : (lane.open.get(runId) ?? 1) - 1;
+    if (left > 0) lane.open.set(runId, left);
+    else {
+      lane.open.delete(runId);
+      if (lanes.get(runId) === lane) lanes.delete(runId);
+    }
+    if (lane.open.size === 0) close(lane);
   };
+  const close = (lane: Lane) => {
+    lane.client.terminate();
+    for (const runId of lane.open.keys()) if (lanes.get(runId) === lane) lanes.delete(runId);
+    if (sharedLane === lane) sharedLane = null;
+  };
+  const laneFor = (runId: string, config: ExperimentConfig): Lane => {
+    const old = lanes.get(runId);
+    if (options.sharesDevice?.(config)) {
+      // A run that had a Worker of its own (the GPU was still being probed) leaves it.
+      if (old && !old.shared) close(old);
+      sharedLane ??= newLane(true);
+      return sharedLane;
+    }
+    // A restart (a lost device) gets a fresh Worker; a run leaving the shared one is stopped there (its
+    // 'done' still closes that start).
+    if (old?.shared) old.client.sendIfRunning({ type: 'stop', runId });
+    else if (old) close(old);
+    return newLane(false);
+  };
+  const send = (runId: string, message: ToWorker) => lanes.get(runId)?.client.sendIfRunning(message);
+
   const host: RunHost = {
     real: true,
     start: ({ runId, config, checkpoint, maxSteps }) => {
-      // A restart (a lost device) gets a fresh Worker.
-      const old = clients.get(runId);
-      if (old) close(runId, old);
-      const client = clientFor(runId);
+      const lane = laneFor(runId, config);
+      lane.open.set(runId, (lane.open.get(runId) ?? 0) + 1);
+      lanes.set(runId, lane);
       if (maxSteps !== undefined) pendingSteps.set(runId, maxSteps);
       const message = {
         type: 'start' as const,
@@ -57,14 +112,16 @@ export const createWorkerHost: RunHostFactory = (emit) => {
         baseUrl: location.href.split('#')[0],
         checkpoint: checkpoint as RunCheckpoint | undefined,
         paused: maxSteps !== undefined,
+        shareDevice: lane.shared,
+        matmulProbes: keptMatmulProbes(),
       };
       if ((ZOO_FAMILY_NAMES as readonly string[]).includes(config.model)) {
-        client.send(message);
+        lane.client.send(message);
         return;
       }
       // Not a shipped family: a family built in this browser travels with the start message.
       void userModelFiles(config.model).then(
-        (userModels) => client.send({ ...message, userModels }),
+        (userModels) => lane.client.send({ ...message, userModels }),
         (err) =>
           emit(runId, {
             type: 'error',
@@ -73,18 +130,48 @@ export const createWorkerHost: RunHostFactory = (emit) => {
           }),
       );
     },
-    pause: (runId) => clients.get(runId)?.sendIfRunning({ type: 'pause' }),
-    resume: (runId) => clients.get(runId)?.sendIfRunning({ type: 'resume' }),
-    step: (runId) => clients.get(runId)?.sendIfRunning({ type: 'step', count: 1 }),
-    // The Worker posts 'done' once the runner has stopped, and is closed then.
-    stop: (runId) => clients.get(runId)?.sendIfRunning({ type: 'stop' }),
+    pause: (runId) => send(runId, { type: 'pause', runId }),
+    resume: (runId) => send(runId, { type: 'resume', runId }),
+    step: (runId) => send(runId, { type: 'step', runId, count: 1 }),
+    // The Worker posts 'done' once the runner has stopped; its Worker is closed when no run is left.
+    stop: (runId) => send(runId, { type: 'stop', runId }),
     dispose: () => {
-      for (const client of clients.values()) client.terminate();
-      clients.clear();
+      for (const lane of new Set(lanes.values())) lane.client.terminate();
+      lanes.clear();
+      sharedLane = null;
     },
   };
   return host;
-};
+}
+
+/** Where the page keeps its Workers' matmul probes, by adapter (a Worker has no localStorage). */
+const MATMUL_PROBES_KEY = 'srl.page.matmul-probes';
+
+/** The probes kept so far (none where localStorage is missing or blocked). */
+export function keptMatmulProbes(): MatmulProbe[] {
+  try {
+    return Object.values(
+      JSON.parse(localStorage.getItem(MATMUL_PROBES_KEY) ?? '{}') as Record<string, MatmulProbe>,
+    );
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Keeps the first probe reported for an adapter: later Workers are handed it, so every run on that
+ * adapter computes with one matmul variant and a link replays the same run (recallMatmulProbe).
+ */
+export function keepMatmulProbe(probe: MatmulProbe): void {
+  try {
+    const kept = JSON.parse(localStorage.getItem(MATMUL_PROBES_KEY) ?? '{}') as Record<string, MatmulProbe>;
+    if (kept[probe.adapter]) return;
+    kept[probe.adapter] = probe;
+    localStorage.setItem(MATMUL_PROBES_KEY, JSON.stringify(kept));
+  } catch {
+    // No localStorage (privacy mode): each Worker probes again, as it did before.
+  }
+}
 
 /** The built family's files for the worker, or none (the worker then reports the unknown model). */
 async function userModelFiles(name: string): Promise<Record<string, UserModelFiles> | undefined> {
