@@ -10,6 +10,7 @@ import { downloadBlob } from '../downloads/chartImage';
 import { checkpointFiles } from '../downloads/checkpointExport';
 import { parseRunsFile, serializeRunsFile } from '../downloads/runsFile';
 import type { RunData } from '../runTypes';
+import { computesOnGpu, useGpuStore } from '../store/gpuStore';
 import { type LabState, useLabStore } from '../store/labStore';
 import { useLabRuntime } from '../store/runtimeStore';
 import { PARALLEL_SEED_CHOICES, type ParallelSeeds, seedsAtOnce } from '../store/viewSlice';
@@ -228,13 +229,16 @@ export function RunsPanel() {
 }
 
 /**
- * How many seeds of a sweep compute at once, one Worker each. Not part of the experiment (it is not in
- * the link): each seed's metrics are the same whichever way it ran, only the wait changes.
+ * How many seeds of a sweep compute at once: one Worker each on the CPU engine, together on one device
+ * on a GPU. Not part of the experiment (it is not in the link): each seed's metrics are the same
+ * whichever way it ran, only the wait changes.
  */
 function SeedsAtOnce() {
   const value = useLabStore((s) => s.parallelSeeds);
   const setValue = useLabStore((s) => s.setParallelSeeds);
   const cores = typeof navigator === 'undefined' ? undefined : navigator.hardwareConcurrency;
+  const backend = useLabStore((s) => s.config.backend);
+  const onGpu = useGpuStore((s) => computesOnGpu(s.status, backend));
   return (
     <label className="seeds-at-once">
       Seeds computed at once{' '}
@@ -247,12 +251,13 @@ function SeedsAtOnce() {
       >
         {PARALLEL_SEED_CHOICES.map((choice) => (
           <option key={String(choice)} value={String(choice)}>
-            {choice === 'auto' ? `auto (${seedsAtOnce('auto', cores)} on this device)` : choice}
+            {choice === 'auto' ? `auto (${seedsAtOnce('auto', cores, onGpu)} on this device)` : choice}
           </option>
         ))}
       </select>
       <span className="field-help">
-        Each seed in its own worker; the metrics of a seed do not depend on this, only the wait.
+        {onGpu ? 'The seeds share the GPU in one worker' : 'Each seed in its own worker'}; the metrics of a
+        seed do not depend on this, only the wait.
       </span>
     </label>
   );

@@ -3,10 +3,8 @@
 // restore-on-load that brings back the runs list and charts after a reload; and the zoo builder's
 // controller beside it. What the UI reads of them (the controllers, persistence problems) is published
 // in ui/store/runtimeStore.ts.
-import { decideBackend } from '../../engine/backendRule';
-import type { ExperimentConfig } from '../../experiment/config/schema';
 import { openRunStore, type RunStore } from '../../experiment/persistence';
-import { useGpuStore } from '../store/gpuStore';
+import { computesOnGpu, useGpuStore } from '../store/gpuStore';
 import { useLabStore } from '../store/labStore';
 import { type LabRuntime, useRuntimeStore } from '../store/runtimeStore';
 import { restoreAndSaveView } from '../store/viewPrefs';
@@ -27,19 +25,15 @@ const publish = (next: Partial<LabRuntime>) => useRuntimeStore.setState(next);
  */
 function chooseHostFactory(): RunHostFactory {
   const wantsSynthetic = import.meta.env.DEV && new URLSearchParams(location.search).has('synthetic');
+  // An experiment that computes on the GPU (by the rule, on the adapter the page found) has its seeds
+  // share one Worker and device; while the GPU is still being looked for, or was lost, runs get a
+  // Worker each (each then finds its own device, if any).
   return wantsSynthetic
     ? createSyntheticHost
-    : (emit) => createWorkerHost(emit, { sharesDevice: computesOnGpu });
-}
-
-/**
- * Whether the experiment computes on this browser's GPU, by the backend rule applied to the adapter the
- * page found (the device badge's reading): then its seeds share one Worker and device. While the GPU is
- * still being looked for, or was lost, runs get a Worker each (each then finds its own device, if any).
- */
-function computesOnGpu(config: ExperimentConfig): boolean {
-  const status = useGpuStore.getState().status;
-  return status.state === 'ready' && decideBackend(config.backend, status.gpu.info).use === 'webgpu';
+    : (emit) =>
+        createWorkerHost(emit, {
+          sharesDevice: (config) => computesOnGpu(useGpuStore.getState().status, config.backend),
+        });
 }
 
 /** Creates the build controller, opens IndexedDB, restores saved runs, creates the run controller. Idempotent. */
@@ -68,7 +62,12 @@ export function startLabRuntime(): Promise<void> {
       hostFactory,
       persistence,
       onPersistenceError: (message) => publish({ persistenceProblem: message }),
-      parallel: () => seedsAtOnce(useLabStore.getState().parallelSeeds, navigator.hardwareConcurrency),
+      // The experiment on screen decides where 'auto' counts: cores on the CPU engine, one device on a GPU.
+      parallel: () => {
+        const { parallelSeeds, config } = useLabStore.getState();
+        const onGpu = computesOnGpu(useGpuStore.getState().status, config.backend);
+        return seedsAtOnce(parallelSeeds, navigator.hardwareConcurrency, onGpu);
+      },
     });
     publish({ controller, unavailableReason: null });
   })();

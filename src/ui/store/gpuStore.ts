@@ -1,6 +1,7 @@
 // zustand store holding the WebGPU device status the whole page shows (badge, CPU-fallback notice). A
 // store of its own beside labStore.ts: the probe runs once per page and nothing reads it with run state.
 import { create } from 'zustand';
+import { type BackendChoice, decideBackend } from '../../engine/backendRule';
 import { acquireGpu, type GpuContext, WebGpuUnavailableError } from '../../engine/webgpu/device';
 
 export type GpuStatus =
@@ -12,6 +13,14 @@ export type GpuStatus =
 interface GpuSlice {
   status: GpuStatus;
   probe: () => Promise<void>;
+}
+
+/**
+ * Whether an experiment asking for `choice` computes on this page's GPU: the backend rule applied to
+ * the adapter the probe found (what the device badge shows). Not while the probe runs or after a loss.
+ */
+export function computesOnGpu(status: GpuStatus, choice: BackendChoice): boolean {
+  return status.state === 'ready' && decideBackend(choice, status.gpu.info).use === 'webgpu';
 }
 
 export const useGpuStore = create<GpuSlice>((set) => ({

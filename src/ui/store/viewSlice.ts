@@ -31,9 +31,14 @@ export interface ViewSlice {
 export type ParallelSeeds = 'auto' | 1 | 2 | 4 | 8;
 export const PARALLEL_SEED_CHOICES: readonly ParallelSeeds[] = ['auto', 1, 2, 4, 8];
 
-/** Runs at once for a preference on a machine with `cores` logical cores (one is left for the page). */
-export function seedsAtOnce(value: ParallelSeeds, cores: number | undefined): number {
+/**
+ * Runs at once for a preference. On the CPU engine each run has a Worker, so 'auto' is the `cores`
+ * logical cores less one for the page; runs on the GPU share one Worker and device, where more runs
+ * overlap more of each other's waits, so 'auto' is the most the choices offer (8).
+ */
+export function seedsAtOnce(value: ParallelSeeds, cores: number | undefined, onGpu = false): number {
   if (value !== 'auto') return value;
+  if (onGpu) return 8;
   return Math.min(8, Math.max(1, Math.floor(cores ?? 1) - 1));
 }
 
