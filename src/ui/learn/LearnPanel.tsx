@@ -31,8 +31,9 @@ export function LearnPanel() {
         rate where the real reward still teaches (2e-4), a random reward moved the style logit 0.006 per
         update, the clip acted at the style decision once in 102,400 tokens, and the greedy code share did not
         change in any seed — the clip only held accuracy up (+6.9 points against no clip). At a learning rate
-        where the style can move (2e-3), the arithmetic collapsed before anything else. The paper's rise in
-        code frequency has not appeared here; the toy below shows what it would take.
+        where the style can move (2e-3), the arithmetic collapsed before anything else, with 8 prompts per
+        step and with the paper's 64. The paper's rise in code frequency has not appeared here; the toy below
+        shows what it would take.
       </p>
       <h3>A toy of the mechanism: 40 seeds, live</h3>
       <StyleToyPanel />
