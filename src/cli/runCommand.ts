@@ -19,7 +19,7 @@ import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { MatmulVariant } from '../engine/webgpu/matmul';
 import { prepareVulkanEnv } from '../engine/webgpu/node-gpu';
-import { assembleRun, type RunResources } from '../experiment/assemble';
+import { assembleRun, type RunResources, releaseRun } from '../experiment/assemble';
 import { updatesPerRolloutBatch } from '../experiment/config/derived';
 import { formatFieldError } from '../experiment/config/display';
 import type { ExperimentConfig } from '../experiment/config/schema';
@@ -462,8 +462,7 @@ export async function runSeed(
     );
     return { seed, result, steps, evals, error: errorMessage, engine: assembled.backend.description };
   } finally {
-    assembled.policy.dispose();
-    assembled.reference?.dispose();
+    releaseRun(assembled);
   }
 }
 

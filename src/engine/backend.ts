@@ -168,4 +168,9 @@ export interface Backend {
   /** Human-readable device description for badges and reports. */
   readonly description: string;
   createModel(config: ModelConfig, params: Float32Array): Promise<EngineModel>;
+  /**
+   * Frees what the backend holds beyond its models (WebGPU: staging, uniform and query buffers), not
+   * the device, which other runs may share. Its models are disposed first.
+   */
+  dispose(): void;
 }

@@ -69,6 +69,16 @@ export interface AssembledRun {
   trainingSetSize: number;
 }
 
+/**
+ * Frees a run's models and its backend's buffers once it has ended (a shared GPU device lives on for
+ * the other runs on it; a Worker or process computing a sweep would otherwise keep every finished run).
+ */
+export function releaseRun(run: Pick<AssembledRun, 'policy' | 'reference' | 'backend'>): void {
+  run.policy.dispose();
+  run.reference?.dispose();
+  run.backend.dispose();
+}
+
 export class ExperimentSetupError extends Error {
   constructor(message: string) {
     super(message);

@@ -1,6 +1,6 @@
 // The page side of the training Worker (worker.ts): the generic WorkerClient (util/workerClient.ts) typed
-// by this protocol. A crash becomes a 'fatal' message without a run id; the run host knows which run
-// each client serves.
+// by this protocol. A crash becomes a 'fatal' message without a run id; the run host knows which runs
+// each client serves (one, or every run on a shared GPU device).
 import { WorkerClient } from '../util/workerClient';
 import type { FromWorker, ToWorker } from './workerProtocol';
 

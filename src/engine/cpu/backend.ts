@@ -30,6 +30,9 @@ export class CpuBackend implements Backend {
   async createModel(config: ModelConfig, params: Float32Array): Promise<EngineModel> {
     return new CpuEngineModel(config, params);
   }
+
+  /** Nothing beyond the models' arrays, which the garbage collector frees. */
+  dispose(): void {}
 }
 
 export class CpuEngineModel implements EngineModel {

@@ -76,6 +76,10 @@ export class WebGpuBackend implements Backend {
     await model.writeParameters(params);
     return model;
   }
+
+  dispose(): void {
+    this.runner.destroy();
+  }
 }
 
 export class WebGpuModel implements EngineModel {

@@ -1,5 +1,6 @@
 // Orchestrates runs between the page and a run host: turns "play" into run records (one per seed of a
-// sweep), computes up to `parallel()` of them at once (the page: one Worker per run, cores less one),
+// sweep), computes up to `parallel()` of them at once (the page: a Worker per run on the CPU engine,
+// cores less one; on a GPU one Worker and device for them all),
 // routes host events through the frame batcher into the store and IndexedDB, and resumes interrupted
 // runs from their last checkpoint: after a reload, Play resumes every unfinished seed of the sweep on
 // screen and starts those that never started. Lives outside React.
@@ -38,7 +39,8 @@ export interface RunControllerOptions {
   /**
    * How many runs may compute at once (the seeds of a sweep, the configs of a comparison); read at each
    * start, so a changed preference applies to the next seed. 1 when absent. A seed's metrics do not
-   * depend on it: every run has its own Worker, model and random streams.
+   * depend on it: every run has its own model, buffers and random streams (and on the CPU engine its
+   * own Worker).
    */
   parallel?: () => number;
 }

@@ -9,7 +9,7 @@ import { syntheticStepMetrics } from '../../experiment/syntheticRun';
 import type { TrainingWorkerClient } from '../../experiment/workerClient';
 import type { FromWorker, ToWorker } from '../../experiment/workerProtocol';
 import type { HostEvent } from '../runTypes';
-import { createWorkerHost, translate } from './workerHost';
+import { createWorkerHost, forgetKeptMatmulProbes, translate } from './workerHost';
 
 /** A training Worker's client that records what it was sent and lets the test answer for the Worker. */
 class FakeClient {
@@ -47,6 +47,7 @@ describe('which Worker computes a run', () => {
     clients = [];
     events = [];
     vi.stubGlobal('location', { href: 'http://lab.test/#v=1' });
+    forgetKeptMatmulProbes();
   });
   afterEach(() => vi.unstubAllGlobals());
 
@@ -118,7 +119,7 @@ describe('which Worker computes a run', () => {
     expect(events).toEqual([['g2', { type: 'notice', message: 'Running on WebGPU.' }]]);
   });
 
-  it('hands every later Worker the first matmul probe a Worker reported for an adapter', () => {
+  it('hands every later GPU Worker the matmul probe a Worker reported for its adapter', () => {
     const items = new Map<string, string>();
     vi.stubGlobal('localStorage', {
       getItem: (key: string) => items.get(key) ?? null,
@@ -128,17 +129,65 @@ describe('which Worker computes a run', () => {
     h.start({ runId: 'g1', config: onGpu });
     const first = clients[0];
     expect(first.sent[0]).toMatchObject({ type: 'start', matmulProbes: [] });
-    const probe = {
-      variant: { kind: 'tiled' as const, wgX: 16, wgY: 16 },
-      msPerRun: { tiled: 1 },
-      adapter: 'gpu a',
-    };
+    const tiled = { kind: 'tiled' as const, wgX: 16, wgY: 16 };
+    const probe = { variant: tiled, msPerRun: { tiled: 1 }, adapter: 'gpu a' };
     const ready = { type: 'ready' as const, runId: 'g1', backend: 'WebGPU', backendKind: 'webgpu' as const };
     first.reply({ ...ready, trainingSetSize: 4, notice: null, matmul: probe });
-    // A second probe for the same adapter (a Worker that was not handed the first) is not kept.
+    // The same variant reported again (a Worker handed the kept probe) changes nothing.
     first.reply({ ...ready, trainingSetSize: 4, notice: null, matmul: { ...probe, msPerRun: { tiled: 9 } } });
+    h.start({ runId: 'g2', config: { ...onGpu, seed: 2 } });
+    expect(first.sent.at(-1)).toMatchObject({ type: 'start', runId: 'g2', matmulProbes: [probe] });
+    // Kept for the next visit too; a CPU-engine Worker is not handed any.
+    forgetKeptMatmulProbes();
     h.start({ runId: 'c1', config: onCpu });
-    expect(clients[1].sent[0]).toMatchObject({ type: 'start', matmulProbes: [probe] });
+    expect(clients[1].sent[0]).toMatchObject({ type: 'start', matmulProbes: undefined });
+    h.start({ runId: 'g3', config: onGpu });
+    expect(first.sent.at(-1)).toMatchObject({ runId: 'g3', matmulProbes: [probe] });
+    // Another variant reported for the adapter means the kept one was refused (an older build's):
+    // the fresh measurement replaces it.
+    const other = { variant: { ...tiled, kind: 'vec4' as const }, msPerRun: {}, adapter: 'gpu a' };
+    first.reply({ ...ready, runId: 'g3', trainingSetSize: 4, notice: null, matmul: other });
+    h.start({ runId: 'g4', config: onGpu });
+    expect(first.sent.at(-1)).toMatchObject({ runId: 'g4', matmulProbes: [other] });
+  });
+
+  it('stops a run leaving the shared Worker there, and hears only its new Worker for it', () => {
+    const h = host();
+    h.start({ runId: 'g1', config: onGpu });
+    h.start({ runId: 'g2', config: onGpu });
+    const shared = clients[0];
+    // g1 restarts on the CPU engine (e.g. the GPU was lost): stopped on the shared Worker, a Worker of
+    // its own now.
+    h.start({ runId: 'g1', config: onCpu });
+    expect(shared.sent.at(-1)).toEqual({ type: 'stop', runId: 'g1' });
+    const own = clients[1];
+    expect(own.sent[0]).toMatchObject({ type: 'start', runId: 'g1' });
+    shared.reply({ type: 'event', runId: 'g1', event: { type: 'status', status: 'stopped' } as never });
+    shared.reply({ type: 'done', runId: 'g1', result: 'stopped' });
+    expect(events).toEqual([]);
+    expect(shared.terminated).toBe(false); // g2 still computes there
+    h.pause('g1');
+    expect(own.sent.at(-1)).toEqual({ type: 'pause', runId: 'g1' });
+    shared.reply({ type: 'done', runId: 'g2', result: 'finished' });
+    expect(shared.terminated).toBe(true);
+    expect(own.terminated).toBe(false);
+  });
+
+  it('closes the start of a built family whose files cannot be read (the Worker never got it)', async () => {
+    const h = host();
+    h.start({ runId: 'g1', config: { ...onGpu, model: 'built-here' } });
+    // No IndexedDB in Node: reading the built family fails.
+    await vi.waitFor(() => expect(events.map(([, e]) => e.type)).toEqual(['error']));
+    expect(events[0][1]).toMatchObject({ message: expect.stringMatching(/Could not read the built family/) });
+    expect(clients[0].terminated).toBe(true);
+  });
+
+  it('terminates every Worker on dispose, one a moved run still keeps open included', () => {
+    const h = host();
+    h.start({ runId: 'g1', config: onGpu });
+    h.start({ runId: 'g1', config: onCpu });
+    h.dispose();
+    expect(clients.map((c) => c.terminated)).toEqual([true, true]);
   });
 
   it('ends every run of a shared Worker that crashed, and only those', () => {

@@ -39,8 +39,10 @@ export function createWorkerHost(
   const makeClient = options.client ?? trainingWorkerClient;
   /** Steps to run once set-up is done, for a run started with the "step" button. */
   const pendingSteps = new Map<string, number>();
-  /** The Worker computing each run; a Worker is closed when it has no run left. */
+  /** The Worker computing each run; a Worker is closed when it has no start left. */
   const lanes = new Map<string, Lane>();
+  /** Every open Worker, with those only a run's replaced start still keeps open. */
+  const openLanes = new Set<Lane>();
   let sharedLane: Lane | null = null;
 
   const newLane = (shared: boolean): Lane => {
@@ -48,10 +50,12 @@ export function createWorkerHost(
       open: new Map(),
       shared,
       client: makeClient((message) => {
-        // A crash names no run: it ends every run of that Worker.
+        // A crash names no run: it ends every run of that Worker. Only the Worker now computing a run
+        // speaks for it (one it left may still be closing its old start).
         const runIds = message.runId ? [message.runId] : [...lane.open.keys()];
-        for (const runId of runIds) for (const event of translate(message)) emit(runId, event);
-        if (message.type === 'ready') {
+        for (const runId of runIds)
+          if (lanes.get(runId) === lane) for (const event of translate(message)) emit(runId, event);
+        if (message.type === 'ready' && lanes.get(message.runId) === lane) {
           if (message.matmul) keepMatmulProbe(message.matmul);
           const steps = pendingSteps.get(message.runId);
           if (steps !== undefined) {
@@ -64,6 +68,7 @@ export function createWorkerHost(
         }
       }),
     };
+    openLanes.add(lane);
     return lane;
   };
   /** One start of `runId` on `lane` has ended (all of them when the Worker crashed). */
@@ -78,6 +83,7 @@ export function createWorkerHost(
   };
   const close = (lane: Lane) => {
     lane.client.terminate();
+    openLanes.delete(lane);
     for (const runId of lane.open.keys()) if (lanes.get(runId) === lane) lanes.delete(runId);
     if (sharedLane === lane) sharedLane = null;
   };
@@ -113,7 +119,8 @@ export function createWorkerHost(
         checkpoint: checkpoint as RunCheckpoint | undefined,
         paused: maxSteps !== undefined,
         shareDevice: lane.shared,
-        matmulProbes: keptMatmulProbes(),
+        // A CPU-engine run has no use for them (and its Worker then never loads the WebGPU code).
+        matmulProbes: config.backend === 'cpu' ? undefined : keptMatmulProbes(),
       };
       if ((ZOO_FAMILY_NAMES as readonly string[]).includes(config.model)) {
         lane.client.send(message);
@@ -122,12 +129,15 @@ export function createWorkerHost(
       // Not a shipped family: a family built in this browser travels with the start message.
       void userModelFiles(config.model).then(
         (userModels) => lane.client.send({ ...message, userModels }),
-        (err) =>
+        (err) => {
+          // The Worker never got this start, so it will not end it: close it here.
+          finish(lane, runId, false);
           emit(runId, {
             type: 'error',
             step: -1,
             message: `Could not read the built family: ${String(err)}`,
-          }),
+          });
+        },
       );
     },
     pause: (runId) => send(runId, { type: 'pause', runId }),
@@ -136,7 +146,8 @@ export function createWorkerHost(
     // The Worker posts 'done' once the runner has stopped; its Worker is closed when no run is left.
     stop: (runId) => send(runId, { type: 'stop', runId }),
     dispose: () => {
-      for (const lane of new Set(lanes.values())) lane.client.terminate();
+      for (const lane of openLanes) lane.client.terminate();
+      openLanes.clear();
       lanes.clear();
       sharedLane = null;
     },
@@ -146,31 +157,45 @@ export function createWorkerHost(
 
 /** Where the page keeps its Workers' matmul probes, by adapter (a Worker has no localStorage). */
 const MATMUL_PROBES_KEY = 'srl.page.matmul-probes';
+/** This page's copy, which also serves where localStorage is missing or blocked (privacy mode). */
+let keptProbes: Record<string, MatmulProbe> | null = null;
 
-/** The probes kept so far (none where localStorage is missing or blocked). */
-export function keptMatmulProbes(): MatmulProbe[] {
-  try {
-    return Object.values(
-      JSON.parse(localStorage.getItem(MATMUL_PROBES_KEY) ?? '{}') as Record<string, MatmulProbe>,
-    );
-  } catch {
-    return [];
+function probesKept(): Record<string, MatmulProbe> {
+  if (!keptProbes) {
+    try {
+      keptProbes = JSON.parse(localStorage.getItem(MATMUL_PROBES_KEY) ?? '{}') as Record<string, MatmulProbe>;
+    } catch {
+      keptProbes = {}; // no localStorage, or a corrupt entry (replaced by the next probe)
+    }
   }
+  return keptProbes;
+}
+
+/** The probes kept so far, one per adapter, to hand to a Worker. */
+export function keptMatmulProbes(): MatmulProbe[] {
+  return Object.values(probesKept());
 }
 
 /**
- * Keeps the first probe reported for an adapter: later Workers are handed it, so every run on that
- * adapter computes with one matmul variant and a link replays the same run (recallMatmulProbe).
+ * Keeps the probe a Worker used on an adapter, for every later Worker (recallMatmulProbe): then every
+ * run on that adapter computes with one matmul variant and a link replays the same run. Workers are
+ * handed the kept probe and report it back; one that reports another variant did not accept it (a
+ * variant an older build stored), and its fresh measurement replaces it.
  */
 export function keepMatmulProbe(probe: MatmulProbe): void {
+  const kept = probesKept();
+  if (JSON.stringify(kept[probe.adapter]?.variant) === JSON.stringify(probe.variant)) return;
+  kept[probe.adapter] = probe;
   try {
-    const kept = JSON.parse(localStorage.getItem(MATMUL_PROBES_KEY) ?? '{}') as Record<string, MatmulProbe>;
-    if (kept[probe.adapter]) return;
-    kept[probe.adapter] = probe;
     localStorage.setItem(MATMUL_PROBES_KEY, JSON.stringify(kept));
   } catch {
-    // No localStorage (privacy mode): each Worker probes again, as it did before.
+    // Not saved for the next visit; this page still hands it to its Workers.
   }
+}
+
+/** Forgets this page's copy of the kept probes (tests). */
+export function forgetKeptMatmulProbes(): void {
+  keptProbes = null;
 }
 
 /** The built family's files for the worker, or none (the worker then reports the unknown model). */

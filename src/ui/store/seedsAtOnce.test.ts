@@ -1,5 +1,5 @@
 // Unit tests of how many seeds of a sweep the page computes at once: 'auto' is the cores less one for
-// the page on the CPU engine and 8 when the seeds share the GPU (computesOnGpu: the backend rule on the
+// the page on the CPU engine and 4 when the seeds share the GPU (computesOnGpu: the backend rule on the
 // adapter the page found); a number chosen by the user is kept either way.
 import { describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../engine/webgpu/device';
@@ -17,7 +17,8 @@ describe('seeds at once', () => {
     expect(seedsAtOnce('auto', 2)).toBe(1);
     expect(seedsAtOnce('auto', undefined)).toBe(1);
     expect(seedsAtOnce('auto', 32)).toBe(8);
-    expect(seedsAtOnce('auto', 2, true)).toBe(8);
+    expect(seedsAtOnce('auto', 2, true)).toBe(4);
+    expect(seedsAtOnce('auto', 64, true)).toBe(4);
     expect(seedsAtOnce(2, 16, true)).toBe(2);
     expect(seedsAtOnce(4, 2)).toBe(4);
   });

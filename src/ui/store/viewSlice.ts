@@ -34,11 +34,12 @@ export const PARALLEL_SEED_CHOICES: readonly ParallelSeeds[] = ['auto', 1, 2, 4,
 /**
  * Runs at once for a preference. On the CPU engine each run has a Worker, so 'auto' is the `cores`
  * logical cores less one for the page; runs on the GPU share one Worker and device, where more runs
- * overlap more of each other's waits, so 'auto' is the most the choices offer (8).
+ * overlap more of each other's waits: 'auto' is then 4, every seed of a preset, not 8, since eight
+ * copies of a paper-batch run could outgrow a small GPU's memory (choose 8 to try).
  */
 export function seedsAtOnce(value: ParallelSeeds, cores: number | undefined, onGpu = false): number {
   if (value !== 'auto') return value;
-  if (onGpu) return 8;
+  if (onGpu) return 4;
   return Math.min(8, Math.max(1, Math.floor(cores ?? 1) - 1));
 }
 
