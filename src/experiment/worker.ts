@@ -152,11 +152,12 @@ scope.onmessage = (e: MessageEvent<ToWorker>) => {
   const runner = runners.get(message.runId);
   switch (message.type) {
     case 'start': {
-      // A restart of the same run (after a lost device) replaces it; other runs go on.
-      runner?.stop();
-      runners.delete(message.runId);
+      // A restart of the same run (after a lost device) replaces it; other runs go on. The new start
+      // becomes current first, so what the old runner says as it stops is not posted.
       const id = ++startsSoFar;
       currentStart.set(message.runId, id);
+      runner?.stop();
+      runners.delete(message.runId);
       void start(message, id);
       break;
     }
