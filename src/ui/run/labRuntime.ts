@@ -56,6 +56,9 @@ export function startLabRuntime(): Promise<void> {
     } catch {
       // No localStorage (privacy mode): the view is just not remembered.
     }
+    // Runs are routed by the GPU probe's answer: before it, a GPU run would get a Worker, a device and
+    // a matmul measurement of its own instead of sharing the sweep's.
+    await gpuAnswered(GPU_PROBE_WAIT_MS);
     const hostFactory = chooseHostFactory();
     const controller = new RunController({
       store: useLabStore,
@@ -72,6 +75,25 @@ export function startLabRuntime(): Promise<void> {
     publish({ controller, unavailableReason: null });
   })();
   return started;
+}
+
+/** The longest the controller waits for the GPU probe (a browser whose adapter request hangs). */
+const GPU_PROBE_WAIT_MS = 5000;
+
+/** Resolves once the page's GPU probe has answered (ready, unavailable, lost), or after `ms`. */
+function gpuAnswered(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (useGpuStore.getState().status.state !== 'probing') return resolve();
+    const timer = setTimeout(done, ms);
+    const unsubscribe = useGpuStore.subscribe((s) => {
+      if (s.status.state !== 'probing') done();
+    });
+    function done() {
+      clearTimeout(timer);
+      unsubscribe();
+      resolve();
+    }
+  });
 }
 
 /** Loads every saved run; runs that were computing when the page went away come back paused. */
