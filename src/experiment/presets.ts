@@ -33,7 +33,7 @@ const SWEEP = { seeds: 4, steps: 40 } as const;
 
 /**
  * The mechanism presets ARE the pre-registered studies' arms (src/experiment/studies.ts: qwen-math-tiny,
- * 8 × 16, 8 updates per batch, 100 steps, evals at 0/50/100), with 4 seeds instead of 8 so a page runs
+ * 8 × 16 (the paper-batch preset: A10's 64 × 16), 8 updates per batch, 100 steps, evals at 0/50/100), with 4 seeds instead of 8 so a page runs
  * them in reasonable time; their texts quote the 8-seed results (docs/study/, docs/study2/).
  */
 const FOUR_SEEDS = { seeds: 4 } as const;

@@ -27,13 +27,13 @@ export function LearnPanel() {
       <p className="learn-note">
         The clip only acts when a rollout batch is reused for several updates (π ≠ π_old), and only on a token
         whose ratio leaves [1−ε, 1+ε] within one batch. What the lab's tiny models showed in two
-        pre-registered studies (8 paired seeds each; docs/science.md in the lab's repository): at a learning
-        rate where the real reward still teaches (2e-4), a random reward moved the style logit 0.006 per
-        update, the clip acted at the style decision once in 102,400 tokens, and the greedy code share did not
-        change in any seed — the clip only held accuracy up (+6.9 points against no clip). At a learning rate
-        where the style can move (2e-3), the arithmetic collapsed before anything else, with 8 prompts per
-        step and with the paper's 64. The paper's rise in code frequency has not appeared here; the toy below
-        shows what it would take.
+        pre-registered studies (8 seeds per arm; docs/science.md in the lab's repository): at a learning rate
+        where the real reward still teaches (2e-4), a random reward moved the style logit 0.006 per update,
+        the clip acted at the style decision once in 102,400 tokens, and the greedy code share did not change
+        in any seed — the clip only held accuracy up (+6.9 points against no clip). At a learning rate where
+        the style can move (2e-3), the arithmetic collapsed before anything else, with 8 prompts per step and
+        with the paper's 64. The paper's rise in code frequency has not appeared here; the toy below shows
+        what it would take.
       </p>
       <h3>A toy of the mechanism: 40 seeds, live</h3>
       <StyleToyPanel />

@@ -1,5 +1,6 @@
 // zustand store holding the WebGPU device status the whole page shows (badge, CPU-fallback notice). A
-// store of its own beside labStore.ts: the probe runs once per page and nothing reads it with run state.
+// store of its own beside labStore.ts: the probe runs once per page; run routing and "Seeds computed at
+// once" read it through computesOnGpu.
 import { create } from 'zustand';
 import { type BackendChoice, decideBackend } from '../../engine/backendRule';
 import { acquireGpu, type GpuContext, WebGpuUnavailableError } from '../../engine/webgpu/device';

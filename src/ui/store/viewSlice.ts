@@ -17,7 +17,10 @@ export interface ViewSlice {
   logScaleCharts: string[];
   styleFilter: StyleFilter;
   rewardFilter: RewardFilter;
-  /** Seeds of a sweep computed at once, each in its own Worker: 'auto' = the cores less one for the page. */
+  /**
+   * Seeds of a sweep computed at once (a Worker each on the CPU engine, one shared Worker and device on
+   * a GPU): 'auto' = the cores less one for the page on the CPU engine, 4 on a GPU (seedsAtOnce).
+   */
   parallelSeeds: ParallelSeeds;
   setPanel: (panel: SidePanel) => void;
   toggleProjector: () => void;
