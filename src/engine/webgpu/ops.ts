@@ -328,19 +328,8 @@ export function ropeForward(
 }
 
 /** q (N, heads, D) and k (N, kvHeads, D) rotated by one rope_qk dispatch (forward, or the transpose back). */
-function encodeRopeQk(
-  step: Step,
-  backward: boolean,
-  q: GpuTensor,
-  k: GpuTensor,
-  positions: GpuTensor,
-  cos: GpuTensor,
-  sin: GpuTensor,
-  N: number,
-  heads: number,
-  kvHeads: number,
-  D: number,
-) {
+function encodeRopeQk(step: Step, backward: boolean, ...args: RopeQkArgs) {
+  const [q, k, positions, cos, sin, N, heads, kvHeads, D] = args;
   const kernel =
     D % 8 === 0
       ? backward
