@@ -2,18 +2,27 @@
 // engine, run one after another in this process (what `lab run --jobs 1` does) and in parallel worker
 // threads (the default). Part `gpusweep` (hardware adapters by default): the same on WebGPU, one seed
 // after another vs all seeds at once on one shared device (what `lab run --jobs N` does on WebGPU) vs
-// one worker thread and device per seed (which spreads the seeds' host work over the cores).
+// one worker thread and device per seed (which spreads the seeds' host work over the cores). Part
+// `cpustep`: one seed's GRPO step on the CPU engine before/after the exact WebAssembly kernels.
 // Each table is timed in one process, so the ratios are what counts on a noisy machine.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nodeRunResources, onSharedGpu } from '../src/cli/nodeHost';
-import { runInWorkers, runOnSharedGpu, runSeed, type SeedTask } from '../src/cli/runCommand';
+import {
+  runInWorkers,
+  runOnSharedGpu,
+  runSeed,
+  type SeedOutcome,
+  type SeedTask,
+} from '../src/cli/runCommand';
+import { setExactKernelsEnabled } from '../src/engine/cpu/wasmExact';
 import type { GpuContext } from '../src/engine/webgpu/device';
 import { gpuWorkTotals } from '../src/engine/webgpu/kernel';
 import type { RunResources } from '../src/experiment/assemble';
 import type { ExperimentConfig } from '../src/experiment/config/schema';
 import { validateExperiment } from '../src/experiment/config/validate';
+import { deterministicPart } from '../src/rl/trainerFixtures';
 
 export interface SweepBenchRow {
   seeds: number;
@@ -207,5 +216,79 @@ export function formatGpuSweepBench(rows: GpuSweepRow[], adapter: string): strin
     "and its queue but not their submissions: each seed's steps are its own kernels, interleaved with the others',",
     "and one JavaScript thread does every seed's host work (recording each dispatch, one round trip per",
     'submission), so on one device the sweep is bound by that thread; workers start with loading the sources and the model.',
+  ].join('\n');
+}
+
+export interface CpuStepRow {
+  kernels: 'JS loops (before)' | 'exact wasm kernels (after)';
+  rolloutMs: number;
+  logprobsMs: number;
+  updateMs: number;
+  stepMs: number;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/**
+ * One seed's GRPO step on the CPU engine (the sweep's preset-sized step), with the exp-heavy loops as
+ * JS (before) and as the exact WebAssembly kernels (after, wasmExact.ts), alternating runs of N steps in
+ * this process. Also checks that both produce the same step metrics (wall-clock fields aside).
+ */
+export async function runCpuStepBench(quick: boolean): Promise<{ rows: CpuStepRow[]; identical: boolean }> {
+  const steps = quick ? 1 : 4;
+  const rounds = quick ? 1 : 2;
+  const config = sweepExperiment(steps);
+  const host = nodeRunResources({ log: () => {} });
+  const scratch = mkdtempSync(join(tmpdir(), 'lab-bench-cpustep-'));
+  const samples = { before: [] as SeedOutcome['steps'], after: [] as SeedOutcome['steps'] };
+  const firstRun: Partial<Record<'before' | 'after', string>> = {};
+  try {
+    for (let round = 0; round < rounds; round++) {
+      for (const arm of ['before', 'after'] as const) {
+        setExactKernelsEnabled(arm === 'after');
+        const dir = join(scratch, `${arm}-${round}`);
+        const outcome = await runSeed(config, 1, dir, host, () => {}, { quiet: true, resume: false });
+        if (outcome.result !== 'finished') throw new Error(`${arm}: ${outcome.error ?? outcome.result}`);
+        samples[arm].push(...outcome.steps);
+        firstRun[arm] ??= JSON.stringify(outcome.steps.map(deterministicPart));
+      }
+    }
+  } finally {
+    setExactKernelsEnabled(true);
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  const row = (kernels: CpuStepRow['kernels'], s: SeedOutcome['steps']): CpuStepRow => {
+    const rolloutMs = median(s.map((m) => m.timeRolloutMs));
+    const logprobsMs = median(s.map((m) => m.timeLogprobsMs));
+    const updateMs = median(s.map((m) => m.timeUpdateMs));
+    const stepMs = median(
+      s.map((m) => m.timeRolloutMs + m.timeScoringMs + m.timeLogprobsMs + m.timeUpdateMs),
+    );
+    return { kernels, rolloutMs, logprobsMs, updateMs, stepMs };
+  };
+  return {
+    rows: [row('JS loops (before)', samples.before), row('exact wasm kernels (after)', samples.after)],
+    identical: firstRun.before === firstRun.after,
+  };
+}
+
+export function formatCpuStepBench(result: { rows: CpuStepRow[]; identical: boolean }): string {
+  const [before, after] = result.rows;
+  const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+  return [
+    '## One GRPO step on the CPU engine, before/after the exact WebAssembly kernels (zoo model, B 8 x G 16, 8 updates; medians of the steps)',
+    '',
+    '| kernels | rollout | old log-probs | 8 updates | whole step |',
+    '|---|---|---|---|---|',
+    ...result.rows.map(
+      (r) =>
+        `| ${r.kernels} | ${r.rolloutMs.toFixed(0)} ms | ${r.logprobsMs.toFixed(0)} ms | ${r.updateMs.toFixed(0)} ms | ${r.stepMs.toFixed(0)} ms |`,
+    ),
+    `| speed-up | ${ratio(before.rolloutMs, after.rolloutMs)} | ${ratio(before.logprobsMs, after.logprobsMs)} | ${ratio(before.updateMs, after.updateMs)} | ${ratio(before.stepMs, after.stepMs)} |`,
+    '',
+    `Same step metrics both ways (wall-clock fields aside): ${result.identical ? 'yes, bit for bit' : 'NO (a bug: the kernels must be exact)'}.`,
   ].join('\n');
 }

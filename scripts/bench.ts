@@ -6,10 +6,12 @@
 //   3. batched decoding tokens/s, WebGPU and CPU, with the KV cache and without (full forward per token);
 //      WebGPU also with one decode step per submission, to show what chunked decoding saves.
 //   0. the adapter's ceiling: GFLOP/s of register-only multiply-adds, the bound for every kernel;
-//   4. seed sweeps on the CPU engine: S seeds one after another vs in parallel worker threads;
-//   5. seed sweeps on WebGPU: S seeds one after another vs all at once on one shared device vs a
+//   4. one seed's GRPO step on the CPU engine with its exp-heavy loops in JS vs the exact WebAssembly
+//      kernels (wasmExact.ts), phase by phase, checking both give the same metrics;
+//   5. seed sweeps on the CPU engine: S seeds one after another vs in parallel worker threads;
+//   6. seed sweeps on WebGPU: S seeds one after another vs all at once on one shared device vs a
 //      worker thread and device per seed;
-// Environment: BENCH_SIZES=256,512 to choose matmul sizes, BENCH_PARTS=matmul,training,decoding,onnx,sweep,gpusweep to
+// Environment: BENCH_SIZES=256,512 to choose matmul sizes, BENCH_PARTS=matmul,training,decoding,onnx,cpustep,sweep,gpusweep to
 // choose sections, BENCH_QUICK=1 for a short smoke run, BENCH_MODELS=zoo,wide,large to choose the
 // training-step models ('large', ~3M parameters at B x T = 16x128, is for real GPUs and on by default
 // there: on SwiftShader one step takes minutes), BENCH_PROFILE=1 to print the GPU time per kernel of
@@ -40,7 +42,9 @@ import { Random } from '../src/util/random';
 import { LARGE_BENCH_CONFIG } from './benchModels';
 
 const QUICK = process.env.BENCH_QUICK === '1';
-const PARTS = new Set((process.env.BENCH_PARTS ?? 'matmul,training,decoding,onnx,sweep,gpusweep').split(','));
+const PARTS = new Set(
+  (process.env.BENCH_PARTS ?? 'matmul,training,decoding,onnx,cpustep,sweep,gpusweep').split(','),
+);
 const SIZES = (process.env.BENCH_SIZES ?? (QUICK ? '128' : '256,512,1024')).split(',').map(Number);
 /** BENCH_MODELS, or the default for the adapter: 'large' only on hardware GPUs (minutes per step on SwiftShader). */
 const modelsFor = (isSoftware: boolean) =>
@@ -493,6 +497,10 @@ async function main(): Promise<void> {
     const { DEFAULT_ONNX_BENCH_OPTIONS, formatOnnxBench, runOnnxBench } = await import('./bench-onnx');
     const onnx = await runOnnxBench(DEFAULT_ONNX_BENCH_OPTIONS);
     console.log(`\n${formatOnnxBench(onnx, DEFAULT_ONNX_BENCH_OPTIONS.B, DEFAULT_ONNX_BENCH_OPTIONS.T)}`);
+  }
+  if (PARTS.has('cpustep')) {
+    const { formatCpuStepBench, runCpuStepBench } = await import('./bench-sweep');
+    console.log(`\n${formatCpuStepBench(await runCpuStepBench(QUICK))}`);
   }
   if (PARTS.has('sweep')) {
     const { formatSweepBench, runSweepBench } = await import('./bench-sweep');

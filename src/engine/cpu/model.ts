@@ -498,7 +498,7 @@ export class CpuTransformer {
     const attOut = a('attOut', R * H * D);
     const gate = a('gate', R * I);
     const up = a('up', R * I);
-    const scores = a('scores', cache.maxT);
+    const scores = a('scores', H * cache.maxT);
     embeddingForward(x, tokens, w.embed, R, V, C);
     for (let l = 0; l < this.L; l++) {
       const lw = w.layers[l];

@@ -299,7 +299,20 @@ describe('attention', () => {
       for (let b = 0; b < B; b++)
         qRows.set(q.subarray((b * T + positions[b]) * H * D, (b * T + positions[b] + 1) * H * D), b * H * D);
       const out = new F(B * H * D);
-      attentionDecodeForward(out, qRows, kCache, vCache, slots, positions, B, maxT, H, KVH, D, new F(maxT));
+      attentionDecodeForward(
+        out,
+        qRows,
+        kCache,
+        vCache,
+        slots,
+        positions,
+        B,
+        maxT,
+        H,
+        KVH,
+        D,
+        new F(H * maxT),
+      );
       for (let b = 0; b < B; b++) {
         for (let j = 0; j < H * D; j++) {
           expect(out[b * H * D + j]).toBeCloseTo(full[(b * T + positions[b]) * H * D + j], 12);

@@ -2,7 +2,9 @@
 // explicit sizes. These are the oracle for every WGSL kernel and the pretraining engine on CPU, so
 // the hot loops avoid allocation and walk memory contiguously, and every large float32 product
 // (linear layers and attention alike) goes through one matmul that runs on a WebAssembly SIMD kernel
-// (wasmMatmul.ts) with the plain JS loops below as the float64 path and fallback.
+// (wasmMatmul.ts) with the plain JS loops below as the float64 path and fallback. The loops whose time
+// goes to Math.exp (SwiGLU, the softmaxes) use exact WebAssembly kernels (wasmExact.ts) that return
+// the very bits of the JS loops, so a run replays identically on either path.
 //
 // Conventions:
 // - Every function works on Float32Array (production) or Float64Array (finite-difference tests).
@@ -11,6 +13,7 @@
 // - Linear layers follow nn.Linear: weight (OC, IC), out = inp · weightᵀ + bias.
 
 import type { RopeTables } from '../rope';
+import { expInPlace, swigluBackwardWasm, swigluForwardWasm } from './wasmExact';
 import { matmulNTWasm } from './wasmMatmul';
 
 export type FloatArray = Float32Array | Float64Array;
@@ -38,6 +41,19 @@ function scratchLike(like: FloatArray, key: string, size: number): FloatArray {
     scratch32.set(key, buf);
   }
   return buf.subarray(0, size);
+}
+
+/**
+ * A reused float64 buffer for exp arguments: the softmaxes collect every (x - max) of a block here, then
+ * take their exps in one batch (expInPlace, WebAssembly SIMD: the same bits as Math.exp, about twice as fast).
+ */
+function expArguments(key: string, size: number): Float64Array {
+  let buf = scratch64.get(key);
+  if (!buf || buf.length < size) {
+    buf = new Float64Array(size);
+    scratch64.set(key, buf);
+  }
+  return buf;
 }
 
 /** out (cols, rows) = inᵀ where in is (rows, cols). */
@@ -552,6 +568,9 @@ export function attentionForward(
       gatherHeads(vg, v, b, g, 1, len, T, KVH, D);
       transpose(vgT, vg, len, D);
       matmulNT(scores, qg, kg, null, rows, len, D, false);
+      // Causal softmax of each row: the exps of the whole block are taken in one batch.
+      const args = expArguments('att.exp', (group * len * (len + 1)) / 2);
+      let j = 0;
       for (let hi = 0; hi < group; hi++) {
         for (let t = 0; t < len; t++) {
           const row = (hi * len + t) * len;
@@ -561,9 +580,17 @@ export function attentionForward(
             scores[row + t2] = x;
             if (x > max) max = x;
           }
+          for (let t2 = 0; t2 <= t; t2++) args[j++] = scores[row + t2] - max;
+        }
+      }
+      expInPlace(args, j);
+      j = 0;
+      for (let hi = 0; hi < group; hi++) {
+        for (let t = 0; t < len; t++) {
+          const row = (hi * len + t) * len;
           let sum = 0;
           for (let t2 = 0; t2 <= t; t2++) {
-            const e = Math.exp(scores[row + t2] - max);
+            const e = args[j++];
             scores[row + t2] = e;
             sum += e;
           }
@@ -668,7 +695,7 @@ export function attentionBackward(
  * One decoding step against a KV cache: each of the R rows has one new query at position
  * positions[r] (its key/value already written to the cache at that position) and attends to cache
  * entries 0..positions[r] of cache slot slots[r].
- * out (R, H*D); q (R, H*D); kCache, vCache (S, maxT, KVH*D); scoresScratch >= maxT.
+ * out (R, H*D); q (R, H*D); kCache, vCache (S, maxT, KVH*D); scoresScratch >= H*maxT.
  */
 export function attentionDecodeForward(
   out: FloatArray,
@@ -690,14 +717,18 @@ export function attentionDecodeForward(
   const scale = 1 / Math.sqrt(D);
   const D4 = D - (D % 4);
   out.fill(0, 0, R * qStride);
-  // Generation spends most of its time here, so the loops over D are unrolled by 4 (with a tail).
+  // Generation spends most of its time here, so the loops over D are unrolled by 4 (with a tail), and the
+  // exps of a row's heads are taken in one batch.
+  const args = expArguments('decode.exp', H * maxT);
   for (let r = 0; r < R; r++) {
     const pos = positions[r];
     if (!(pos >= 0 && pos < maxT)) throw new RangeError(`decode position ${pos} is outside [0, ${maxT})`);
     const cacheBase = slots[r] * maxT * kvStride;
+    const n = pos + 1;
     for (let h = 0; h < H; h++) {
       const kvBase = cacheBase + Math.floor(h / group) * D;
       const qOff = r * qStride + h * D;
+      const sc = h * maxT; // this head's scores in scoresScratch
       let max = -Infinity;
       for (let t2 = 0, kOff = kvBase; t2 <= pos; t2++, kOff += kvStride) {
         let s0 = 0;
@@ -713,18 +744,25 @@ export function attentionDecodeForward(
         }
         for (; d < D; d++) s0 += q[qOff + d] * kCache[kOff + d];
         const s = (s0 + s1 + s2 + s3) * scale;
-        scoresScratch[t2] = s;
+        scoresScratch[sc + t2] = s;
         if (s > max) max = s;
       }
+      for (let t2 = 0; t2 <= pos; t2++) args[h * n + t2] = scoresScratch[sc + t2] - max;
+    }
+    expInPlace(args, H * n);
+    for (let h = 0; h < H; h++) {
+      const kvBase = cacheBase + Math.floor(h / group) * D;
+      const qOff = r * qStride + h * D;
+      const sc = h * maxT;
       let sum = 0;
       for (let t2 = 0; t2 <= pos; t2++) {
-        const e = Math.exp(scoresScratch[t2] - max);
-        scoresScratch[t2] = e;
+        const e = args[h * n + t2];
+        scoresScratch[sc + t2] = e;
         sum += e;
       }
       const inv = 1 / sum;
       for (let t2 = 0, vOff = kvBase; t2 <= pos; t2++, vOff += kvStride) {
-        const p = scoresScratch[t2] * inv;
+        const p = scoresScratch[sc + t2] * inv;
         let d = 0;
         for (; d < D4; d += 4) {
           out[qOff + d] += p * vCache[vOff + d];
@@ -743,6 +781,14 @@ export function attentionDecodeForward(
 
 /** out (n) = silu(gate (n)) * up (n). */
 export function swigluForward(out: FloatArray, gate: FloatArray, up: FloatArray, n: number): void {
+  if (
+    out instanceof Float32Array &&
+    gate instanceof Float32Array &&
+    up instanceof Float32Array &&
+    swigluForwardWasm(out, gate, up, n)
+  ) {
+    return; // the same bits as the loop below (wasmExact.ts)
+  }
   for (let i = 0; i < n; i++) {
     const g = gate[i];
     out[i] = (g / (1 + Math.exp(-g))) * up[i];
@@ -758,6 +804,16 @@ export function swigluBackward(
   up: FloatArray,
   n: number,
 ): void {
+  if (
+    dgate instanceof Float32Array &&
+    dup instanceof Float32Array &&
+    dout instanceof Float32Array &&
+    gate instanceof Float32Array &&
+    up instanceof Float32Array &&
+    swigluBackwardWasm(dgate, dup, dout, gate, up, n)
+  ) {
+    return; // the same bits as the loop below (wasmExact.ts)
+  }
   for (let i = 0; i < n; i++) {
     const g = gate[i];
     const sig = 1 / (1 + Math.exp(-g));
@@ -793,30 +849,65 @@ function checkTemperature(temperature: number): void {
   }
 }
 
+/** Rows per batch of exps, so the float64 argument buffer stays within 2 MiB whatever the vocabulary. */
+const SOFTMAX_BATCH_VALUES = 1 << 18;
+
 /**
- * The sums both passes start from, for the row of logits at `row` with z = logit / tau: max z, and with
- * zc = z - max, sum = Σ e^zc and weighted = Σ e^zc zc.
+ * For rows first..first+count of logits (N, V) with z = logit / tau, where `wanted(n)` holds: max[n] =
+ * max z, and the exps of zc = z - max at exps[(n - first) * V + v]. The exps of the batch are taken at
+ * once (expInPlace: the same bits as Math.exp, about twice as fast).
+ */
+function softmaxExps(
+  logits: FloatArray,
+  first: number,
+  count: number,
+  V: number,
+  invTau: number,
+  wanted: (n: number) => boolean,
+  max: Float64Array,
+): Float64Array {
+  const exps = expArguments('softmax.exp', count * V);
+  for (let i = 0; i < count; i++) {
+    const n = first + i;
+    if (!wanted(n)) {
+      exps.fill(0, i * V, (i + 1) * V);
+      continue;
+    }
+    const row = n * V;
+    let m = -Infinity;
+    for (let v = 0; v < V; v++) {
+      const z = logits[row + v] * invTau;
+      if (z > m) m = z;
+    }
+    max[i] = m;
+    for (let v = 0; v < V; v++) exps[i * V + v] = logits[row + v] * invTau - m;
+  }
+  expInPlace(exps, count * V);
+  return exps;
+}
+
+/**
+ * The sums both passes start from, for the row of logits at `row` whose exps start at exps[at], with
+ * zc = z - max: sum = Σ e^zc and weighted = Σ e^zc zc.
  */
 function softmaxSums(
   logits: FloatArray,
   row: number,
   V: number,
   invTau: number,
-): { max: number; sum: number; weighted: number } {
-  let max = -Infinity;
-  for (let v = 0; v < V; v++) {
-    const z = logits[row + v] * invTau;
-    if (z > max) max = z;
-  }
+  max: number,
+  exps: Float64Array,
+  at: number,
+): { sum: number; weighted: number } {
   let sum = 0;
   let weighted = 0;
   for (let v = 0; v < V; v++) {
     const zc = logits[row + v] * invTau - max;
-    const e = Math.exp(zc);
+    const e = exps[at + v];
     sum += e;
     weighted += e * zc;
   }
-  return { max, sum, weighted };
+  return { sum, weighted };
 }
 
 /** logprobs (N), entropy (N) from logits (N, V) and targets (N). */
@@ -830,15 +921,21 @@ export function logSoftmaxForward(
   temperature: number,
 ): void {
   checkTemperature(temperature);
+  for (let n = 0; n < N; n++) checkToken(targets[n], V, n);
   const invTau = 1 / temperature;
-  for (let n = 0; n < N; n++) {
-    const target = targets[n];
-    checkToken(target, V, n);
-    const row = n * V;
-    const { max, sum, weighted } = softmaxSums(logits, row, V, invTau);
-    const logSum = Math.log(sum); // logsumexp(z) - max
-    logprobs[n] = logits[row + target] * invTau - max - logSum;
-    entropy[n] = logSum - weighted / sum;
+  const batch = Math.max(1, Math.floor(SOFTMAX_BATCH_VALUES / V));
+  const max = new Float64Array(batch);
+  for (let first = 0; first < N; first += batch) {
+    const count = Math.min(batch, N - first);
+    const exps = softmaxExps(logits, first, count, V, invTau, () => true, max);
+    for (let i = 0; i < count; i++) {
+      const n = first + i;
+      const row = n * V;
+      const { sum, weighted } = softmaxSums(logits, row, V, invTau, max[i], exps, i * V);
+      const logSum = Math.log(sum); // logsumexp(z) - max
+      logprobs[n] = logits[row + targets[n]] * invTau - max[i] - logSum;
+      entropy[n] = logSum - weighted / sum;
+    }
   }
 }
 
@@ -859,25 +956,32 @@ export function logSoftmaxBackward(
 ): void {
   checkTemperature(temperature);
   const invTau = 1 / temperature;
-  for (let n = 0; n < N; n++) {
-    const row = n * V;
-    const gLp = dlogprobs[n];
-    const gEnt = dentropy ? dentropy[n] : 0;
-    if (gLp === 0 && gEnt === 0) {
-      dlogits.fill(0, row, row + V);
-      continue;
+  const active = (n: number) => dlogprobs[n] !== 0 || (dentropy !== null && dentropy[n] !== 0);
+  for (let n = 0; n < N; n++) if (active(n)) checkToken(targets[n], V, n);
+  const batch = Math.max(1, Math.floor(SOFTMAX_BATCH_VALUES / V));
+  const max = new Float64Array(batch);
+  for (let first = 0; first < N; first += batch) {
+    const count = Math.min(batch, N - first);
+    const exps = softmaxExps(logits, first, count, V, invTau, active, max);
+    for (let i = 0; i < count; i++) {
+      const n = first + i;
+      const row = n * V;
+      const gLp = dlogprobs[n];
+      const gEnt = dentropy ? dentropy[n] : 0;
+      if (!active(n)) {
+        dlogits.fill(0, row, row + V);
+        continue;
+      }
+      const { sum, weighted } = softmaxSums(logits, row, V, invTau, max[i], exps, i * V);
+      const inv = 1 / sum;
+      const meanZc = weighted * inv; // Σ p (z - max)
+      for (let v = 0; v < V; v++) {
+        const zc = logits[row + v] * invTau - max[i];
+        const p = exps[i * V + v] * inv;
+        const dz = -gLp * p - gEnt * p * (zc - meanZc);
+        dlogits[row + v] = dz * invTau;
+      }
+      dlogits[row + targets[n]] += gLp * invTau;
     }
-    const target = targets[n];
-    checkToken(target, V, n);
-    const { max, sum, weighted } = softmaxSums(logits, row, V, invTau);
-    const inv = 1 / sum;
-    const meanZc = weighted * inv; // Σ p (z - max)
-    for (let v = 0; v < V; v++) {
-      const zc = logits[row + v] * invTau - max;
-      const p = Math.exp(zc) * inv;
-      const dz = -gLp * p - gEnt * p * (zc - meanZc);
-      dlogits[row + v] = dz * invTau;
-    }
-    dlogits[row + target] += gLp * invTau;
   }
 }

@@ -10,39 +10,7 @@
 // Accumulation is in float32 (like the WGSL kernels), so results differ from the float64-accumulating
 // JS loops by float32 rounding (~1e-7 relative per term).
 
-/** Unsigned LEB128. */
-function u32(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
-const I32 = 0x7f;
-const V128 = 0x7b;
-const op = {
-  localGet: (i: number) => [0x20, ...u32(i)],
-  localSet: (i: number) => [0x21, ...u32(i)],
-  i32Const: (v: number) => [0x41, ...u32(v)], // only small non-negative constants are used (< 64)
-  i32Add: [0x6a],
-  i32Mul: [0x6c],
-  i32Shl: [0x74],
-  i32LtU: [0x49],
-  loop: [0x03, 0x40], // loop with empty block type
-  brIf: (depth: number) => [0x0d, ...u32(depth)],
-  end: [0x0b],
-  f32Add: [0x92],
-  f32Store: [0x38, 0x02, 0x00], // align 2^2, offset 0
-  v128Load: [0xfd, ...u32(0), 0x02, 0x00], // align 2^2 (floats are 4-aligned), offset 0
-  v128Zero: [0xfd, ...u32(12), ...new Array(16).fill(0)], // v128.const 0
-  f32x4ExtractLane: (lane: number) => [0xfd, ...u32(31), lane],
-  f32x4Add: [0xfd, ...u32(228)],
-  f32x4Mul: [0xfd, ...u32(230)],
-};
+import { code, ensureMemory, I32, moduleBytes, op, V128 } from './wasmAssembler';
 
 // Parameters 0..5: aPtr, bPtr, cPtr (bytes), M, N, K (elements).
 const P = { a: 0, b: 1, c: 2, M: 3, N: 4, K: 5 };
@@ -56,14 +24,10 @@ const Y = 29;
 const V128_LOCALS = 14; // indices 17..30
 const acc = (i: number, j: number) => ACC + i * 2 + j;
 
+/** The function's instructions (moduleBytes adds the final `end`). */
 function kernelBody(): number[] {
-  const code: number[] = [];
-  const emit = (...parts: (number | number[])[]) => {
-    for (const p of parts) {
-      if (Array.isArray(p)) code.push(...p);
-      else code.push(p);
-    }
-  };
+  const body: number[] = [];
+  const emit = (...parts: (number | number[])[]) => body.push(...code(...parts));
   // Row addresses of a and b: rows[0] = ptr + index * rowBytes, rows[i] = rows[i-1] + rowBytes.
   const rowAddresses = (ptr: number, index: number, rows: number, count: number) => {
     emit(
@@ -122,28 +86,22 @@ function kernelBody(): number[] {
   emit(op.localGet(L.m), op.i32Const(4), op.i32Add, op.localSet(L.m));
   emit(op.localGet(L.m), op.localGet(P.M), op.i32LtU, op.brIf(0));
   emit(op.end); // ---- m
-  emit(op.end); // function
-  return code;
-}
-
-function section(id: number, payload: number[]): number[] {
-  return [id, ...u32(payload.length), ...payload];
-}
-
-function name(s: string): number[] {
-  return [...u32(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
+  return body;
 }
 
 /** The complete module: one function `mm` (6 x i32) -> () and an exported memory. */
 export function matmulModuleBytes(): Uint8Array<ArrayBuffer> {
-  const body = [...u32(2), ...u32(I32_LOCALS), I32, ...u32(V128_LOCALS), V128, ...kernelBody()];
-  return new Uint8Array([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00], // magic, version 1
-    ...section(1, [1, 0x60, 6, I32, I32, I32, I32, I32, I32, 0]), // type: (i32 x 6) -> ()
-    ...section(3, [1, 0]), // one function of type 0
-    ...section(5, [1, 0x00, 1]), // one memory, min 1 page, no max
-    ...section(7, [2, ...name('mm'), 0x00, 0, ...name('memory'), 0x02, 0]), // exports
-    ...section(10, [1, ...u32(body.length), ...body]), // code
+  return moduleBytes([
+    {
+      name: 'mm',
+      params: [I32, I32, I32, I32, I32, I32],
+      results: [],
+      locals: [
+        [I32_LOCALS, I32],
+        [V128_LOCALS, V128],
+      ],
+      body: kernelBody(),
+    },
   ]);
 }
 
@@ -217,11 +175,7 @@ export function matmulNTWasm(
   const aAt = 0;
   const bAt = aAt + Mp * Kp;
   const cAt = bAt + Np * Kp;
-  const bytesNeeded = (cAt + Mp * Np) * 4;
-  const pageBytes = 65536;
-  if (k.memory.buffer.byteLength < bytesNeeded) {
-    k.memory.grow(Math.ceil((bytesNeeded - k.memory.buffer.byteLength) / pageBytes));
-  }
+  ensureMemory(k.memory, (cAt + Mp * Np) * 4);
   const heap = new Float32Array(k.memory.buffer);
   // Padded rows of a and b (M..Mp, N..Np) only feed outputs that are never read, so they are not cleared;
   // padded k columns feed real outputs and are zeroed.
