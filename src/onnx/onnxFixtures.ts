@@ -38,15 +38,19 @@ export function cpuGreedy(
 ): Int32Array {
   const model = new CpuTransformer(config, 'f32');
   const cache = model.createKvCache(1, prompt.length + maxNew);
-  let logits = model.prefill(params, cache, prompt, Int32Array.of(prompt.length), 1, prompt.length);
-  const out: number[] = [];
-  for (let step = 0; step < maxNew; step++) {
-    let next = 0;
-    for (let v = 1; v < config.vocab_size; v++) if (logits[v] > logits[next]) next = v;
-    out.push(next);
-    if (next === config.eos_token_id) break;
-    const position = Int32Array.of(prompt.length + step);
-    logits = model.decodeStep(params, cache, Int32Array.of(next), Int32Array.of(0), position, 1);
+  try {
+    let logits = model.prefill(params, cache, prompt, Int32Array.of(prompt.length), 1, prompt.length);
+    const out: number[] = [];
+    for (let step = 0; step < maxNew; step++) {
+      let next = 0;
+      for (let v = 1; v < config.vocab_size; v++) if (logits[v] > logits[next]) next = v;
+      out.push(next);
+      if (next === config.eos_token_id) break;
+      const position = Int32Array.of(prompt.length + step);
+      logits = model.decodeStep(params, cache, Int32Array.of(next), Int32Array.of(0), position, 1);
+    }
+    return Int32Array.from(out);
+  } finally {
+    cache.release();
   }
-  return Int32Array.from(out);
 }

@@ -16,7 +16,7 @@ import type {
 } from '../backend';
 import { checkGenerateRequest, checkTokenBatch } from '../validate';
 import { adamwStep } from './adamw';
-import { CpuTransformer } from './model';
+import { CpuTransformer, type KvCache } from './model';
 import { policyLoss } from './policyLoss';
 import { Sampler } from './sampling';
 
@@ -171,9 +171,7 @@ export class CpuEngineModel implements EngineModel {
   async generate(request: GenerateRequest): Promise<GenerateResult> {
     this.alive();
     checkGenerateRequest(request, this.config);
-    const { prompts, maxNewTokens, eosId } = request;
-    const V = this.config.vocab_size;
-    const sampler = new Sampler(V, request);
+    const { prompts, maxNewTokens } = request;
     const B = prompts.length;
     const promptLengths = prompts.map((p) => p.length);
     const completions: number[][] = prompts.map(() => []);
@@ -183,6 +181,26 @@ export class CpuEngineModel implements EngineModel {
 
     const maxPrompt = Math.max(...promptLengths);
     const cache = this.transformer.createKvCache(B, maxPrompt + maxNewTokens - 1);
+    try {
+      return this.decode(request, cache, completions, logprobs, truncated);
+    } finally {
+      cache.release();
+    }
+  }
+
+  /** generate's prefill and decode loop, writing into completions, logprobs and truncated. */
+  private decode(
+    request: GenerateRequest,
+    cache: KvCache,
+    completions: number[][],
+    logprobs: number[][],
+    truncated: boolean[],
+  ): GenerateResult {
+    const { prompts, maxNewTokens, eosId } = request;
+    const V = this.config.vocab_size;
+    const sampler = new Sampler(V, request);
+    const B = prompts.length;
+    const promptLengths = prompts.map((p) => p.length);
     // (B, V) next-token logits of every sequence, refreshed row by row as sequences advance.
     const logits = new Float32Array(B * V);
     for (let start = 0; start < B; start += PREFILL_CHUNK) {

@@ -335,6 +335,7 @@ describe('CpuTransformer KV-cache decoding', () => {
         const logits = model.decodeStep(params, cache, tokens, slots, positions, B);
         for (let b = 0; b < B; b++) compare(logits, b, positions[b]);
       }
+      cache.release();
     });
   }
 });

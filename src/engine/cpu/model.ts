@@ -35,6 +35,7 @@ import {
   swigluBackward,
   swigluForward,
 } from './ops';
+import { allocateWasmKvCache } from './wasmExact';
 
 /** f32 for production; f64 only so finite-difference checks of the whole model are meaningful. */
 export type Precision = 'f32' | 'f64';
@@ -105,6 +106,8 @@ export interface KvCache {
   /** Per layer (slots, maxT, KVH*D) keys after RoPE and values. */
   k: FloatArray[];
   v: FloatArray[];
+  /** Hands the arrays back (a float32 cache lives in the decode kernel's memory; see wasmExact.ts). */
+  release(): void;
 }
 
 /** Per-token results at a temperature, (B, T) each, 0 where lossMask is 0. */
@@ -419,11 +422,16 @@ export class CpuTransformer {
       );
     }
     const size = slots * maxT * this.KVH * this.D;
+    // Float32 caches go where the decode attention kernel reads them without copies, when it is free.
+    const inWasm =
+      this.precision === 'f32' ? allocateWasmKvCache(this.L, size, slots, maxT, this.H, this.D) : null;
+    if (inWasm) return { slots, maxT, ...inWasm };
     return {
       slots,
       maxT,
       k: Array.from({ length: this.L }, () => alloc(this.precision, size)),
       v: Array.from({ length: this.L }, () => alloc(this.precision, size)),
+      release: () => {},
     };
   }
 

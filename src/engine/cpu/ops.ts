@@ -13,7 +13,7 @@
 // - Linear layers follow nn.Linear: weight (OC, IC), out = inp · weightᵀ + bias.
 
 import type { RopeTables } from '../rope';
-import { expInPlace, swigluBackwardWasm, swigluForwardWasm } from './wasmExact';
+import { attentionDecodeWasm, expInPlace, swigluBackwardWasm, swigluForwardWasm } from './wasmExact';
 import { matmulNTWasm } from './wasmMatmul';
 
 export type FloatArray = Float32Array | Float64Array;
@@ -716,13 +716,25 @@ export function attentionDecodeForward(
   const kvStride = KVH * D;
   const scale = 1 / Math.sqrt(D);
   const D4 = D - (D % 4);
+  for (let r = 0; r < R; r++) {
+    const pos = positions[r];
+    if (!(pos >= 0 && pos < maxT)) throw new RangeError(`decode position ${pos} is outside [0, ${maxT})`);
+  }
+  if (
+    out instanceof Float32Array &&
+    q instanceof Float32Array &&
+    kCache instanceof Float32Array &&
+    vCache instanceof Float32Array &&
+    attentionDecodeWasm(out, q, kCache, vCache, slots, positions, R, maxT, H, KVH, D)
+  ) {
+    return; // the same bits as the loops below, for caches in the kernel's memory (wasmExact.ts)
+  }
   out.fill(0, 0, R * qStride);
   // Generation spends most of its time here, so the loops over D are unrolled by 4 (with a tail), and the
   // exps of a row's heads are taken in one batch.
   const args = expArguments('decode.exp', H * maxT);
   for (let r = 0; r < R; r++) {
     const pos = positions[r];
-    if (!(pos >= 0 && pos < maxT)) throw new RangeError(`decode position ${pos} is outside [0, ${maxT})`);
     const cacheBase = slots[r] * maxT * kvStride;
     const n = pos + 1;
     for (let h = 0; h < H; h++) {

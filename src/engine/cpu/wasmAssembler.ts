@@ -57,15 +57,31 @@ export const op = {
   localGet: (i: number) => [0x20, ...u32(i)],
   localSet: (i: number) => [0x21, ...u32(i)],
   localTee: (i: number) => [0x22, ...u32(i)],
+  select: [0x1b],
   // Scalars.
+  i32Load: [0x28, ...memarg(2)],
+  f32Load: [0x2a, ...memarg(2)],
   i32Const: (v: number) => [0x41, ...sleb(v)],
+  f64Const: (v: number) => {
+    const view = new DataView(new ArrayBuffer(8));
+    view.setFloat64(0, v, true);
+    return [0x44, ...new Uint8Array(view.buffer)];
+  },
   i32Eqz: [0x45],
   i32LtU: [0x49],
   i32GeU: [0x4f],
+  f64Gt: [0x64],
   i32Add: [0x6a],
+  i32Sub: [0x6b],
   i32Mul: [0x6c],
+  i32DivU: [0x6e],
   i32Shl: [0x74],
   f32Add: [0x92],
+  f64Add: [0xa0],
+  f64Mul: [0xa2],
+  f64Div: [0xa3],
+  f32DemoteF64: [0xb6],
+  f64PromoteF32: [0xbb],
   f32Store: [0x38, ...memarg(2)],
   // v128 memory and constants.
   v128Load: simd(0x00, ...memarg(2)), // 4-byte aligned (float arrays)
@@ -91,6 +107,7 @@ export const op = {
     ),
   // Lanes.
   f32x4ExtractLane: (lane: number) => simd(0x1f, lane),
+  f64x2Splat: simd(0x14),
   f64x2ExtractLane: (lane: number) => simd(0x21, lane),
   f64x2ReplaceLane: (lane: number) => simd(0x22, lane),
   // Bitwise.

@@ -8,8 +8,14 @@ import { initParameters } from '../../model/layout';
 import { Random } from '../../util/random';
 import { CpuBackend } from './backend';
 import { CpuTransformer } from './model';
-import { swigluBackward, swigluForward } from './ops';
-import { exactKernels, exactModuleBytes, expInPlace, setExactKernelsEnabled } from './wasmExact';
+import { attentionDecodeForward, swigluBackward, swigluForward } from './ops';
+import {
+  allocateWasmKvCache,
+  exactKernels,
+  exactModuleBytes,
+  expInPlace,
+  setExactKernelsEnabled,
+} from './wasmExact';
 
 afterEach(() => setExactKernelsEnabled(true));
 
@@ -133,6 +139,122 @@ describe('exact SwiGLU kernels', () => {
     const inPlace = gate.slice();
     swigluForward(inPlace, inPlace, up, 257);
     expect(mismatches(inPlace, want)).toEqual([]);
+  });
+});
+
+describe('exact KV-cache decode attention', () => {
+  // GQA (2 query heads per KV head), positions of both parities (a spare exp lane on odd counts), rows
+  // in shuffled cache slots, a score that overflows the exp's main path (|x| >= 707 after the max).
+  for (const [H, KVH, D] of [
+    [4, 2, 16],
+    [6, 3, 8],
+    [2, 2, 4],
+  ]) {
+    it(`equals the JS loops bit for bit (H ${H}, KVH ${KVH}, D ${D})`, () => {
+      const [S, maxT, R] = [5, 19, 4];
+      const size = S * maxT * KVH * D;
+      const cache = allocateWasmKvCache(1, size, S, maxT, H, D);
+      expect(cache).not.toBeNull();
+      if (!cache) return;
+      try {
+        const rng = new Random(H * 100 + D);
+        for (let i = 0; i < size; i++) {
+          cache.k[0][i] = rng.normal();
+          cache.v[0][i] = rng.normal();
+        }
+        cache.k[0][3 * maxT * KVH * D] = 4000; // slot 3, position 0: a score far above the rest
+        const q = Float32Array.from({ length: R * H * D }, () => 2 * rng.normal());
+        const slots = Int32Array.from([3, 0, 4, 1]);
+        const positions = Int32Array.from([7, 0, 18, 11]);
+        const kJs = cache.k[0].slice();
+        const vJs = cache.v[0].slice();
+        const wasm = new Float32Array(R * H * D);
+        const js = new Float32Array(R * H * D);
+        attentionDecodeForward(
+          wasm,
+          q,
+          cache.k[0],
+          cache.v[0],
+          slots,
+          positions,
+          R,
+          maxT,
+          H,
+          KVH,
+          D,
+          new Float32Array(H * maxT),
+        );
+        setExactKernelsEnabled(false);
+        attentionDecodeForward(
+          js,
+          q,
+          kJs,
+          vJs,
+          slots,
+          positions,
+          R,
+          maxT,
+          H,
+          KVH,
+          D,
+          new Float32Array(H * maxT),
+        );
+        expect(mismatches(wasm, js)).toEqual([]);
+        expect(wasm.some((x) => x !== 0)).toBe(true);
+      } finally {
+        cache.release();
+      }
+    });
+  }
+
+  it('keeps the JS order of the q·k sums (a cancellation that any other order changes)', () => {
+    // q·k at position 0 sums 2^60 (lane 0), 1 (lane 1), -2^60 (lane 2): ((2^60 + 1) - 2^60) = 0 in the
+    // JS order, 1 in most others; the other positions' scores are small, so the softmax shows the difference.
+    const [S, maxT, H, KVH, D, R] = [1, 8, 1, 1, 8, 1];
+    const cache = allocateWasmKvCache(1, S * maxT * KVH * D, S, maxT, H, D);
+    expect(cache).not.toBeNull();
+    if (!cache) return;
+    try {
+      const rng = new Random(5);
+      const q = Float32Array.from([2 ** 30, 1, -(2 ** 30), 0, 0.5, -0.5, 0.25, 1]);
+      for (let t = 0; t < maxT; t++) {
+        for (let d = 0; d < D; d++) {
+          cache.k[0][t * D + d] = d < 4 ? 0 : rng.normal();
+          cache.v[0][t * D + d] = rng.normal();
+        }
+      }
+      cache.k[0].set([2 ** 30, 1, 2 ** 30, 0], 0);
+      const js = new Float32Array(R * H * D);
+      const wasm = new Float32Array(R * H * D);
+      const args = [
+        Int32Array.of(0),
+        Int32Array.of(5),
+        R,
+        maxT,
+        H,
+        KVH,
+        D,
+        new Float32Array(H * maxT),
+      ] as const;
+      attentionDecodeForward(wasm, q, cache.k[0], cache.v[0], ...args);
+      setExactKernelsEnabled(false);
+      attentionDecodeForward(js, q, cache.k[0].slice(), cache.v[0].slice(), ...args);
+      expect(mismatches(wasm, js)).toEqual([]);
+    } finally {
+      cache.release();
+    }
+  });
+
+  it('lends its memory to one cache at a time; a second gets plain arrays until the first is released', () => {
+    const first = allocateWasmKvCache(2, 64, 2, 4, 2, 8);
+    expect(first).not.toBeNull();
+    expect(allocateWasmKvCache(2, 64, 2, 4, 2, 8)).toBeNull();
+    first?.release();
+    const again = allocateWasmKvCache(2, 64, 2, 4, 2, 8);
+    expect(again).not.toBeNull();
+    again?.release();
+    setExactKernelsEnabled(false);
+    expect(allocateWasmKvCache(2, 64, 2, 4, 2, 8)).toBeNull();
   });
 });
 

@@ -419,10 +419,287 @@ function swigluBackwardFunction(): FunctionSpec {
   });
 }
 
+/** A counted loop: i = from; while (i < to) { body; i += step }, i32 locals, `to` a local. */
+const forRange = (i: number, from: number[], to: number, step: number, body: number[]) =>
+  code(
+    from,
+    set(i),
+    op.block,
+    op.loop,
+    get(i),
+    get(to),
+    op.i32GeU,
+    op.brIf(1),
+    body,
+    get(i),
+    op.i32Const(step),
+    op.i32Add,
+    set(i),
+    op.br(0),
+    op.end,
+    op.end,
+  );
+
+/**
+ * decodeAttention(out, q, k, v, slots, positions, scores: bytes, R, maxT, H, group, D, scale):
+ * attentionDecodeForward of ops.ts (one new query per row against the KV cache), in its arithmetic:
+ * - scores s = ((s0 + s1) + s2) + s3) * scale, where s_j sums q[d] k[d] over d = j mod 4 in d order
+ *   (two float64 lanes for (s0, s1) and two for (s2, s3)); stored as float32, max over the float64 s;
+ * - e = exp(float32 score - max), stored as float32; sum += e in t order (float64);
+ * - out[d] += (float32 e / sum... as p = e32 * (1 / sum)) * v[d], rounded to float32 after every t.
+ * D must be a multiple of 4; out must be zero; scores holds H * maxT + 2 float32 (a pair's spare lane).
+ */
+function decodeAttentionFunction(): FunctionSpec {
+  // Parameters.
+  const [out, q, k, v, slots, positions, scores, R, maxT, H, group, D, scale] = Array.from(
+    { length: 13 },
+    (_, i) => i,
+  );
+  // i32 locals.
+  const [r, h, n, t2, d, kvStride, cacheBase, kvBase, qAddr, kAddr, vAddr, scAddr, oAddr] = Array.from(
+    { length: 13 },
+    (_, i) => 13 + i,
+  );
+  // f64 locals.
+  const [sc, max, sum, inv] = [26, 27, 28, 29];
+  const locals = new Locals(30);
+  const [acc01, acc23, x, e, p, o] = Array.from({ length: 6 }, () => locals.v128());
+  const pair = (addr: number, offset: number[]) =>
+    code(get(addr), offset, op.i32Add, op.v128Load64Zero, op.f64x2PromoteLowF32x4);
+  const bytesOf = (...parts: number[][]) => code(...parts, op.i32Const(2), op.i32Shl);
+
+  const scoresOfHead = forRange(
+    t2,
+    op.i32Const(0),
+    n,
+    1,
+    code(
+      locals.f64(0),
+      set(acc01),
+      locals.f64(0),
+      set(acc23),
+      forRange(
+        d,
+        op.i32Const(0),
+        D,
+        4,
+        code(
+          get(acc01),
+          pair(qAddr, bytesOf(get(d))),
+          pair(kAddr, bytesOf(get(d))),
+          op.f64x2Mul,
+          op.f64x2Add,
+          set(acc01),
+          get(acc23),
+          pair(qAddr, code(bytesOf(get(d)), op.i32Const(8), op.i32Add)),
+          pair(kAddr, code(bytesOf(get(d)), op.i32Const(8), op.i32Add)),
+          op.f64x2Mul,
+          op.f64x2Add,
+          set(acc23),
+        ),
+      ),
+      get(acc01),
+      op.f64x2ExtractLane(0),
+      get(acc01),
+      op.f64x2ExtractLane(1),
+      op.f64Add,
+      get(acc23),
+      op.f64x2ExtractLane(0),
+      op.f64Add,
+      get(acc23),
+      op.f64x2ExtractLane(1),
+      op.f64Add,
+      get(scale),
+      op.f64Mul,
+      set(sc),
+      get(scAddr),
+      bytesOf(get(t2)),
+      op.i32Add,
+      get(sc),
+      op.f32DemoteF64,
+      op.f32Store,
+      // if (s > max) max = s
+      get(sc),
+      get(max),
+      get(sc),
+      get(max),
+      op.f64Gt,
+      op.select,
+      set(max),
+      get(kAddr),
+      get(kvStride),
+      op.i32Add,
+      set(kAddr),
+    ),
+  );
+
+  // Exps two at a time; the sum adds lane 0 then lane 1 (when it is a real position) in t order.
+  const expsOfHead = forRange(
+    t2,
+    op.i32Const(0),
+    n,
+    2,
+    code(
+      pair(scAddr, bytesOf(get(t2))),
+      get(max),
+      op.f64x2Splat,
+      op.f64x2Sub,
+      set(x),
+      expInstructions([x], [e], HOST_EXP, locals),
+      get(scAddr),
+      bytesOf(get(t2)),
+      op.i32Add,
+      get(e),
+      op.f32x4DemoteF64x2Zero,
+      op.v128Store64Lane0,
+      get(sum),
+      get(e),
+      op.f64x2ExtractLane(0),
+      op.f64Add,
+      set(sum),
+      get(t2),
+      op.i32Const(1),
+      op.i32Add,
+      get(n),
+      op.i32LtU,
+      op.if,
+      get(sum),
+      get(e),
+      op.f64x2ExtractLane(1),
+      op.f64Add,
+      set(sum),
+      op.end,
+    ),
+  );
+
+  // out[d] = float32(out[d] + p v[d]) for every t, p = float32 e * inv.
+  const valuesOfHead = forRange(
+    t2,
+    op.i32Const(0),
+    n,
+    1,
+    code(
+      get(scAddr),
+      bytesOf(get(t2)),
+      op.i32Add,
+      op.f32Load,
+      op.f64PromoteF32,
+      get(inv),
+      op.f64Mul,
+      op.f64x2Splat,
+      set(p),
+      forRange(
+        d,
+        op.i32Const(0),
+        D,
+        2,
+        code(
+          pair(oAddr, bytesOf(get(d))),
+          get(p),
+          pair(vAddr, bytesOf(get(d))),
+          op.f64x2Mul,
+          op.f64x2Add,
+          set(o),
+          get(oAddr),
+          bytesOf(get(d)),
+          op.i32Add,
+          get(o),
+          op.f32x4DemoteF64x2Zero,
+          op.v128Store64Lane0,
+        ),
+      ),
+      get(vAddr),
+      get(kvStride),
+      op.i32Add,
+      set(vAddr),
+    ),
+  );
+
+  const perHead = code(
+    // kvBase = cacheBase + (h / group) * D * 4; qAddr = q + (r H + h) D * 4; oAddr likewise in out
+    get(cacheBase),
+    bytesOf(get(h), get(group), op.i32DivU, get(D), op.i32Mul),
+    op.i32Add,
+    set(kvBase),
+    bytesOf(get(r), get(H), op.i32Mul, get(h), op.i32Add, get(D), op.i32Mul),
+    op.localTee(qAddr),
+    get(out),
+    op.i32Add,
+    set(oAddr),
+    get(qAddr),
+    get(q),
+    op.i32Add,
+    set(qAddr),
+    get(scores),
+    bytesOf(get(h), get(maxT), op.i32Mul),
+    op.i32Add,
+    set(scAddr),
+    get(k),
+    get(kvBase),
+    op.i32Add,
+    set(kAddr),
+    get(v),
+    get(kvBase),
+    op.i32Add,
+    set(vAddr),
+    op.f64Const(Number.NEGATIVE_INFINITY),
+    set(max),
+    scoresOfHead,
+    op.f64Const(0),
+    set(sum),
+    expsOfHead,
+    op.f64Const(1),
+    get(sum),
+    op.f64Div,
+    set(inv),
+    valuesOfHead,
+  );
+
+  const perRow = code(
+    // n = positions[r] + 1; cacheBase = slots[r] maxT kvStride
+    get(positions),
+    bytesOf(get(r)),
+    op.i32Add,
+    op.i32Load,
+    op.i32Const(1),
+    op.i32Add,
+    set(n),
+    get(slots),
+    bytesOf(get(r)),
+    op.i32Add,
+    op.i32Load,
+    get(maxT),
+    op.i32Mul,
+    get(kvStride),
+    op.i32Mul,
+    set(cacheBase),
+    forRange(h, op.i32Const(0), H, 1, perHead),
+  );
+
+  const rows = forRange(r, op.i32Const(0), R, 1, perRow);
+  return {
+    name: 'decodeAttention',
+    params: [...new Array(12).fill(I32), F64],
+    results: [],
+    locals: [
+      [13, I32],
+      [4, F64],
+      [locals.count - 30, V128],
+    ],
+    body: code(
+      // kvStride in bytes = (H / group) D 4
+      bytesOf(get(H), get(group), op.i32DivU, get(D), op.i32Mul),
+      set(kvStride),
+      locals.prologue(),
+      rows,
+    ),
+  };
+}
+
 /** The module: Math.exp imported as host.exp, then the kernels. */
 export function exactModuleBytes(): Uint8Array<ArrayBuffer> {
   return moduleBytes(
-    [expFunction(), swigluForwardFunction(), swigluBackwardFunction()],
+    [expFunction(), swigluForwardFunction(), swigluBackwardFunction(), decodeAttentionFunction()],
     [{ module: 'host', name: 'exp', params: [F64], results: [F64] }],
   );
 }
@@ -432,6 +709,40 @@ interface ExactKernels {
   exp: (ptr: number, n: number) => void;
   swigluF: (gate: number, up: number, out: number, n: number) => void;
   swigluB: (dout: number, gate: number, up: number, dgate: number, dup: number, n: number) => void;
+  decodeAttention: (
+    out: number,
+    q: number,
+    k: number,
+    v: number,
+    slots: number,
+    positions: number,
+    scores: number,
+    R: number,
+    maxT: number,
+    H: number,
+    group: number,
+    D: number,
+    scale: number,
+  ) => void;
+}
+
+/** A fresh instance of the module (its own memory), or null where WebAssembly SIMD is unavailable. */
+function instantiate(): ExactKernels | null {
+  try {
+    const bytes = exactModuleBytes();
+    if (typeof WebAssembly !== 'object' || !WebAssembly.validate(bytes)) return null;
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { host: { exp: Math.exp } });
+    const e = instance.exports;
+    return {
+      memory: e.memory as WebAssembly.Memory,
+      exp: e.exp as ExactKernels['exp'],
+      swigluF: e.swigluF as ExactKernels['swigluF'],
+      swigluB: e.swigluB as ExactKernels['swigluB'],
+      decodeAttention: e.decodeAttention as ExactKernels['decodeAttention'],
+    };
+  } catch {
+    return null;
+  }
 }
 
 let kernels: ExactKernels | null | undefined;
@@ -448,23 +759,7 @@ export function setExactKernelsEnabled(on: boolean): void {
 /** The instantiated kernels, or null where WebAssembly SIMD is unavailable or they are turned off. */
 export function exactKernels(): ExactKernels | null {
   if (!enabled) return null;
-  if (kernels !== undefined) return kernels;
-  kernels = null;
-  try {
-    const bytes = exactModuleBytes();
-    if (typeof WebAssembly === 'object' && WebAssembly.validate(bytes)) {
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { host: { exp: Math.exp } });
-      const e = instance.exports;
-      kernels = {
-        memory: e.memory as WebAssembly.Memory,
-        exp: e.exp as ExactKernels['exp'],
-        swigluF: e.swigluF as ExactKernels['swigluF'],
-        swigluB: e.swigluB as ExactKernels['swigluB'],
-      };
-    }
-  } catch {
-    kernels = null;
-  }
+  if (kernels === undefined) kernels = instantiate();
   return kernels;
 }
 
@@ -532,4 +827,135 @@ export function expInPlace(values: Float64Array, n: number): void {
   heap.set(values.subarray(0, n));
   k.exp(0, padded(n));
   values.set(heap.subarray(0, n));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// KV-cache decoding. The cache lives in the memory of an instance of its own, so the decode attention
+// kernel reads it where the model writes it (no copy per step), with the per-step scratch after it.
+// One cache at a time: a second one, while the first is held, gets plain arrays (the JS loops).
+
+interface DecodeArena {
+  kernels: ExactKernels;
+  /** The cache that holds the arena, or null. */
+  owner: object | null;
+  /** Float32 offsets of the scratch: q and out (rows x H*D each), scores (H*maxT + 2), slots, positions. */
+  q: number;
+  out: number;
+  scores: number;
+  slots: number;
+  positions: number;
+  /** What the scratch was sized for. */
+  rows: number;
+  rowFloats: number;
+  maxT: number;
+}
+
+let decodeArena: DecodeArena | null | undefined;
+
+/** A KV cache's per-layer key and value arrays in the decode arena; release() hands the arena back. */
+export interface WasmKvCache {
+  k: Float32Array[];
+  v: Float32Array[];
+  release(): void;
+}
+
+/**
+ * Keys and values for `layers` layers of `size` float32 each, in the decode arena, with scratch for
+ * decoding up to `slots` rows of `heads` x `headDim` at up to `maxT` positions. Null when the kernels are
+ * unavailable or off, or the arena is held by another cache.
+ */
+export function allocateWasmKvCache(
+  layers: number,
+  size: number,
+  slots: number,
+  maxT: number,
+  heads: number,
+  headDim: number,
+): WasmKvCache | null {
+  if (!enabled) return null;
+  if (decodeArena === undefined) {
+    const k = instantiate();
+    decodeArena = k && {
+      kernels: k,
+      owner: null,
+      q: 0,
+      out: 0,
+      scores: 0,
+      slots: 0,
+      positions: 0,
+      rows: 0,
+      rowFloats: 0,
+      maxT: 0,
+    };
+  }
+  const arena = decodeArena;
+  if (!arena || arena.owner) return null;
+  const align = (x: number) => Math.ceil(x / 4) * 4; // float32 offsets, 16-byte aligned
+  const rowFloats = heads * headDim;
+  const q = align(2 * layers * size);
+  const out = align(q + slots * rowFloats);
+  const scores = align(out + slots * rowFloats);
+  const slotsAt = align(scores + heads * maxT + 2);
+  const positions = align(slotsAt + slots);
+  ensureMemory(arena.kernels.memory, (positions + slots) * 4);
+  const owner = {};
+  Object.assign(arena, { owner, q, out, scores, slots: slotsAt, positions, rows: slots, rowFloats, maxT });
+  const buffer = arena.kernels.memory.buffer;
+  const view = (i: number) => new Float32Array(buffer, i * size * 4, size);
+  return {
+    k: Array.from({ length: layers }, (_, l) => view(l)),
+    v: Array.from({ length: layers }, (_, l) => view(layers + l)),
+    release: () => {
+      if (arena.owner === owner) arena.owner = null;
+    },
+  };
+}
+
+/**
+ * attentionDecodeForward (ops.ts) on the kernel, for caches allocated by allocateWasmKvCache; false (and
+ * nothing done) for any other arrays, shapes the kernel does not take (D not a multiple of 4), or when
+ * the kernels are off. Positions must have been checked by the caller.
+ */
+export function attentionDecodeWasm(
+  out: Float32Array,
+  q: Float32Array,
+  kCache: Float32Array,
+  vCache: Float32Array,
+  slots: Int32Array,
+  positions: Int32Array,
+  R: number,
+  maxT: number,
+  H: number,
+  KVH: number,
+  D: number,
+): boolean {
+  const arena = decodeArena;
+  if (!enabled || !arena?.owner) return false;
+  const memory = arena.kernels.memory.buffer;
+  if (kCache.buffer !== memory || vCache.buffer !== memory) return false;
+  if (D % 4 !== 0 || H % KVH !== 0 || R > arena.rows || H * D !== arena.rowFloats || maxT > arena.maxT)
+    return false;
+  const heap = new Float32Array(memory);
+  const ints = new Int32Array(memory);
+  heap.set(q.subarray(0, R * H * D), arena.q);
+  heap.fill(0, arena.out, arena.out + R * H * D);
+  ints.set(slots.subarray(0, R), arena.slots);
+  ints.set(positions.subarray(0, R), arena.positions);
+  arena.kernels.decodeAttention(
+    arena.out * 4,
+    arena.q * 4,
+    kCache.byteOffset,
+    vCache.byteOffset,
+    arena.slots * 4,
+    arena.positions * 4,
+    arena.scores * 4,
+    R,
+    maxT,
+    H,
+    H / KVH,
+    D,
+    1 / Math.sqrt(D),
+  );
+  out.set(heap.subarray(arena.out, arena.out + R * H * D));
+  return true;
 }
