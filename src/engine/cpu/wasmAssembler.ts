@@ -69,6 +69,7 @@ export const op = {
   },
   i32Eqz: [0x45],
   i32LtU: [0x49],
+  i32GtU: [0x4b],
   i32GeU: [0x4f],
   f64Gt: [0x64],
   i32Add: [0x6a],
@@ -107,6 +108,7 @@ export const op = {
     ),
   // Lanes.
   f32x4ExtractLane: (lane: number) => simd(0x1f, lane),
+  f32x4Splat: simd(0x13),
   f64x2Splat: simd(0x14),
   f64x2ExtractLane: (lane: number) => simd(0x21, lane),
   f64x2ReplaceLane: (lane: number) => simd(0x22, lane),

@@ -749,11 +749,16 @@ let kernels: ExactKernels | null | undefined;
 let enabled = true;
 
 /**
- * Turns the kernels off (the JS loops run instead) or back on; the results are the same bits either
+ * Turns the kernels off (the JS loops run instead; also the matmul's JS epilogue) or back on; the results are the same bits either
  * way, so this only changes speed. For the bench's before/after and the tests that prove the identity.
  */
 export function setExactKernelsEnabled(on: boolean): void {
   enabled = on;
+}
+
+/** Whether the exact kernels are on (the matmul's epilogue in wasmMatmul.ts follows this switch too). */
+export function exactKernelsEnabled(): boolean {
+  return enabled;
 }
 
 /** The instantiated kernels, or null where WebAssembly SIMD is unavailable or they are turned off. */

@@ -70,6 +70,37 @@ describe('wasm SIMD matmul', () => {
     }
   });
 
+  it('adds the bias and accumulates in exactly the bits of a float64 sum rounded to float32 (the JS loop it replaced)', () => {
+    const rng = new Random(4);
+    for (const [M, N, K] of [
+      [1, 1, 4],
+      [5, 3, 7],
+      [6, 4, 8],
+      [9, 11, 5],
+      [33, 64, 16],
+    ]) {
+      const a = random32(rng, M * K);
+      const b = random32(rng, N * K);
+      // Bias and prior values across magnitudes, so the float32 sums round in every way.
+      const bias = Float32Array.from({ length: N }, () => rng.normal() * 10 ** rng.int(-8, 8));
+      const prior = Float32Array.from({ length: M * N }, () => rng.normal() * 10 ** rng.int(-8, 8));
+      const product = new Float32Array(M * N);
+      matmulNTWasm(product, a, b, null, M, N, K, false);
+      const withBias = new Float32Array(M * N);
+      matmulNTWasm(withBias, a, b, bias, M, N, K, false);
+      const accumulated = prior.slice();
+      matmulNTWasm(accumulated, a, b, null, M, N, K, true);
+      const both = prior.slice();
+      matmulNTWasm(both, a, b, bias, M, N, K, true);
+      for (let i = 0; i < M * N; i++) {
+        const n = i % N;
+        expect(withBias[i]).toBe(Math.fround(product[i] + bias[n]));
+        expect(accumulated[i]).toBe(Math.fround(prior[i] + product[i]));
+        expect(both[i]).toBe(Math.fround(prior[i] + (product[i] + bias[n])));
+      }
+    }
+  });
+
   it('stale heap contents from a larger product do not leak into a smaller padded one', () => {
     const rng = new Random(2);
     const big = random32(rng, 64 * 64);

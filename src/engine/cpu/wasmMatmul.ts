@@ -8,9 +8,12 @@
 // row-major float32 at byte offsets aPtr, bPtr, cPtr of the module's memory. Register block: 4 rows of
 // a x 2 rows of b, each accumulator a f32x4 over 4 consecutive k, summed across lanes at the end.
 // Accumulation is in float32 (like the WGSL kernels), so results differ from the float64-accumulating
-// JS loops by float32 rounding (~1e-7 relative per term).
+// JS loops by float32 rounding (~1e-7 relative per term). A second function, `out`, gathers the padded
+// result rows, adding the bias or the caller's values (accumulate) in wasm: the same bits as the JS loop
+// it replaced, at a fraction of its cost.
 
 import { code, ensureMemory, I32, moduleBytes, op, V128 } from './wasmAssembler';
+import { exactKernelsEnabled } from './wasmExact';
 
 // Parameters 0..5: aPtr, bPtr, cPtr (bytes), M, N, K (elements).
 const P = { a: 0, b: 1, c: 2, M: 3, N: 4, K: 5 };
@@ -89,7 +92,119 @@ function kernelBody(): number[] {
   return body;
 }
 
-/** The complete module: one function `mm` (6 x i32) -> () and an exported memory. */
+/**
+ * out(dst, N, M, c, Np, bias, hasBias, accumulate): the product's rows (stride Np) into dst (stride N),
+ * plus bias[n] when hasBias, added to dst's values when accumulate: dst = [dst +] (c [+ bias]) in float32.
+ * The JS loop it replaces computed each sum in float64 and rounded it to float32 on store; for one
+ * addition of two float32 numbers that is the float32 sum itself (float64 has more than 2 x 24 + 2 bits,
+ * so the double rounding is innocuous), so the bits are the same. (accumulate with a bias adds twice
+ * before rounding: the caller keeps that case in JS.)
+ */
+function epilogueBody(): number[] {
+  const [dst, N, M, c, Np, bias, hasBias, accumulate] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [m, n, cRow, dRow] = [8, 9, 10, 11];
+  const x = 12; // v128
+  const get = op.localGet;
+  const set = op.localSet;
+  const at = (row: number) => code(get(row), get(n), op.i32Const(2), op.i32Shl, op.i32Add);
+  const element = (load: number[], add: number[], store: number[]) =>
+    code(
+      at(cRow),
+      load,
+      set(x),
+      get(hasBias),
+      op.if,
+      get(x),
+      get(bias),
+      get(n),
+      op.i32Const(2),
+      op.i32Shl,
+      op.i32Add,
+      load,
+      add,
+      set(x),
+      op.end,
+      get(accumulate),
+      op.if,
+      at(dRow),
+      load,
+      get(x),
+      add,
+      set(x),
+      op.end,
+      at(dRow),
+      get(x),
+      store,
+    );
+  return code(
+    op.i32Const(0),
+    set(m),
+    op.block,
+    op.loop,
+    get(m),
+    get(M),
+    op.i32GeU,
+    op.brIf(1),
+    get(c),
+    get(m),
+    get(Np),
+    op.i32Mul,
+    op.i32Const(2),
+    op.i32Shl,
+    op.i32Add,
+    set(cRow),
+    get(dst),
+    get(m),
+    get(N),
+    op.i32Mul,
+    op.i32Const(2),
+    op.i32Shl,
+    op.i32Add,
+    set(dRow),
+    op.i32Const(0),
+    set(n),
+    // Four columns at a time while they fit, then one at a time.
+    op.block,
+    op.loop,
+    get(n),
+    op.i32Const(4),
+    op.i32Add,
+    get(N),
+    op.i32GtU,
+    op.brIf(1),
+    element(op.v128Load, op.f32x4Add, op.v128Store),
+    get(n),
+    op.i32Const(4),
+    op.i32Add,
+    set(n),
+    op.br(0),
+    op.end,
+    op.end,
+    op.block,
+    op.loop,
+    get(n),
+    get(N),
+    op.i32GeU,
+    op.brIf(1),
+    element(code(op.f32Load, op.f32x4Splat), op.f32x4Add, code(op.f32x4ExtractLane(0), op.f32Store)),
+    get(n),
+    op.i32Const(1),
+    op.i32Add,
+    set(n),
+    op.br(0),
+    op.end,
+    op.end,
+    get(m),
+    op.i32Const(1),
+    op.i32Add,
+    set(m),
+    op.br(0),
+    op.end,
+    op.end,
+  );
+}
+
+/** The complete module: the kernel `mm` (6 x i32) -> (), its epilogue `out`, and an exported memory. */
 export function matmulModuleBytes(): Uint8Array<ArrayBuffer> {
   return moduleBytes([
     {
@@ -102,12 +217,32 @@ export function matmulModuleBytes(): Uint8Array<ArrayBuffer> {
       ],
       body: kernelBody(),
     },
+    {
+      name: 'out',
+      params: [I32, I32, I32, I32, I32, I32, I32, I32],
+      results: [],
+      locals: [
+        [4, I32],
+        [1, V128],
+      ],
+      body: epilogueBody(),
+    },
   ]);
 }
 
 interface WasmKernel {
   memory: WebAssembly.Memory;
   mm: (aPtr: number, bPtr: number, cPtr: number, M: number, N: number, K: number) => void;
+  out: (
+    dst: number,
+    N: number,
+    M: number,
+    c: number,
+    Np: number,
+    bias: number,
+    hasBias: number,
+    accumulate: number,
+  ) => void;
 }
 
 let kernel: WasmKernel | null | undefined;
@@ -123,6 +258,7 @@ export function wasmMatmulKernel(): WasmKernel | null {
       kernel = {
         memory: instance.exports.memory as WebAssembly.Memory,
         mm: instance.exports.mm as WasmKernel['mm'],
+        out: instance.exports.out as WasmKernel['out'],
       };
     }
   } catch {
@@ -175,21 +311,33 @@ export function matmulNTWasm(
   const aAt = 0;
   const bAt = aAt + Mp * Kp;
   const cAt = bAt + Np * Kp;
-  ensureMemory(k.memory, (cAt + Mp * Np) * 4);
+  // The result rows are gathered (bias added, out accumulated) in wasm into dAt, then copied out at once.
+  const dAt = cAt + Mp * Np;
+  const biasAt = dAt + M * N;
+  ensureMemory(k.memory, (biasAt + N) * 4);
   const heap = new Float32Array(k.memory.buffer);
   // Padded rows of a and b (M..Mp, N..Np) only feed outputs that are never read, so they are not cleared;
   // padded k columns feed real outputs and are zeroed.
   copyPadded(heap, aAt, a, M, K, Kp);
   copyPadded(heap, bAt, b, N, K, Kp);
   k.mm(aAt * 4, bAt * 4, cAt * 4, Mp, Np, Kp);
-  for (let m = 0; m < M; m++) {
-    const src = cAt + m * Np;
-    const dst = m * N;
-    if (accumulate) {
-      if (bias) for (let n = 0; n < N; n++) out[dst + n] += heap[src + n] + bias[n];
-      else for (let n = 0; n < N; n++) out[dst + n] += heap[src + n];
-    } else if (bias) for (let n = 0; n < N; n++) out[dst + n] = heap[src + n] + bias[n];
-    else out.set(heap.subarray(src, src + N), dst);
+  if ((accumulate && bias) || !exactKernelsEnabled()) {
+    // out += c + bias rounds once after two float64 additions: kept in JS to keep its bits. (The JS loop
+    // also runs for every case while the exact kernels are switched off: the bench's "before".)
+    for (let m = 0; m < M; m++) {
+      const src = cAt + m * Np;
+      const dst = m * N;
+      if (accumulate) {
+        if (bias) for (let n = 0; n < N; n++) out[dst + n] += heap[src + n] + bias[n];
+        else for (let n = 0; n < N; n++) out[dst + n] += heap[src + n];
+      } else if (bias) for (let n = 0; n < N; n++) out[dst + n] = heap[src + n] + bias[n];
+      else out.set(heap.subarray(src, src + N), dst);
+    }
+    return true;
   }
+  if (accumulate) heap.set(out.subarray(0, M * N), dAt);
+  if (bias) heap.set(bias.subarray(0, N), biasAt);
+  k.out(dAt * 4, N, M, cAt * 4, Np, biasAt * 4, bias ? 1 : 0, accumulate ? 1 : 0);
+  out.set(heap.subarray(dAt, dAt + M * N));
   return true;
 }
