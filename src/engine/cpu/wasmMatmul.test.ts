@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../util/random';
 import { matmulNT, matmulNTJs } from './ops';
-import { matmulModuleBytes, matmulNTWasm, wasmMatmulKernel } from './wasmMatmul';
+import { matmulModuleBytes, matmulNTWasm, transposeWasm, wasmMatmulKernel } from './wasmMatmul';
 
 function naive(a: Float32Array, b: Float32Array, bias: Float32Array | null, M: number, N: number, K: number) {
   const out = new Float64Array(M * N);
@@ -97,6 +97,29 @@ describe('wasm SIMD matmul', () => {
         expect(withBias[i]).toBe(Math.fround(product[i] + bias[n]));
         expect(accumulated[i]).toBe(Math.fround(prior[i] + product[i]));
         expect(both[i]).toBe(Math.fround(prior[i] + (product[i] + bias[n])));
+      }
+    }
+  });
+
+  it('transposes every ragged shape (4x4 SIMD blocks, right columns, bottom rows) exactly', () => {
+    const rng = new Random(6);
+    for (const [rows, cols] of [
+      [1, 1],
+      [1, 6],
+      [6, 1],
+      [3, 7],
+      [4, 4],
+      [5, 9],
+      [8, 12],
+      [13, 6],
+      [37, 172],
+    ]) {
+      const inp = random32(rng, rows * cols);
+      const out = new Float32Array(rows * cols).fill(Number.NaN);
+      expect(transposeWasm(out, inp, rows, cols)).toBe(true);
+      for (let r = 0; r < rows; r++) {
+        for (let c = 0; c < cols; c++)
+          expect(out[c * rows + r], `${rows}x${cols} at ${r},${c}`).toBe(inp[r * cols + c]);
       }
     }
   });

@@ -204,6 +204,108 @@ function epilogueBody(): number[] {
   );
 }
 
+/**
+ * tr(src, rows, cols, dst): dst (cols, rows) = srcᵀ, float32. 4x4 blocks move as four v128 rows
+ * shuffled into four columns; the ragged right columns and bottom rows go one element at a time.
+ * Blocks are visited row-block by row-block, so the 4 source rows and the cols/4 destination lines
+ * being written stay in cache.
+ */
+function transposeBody(): number[] {
+  const [src, rows, cols, dst] = [0, 1, 2, 3];
+  const [r, c, rows4, cols4, s, d] = [4, 5, 6, 7, 8, 9]; // i32
+  const [x0, x1, x2, x3, t0, t1, t2, t3] = [10, 11, 12, 13, 14, 15, 16, 17]; // v128
+  const get = op.localGet;
+  const set = op.localSet;
+  const bytes = (...lanes: number[]) => lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]);
+  // Lanes 0-3 are the first operand's floats, 4-7 the second's.
+  const interleaveLow = op.i8x16Shuffle(bytes(0, 4, 1, 5));
+  const interleaveHigh = op.i8x16Shuffle(bytes(2, 6, 3, 7));
+  const lowHalves = op.i8x16Shuffle(bytes(0, 1, 4, 5));
+  const highHalves = op.i8x16Shuffle(bytes(2, 3, 6, 7));
+  const addr = (base: number, row: number[], stride: number, col: number[]) =>
+    code(get(base), row, get(stride), op.i32Mul, col, op.i32Add, op.i32Const(2), op.i32Shl, op.i32Add);
+  const plus = (local: number, k: number) => code(get(local), op.i32Const(k), op.i32Add);
+  const loop = (i: number, from: number[], to: number, step: number, body: number[]) =>
+    code(
+      from,
+      set(i),
+      op.block,
+      op.loop,
+      get(i),
+      get(to),
+      op.i32GeU,
+      op.brIf(1),
+      body,
+      get(i),
+      op.i32Const(step),
+      op.i32Add,
+      set(i),
+      op.br(0),
+      op.end,
+      op.end,
+    );
+  const scalar = (row: number) =>
+    code(addr(dst, get(c), rows, get(row)), addr(src, get(row), cols, get(c)), op.f32Load, op.f32Store);
+  const block = code(
+    ...[x0, x1, x2, x3].map((x, i) => code(addr(src, plus(r, i), cols, get(c)), op.v128Load, set(x))),
+    get(x0),
+    get(x1),
+    interleaveLow,
+    set(t0),
+    get(x0),
+    get(x1),
+    interleaveHigh,
+    set(t1),
+    get(x2),
+    get(x3),
+    interleaveLow,
+    set(t2),
+    get(x2),
+    get(x3),
+    interleaveHigh,
+    set(t3),
+    ...[
+      [t0, t2, lowHalves],
+      [t0, t2, highHalves],
+      [t1, t3, lowHalves],
+      [t1, t3, highHalves],
+    ].map(([a, b, shuffle], i) =>
+      code(
+        addr(dst, plus(c, i), rows, get(r)),
+        get(a as number),
+        get(b as number),
+        shuffle as number[],
+        op.v128Store,
+      ),
+    ),
+  );
+  return code(
+    get(rows),
+    op.i32Const(-4),
+    op.i32And,
+    set(rows4),
+    get(cols),
+    op.i32Const(-4),
+    op.i32And,
+    set(cols4),
+    loop(
+      r,
+      op.i32Const(0),
+      rows4,
+      4,
+      code(
+        loop(c, op.i32Const(0), cols4, 4, block),
+        // The ragged right columns of these four rows.
+        plus(r, 4),
+        set(d),
+        loop(s, get(r), d, 1, loop(c, get(cols4), cols, 1, scalar(s))),
+      ),
+    ),
+    // The bottom rows.
+    loop(r, get(rows4), rows, 1, loop(c, op.i32Const(0), cols, 1, scalar(r))),
+  );
+}
+
 /** The complete module: the kernel `mm` (6 x i32) -> (), its epilogue `out`, and an exported memory. */
 export function matmulModuleBytes(): Uint8Array<ArrayBuffer> {
   return moduleBytes([
@@ -216,6 +318,16 @@ export function matmulModuleBytes(): Uint8Array<ArrayBuffer> {
         [V128_LOCALS, V128],
       ],
       body: kernelBody(),
+    },
+    {
+      name: 'tr',
+      params: [I32, I32, I32, I32],
+      results: [],
+      locals: [
+        [6, I32],
+        [8, V128],
+      ],
+      body: transposeBody(),
     },
     {
       name: 'out',
@@ -233,6 +345,7 @@ export function matmulModuleBytes(): Uint8Array<ArrayBuffer> {
 interface WasmKernel {
   memory: WebAssembly.Memory;
   mm: (aPtr: number, bPtr: number, cPtr: number, M: number, N: number, K: number) => void;
+  tr: (src: number, rows: number, cols: number, dst: number) => void;
   out: (
     dst: number,
     N: number,
@@ -259,6 +372,7 @@ export function wasmMatmulKernel(): WasmKernel | null {
         memory: instance.exports.memory as WebAssembly.Memory,
         mm: instance.exports.mm as WasmKernel['mm'],
         out: instance.exports.out as WasmKernel['out'],
+        tr: instance.exports.tr as WasmKernel['tr'],
       };
     }
   } catch {
@@ -339,5 +453,22 @@ export function matmulNTWasm(
   if (bias) heap.set(bias.subarray(0, N), biasAt);
   k.out(dAt * 4, N, M, cAt * 4, Np, biasAt * 4, bias ? 1 : 0, accumulate ? 1 : 0);
   out.set(heap.subarray(dAt, dAt + M * N));
+  return true;
+}
+
+/**
+ * out (cols, rows) = inpᵀ on the kernel (a copy in, the SIMD transpose, a copy out); false (nothing
+ * done) when it is unavailable or the exact kernels are off. Data movement only: the same values.
+ */
+export function transposeWasm(out: Float32Array, inp: Float32Array, rows: number, cols: number): boolean {
+  const k = wasmMatmulKernel();
+  if (!k || !exactKernelsEnabled()) return false;
+  const n = rows * cols;
+  const dstAt = Math.ceil(n / 4) * 4;
+  ensureMemory(k.memory, (dstAt + n) * 4);
+  const heap = new Float32Array(k.memory.buffer);
+  heap.set(inp.subarray(0, n), 0);
+  k.tr(0, rows, cols, dstAt * 4);
+  out.set(heap.subarray(dstAt, dstAt + n));
   return true;
 }
