@@ -13,7 +13,13 @@
 // - Linear layers follow nn.Linear: weight (OC, IC), out = inp · weightᵀ + bias.
 
 import type { RopeTables } from '../rope';
-import { attentionDecodeWasm, expInPlace, swigluBackwardWasm, swigluForwardWasm } from './wasmExact';
+import {
+  attentionDecodeWasm,
+  causalSoftmaxWasm,
+  expInPlace,
+  swigluBackwardWasm,
+  swigluForwardWasm,
+} from './wasmExact';
 import { matmulNTWasm, transposeWasm } from './wasmMatmul';
 
 export type FloatArray = Float32Array | Float64Array;
@@ -539,6 +545,43 @@ function scatterHeads(
 }
 
 /**
+ * In place on a (rows, len) block of scores whose row r is query position t = r mod len: scale, then the
+ * softmax of entries 0..t, zeros after t. On the exact wasm kernel for float32 (the same bits), else here,
+ * with the exps of the whole block taken in one batch.
+ */
+function causalSoftmax(scores: FloatArray, rows: number, len: number, scale: number): void {
+  if (scores instanceof Float32Array && causalSoftmaxWasm(scores, rows, len, scale)) return;
+  const args = expArguments('att.exp', (rows * (len + 1)) / 2);
+  let j = 0;
+  for (let r = 0; r < rows; r++) {
+    const row = r * len;
+    const t = r % len;
+    let max = -Infinity;
+    for (let t2 = 0; t2 <= t; t2++) {
+      const x = scores[row + t2] * scale;
+      scores[row + t2] = x;
+      if (x > max) max = x;
+    }
+    for (let t2 = 0; t2 <= t; t2++) args[j++] = scores[row + t2] - max;
+  }
+  expInPlace(args, j);
+  j = 0;
+  for (let r = 0; r < rows; r++) {
+    const row = r * len;
+    const t = r % len;
+    let sum = 0;
+    for (let t2 = 0; t2 <= t; t2++) {
+      const e = args[j++];
+      scores[row + t2] = e;
+      sum += e;
+    }
+    const inv = 1 / sum;
+    for (let t2 = 0; t2 <= t; t2++) scores[row + t2] *= inv;
+    scores.fill(0, row + t + 1, row + len);
+  }
+}
+
+/**
  * out (B, T, H*D); att (B, H, T, T) softmax probabilities kept for backward (zero outside the mask);
  * q (B, T, H*D), k and v (B, T, KVH*D). Scores are scaled by 1/sqrt(D).
  *
@@ -579,40 +622,11 @@ export function attentionForward(
       gatherHeads(vg, v, b, g, 1, len, T, KVH, D);
       transpose(vgT, vg, len, D);
       matmulNT(scores, qg, kg, null, rows, len, D, false);
-      // Causal softmax of each row: the exps of the whole block are taken in one batch.
-      const args = expArguments('att.exp', (group * len * (len + 1)) / 2);
-      let j = 0;
+      causalSoftmax(scores, rows, len, scale);
       for (let hi = 0; hi < group; hi++) {
         for (let t = 0; t < len; t++) {
           const row = (hi * len + t) * len;
-          let max = -Infinity;
-          for (let t2 = 0; t2 <= t; t2++) {
-            const x = scores[row + t2] * scale;
-            scores[row + t2] = x;
-            if (x > max) max = x;
-          }
-          for (let t2 = 0; t2 <= t; t2++) args[j++] = scores[row + t2] - max;
-        }
-      }
-      expInPlace(args, j);
-      j = 0;
-      for (let hi = 0; hi < group; hi++) {
-        for (let t = 0; t < len; t++) {
-          const row = (hi * len + t) * len;
-          let sum = 0;
-          for (let t2 = 0; t2 <= t; t2++) {
-            const e = args[j++];
-            scores[row + t2] = e;
-            sum += e;
-          }
-          const inv = 1 / sum;
-          const attRow = ((b * H + g * group + hi) * T + t) * T;
-          for (let t2 = 0; t2 <= t; t2++) {
-            const p = scores[row + t2] * inv;
-            scores[row + t2] = p;
-            att[attRow + t2] = p;
-          }
-          scores.fill(0, row + t + 1, row + len);
+          att.set(scores.subarray(row, row + t + 1), ((b * H + g * group + hi) * T + t) * T);
         }
       }
       matmulNT(og, scores, vgT, null, rows, D, len, false);

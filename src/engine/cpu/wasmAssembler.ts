@@ -76,6 +76,7 @@ export const op = {
   i32Sub: [0x6b],
   i32Mul: [0x6c],
   i32DivU: [0x6e],
+  i32RemU: [0x70],
   i32And: [0x71],
   i32Shl: [0x74],
   f32Add: [0x92],

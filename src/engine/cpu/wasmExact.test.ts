@@ -8,7 +8,7 @@ import { initParameters } from '../../model/layout';
 import { Random } from '../../util/random';
 import { CpuBackend } from './backend';
 import { CpuTransformer } from './model';
-import { attentionDecodeForward, swigluBackward, swigluForward } from './ops';
+import { attentionDecodeForward, attentionForward, swigluBackward, swigluForward } from './ops';
 import {
   allocateWasmKvCache,
   exactKernels,
@@ -139,6 +139,28 @@ describe('exact SwiGLU kernels', () => {
     const inPlace = gate.slice();
     swigluForward(inPlace, inPlace, up, 257);
     expect(mismatches(inPlace, want)).toEqual([]);
+  });
+});
+
+describe('exact causal softmax (attention forward)', () => {
+  it("gives the JS loops' outputs and kept probabilities bit for bit (ragged lengths, GQA, huge scores)", () => {
+    const [B, T, H, KVH, D] = [4, 9, 4, 2, 8];
+    const rng = new Random(21);
+    const q = Float32Array.from({ length: B * T * H * D }, () => 3 * rng.normal());
+    const k = Float32Array.from({ length: B * T * KVH * D }, () => 3 * rng.normal());
+    const v = Float32Array.from({ length: B * T * KVH * D }, () => rng.normal());
+    q[5] = 3e5; // one score far beyond the exp's main path
+    const lengths = Int32Array.from([9, 1, 6, 7]); // a full row, a single token, even and odd lengths
+    const run = () => {
+      const out = new Float32Array(B * T * H * D);
+      const att = new Float32Array(B * H * T * T);
+      attentionForward(out, att, q, k, v, lengths, { B, T, H, KVH, D });
+      return [...out, ...att];
+    };
+    const wasm = run();
+    setExactKernelsEnabled(false);
+    const js = run();
+    expect(mismatches(wasm, js)).toEqual([]);
   });
 });
 

@@ -696,16 +696,154 @@ function decodeAttentionFunction(): FunctionSpec {
   };
 }
 
+/**
+ * causalSoftmax(scores: bytes, rows, len, scale): the attention forward's softmax (ops.ts), in place on
+ * a (rows, len) float32 block whose row r is query position t = r mod len, in the JS loop's arithmetic:
+ * x = score * scale (stored as float32; the max is over the float64 x), e = exp(float32 x - max) (stored
+ * as float32; sum += e in order, float64), p = float32 e * (1 / sum) (stored as float32), and zeros
+ * after position t.
+ */
+function causalSoftmaxFunction(): FunctionSpec {
+  const [scores, rows, len, scale] = [0, 1, 2, 3];
+  const [r, n, t2, row] = [4, 5, 6, 7]; // i32
+  const [x, max, sum, inv] = [8, 9, 10, 11]; // f64
+  const locals = new Locals(12);
+  const [args, e] = [locals.v128(), locals.v128()];
+  const at = code(get(row), get(t2), op.i32Const(2), op.i32Shl, op.i32Add); // address of entry t2
+  const exps = (count: 1 | 2) =>
+    code(
+      at,
+      count === 2 ? op.v128Load64Zero : code(op.f32Load, op.f32x4Splat),
+      op.f64x2PromoteLowF32x4,
+      get(max),
+      op.f64x2Splat,
+      op.f64x2Sub,
+      set(args),
+      expInstructions([args], [e], HOST_EXP, locals),
+      at,
+      get(e),
+      op.f32x4DemoteF64x2Zero,
+      count === 2 ? op.v128Store64Lane0 : code(op.f32x4ExtractLane(0), op.f32Store),
+      get(sum),
+      get(e),
+      op.f64x2ExtractLane(0),
+      op.f64Add,
+      set(sum),
+      ...(count === 2 ? [get(sum), get(e), op.f64x2ExtractLane(1), op.f64Add, set(sum)] : []),
+    );
+  const perRow = code(
+    get(scores),
+    get(r),
+    get(len),
+    op.i32Mul,
+    op.i32Const(2),
+    op.i32Shl,
+    op.i32Add,
+    set(row),
+    get(r),
+    get(len),
+    op.i32RemU,
+    op.i32Const(1),
+    op.i32Add,
+    set(n),
+    op.f64Const(Number.NEGATIVE_INFINITY),
+    set(max),
+    forRange(
+      t2,
+      op.i32Const(0),
+      n,
+      1,
+      code(
+        at,
+        op.f32Load,
+        op.f64PromoteF32,
+        get(scale),
+        op.f64Mul,
+        set(x),
+        at,
+        get(x),
+        op.f32DemoteF64,
+        op.f32Store,
+        get(x),
+        get(max),
+        get(x),
+        get(max),
+        op.f64Gt,
+        op.select,
+        set(max),
+      ),
+    ),
+    op.f64Const(0),
+    set(sum),
+    // Pairs while two fit in the row, then the odd last one alone (a pair would write past the row).
+    op.i32Const(0),
+    set(t2),
+    op.block,
+    op.loop,
+    get(t2),
+    op.i32Const(2),
+    op.i32Add,
+    get(n),
+    op.i32GtU,
+    op.brIf(1),
+    exps(2),
+    get(t2),
+    op.i32Const(2),
+    op.i32Add,
+    set(t2),
+    op.br(0),
+    op.end,
+    op.end,
+    get(t2),
+    get(n),
+    op.i32LtU,
+    op.if,
+    exps(1),
+    op.end,
+    op.f64Const(1),
+    get(sum),
+    op.f64Div,
+    set(inv),
+    forRange(
+      t2,
+      op.i32Const(0),
+      n,
+      1,
+      code(at, at, op.f32Load, op.f64PromoteF32, get(inv), op.f64Mul, op.f32DemoteF64, op.f32Store),
+    ),
+    forRange(t2, get(n), len, 1, code(at, op.f64Const(0), op.f32DemoteF64, op.f32Store)),
+  );
+  const body = forRange(r, op.i32Const(0), rows, 1, perRow);
+  return {
+    name: 'causalSoftmax',
+    params: [I32, I32, I32, F64],
+    results: [],
+    locals: [
+      [4, I32],
+      [4, F64],
+      [locals.count - 12, V128],
+    ],
+    body: code(locals.prologue(), body),
+  };
+}
+
 /** The module: Math.exp imported as host.exp, then the kernels. */
 export function exactModuleBytes(): Uint8Array<ArrayBuffer> {
   return moduleBytes(
-    [expFunction(), swigluForwardFunction(), swigluBackwardFunction(), decodeAttentionFunction()],
+    [
+      expFunction(),
+      swigluForwardFunction(),
+      swigluBackwardFunction(),
+      decodeAttentionFunction(),
+      causalSoftmaxFunction(),
+    ],
     [{ module: 'host', name: 'exp', params: [F64], results: [F64] }],
   );
 }
 
 interface ExactKernels {
   memory: WebAssembly.Memory;
+  causalSoftmax: (scores: number, rows: number, len: number, scale: number) => void;
   exp: (ptr: number, n: number) => void;
   swigluF: (gate: number, up: number, out: number, n: number) => void;
   swigluB: (dout: number, gate: number, up: number, dgate: number, dup: number, n: number) => void;
@@ -739,6 +877,7 @@ function instantiate(): ExactKernels | null {
       swigluF: e.swigluF as ExactKernels['swigluF'],
       swigluB: e.swigluB as ExactKernels['swigluB'],
       decodeAttention: e.decodeAttention as ExactKernels['decodeAttention'],
+      causalSoftmax: e.causalSoftmax as ExactKernels['causalSoftmax'],
     };
   } catch {
     return null;
@@ -814,6 +953,22 @@ export function swigluBackwardWasm(
   k.swigluB(at[0] * 4, at[1] * 4, at[2] * 4, at[3] * 4, at[4] * 4, padded(n));
   dgate.set(heap.subarray(at[3], at[3] + n));
   dup.set(heap.subarray(at[4], at[4] + n));
+  return true;
+}
+
+/**
+ * The attention forward's causal softmax of a (rows, len) block in place (see causalSoftmaxFunction);
+ * false (nothing done) when the kernels are unavailable or off.
+ */
+export function causalSoftmaxWasm(scores: Float32Array, rows: number, len: number, scale: number): boolean {
+  const k = exactKernels();
+  if (!k) return false;
+  const n = rows * len;
+  ensureMemory(k.memory, n * 4);
+  const heap = new Float32Array(k.memory.buffer);
+  heap.set(scores.subarray(0, n));
+  k.causalSoftmax(0, rows, len, scale);
+  scores.set(heap.subarray(0, n));
   return true;
 }
 
