@@ -17,6 +17,8 @@ import {
   attentionDecodeWasm,
   causalSoftmaxWasm,
   expInPlace,
+  rmsnormBackwardWasm,
+  rmsnormForwardWasm,
   swigluBackwardWasm,
   swigluForwardWasm,
 } from './wasmExact';
@@ -377,6 +379,15 @@ export function rmsnormForward(
   C: number,
   eps: number,
 ): void {
+  if (
+    out instanceof Float32Array &&
+    rstd instanceof Float32Array &&
+    inp instanceof Float32Array &&
+    weight instanceof Float32Array &&
+    rmsnormForwardWasm(out, rstd, inp, weight, N, C, eps)
+  ) {
+    return; // the same bits as the loop below (wasmExact.ts)
+  }
   for (let n = 0; n < N; n++) {
     const row = n * C;
     let sq = 0;
@@ -401,6 +412,17 @@ export function rmsnormBackward(
   N: number,
   C: number,
 ): void {
+  if (
+    dinp instanceof Float32Array &&
+    dweight instanceof Float32Array &&
+    dout instanceof Float32Array &&
+    inp instanceof Float32Array &&
+    weight instanceof Float32Array &&
+    rstd instanceof Float32Array &&
+    rmsnormBackwardWasm(dinp, dweight, dout, inp, weight, rstd, N, C)
+  ) {
+    return; // the same bits as the loop below (wasmExact.ts)
+  }
   for (let n = 0; n < N; n++) {
     const row = n * C;
     const r = rstd[n];

@@ -80,10 +80,13 @@ export const op = {
   i32And: [0x71],
   i32Shl: [0x74],
   f32Add: [0x92],
+  f64Sqrt: [0x9f],
   f64Add: [0xa0],
+  f64Sub: [0xa1],
   f64Mul: [0xa2],
   f64Div: [0xa3],
   f32DemoteF64: [0xb6],
+  f64ConvertI32U: [0xb8],
   f64PromoteF32: [0xbb],
   f32Store: [0x38, ...memarg(2)],
   // v128 memory and constants.

@@ -8,7 +8,14 @@ import { initParameters } from '../../model/layout';
 import { Random } from '../../util/random';
 import { CpuBackend } from './backend';
 import { CpuTransformer } from './model';
-import { attentionDecodeForward, attentionForward, swigluBackward, swigluForward } from './ops';
+import {
+  attentionDecodeForward,
+  attentionForward,
+  rmsnormBackward,
+  rmsnormForward,
+  swigluBackward,
+  swigluForward,
+} from './ops';
 import {
   allocateWasmKvCache,
   exactKernels,
@@ -139,6 +146,31 @@ describe('exact SwiGLU kernels', () => {
     const inPlace = gate.slice();
     swigluForward(inPlace, inPlace, up, 257);
     expect(mismatches(inPlace, want)).toEqual([]);
+  });
+});
+
+describe('exact RMSNorm', () => {
+  it('forward and backward (dweight accumulating onto earlier gradients) equal the JS loops bit for bit', () => {
+    const [N, C] = [7, 37];
+    const rng = new Random(31);
+    const scaled = (n: number) => Float32Array.from({ length: n }, () => rng.normal() * 10 ** rng.int(-3, 3));
+    const inp = scaled(N * C);
+    const weight = scaled(C);
+    const dout = scaled(N * C);
+    const priorDweight = scaled(C);
+    const run = () => {
+      const out = new Float32Array(N * C);
+      const rstd = new Float32Array(N);
+      rmsnormForward(out, rstd, inp, weight, N, C, 1e-6);
+      const dinp = new Float32Array(N * C);
+      const dweight = priorDweight.slice();
+      rmsnormBackward(dinp, dweight, dout, inp, weight, rstd, N, C);
+      return [...out, ...rstd, ...dinp, ...dweight];
+    };
+    const wasm = run();
+    setExactKernelsEnabled(false);
+    const js = run();
+    expect(mismatches(wasm, js)).toEqual([]);
   });
 });
 

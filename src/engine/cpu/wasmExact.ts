@@ -827,6 +827,169 @@ function causalSoftmaxFunction(): FunctionSpec {
   };
 }
 
+/** Address of float32 element (row local * C local + col local) of the array at byte address `base`. */
+const element = (base: number, row: number, C: number, col: number) =>
+  code(get(base), get(row), get(C), op.i32Mul, get(col), op.i32Add, op.i32Const(2), op.i32Shl, op.i32Add);
+const elementOf = (base: number, index: number) =>
+  code(get(base), get(index), op.i32Const(2), op.i32Shl, op.i32Add);
+const loadF64 = (address: number[]) => code(address, op.f32Load, op.f64PromoteF32);
+
+/**
+ * rmsF(out, rstd, inp, weight: bytes, N, C, eps): rmsnormForward of ops.ts in its arithmetic: per row,
+ * sq = Σ x² in order (float64), r = 1 / sqrt(sq / C + eps), rstd = float32 r, out = float32((x r) w).
+ */
+function rmsnormForwardFunction(): FunctionSpec {
+  const [out, rstd, inp, weight, N, C, eps] = [0, 1, 2, 3, 4, 5, 6];
+  const [n, c] = [7, 8];
+  const [sq, r, x] = [9, 10, 11];
+  const body = forRange(
+    n,
+    op.i32Const(0),
+    N,
+    1,
+    code(
+      op.f64Const(0),
+      set(sq),
+      forRange(
+        c,
+        op.i32Const(0),
+        C,
+        1,
+        code(loadF64(element(inp, n, C, c)), op.localTee(x), get(x), op.f64Mul, get(sq), op.f64Add, set(sq)),
+      ),
+      op.f64Const(1),
+      get(sq),
+      get(C),
+      op.f64ConvertI32U,
+      op.f64Div,
+      get(eps),
+      op.f64Add,
+      op.f64Sqrt,
+      op.f64Div,
+      set(r),
+      elementOf(rstd, n),
+      get(r),
+      op.f32DemoteF64,
+      op.f32Store,
+      forRange(
+        c,
+        op.i32Const(0),
+        C,
+        1,
+        code(
+          element(out, n, C, c),
+          loadF64(element(inp, n, C, c)),
+          get(r),
+          op.f64Mul,
+          loadF64(elementOf(weight, c)),
+          op.f64Mul,
+          op.f32DemoteF64,
+          op.f32Store,
+        ),
+      ),
+    ),
+  );
+  return {
+    name: 'rmsF',
+    params: [I32, I32, I32, I32, I32, I32, F64],
+    results: [],
+    locals: [
+      [2, I32],
+      [3, F64],
+    ],
+    body,
+  };
+}
+
+/**
+ * rmsB(dinp, dweight, dout, inp, weight, rstd: bytes, N, C): rmsnormBackward of ops.ts in its
+ * arithmetic: per row (r = rstd, xhat = x r, all float64), dweight += d xhat (float32 accumulator),
+ * dot = Σ (d w) xhat in order, dinp = float32(r (d w - xhat (dot / C))).
+ */
+function rmsnormBackwardFunction(): FunctionSpec {
+  const [dinp, dweight, dout, inp, weight, rstd, N, C] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [n, c] = [8, 9];
+  const [r, dot, xhat, d, meanDot] = [10, 11, 12, 13, 14];
+  const xhatOf = code(loadF64(element(inp, n, C, c)), get(r), op.f64Mul, set(xhat));
+  const body = forRange(
+    n,
+    op.i32Const(0),
+    N,
+    1,
+    code(
+      loadF64(elementOf(rstd, n)),
+      set(r),
+      op.f64Const(0),
+      set(dot),
+      forRange(
+        c,
+        op.i32Const(0),
+        C,
+        1,
+        code(
+          xhatOf,
+          loadF64(element(dout, n, C, c)),
+          set(d),
+          // dweight[c] += d xhat
+          elementOf(dweight, c),
+          loadF64(elementOf(dweight, c)),
+          get(d),
+          get(xhat),
+          op.f64Mul,
+          op.f64Add,
+          op.f32DemoteF64,
+          op.f32Store,
+          // dot += (d w) xhat
+          get(dot),
+          get(d),
+          loadF64(elementOf(weight, c)),
+          op.f64Mul,
+          get(xhat),
+          op.f64Mul,
+          op.f64Add,
+          set(dot),
+        ),
+      ),
+      get(dot),
+      get(C),
+      op.f64ConvertI32U,
+      op.f64Div,
+      set(meanDot),
+      forRange(
+        c,
+        op.i32Const(0),
+        C,
+        1,
+        code(
+          xhatOf,
+          element(dinp, n, C, c),
+          get(r),
+          loadF64(element(dout, n, C, c)),
+          loadF64(elementOf(weight, c)),
+          op.f64Mul,
+          get(xhat),
+          get(meanDot),
+          op.f64Mul,
+          op.f64Sub,
+          op.f64Mul,
+          op.f32DemoteF64,
+          op.f32Store,
+        ),
+      ),
+    ),
+  );
+  return {
+    name: 'rmsB',
+    params: [I32, I32, I32, I32, I32, I32, I32, I32],
+    results: [],
+    locals: [
+      [2, I32],
+      [5, F64],
+    ],
+    body,
+  };
+}
+
 /** The module: Math.exp imported as host.exp, then the kernels. */
 export function exactModuleBytes(): Uint8Array<ArrayBuffer> {
   return moduleBytes(
@@ -836,6 +999,8 @@ export function exactModuleBytes(): Uint8Array<ArrayBuffer> {
       swigluBackwardFunction(),
       decodeAttentionFunction(),
       causalSoftmaxFunction(),
+      rmsnormForwardFunction(),
+      rmsnormBackwardFunction(),
     ],
     [{ module: 'host', name: 'exp', params: [F64], results: [F64] }],
   );
@@ -844,6 +1009,17 @@ export function exactModuleBytes(): Uint8Array<ArrayBuffer> {
 interface ExactKernels {
   memory: WebAssembly.Memory;
   causalSoftmax: (scores: number, rows: number, len: number, scale: number) => void;
+  rmsF: (out: number, rstd: number, inp: number, weight: number, N: number, C: number, eps: number) => void;
+  rmsB: (
+    dinp: number,
+    dweight: number,
+    dout: number,
+    inp: number,
+    weight: number,
+    rstd: number,
+    N: number,
+    C: number,
+  ) => void;
   exp: (ptr: number, n: number) => void;
   swigluF: (gate: number, up: number, out: number, n: number) => void;
   swigluB: (dout: number, gate: number, up: number, dgate: number, dup: number, n: number) => void;
@@ -878,6 +1054,8 @@ function instantiate(): ExactKernels | null {
       swigluB: e.swigluB as ExactKernels['swigluB'],
       decodeAttention: e.decodeAttention as ExactKernels['decodeAttention'],
       causalSoftmax: e.causalSoftmax as ExactKernels['causalSoftmax'],
+      rmsF: e.rmsF as ExactKernels['rmsF'],
+      rmsB: e.rmsB as ExactKernels['rmsB'],
     };
   } catch {
     return null;
@@ -969,6 +1147,52 @@ export function causalSoftmaxWasm(scores: Float32Array, rows: number, len: numbe
   heap.set(scores.subarray(0, n));
   k.causalSoftmax(0, rows, len, scale);
   scores.set(heap.subarray(0, n));
+  return true;
+}
+
+/** rmsnormForward on the kernel (see rmsnormForwardFunction); false (nothing done) when unavailable or off. */
+export function rmsnormForwardWasm(
+  out: Float32Array,
+  rstd: Float32Array,
+  inp: Float32Array,
+  weight: Float32Array,
+  N: number,
+  C: number,
+  eps: number,
+): boolean {
+  const k = exactKernels();
+  if (!k) return false;
+  const { heap, at } = layoutF32(k, 4, N * C); // inp, out, weight, rstd (each fits N * C)
+  heap.set(inp.subarray(0, N * C), at[0]);
+  heap.set(weight.subarray(0, C), at[2]);
+  k.rmsF(at[1] * 4, at[3] * 4, at[0] * 4, at[2] * 4, N, C, eps);
+  out.set(heap.subarray(at[1], at[1] + N * C));
+  rstd.set(heap.subarray(at[3], at[3] + N));
+  return true;
+}
+
+/** rmsnormBackward on the kernel (see rmsnormBackwardFunction); false (nothing done) when unavailable or off. */
+export function rmsnormBackwardWasm(
+  dinp: Float32Array,
+  dweight: Float32Array,
+  dout: Float32Array,
+  inp: Float32Array,
+  weight: Float32Array,
+  rstd: Float32Array,
+  N: number,
+  C: number,
+): boolean {
+  const k = exactKernels();
+  if (!k) return false;
+  const { heap, at } = layoutF32(k, 6, N * C); // dout, inp, dinp, weight, dweight, rstd
+  heap.set(dout.subarray(0, N * C), at[0]);
+  heap.set(inp.subarray(0, N * C), at[1]);
+  heap.set(weight.subarray(0, C), at[3]);
+  heap.set(dweight.subarray(0, C), at[4]);
+  heap.set(rstd.subarray(0, N), at[5]);
+  k.rmsB(at[2] * 4, at[4] * 4, at[0] * 4, at[1] * 4, at[3] * 4, at[5] * 4, N, C);
+  dinp.set(heap.subarray(at[2], at[2] + N * C));
+  dweight.set(heap.subarray(at[4], at[4] + C));
   return true;
 }
 
