@@ -29,10 +29,9 @@ export function sleb(value: number | bigint): number[] {
 }
 
 export const I32 = 0x7f;
-export const I64 = 0x7e;
 export const F64 = 0x7c;
 export const V128 = 0x7b;
-export type ValueType = typeof I32 | typeof I64 | typeof F64 | typeof V128;
+export type ValueType = typeof I32 | typeof F64 | typeof V128;
 
 /** SIMD instructions: the 0xfd prefix and the LEB128 sub-opcode. */
 const simd = (code: number, ...immediates: number[]) => [0xfd, ...u32(code), ...immediates];
@@ -67,13 +66,11 @@ export const op = {
     view.setFloat64(0, v, true);
     return [0x44, ...new Uint8Array(view.buffer)];
   },
-  i32Eqz: [0x45],
   i32LtU: [0x49],
   i32GtU: [0x4b],
   i32GeU: [0x4f],
   f64Gt: [0x64],
   i32Add: [0x6a],
-  i32Sub: [0x6b],
   i32Mul: [0x6c],
   i32DivU: [0x6e],
   i32RemU: [0x70],
@@ -141,14 +138,8 @@ export const op = {
   f64x2Sub: simd(0xf1),
   f64x2Mul: simd(0xf2),
   f64x2Div: simd(0xf3),
-  // int64 lanes (and the conversions between them and float64 lanes).
-  i64x2ExtendLowI32x4S: simd(0xc7),
+  // int64 lanes.
   i64x2Shl: simd(0xcb),
-  i64x2ShrU: simd(0xcd),
-  i64x2Add: simd(0xce),
-  i64x2LtS: simd(0xd8),
-  i64x2LeS: simd(0xda),
-  i32x4TruncSatF64x2SZero: simd(0xfc),
 };
 
 /** Flattens instruction pieces (opcodes and immediates) into one byte list. */

@@ -1,16 +1,20 @@
 // WebAssembly SIMD kernels that return exactly the bits of the CPU engine's JavaScript loops, for the
-// loops whose time goes to Math.exp (about 12 ns a call in V8): SwiGLU forward and backward, and a batch
-// exp that the softmaxes use. Being bit-identical is the point: a run replays the same on either path, so
-// the study records computed before these kernels existed still replay exactly.
+// loops that dominated a GRPO step once the matmuls were fast: those whose time goes to Math.exp (about
+// 12 ns a call in V8) and those where a typed-array loop's ~2.5 ns per element adds up. SwiGLU forward
+// and backward, RMSNorm forward and backward, the attention forward's causal softmax, a batch exp (the
+// log-softmax's), and the one-token attention against the KV cache. Being bit-identical is the point:
+// a run replays the same on either path, so study records computed before these kernels still replay.
 //
 // How the bits stay the same:
 // - exp is fdlibm's e_exp.c algorithm, which V8 (ieee754::exp) and SpiderMonkey use for Math.exp,
 //   written with the same float64 operations in the same order, two lanes at a time (no fused
 //   multiply-add exists in wasm SIMD, and none is used by that C code on x86-64). Arguments outside its
 //   main path (|x| >= 707, NaN, and x = 1, which fdlibm special-cases) call the host's Math.exp itself.
-// - Everything around exp is the JS loop's float64 arithmetic in its order (float32 inputs widened
-//   exactly, results rounded to float32 once on store, as a Float32Array store does).
-// Tests compare every kernel with the JS loop bit for bit (wasmExact.test.ts), and exp with Math.exp.
+// - Everything around exp is the JS loop's float64 arithmetic in its order: float32 inputs widened
+//   exactly, results rounded to float32 once on store (as a Float32Array store does), every sum
+//   accumulated in the loop's order (SIMD only across independent elements, never inside a sum).
+// Tests compare every kernel with the JS loop bit for bit (wasmExact.test.ts), and exp with Math.exp;
+// setExactKernelsEnabled(false) runs the JS loops instead (the bench's "before").
 
 import { code, ensureMemory, F64, type FunctionSpec, I32, moduleBytes, op, V128 } from './wasmAssembler';
 
