@@ -3,8 +3,11 @@
 // reload resumes every unfinished seed from its checkpoint and starts any that never started, and every
 // seed ends with the same metrics as in the first, uninterrupted, sequential sweep. Then a 2-seed sweep
 // on WebGPU (SwiftShader here): two seeds at once share one Worker and one device and end with the
-// metrics each had computed alone.
-import { readFileSync } from 'node:fs';
+// metrics each had computed alone. The CLI, given the same link, computes seed 11 with the page's metrics.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
 import { clearSavedRuns } from './savedRuns';
 
@@ -38,6 +41,44 @@ function bySeed(runs: ExportedRun[], which: (name: string) => boolean) {
       .filter((r) => which(r.run.name))
       .map((r) => [r.run.seed, { steps: r.steps.map(deterministic), evals: r.evals, state: r.run.state }]),
   );
+}
+
+/** One seed of an experiment link computed by the CLI in Node (`npm run lab -- run --url`): its steps and evals. */
+function cliRun(link: string, seed: number) {
+  const out = mkdtempSync(join(tmpdir(), 'lab-e2e-cli-'));
+  try {
+    const hash = link.slice(link.indexOf('#'));
+    execFileSync(
+      'npx',
+      [
+        'tsx',
+        'src/cli/lab.ts',
+        'run',
+        '--url',
+        hash,
+        '--seeds',
+        '1',
+        '--set',
+        `seed=${seed}`,
+        '--quiet',
+        '--out',
+        out,
+      ],
+      {
+        stdio: 'pipe',
+      },
+    );
+    const events = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
+    return {
+      steps: events.filter((e) => e.type === 'step').map((e) => deterministic(e.metrics)),
+      evals: events.filter((e) => e.type === 'eval').map((e) => e.metrics),
+    };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 }
 
 async function runStates(page: Page): Promise<string[]> {
@@ -106,6 +147,13 @@ test('a 3-seed sweep two seeds at once, reloaded mid-sweep, matches the sequenti
     expect(second[seed].steps, `seed ${seed} steps`).toEqual(first[seed].steps);
     expect(second[seed].evals, `seed ${seed} evals`).toEqual(first[seed].evals);
   }
+  // The same link in the CLI (Node's V8 instead of Chromium's, the same CPU engine): seed 11 computes the
+  // very same run, so a link shared from the page replays in `npm run lab`, and the other way round.
+  // (One writes an undefined accuracy, NaN, as "NaN", the other as null: compared as the same value.)
+  const cli = cliRun(SWEEP, 11);
+  const nan = (value: unknown) => JSON.parse(JSON.stringify(value).replaceAll('"NaN"', 'null'));
+  expect(nan(cli.steps), 'CLI steps').toEqual(nan(first['11'].steps));
+  expect(nan(cli.evals), 'CLI evals').toEqual(nan(first['11'].evals));
   await page.screenshot({ path: 'e2e/artifacts/sweep-resumed.png' });
   expect(errors).toEqual([]);
 });

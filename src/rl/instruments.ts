@@ -11,6 +11,7 @@
 // are counted, as what the clip would have removed, so clip-on and clip-off runs compare directly.
 import type { EngineModel, PolicyLossConfig, TokenBatch } from '../engine/backend';
 import { nextTokenProbabilities } from '../tasks/zooEval';
+import { fdExp, fdLog, fdLog1p } from '../util/fdlibm';
 import type { StyleStepMetrics } from './metrics';
 
 /** pi_old bins of the clip tallies: 0.83 is 1/(1+eps) at eps 0.2, above which R can never reach 1+eps. */
@@ -95,10 +96,10 @@ export function tallyClipEvents(
       if (batch.lossMask[i] === 0) continue;
       const old = row.oldLogprobs[t];
       const logRatio = Math.max(-loss.logRatioClamp, Math.min(loss.logRatioClamp, newLogprobs[i] - old));
-      const ratio = Math.exp(logRatio);
+      const ratio = fdExp(logRatio);
       const clippedHigh = row.advantage > 0 && ratio > high;
       const clippedLow = row.advantage < 0 && ratio < low;
-      const bin = pOldBinIndex(Math.exp(old));
+      const bin = pOldBinIndex(fdExp(old));
       tally.tokensByPOld[bin]++;
       if (clippedHigh) tally.clipHighByPOld[bin]++;
       if (clippedLow) tally.clipLowByPOld[bin]++;
@@ -133,12 +134,12 @@ export async function styleLogOdds(
   const { p } = await nextTokenProbabilities(model, promptIds, codeOpeningId);
   return Float64Array.from(p, (x) => {
     const clamped = Math.min(P_CEILING, x);
-    return Math.log(clamped) - Math.log1p(-clamped);
+    return fdLog(clamped) - fdLog1p(-clamped);
   });
 }
 
 export function sigmoid(x: number): number {
-  return 1 / (1 + Math.exp(-x));
+  return 1 / (1 + fdExp(-x));
 }
 
 /** Mean |a - b| over two equal-length vectors. */

@@ -8,6 +8,7 @@
 // shares the seed: a slice re-measures the full eval exactly on a deterministic engine.
 import type { EngineModel, TokenBatch } from '../engine/backend';
 import type { CharTokenizer } from '../model/tokenizer';
+import { fdExp } from '../util/fdlibm';
 import { gradeAnswer, hasBoxedAnswer } from './answer';
 import { formatResponse, responseBody } from './format';
 import { type MiniMathProblem, problemPrompt, STYLE_OPENINGS } from './minimath';
@@ -229,7 +230,7 @@ export async function nextTokenProbabilities(
   const scored = await model.scoreTokens(batch, 1);
   const at = (b: number) => b * batch.T + rows[b].length - 1;
   return {
-    p: rows.map((_, b) => Math.exp(scored.logprobs[at(b)])),
+    p: rows.map((_, b) => fdExp(scored.logprobs[at(b)])),
     entropy: rows.map((_, b) => scored.entropy[at(b)]),
   };
 }

@@ -3,8 +3,9 @@
 // the hot loops avoid allocation and walk memory contiguously, and every large float32 product
 // (linear layers and attention alike) goes through one matmul that runs on a WebAssembly SIMD kernel
 // (wasmMatmul.ts) with the plain JS loops below as the float64 path and fallback. The loops whose time
-// goes to Math.exp (SwiGLU, the softmaxes) use exact WebAssembly kernels (wasmExact.ts) that return
-// the very bits of the JS loops, so a run replays identically on either path.
+// goes to exp (SwiGLU, the softmaxes) use exact WebAssembly kernels (wasmExact.ts) that return
+// the very bits of the JS loops, so a run replays identically on either path. exp and log are
+// util/fdlibm.ts's, not Math's: the same bits in every JavaScript engine (Chromium's Math.exp differs).
 //
 // Conventions:
 // - Every function works on Float32Array (production) or Float64Array (finite-difference tests).
@@ -12,6 +13,7 @@
 // - Row-major everywhere; N = number of token rows (B*T), shapes noted as `// (N, C)`.
 // - Linear layers follow nn.Linear: weight (OC, IC), out = inp · weightᵀ + bias.
 
+import { fdExp, fdLog } from '../../util/fdlibm';
 import type { RopeTables } from '../rope';
 import {
   attentionDecodeWasm,
@@ -53,7 +55,7 @@ function scratchLike(like: FloatArray, key: string, size: number): FloatArray {
 
 /**
  * A reused float64 buffer for exp arguments: the softmaxes collect every (x - max) of a block here, then
- * take their exps in one batch (expInPlace, WebAssembly SIMD: the same bits as Math.exp, about twice as fast).
+ * take their exps in one batch (expInPlace, WebAssembly SIMD: the same bits as fdExp, about twice as fast).
  */
 function expArguments(key: string, size: number): Float64Array {
   let buf = scratch64.get(key);
@@ -853,7 +855,7 @@ export function swigluForward(out: FloatArray, gate: FloatArray, up: FloatArray,
   }
   for (let i = 0; i < n; i++) {
     const g = gate[i];
-    out[i] = (g / (1 + Math.exp(-g))) * up[i];
+    out[i] = (g / (1 + fdExp(-g))) * up[i];
   }
 }
 
@@ -878,7 +880,7 @@ export function swigluBackward(
   }
   for (let i = 0; i < n; i++) {
     const g = gate[i];
-    const sig = 1 / (1 + Math.exp(-g));
+    const sig = 1 / (1 + fdExp(-g));
     const d = dout[i];
     dup[i] = d * g * sig;
     dgate[i] = d * up[i] * sig * (1 + g * (1 - sig));
@@ -917,7 +919,7 @@ const SOFTMAX_BATCH_VALUES = 1 << 18;
 /**
  * For rows first..first+count of logits (N, V) with z = logit / tau, where `wanted(n)` holds: max[n] =
  * max z, and the exps of zc = z - max at exps[(n - first) * V + v]. The exps of the batch are taken at
- * once (expInPlace: the same bits as Math.exp, about twice as fast).
+ * once (expInPlace: the same bits as fdExp, about twice as fast).
  */
 function softmaxExps(
   logits: FloatArray,
@@ -994,7 +996,7 @@ export function logSoftmaxForward(
       const n = first + i;
       const row = n * V;
       const { sum, weighted } = softmaxSums(logits, row, V, invTau, max[i], exps, i * V);
-      const logSum = Math.log(sum); // logsumexp(z) - max
+      const logSum = fdLog(sum); // logsumexp(z) - max
       logprobs[n] = logits[row + targets[n]] * invTau - max[i] - logSum;
       entropy[n] = logSum - weighted / sum;
     }

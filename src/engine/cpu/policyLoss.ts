@@ -1,6 +1,8 @@
 // The GRPO policy loss on per-token log-probs (the CPU twin of the WGSL `grpo_loss` kernel): PPO-style
 // clipped ratio objective, no-clip ablation, dual clip, KL to a reference (k1/k3), entropy bonus and the
 // three aggregation modes, with its gradient with respect to the new log-probs and entropies.
+
+import { fdExp } from '../../util/fdlibm';
 import type { PolicyLossConfig, PolicyLossInputs, PolicyLossStats } from '../backend';
 
 export interface PolicyLossResult {
@@ -129,7 +131,7 @@ export function policyLoss(
       const diff = newLogprobs[i] - inputs.oldLogprobs[i];
       const logR = Math.min(Math.max(diff, -config.logRatioClamp), config.logRatioClamp);
       const clamped = logR !== diff; // outside the clamp the ratio does not depend on `new`
-      const R = Math.exp(logR);
+      const R = fdExp(logR);
       // Policy-gradient term and its derivative with respect to R.
       let pg = -R * A;
       let dpgdR = -A;
@@ -156,7 +158,7 @@ export function policyLoss(
           kl = -d;
           dldNew += config.klCoef;
         } else {
-          const e = Math.exp(d);
+          const e = fdExp(d);
           kl = e - d - 1;
           dldNew += config.klCoef * (1 - e);
         }

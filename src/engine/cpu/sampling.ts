@@ -16,6 +16,8 @@
 //     first v whose running sum exceeds target (the last kept id if rounding leaves none).
 //  7. Reported logprob: log softmax(z)_v over ALL ids (the temperature-scaled distribution before
 //     filtering), i.e. what scoreTokens returns for that token at the same temperature.
+
+import { fdExp, fdLog } from '../../util/fdlibm';
 import { counterUniform } from '../rng';
 import { type SamplingOptions, validateSamplingOptions } from '../validate';
 
@@ -51,7 +53,7 @@ export class Sampler {
     for (let v = 0; v < V; v++) max = Math.max(max, logits[offset + v] * invTau);
     let all = 0;
     for (let v = 0; v < V; v++) {
-      weights[v] = Math.exp(logits[offset + v] * invTau - max);
+      weights[v] = fdExp(logits[offset + v] * invTau - max);
       all += weights[v];
     }
     kept.fill(1);
@@ -92,7 +94,7 @@ export class Sampler {
         break;
       }
     }
-    return { token, logprob: Math.log(weights[token] / all) };
+    return { token, logprob: fdLog(weights[token] / all) };
   }
 
   /** Samples with the counter RNG: u = counterUniform(seed, stream, sequence, position). */

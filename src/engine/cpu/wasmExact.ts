@@ -6,16 +6,17 @@
 // a run replays the same on either path, so study records computed before these kernels still replay.
 //
 // How the bits stay the same:
-// - exp is fdlibm's e_exp.c algorithm, which V8 (ieee754::exp) and SpiderMonkey use for Math.exp,
+// - exp is fdlibm's e_exp.c algorithm, as util/fdlibm.ts's fdExp (Node 20's Math.exp; Chromium's differs),
 //   written with the same float64 operations in the same order, two lanes at a time (no fused
 //   multiply-add exists in wasm SIMD, and none is used by that C code on x86-64). Arguments outside its
-//   main path (|x| >= 707, NaN, and x = 1, which fdlibm special-cases) call the host's Math.exp itself.
+//   main path (|x| >= 707, NaN, and x = 1, which fdlibm special-cases) call fdExp itself.
 // - Everything around exp is the JS loop's float64 arithmetic in its order: float32 inputs widened
 //   exactly, results rounded to float32 once on store (as a Float32Array store does), every sum
 //   accumulated in the loop's order (SIMD only across independent elements, never inside a sum).
-// Tests compare every kernel with the JS loop bit for bit (wasmExact.test.ts), and exp with Math.exp;
+// Tests compare every kernel with the JS loop bit for bit (wasmExact.test.ts), and exp with fdExp;
 // setExactKernelsEnabled(false) runs the JS loops instead (the bench's "before").
 
+import { fdExp } from '../../util/fdlibm';
 import { code, ensureMemory, F64, type FunctionSpec, I32, moduleBytes, op, V128 } from './wasmAssembler';
 
 // fdlibm e_exp.c constants (IEEE doubles written as their hexadecimal bit patterns, as fdlibm lists them).
@@ -28,7 +29,7 @@ const P2 = bits(0xbf66c16c16bebd93n);
 const P3 = bits(0x3f11566aaf25de2cn);
 const P4 = bits(0xbebbbd41c5d26bf1n);
 const P5 = bits(0x3e66376972bea4d0n);
-/** |x| from here on (and NaN) goes to the host's Math.exp: overflow, underflow and 2^k scaling limits. */
+/** |x| from here on (and NaN) goes to fdExp in JS: overflow, underflow and 2^k scaling limits. */
 const SLOW_ABOVE = 707;
 
 /**
@@ -73,7 +74,7 @@ class Locals {
 
 /**
  * Instructions computing exp of the two float64 lanes of local `x` into local `out` (x is kept).
- * `hostExp` is the index of the imported Math.exp. fdlibm's branches become lane selects:
+ * `hostExp` is the index of the imported fdExp. fdlibm's branches become lane selects:
  *   |x| < 2^-28:     1 + x
  *   |x| <= ln2/2:    k = 0 (fdlibm compares the high word: |x| < 0x3FD62E43_00000000)
  *   otherwise:       k = trunc(x/ln2 ± 1/2)
@@ -168,7 +169,7 @@ function expInstructions(xs: number[], outs: number[], hostExp: number, locals: 
         set(v.out),
       ),
     ),
-    // The host's Math.exp for |x| >= SLOW_ABOVE, NaN (the comparison is false) and x = 1.
+    // fdExp for |x| >= SLOW_ABOVE, NaN (the comparison is false) and x = 1.
     each((v) =>
       code(
         get(v.ax),
@@ -230,7 +231,7 @@ function loopOver(locals: Locals, offset: number, endBytes: number, step: number
 
 /** Vectors of two float64 lanes in flight per loop iteration (see expInstructions). */
 const LANES = 4;
-const HOST_EXP = 0; // function index of the imported Math.exp
+const HOST_EXP = 0; // function index of the imported fdExp
 
 /** exp(ptr: bytes, n: count): n float64 values in place; n even. */
 function expFunction(): FunctionSpec {
@@ -994,7 +995,7 @@ function rmsnormBackwardFunction(): FunctionSpec {
   };
 }
 
-/** The module: Math.exp imported as host.exp, then the kernels. */
+/** The module: fdExp imported as host.exp, then the kernels. */
 export function exactModuleBytes(): Uint8Array<ArrayBuffer> {
   return moduleBytes(
     [
@@ -1049,7 +1050,7 @@ function instantiate(): ExactKernels | null {
   try {
     const bytes = exactModuleBytes();
     if (typeof WebAssembly !== 'object' || !WebAssembly.validate(bytes)) return null;
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { host: { exp: Math.exp } });
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { host: { exp: fdExp } });
     const e = instance.exports;
     return {
       memory: e.memory as WebAssembly.Memory,
@@ -1201,13 +1202,13 @@ export function rmsnormBackwardWasm(
 }
 
 /**
- * exp of values[0..n) in place (float64), on the kernel when available, else with Math.exp: the same
+ * exp of values[0..n) in place (float64), on the kernel when available, else with fdExp: the same
  * bits either way.
  */
 export function expInPlace(values: Float64Array, n: number): void {
   const k = exactKernels();
   if (!k || n < 8) {
-    for (let i = 0; i < n; i++) values[i] = Math.exp(values[i]);
+    for (let i = 0; i < n; i++) values[i] = fdExp(values[i]);
     return;
   }
   ensureMemory(k.memory, padded(n) * 8);
