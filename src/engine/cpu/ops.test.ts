@@ -313,6 +313,10 @@ describe('attention', () => {
         D,
         new F(H * maxT),
       );
+      // A scratch for one head only (the size before heads were batched) is refused, not overrun.
+      expect(() =>
+        attentionDecodeForward(out, qRows, kCache, vCache, slots, positions, B, maxT, H, KVH, D, new F(maxT)),
+      ).toThrow(/scores scratch holds/);
       for (let b = 0; b < B; b++) {
         for (let j = 0; j < H * D; j++) {
           expect(out[b * H * D + j]).toBeCloseTo(full[(b * T + positions[b]) * H * D + j], 12);

@@ -768,6 +768,9 @@ export function attentionDecodeForward(
   const kvStride = KVH * D;
   const scale = 1 / Math.sqrt(D);
   const D4 = D - (D % 4);
+  if (scoresScratch.length < H * maxT) {
+    throw new RangeError(`decode scores scratch holds ${scoresScratch.length}, needs H * maxT = ${H * maxT}`);
+  }
   for (let r = 0; r < R; r++) {
     const pos = positions[r];
     if (!(pos >= 0 && pos < maxT)) throw new RangeError(`decode position ${pos} is outside [0, ${maxT})`);

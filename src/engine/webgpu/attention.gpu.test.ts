@@ -331,7 +331,7 @@ describe('kvcache.wgsl + attention_forward decoding', () => {
         H,
         KVH,
         D,
-        new Float64Array(Tmax),
+        new Float64Array(H * Tmax),
       );
       const lastRows = new Float32Array(R * H * D);
       for (let r = 0; r < R; r++)
