@@ -22,6 +22,7 @@ import { gpuWorkTotals } from '../src/engine/webgpu/kernel';
 import type { RunResources } from '../src/experiment/assemble';
 import type { ExperimentConfig } from '../src/experiment/config/schema';
 import { validateExperiment } from '../src/experiment/config/validate';
+import { median } from '../src/experiment/paired';
 import { deterministicPart } from '../src/rl/trainerFixtures';
 
 export interface SweepBenchRow {
@@ -32,8 +33,11 @@ export interface SweepBenchRow {
   jobs: number;
 }
 
+/** Prompts per step of the sweep benches' default experiment. */
+const SWEEP_PROMPTS = 8;
+
 /** A preset-sized step (B 8 x G 16, 8 updates) with a token eval, so the time is training time. */
-function sweepExperiment(steps: number, backend: 'cpu' | 'webgpu' = 'cpu', promptsPerStep = 8) {
+function sweepExperiment(steps: number, backend: 'cpu' | 'webgpu' = 'cpu', promptsPerStep = SWEEP_PROMPTS) {
   const { config, errors } = validateExperiment({
     model: 'qwen-math-tiny',
     reward: 'random',
@@ -220,22 +224,18 @@ export function formatGpuSweepBench(rows: GpuSweepRow[], adapter: string): strin
 }
 
 export interface CpuStepRow {
-  kernels: 'JS loops (before)' | 'exact wasm kernels (after)';
+  kernels: 'off (JS loops)' | 'on (exact wasm kernels)';
   rolloutMs: number;
   logprobsMs: number;
   updateMs: number;
   stepMs: number;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
 /**
- * One seed's GRPO step on the CPU engine (the sweep's preset-sized step), with the exp-heavy loops as
- * JS (before) and as the exact WebAssembly kernels (after, wasmExact.ts), alternating runs of N steps in
- * this process. Also checks that both produce the same step metrics (wall-clock fields aside).
+ * One seed's GRPO step on the CPU engine (the sweep's preset-sized step) with the exact WebAssembly
+ * kernels off (their JS loops, the matmul's JS epilogue and transpose) and on (wasmExact.ts), after an
+ * untimed warm-up of each, in alternating order (off-on, then on-off) so neither arm gets the JIT's or the
+ * machine's better minutes. Also checks that both produce the same step metrics (wall-clock fields aside).
  */
 export async function runCpuStepBench(quick: boolean): Promise<{ rows: CpuStepRow[]; identical: boolean }> {
   const steps = quick ? 1 : 4;
@@ -246,8 +246,15 @@ export async function runCpuStepBench(quick: boolean): Promise<{ rows: CpuStepRo
   const samples = { before: [] as SeedOutcome['steps'], after: [] as SeedOutcome['steps'] };
   const firstRun: Partial<Record<'before' | 'after', string>> = {};
   try {
+    for (const on of [false, true]) {
+      setExactKernelsEnabled(on);
+      await runSeed(sweepExperiment(1), 2, join(scratch, `warm-${on}`), host, () => {}, {
+        quiet: true,
+        resume: false,
+      });
+    }
     for (let round = 0; round < rounds; round++) {
-      for (const arm of ['before', 'after'] as const) {
+      for (const arm of round % 2 === 0 ? (['before', 'after'] as const) : (['after', 'before'] as const)) {
         setExactKernelsEnabled(arm === 'after');
         const dir = join(scratch, `${arm}-${round}`);
         const outcome = await runSeed(config, 1, dir, host, () => {}, { quiet: true, resume: false });
@@ -270,7 +277,7 @@ export async function runCpuStepBench(quick: boolean): Promise<{ rows: CpuStepRo
     return { kernels, rolloutMs, logprobsMs, updateMs, stepMs };
   };
   return {
-    rows: [row('JS loops (before)', samples.before), row('exact wasm kernels (after)', samples.after)],
+    rows: [row('off (JS loops)', samples.before), row('on (exact wasm kernels)', samples.after)],
     identical: firstRun.before === firstRun.after,
   };
 }
@@ -279,7 +286,7 @@ export function formatCpuStepBench(result: { rows: CpuStepRow[]; identical: bool
   const [before, after] = result.rows;
   const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
   return [
-    '## One GRPO step on the CPU engine, before/after the exact WebAssembly kernels (zoo model, B 8 x G 16, 8 updates; medians of the steps)',
+    `## One GRPO step on the CPU engine, exact WebAssembly kernels off and on (zoo model, B ${SWEEP_PROMPTS} x G 16, 8 updates, 128 new tokens; medians of the steps)`,
     '',
     '| kernels | rollout | old log-probs | 8 updates | whole step |',
     '|---|---|---|---|---|',
@@ -289,6 +296,6 @@ export function formatCpuStepBench(result: { rows: CpuStepRow[]; identical: bool
     ),
     `| speed-up | ${ratio(before.rolloutMs, after.rolloutMs)} | ${ratio(before.logprobsMs, after.logprobsMs)} | ${ratio(before.updateMs, after.updateMs)} | ${ratio(before.stepMs, after.stepMs)} |`,
     '',
-    `Same step metrics both ways (wall-clock fields aside): ${result.identical ? 'yes, bit for bit' : 'NO (a bug: the kernels must be exact)'}.`,
+    `Same step metrics both ways (wall-clock fields aside): ${result.identical ? 'yes, bit for bit' : 'NO (a bug: the kernels must be exact)'}. "Off" is the same code with the switch off (wasmExact.ts setExactKernelsEnabled), not an older commit.`,
   ].join('\n');
 }

@@ -4,8 +4,9 @@
 // Chromium 156 disagreed with Node 20 (whose V8 uses fdlibm, as Node 22 and 24 do for these three) in the
 // last bit of 6.5% of exps, 4.5% of logs and 0.05% of log1ps. A run computed in the page then differed
 // from the same link run by `npm run lab`, and neither could replay the other's study records exactly.
-// These functions return Node 20's bits (fdlibm's algorithm, same operations in the same order), in any
-// engine. The SIMD exp of wasmExact.ts is the same algorithm.
+// These functions return Node 20's bits in any engine: they port V8's src/base/ieee754.cc (fdlibm via
+// FreeBSD's msun, with V8's changes such as exp(1) = E exactly), same operations in the same order. The
+// SIMD exp of wasmExact.ts is the same algorithm.
 //
 // The words of a double are read through a shared Float64Array/Int32Array pair (little-endian, as every
 // platform that runs the lab is).
@@ -43,15 +44,18 @@ function fromHighWord(high: number): number {
 
 const bits = (hex: bigint) => new Float64Array(new BigInt64Array([hex]).buffer)[0];
 
-// e_exp.c constants (their bit patterns, as fdlibm lists them).
-const LN2_HI = bits(0x3fe62e42fee00000n);
-const LN2_LO = bits(0x3dea39ef35793c76n);
-const INV_LN2 = bits(0x3ff71547652b82fen);
-const P1 = bits(0x3fc555555555553en);
-const P2 = bits(0xbf66c16c16bebd93n);
-const P3 = bits(0x3f11566aaf25de2cn);
-const P4 = bits(0xbebbbd41c5d26bf1n);
-const P5 = bits(0x3e66376972bea4d0n);
+// e_exp.c constants (their bit patterns, as fdlibm lists them); wasmExact.ts's SIMD exp uses them too.
+export const EXP_CONSTANTS = {
+  LN2_HI: bits(0x3fe62e42fee00000n),
+  LN2_LO: bits(0x3dea39ef35793c76n),
+  INV_LN2: bits(0x3ff71547652b82fen),
+  P1: bits(0x3fc555555555553en),
+  P2: bits(0xbf66c16c16bebd93n),
+  P3: bits(0x3f11566aaf25de2cn),
+  P4: bits(0xbebbbd41c5d26bf1n),
+  P5: bits(0x3e66376972bea4d0n),
+};
+const { LN2_HI, LN2_LO, INV_LN2, P1, P2, P3, P4, P5 } = EXP_CONSTANTS;
 const O_THRESHOLD = bits(0x40862e42fefa39efn); // 709.78...
 const U_THRESHOLD = bits(0xc0874910d52d3051n); // -745.13...
 const E = bits(0x4005bf0a8b145769n);
@@ -60,7 +64,7 @@ const TWOM1000 = 2 ** -1000;
 const TWO54 = 2 ** 54;
 // (fdlibm writes 0.33333333333333333 and 0.66666666666666666 below; they parse to the same doubles.)
 
-/** e^x, fdlibm's e_exp.c (V8's Math.exp in Node 20-24). */
+/** e^x, fdlibm's e_exp.c as V8 has it (Math.exp in Node 20-24). */
 export function fdExp(x: number): number {
   let hx = highWord(x);
   const xsb = hx >>> 31; // sign bit
@@ -80,7 +84,7 @@ export function fdExp(x: number): number {
   let k = 0;
   if (hx > 0x3fd62e42) {
     if (hx < 0x3ff0a2b2) {
-      if (x === 1) return E; // fdlibm's special case
+      if (x === 1) return E; // V8's special case (exp(1) is E exactly), kept for its bits
       hi = xsb === 0 ? x - LN2_HI : x + LN2_HI;
       lo = xsb === 0 ? LN2_LO : -LN2_LO;
       k = 1 - xsb - xsb;

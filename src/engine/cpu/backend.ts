@@ -19,6 +19,7 @@ import { adamwStep } from './adamw';
 import { CpuTransformer, type KvCache } from './model';
 import { policyLoss } from './policyLoss';
 import { Sampler } from './sampling';
+import { prepareExactKernels } from './wasmExact';
 
 /** Prompts are prefilled this many at a time, bounding the (B, H, T, T) attention activations. */
 const PREFILL_CHUNK = 32;
@@ -28,6 +29,7 @@ export class CpuBackend implements Backend {
   readonly description = 'CPU reference engine (JavaScript, single thread)';
 
   async createModel(config: ModelConfig, params: Float32Array): Promise<EngineModel> {
+    await prepareExactKernels(); // compiled asynchronously: a page's main thread refuses large sync compiles
     return new CpuEngineModel(config, params);
   }
 

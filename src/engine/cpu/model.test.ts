@@ -326,16 +326,19 @@ describe('CpuTransformer KV-cache decoding', () => {
           expect(Math.abs(logits[b * V + v] - expected)).toBeLessThan(tol * (1 + Math.abs(expected)));
         }
       };
-      const first = model.prefill(params, cache, prompts, Int32Array.from(promptLengths), B, Tp);
-      for (let b = 0; b < B; b++) compare(first, b, promptLengths[b] - 1);
-      const slots = Int32Array.from([0, 1, 2]);
-      for (let s = 0; s < steps; s++) {
-        const positions = Int32Array.from(promptLengths, (p) => p + s);
-        const tokens = Int32Array.from(positions, (pos, b) => full.tokens[b * fullT + pos]);
-        const logits = model.decodeStep(params, cache, tokens, slots, positions, B);
-        for (let b = 0; b < B; b++) compare(logits, b, positions[b]);
+      try {
+        const first = model.prefill(params, cache, prompts, Int32Array.from(promptLengths), B, Tp);
+        for (let b = 0; b < B; b++) compare(first, b, promptLengths[b] - 1);
+        const slots = Int32Array.from([0, 1, 2]);
+        for (let s = 0; s < steps; s++) {
+          const positions = Int32Array.from(promptLengths, (p) => p + s);
+          const tokens = Int32Array.from(positions, (pos, b) => full.tokens[b * fullT + pos]);
+          const logits = model.decodeStep(params, cache, tokens, slots, positions, B);
+          for (let b = 0; b < B; b++) compare(logits, b, positions[b]);
+        }
+      } finally {
+        cache.release(); // a failure must not leave the decode arena held for the tests after it
       }
-      cache.release();
     });
   }
 });

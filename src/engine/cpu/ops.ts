@@ -54,10 +54,10 @@ function scratchLike(like: FloatArray, key: string, size: number): FloatArray {
 }
 
 /**
- * A reused float64 buffer for exp arguments: the softmaxes collect every (x - max) of a block here, then
- * take their exps in one batch (expInPlace, WebAssembly SIMD: the same bits as fdExp, about twice as fast).
+ * A reused float64 buffer by purpose: the softmaxes collect every (x - max) of a block in one, then take
+ * their exps in one batch (expInPlace, WebAssembly SIMD: the same bits as fdExp, about twice as fast).
  */
-function expArguments(key: string, size: number): Float64Array {
+function pooledFloat64(key: string, size: number): Float64Array {
   let buf = scratch64.get(key);
   if (!buf || buf.length < size) {
     buf = new Float64Array(size);
@@ -578,7 +578,7 @@ function scatterHeads(
  */
 function causalSoftmax(scores: FloatArray, rows: number, len: number, scale: number): void {
   if (scores instanceof Float32Array && causalSoftmaxWasm(scores, rows, len, scale)) return;
-  const args = expArguments('att.exp', (rows * (len + 1)) / 2);
+  const args = pooledFloat64('att.exp', (rows * (len + 1)) / 2);
   let j = 0;
   for (let r = 0; r < rows; r++) {
     const row = r * len;
@@ -653,7 +653,8 @@ export function attentionForward(
       for (let hi = 0; hi < group; hi++) {
         for (let t = 0; t < len; t++) {
           const row = (hi * len + t) * len;
-          att.set(scores.subarray(row, row + t + 1), ((b * H + g * group + hi) * T + t) * T);
+          const attRow = ((b * H + g * group + hi) * T + t) * T;
+          for (let t2 = 0; t2 <= t; t2++) att[attRow + t2] = scores[row + t2]; // no subarray per row
         }
       }
       matmulNT(og, scores, vgT, null, rows, D, len, false);
@@ -771,15 +772,19 @@ export function attentionDecodeForward(
   if (scoresScratch.length < H * maxT) {
     throw new RangeError(`decode scores scratch holds ${scoresScratch.length}, needs H * maxT = ${H * maxT}`);
   }
+  const slotCount = Math.floor(Math.min(kCache.length, vCache.length) / (maxT * kvStride));
   for (let r = 0; r < R; r++) {
     const pos = positions[r];
     if (!(pos >= 0 && pos < maxT)) throw new RangeError(`decode position ${pos} is outside [0, ${maxT})`);
+    if (!(slots[r] >= 0 && slots[r] < slotCount))
+      throw new RangeError(`decode slot ${slots[r]} is outside the cache's ${slotCount} slots`);
   }
   if (
     out instanceof Float32Array &&
     q instanceof Float32Array &&
     kCache instanceof Float32Array &&
     vCache instanceof Float32Array &&
+    scoresScratch instanceof Float32Array && // the kernel rounds scores and exps to float32, as this one does
     attentionDecodeWasm(out, q, kCache, vCache, slots, positions, R, maxT, H, KVH, D)
   ) {
     return; // the same bits as the loops below, for caches in the kernel's memory (wasmExact.ts)
@@ -787,7 +792,7 @@ export function attentionDecodeForward(
   out.fill(0, 0, R * qStride);
   // Generation spends most of its time here, so the loops over D are unrolled by 4 (with a tail), and the
   // exps of a row's heads are taken in one batch.
-  const args = expArguments('decode.exp', H * maxT);
+  const args = pooledFloat64('decode.exp', H * maxT);
   for (let r = 0; r < R; r++) {
     const pos = positions[r];
     const cacheBase = slots[r] * maxT * kvStride;
@@ -933,7 +938,7 @@ function softmaxExps(
   wanted: (n: number) => boolean,
   max: Float64Array,
 ): Float64Array {
-  const exps = expArguments('softmax.exp', count * V);
+  const exps = pooledFloat64('softmax.exp', count * V);
   for (let i = 0; i < count; i++) {
     const n = first + i;
     if (!wanted(n)) {
@@ -991,7 +996,7 @@ export function logSoftmaxForward(
   for (let n = 0; n < N; n++) checkToken(targets[n], V, n);
   const invTau = 1 / temperature;
   const batch = Math.max(1, Math.floor(SOFTMAX_BATCH_VALUES / V));
-  const max = new Float64Array(batch);
+  const max = pooledFloat64('softmax.max', batch); // pooled, like the exps
   for (let first = 0; first < N; first += batch) {
     const count = Math.min(batch, N - first);
     const exps = softmaxExps(logits, first, count, V, invTau, () => true, max);
@@ -1026,7 +1031,7 @@ export function logSoftmaxBackward(
   const active = (n: number) => dlogprobs[n] !== 0 || (dentropy !== null && dentropy[n] !== 0);
   for (let n = 0; n < N; n++) if (active(n)) checkToken(targets[n], V, n);
   const batch = Math.max(1, Math.floor(SOFTMAX_BATCH_VALUES / V));
-  const max = new Float64Array(batch);
+  const max = pooledFloat64('softmax.max', batch); // pooled, like the exps
   for (let first = 0; first < N; first += batch) {
     const count = Math.min(batch, N - first);
     const exps = softmaxExps(logits, first, count, V, invTau, active, max);

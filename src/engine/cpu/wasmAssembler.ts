@@ -152,6 +152,28 @@ export function code(...parts: (number | number[])[]): number[] {
   return out;
 }
 
+/** A counted loop: i = from; while (i < to) { body; i += step }, with i and `to` i32 locals (unsigned). */
+export function forRange(i: number, from: number[], to: number, step: number, body: number[]): number[] {
+  return code(
+    from,
+    op.localSet(i),
+    op.block,
+    op.loop,
+    op.localGet(i),
+    op.localGet(to),
+    op.i32GeU,
+    op.brIf(1),
+    body,
+    op.localGet(i),
+    op.i32Const(step),
+    op.i32Add,
+    op.localSet(i),
+    op.br(0),
+    op.end,
+    op.end,
+  );
+}
+
 export interface FunctionSpec {
   name: string;
   params: ValueType[];
@@ -213,8 +235,17 @@ export function moduleBytes(functions: FunctionSpec[], imports: ImportSpec[] = [
   ]);
 }
 
-/** Grows `memory` to at least `bytes` (whole 64 KiB pages); views made before a growth are detached. */
-export function ensureMemory(memory: WebAssembly.Memory, bytes: number): void {
+/**
+ * Grows `memory` to at least `bytes` (whole 64 KiB pages); views made before a growth are detached.
+ * False when the memory cannot grow that far (the caller then runs its plain JavaScript path).
+ */
+export function ensureMemory(memory: WebAssembly.Memory, bytes: number): boolean {
   const have = memory.buffer.byteLength;
-  if (have < bytes) memory.grow(Math.ceil((bytes - have) / 65536));
+  if (have >= bytes) return true;
+  try {
+    memory.grow(Math.ceil((bytes - have) / 65536));
+    return true;
+  } catch {
+    return false;
+  }
 }

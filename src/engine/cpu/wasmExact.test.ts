@@ -1,7 +1,9 @@
 // Tests that the WebAssembly exact kernels return the very bits of the JavaScript loops they replace:
-// exp against fdExp (util/fdlibm.ts, Node 20's Math.exp) on every branch of fdlibm's algorithm and its edges, SwiGLU forward and backward
-// against the JS loops (kernels turned off), and the whole CPU model (forward, log-softmax, backward,
-// KV-cache sampling) with the kernels on and off. Bit for bit, since study records replay on either path.
+// exp against fdExp (util/fdlibm.ts, Node 20's Math.exp) at every branch edge of fdlibm's algorithm and
+// on millions of values; SwiGLU, RMSNorm, the attention forward's causal softmax and the KV-cache decode
+// attention against the JS loops (kernels turned off), with a count that proves the kernel ran; the
+// order of the decode's q·k sums; the whole CPU model (forward, log-softmax, backward, KV-cache sampling)
+// with the kernels on and off. Bit for bit, since study records replay on either path.
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_TINY_CONFIG, type ModelConfig } from '../../model/config';
 import { initParameters } from '../../model/layout';
@@ -19,6 +21,7 @@ import {
 } from './ops';
 import {
   allocateWasmKvCache,
+  exactKernelCalls,
   exactKernels,
   exactModuleBytes,
   expInPlace,
@@ -26,6 +29,14 @@ import {
 } from './wasmExact';
 
 afterEach(() => setExactKernelsEnabled(true));
+
+/** Runs fn and checks the named kernel ran during it: the comparison is then wasm against JS, not JS twice. */
+function viaKernel<T>(kernel: keyof typeof exactKernelCalls, fn: () => T): T {
+  const before = exactKernelCalls[kernel];
+  const result = fn();
+  expect(exactKernelCalls[kernel], `${kernel} kernel ran`).toBeGreaterThan(before);
+  return result;
+}
 
 const fromBits = (hex: bigint) => new Float64Array(new BigInt64Array([hex]).buffer)[0];
 const bitsOf = (x: number) => new BigInt64Array(new Float64Array([x]).buffer)[0];
@@ -112,9 +123,9 @@ describe('exact SwiGLU kernels', () => {
     return { gate, up, dout };
   }
 
-  function both<T>(run: () => T): { wasm: T; js: T } {
+  function both<T>(kernel: keyof typeof exactKernelCalls, run: () => T): { wasm: T; js: T } {
     setExactKernelsEnabled(true);
-    const wasm = run();
+    const wasm = viaKernel(kernel, run);
     setExactKernelsEnabled(false);
     const js = run();
     setExactKernelsEnabled(true);
@@ -124,13 +135,13 @@ describe('exact SwiGLU kernels', () => {
   for (const n of [1, 2, 7, 8, 9, 1001, 4096]) {
     it(`forward and backward equal the JS loops bit for bit (n = ${n})`, () => {
       const { gate, up, dout } = inputs(Math.max(n, 1), n);
-      const fwd = both(() => {
+      const fwd = both('swigluF', () => {
         const out = new Float32Array(n);
         swigluForward(out, gate, up, n);
         return out;
       });
       expect(mismatches(fwd.wasm, fwd.js)).toEqual([]);
-      const bwd = both(() => {
+      const bwd = both('swigluB', () => {
         const dgate = new Float32Array(n);
         const dup = new Float32Array(n);
         swigluBackward(dgate, dup, dout, gate, up, n);
@@ -168,7 +179,7 @@ describe('exact RMSNorm', () => {
       rmsnormBackward(dinp, dweight, dout, inp, weight, rstd, N, C);
       return [...out, ...rstd, ...dinp, ...dweight];
     };
-    const wasm = run();
+    const wasm = viaKernel('rmsF', () => viaKernel('rmsB', run));
     setExactKernelsEnabled(false);
     const js = run();
     expect(mismatches(wasm, js)).toEqual([]);
@@ -190,7 +201,7 @@ describe('exact causal softmax (attention forward)', () => {
       attentionForward(out, att, q, k, v, lengths, { B, T, H, KVH, D });
       return [...out, ...att];
     };
-    const wasm = run();
+    const wasm = viaKernel('causalSoftmax', run);
     setExactKernelsEnabled(false);
     const js = run();
     expect(mismatches(wasm, js)).toEqual([]);
@@ -225,19 +236,21 @@ describe('exact KV-cache decode attention', () => {
         const vJs = cache.v[0].slice();
         const wasm = new Float32Array(R * H * D);
         const js = new Float32Array(R * H * D);
-        attentionDecodeForward(
-          wasm,
-          q,
-          cache.k[0],
-          cache.v[0],
-          slots,
-          positions,
-          R,
-          maxT,
-          H,
-          KVH,
-          D,
-          new Float32Array(H * maxT),
+        viaKernel('decodeAttention', () =>
+          attentionDecodeForward(
+            wasm,
+            q,
+            cache.k[0],
+            cache.v[0],
+            slots,
+            positions,
+            R,
+            maxT,
+            H,
+            KVH,
+            D,
+            new Float32Array(H * maxT),
+          ),
         );
         setExactKernelsEnabled(false);
         attentionDecodeForward(
@@ -291,7 +304,7 @@ describe('exact KV-cache decode attention', () => {
         D,
         new Float32Array(H * maxT),
       ] as const;
-      attentionDecodeForward(wasm, q, cache.k[0], cache.v[0], ...args);
+      viaKernel('decodeAttention', () => attentionDecodeForward(wasm, q, cache.k[0], cache.v[0], ...args));
       setExactKernelsEnabled(false);
       attentionDecodeForward(js, q, cache.k[0].slice(), cache.v[0].slice(), ...args);
       expect(mismatches(wasm, js)).toEqual([]);
@@ -356,7 +369,18 @@ describe('the CPU model with the exact kernels on and off', () => {
       };
     };
     setExactKernelsEnabled(true);
+    const calls = { ...exactKernelCalls };
     const wasm = await run();
+    for (const kernel of [
+      'swigluF',
+      'swigluB',
+      'rmsF',
+      'rmsB',
+      'causalSoftmax',
+      'decodeAttention',
+      'exp',
+    ] as const)
+      expect(exactKernelCalls[kernel], `${kernel} kernel ran in the model`).toBeGreaterThan(calls[kernel]);
     setExactKernelsEnabled(false);
     const js = await run();
     for (const key of ['logits', 'logprobs', 'entropy', 'grads', 'sampledLogprobs'] as const) {

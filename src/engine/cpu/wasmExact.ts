@@ -1,6 +1,7 @@
-// WebAssembly SIMD kernels that return exactly the bits of the CPU engine's JavaScript loops, for the
-// loops that dominated a GRPO step once the matmuls were fast: those whose time goes to Math.exp (about
-// 12 ns a call in V8) and those where a typed-array loop's ~2.5 ns per element adds up. SwiGLU forward
+// WebAssembly kernels (SIMD where the lanes are independent) that return exactly the bits of the CPU
+// engine's JavaScript loops, for the loops that dominated a GRPO step once the matmuls were fast: those
+// whose time goes to exp (Math.exp costs about 12 ns a call in V8) and those where a typed-array loop's
+// ~2.5 ns per element adds up. SwiGLU forward
 // and backward, RMSNorm forward and backward, the attention forward's causal softmax, a batch exp (the
 // log-softmax's), and the one-token attention against the KV cache. Being bit-identical is the point:
 // a run replays the same on either path, so study records computed before these kernels still replay.
@@ -9,31 +10,34 @@
 // - exp is fdlibm's e_exp.c algorithm, as util/fdlibm.ts's fdExp (Node 20's Math.exp; Chromium's differs),
 //   written with the same float64 operations in the same order, two lanes at a time (no fused
 //   multiply-add exists in wasm SIMD, and none is used by that C code on x86-64). Arguments outside its
-//   main path (|x| >= 707, NaN, and x = 1, which fdlibm special-cases) call fdExp itself.
+//   main path (|x| >= 707, NaN, and x = 1, which V8's fdlibm special-cases) call fdExp itself.
 // - Everything around exp is the JS loop's float64 arithmetic in its order: float32 inputs widened
 //   exactly, results rounded to float32 once on store (as a Float32Array store does), every sum
 //   accumulated in the loop's order (SIMD only across independent elements, never inside a sum).
 // Tests compare every kernel with the JS loop bit for bit (wasmExact.test.ts), and exp with fdExp;
 // setExactKernelsEnabled(false) runs the JS loops instead (the bench's "before").
 
-import { fdExp } from '../../util/fdlibm';
-import { code, ensureMemory, F64, type FunctionSpec, I32, moduleBytes, op, V128 } from './wasmAssembler';
+import { EXP_CONSTANTS, fdExp } from '../../util/fdlibm';
+import {
+  code,
+  ensureMemory,
+  F64,
+  type FunctionSpec,
+  forRange,
+  I32,
+  moduleBytes,
+  op,
+  V128,
+} from './wasmAssembler';
 
-// fdlibm e_exp.c constants (IEEE doubles written as their hexadecimal bit patterns, as fdlibm lists them).
+// fdlibm's e_exp.c constants, as util/fdlibm.ts's fdExp uses them.
+const { LN2_HI, LN2_LO, INV_LN2, P1, P2, P3, P4, P5 } = EXP_CONSTANTS;
 const bits = (hex: bigint) => new Float64Array(new BigInt64Array([hex]).buffer)[0];
-const LN2_HI = bits(0x3fe62e42fee00000n);
-const LN2_LO = bits(0x3dea39ef35793c76n);
-const INV_LN2 = bits(0x3ff71547652b82fen);
-const P1 = bits(0x3fc555555555553en);
-const P2 = bits(0xbf66c16c16bebd93n);
-const P3 = bits(0x3f11566aaf25de2cn);
-const P4 = bits(0xbebbbd41c5d26bf1n);
-const P5 = bits(0x3e66376972bea4d0n);
 /** |x| from here on (and NaN) goes to fdExp in JS: overflow, underflow and 2^k scaling limits. */
 const SLOW_ABOVE = 707;
 
 /**
- * Allocates v128 locals after a function's parameters and i32 locals, and holds the kernel's constants
+ * Allocates v128 locals after a function's parameters and its i32 and f64 locals, and holds the kernel's constants
  * in locals set once before its loop (a v128.const inside the loop costs several instructions per use
  * in V8's code).
  */
@@ -205,30 +209,6 @@ function expInstructions(xs: number[], outs: number[], hostExp: number, locals: 
 const get = op.localGet;
 const set = op.localSet;
 
-/**
- * The loop shared by the kernels: `bytes` (i32 local) counts up in steps of `step` to `endBytes` (i32 local),
- * running `body` each time, after setting the constants' locals that `body` uses.
- */
-function loopOver(locals: Locals, offset: number, endBytes: number, step: number, body: number[]): number[] {
-  return code(
-    locals.prologue(),
-    op.block,
-    op.loop,
-    get(offset),
-    get(endBytes),
-    op.i32GeU,
-    op.brIf(1),
-    body,
-    get(offset),
-    op.i32Const(step),
-    op.i32Add,
-    set(offset),
-    op.br(0),
-    op.end,
-    op.end,
-  );
-}
-
 /** Vectors of two float64 lanes in flight per loop iteration (see expInstructions). */
 const LANES = 4;
 const HOST_EXP = 0; // function index of the imported fdExp
@@ -239,6 +219,12 @@ function expFunction(): FunctionSpec {
   const locals = new Locals(4);
   const xs = Array.from({ length: LANES }, () => locals.v128());
   const outs = Array.from({ length: LANES }, () => locals.v128());
+  // Built before the prologue, which sets the constants the body registers.
+  const loopBody = code(
+    ...xs.map((x, i) => code(get(offset), op.i32Const(16 * i), op.i32Add, op.v128Load, set(x))),
+    expInstructions(xs, outs, HOST_EXP, locals),
+    ...outs.map((out, i) => code(get(offset), op.i32Const(16 * i), op.i32Add, get(out), op.v128Store)),
+  );
   const body = code(
     get(ptr),
     get(n),
@@ -246,19 +232,8 @@ function expFunction(): FunctionSpec {
     op.i32Mul,
     op.i32Add,
     set(end),
-    get(ptr),
-    set(offset),
-    loopOver(
-      locals,
-      offset,
-      end,
-      16 * LANES,
-      code(
-        ...xs.map((x, i) => code(get(offset), op.i32Const(16 * i), op.i32Add, op.v128Load, set(x))),
-        expInstructions(xs, outs, HOST_EXP, locals),
-        ...outs.map((out, i) => code(get(offset), op.i32Const(16 * i), op.i32Add, get(out), op.v128Store)),
-      ),
-    ),
+    locals.prologue(),
+    forRange(offset, get(ptr), end, 16 * LANES, loopBody),
   );
   return {
     name: 'exp',
@@ -325,7 +300,8 @@ function elementwiseFunction(
       set(end),
       op.i32Const(0),
       set(offset),
-      loopOver(locals, offset, end, 8 * LANES, loopBody),
+      locals.prologue(),
+      forRange(offset, op.i32Const(0), end, 8 * LANES, loopBody),
     ),
   };
 }
@@ -424,34 +400,13 @@ function swigluBackwardFunction(): FunctionSpec {
   });
 }
 
-/** A counted loop: i = from; while (i < to) { body; i += step }, i32 locals, `to` a local. */
-const forRange = (i: number, from: number[], to: number, step: number, body: number[]) =>
-  code(
-    from,
-    set(i),
-    op.block,
-    op.loop,
-    get(i),
-    get(to),
-    op.i32GeU,
-    op.brIf(1),
-    body,
-    get(i),
-    op.i32Const(step),
-    op.i32Add,
-    set(i),
-    op.br(0),
-    op.end,
-    op.end,
-  );
-
 /**
  * decodeAttention(out, q, k, v, slots, positions, scores: bytes, R, maxT, H, group, D, scale):
  * attentionDecodeForward of ops.ts (one new query per row against the KV cache), in its arithmetic:
  * - scores s = ((s0 + s1) + s2) + s3) * scale, where s_j sums q[d] k[d] over d = j mod 4 in d order
  *   (two float64 lanes for (s0, s1) and two for (s2, s3)); stored as float32, max over the float64 s;
  * - e = exp(float32 score - max), stored as float32; sum += e in t order (float64);
- * - out[d] += (float32 e / sum... as p = e32 * (1 / sum)) * v[d], rounded to float32 after every t.
+ * - out[d] += p v[d] with p = float32 e * (1 / sum), rounded to float32 after every t.
  * D must be a multiple of 4; out must be zero; scores holds H * maxT + 2 float32 (a pair's spare lane).
  */
 function decodeAttentionFunction(): FunctionSpec {
@@ -1045,34 +1000,80 @@ interface ExactKernels {
   ) => void;
 }
 
-/** A fresh instance of the module (its own memory), or null where WebAssembly SIMD is unavailable. */
+/** The kernels of an instance's exports. */
+function kernelsOf(instance: WebAssembly.Instance): ExactKernels {
+  const e = instance.exports;
+  return {
+    memory: e.memory as WebAssembly.Memory,
+    exp: e.exp as ExactKernels['exp'],
+    swigluF: e.swigluF as ExactKernels['swigluF'],
+    swigluB: e.swigluB as ExactKernels['swigluB'],
+    decodeAttention: e.decodeAttention as ExactKernels['decodeAttention'],
+    causalSoftmax: e.causalSoftmax as ExactKernels['causalSoftmax'],
+    rmsF: e.rmsF as ExactKernels['rmsF'],
+    rmsB: e.rmsB as ExactKernels['rmsB'],
+  };
+}
+
+const imports = { host: { exp: fdExp } };
+
+/**
+ * A fresh instance of the module (its own memory), compiled synchronously (Node, Web Workers), or null
+ * where WebAssembly SIMD is unavailable or a synchronous compile is refused: a browser's main thread
+ * refuses modules over 4 KB, so the page prepares them with prepareExactKernels first.
+ */
 function instantiate(): ExactKernels | null {
   try {
     const bytes = exactModuleBytes();
     if (typeof WebAssembly !== 'object' || !WebAssembly.validate(bytes)) return null;
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { host: { exp: fdExp } });
-    const e = instance.exports;
-    return {
-      memory: e.memory as WebAssembly.Memory,
-      exp: e.exp as ExactKernels['exp'],
-      swigluF: e.swigluF as ExactKernels['swigluF'],
-      swigluB: e.swigluB as ExactKernels['swigluB'],
-      decodeAttention: e.decodeAttention as ExactKernels['decodeAttention'],
-      causalSoftmax: e.causalSoftmax as ExactKernels['causalSoftmax'],
-      rmsF: e.rmsF as ExactKernels['rmsF'],
-      rmsB: e.rmsB as ExactKernels['rmsB'],
-    };
+    return kernelsOf(new WebAssembly.Instance(new WebAssembly.Module(bytes), imports));
   } catch {
     return null;
   }
+}
+
+/** instantiate, asynchronously (allowed on every thread). */
+async function instantiateAsync(): Promise<ExactKernels | null> {
+  try {
+    const bytes = exactModuleBytes();
+    if (typeof WebAssembly !== 'object' || !WebAssembly.validate(bytes)) return null;
+    return kernelsOf((await WebAssembly.instantiate(bytes, imports)).instance);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Compiles and instantiates the kernels (the scratch instance and the decode arena's) ahead of use,
+ * asynchronously, so they are available on a browser's main thread too. CpuBackend calls it when it
+ * creates a model; without it they are instantiated synchronously on first use.
+ */
+export async function prepareExactKernels(): Promise<void> {
+  if (kernels === undefined) kernels = await instantiateAsync();
+  if (decodeArena === undefined) decodeArena = arenaOf(await instantiateAsync());
 }
 
 let kernels: ExactKernels | null | undefined;
 let enabled = true;
 
 /**
- * Turns the kernels off (the JS loops run instead; also the matmul's JS epilogue) or back on; the results are the same bits either
- * way, so this only changes speed. For the bench's before/after and the tests that prove the identity.
+ * How many times each kernel ran (counted by the wrappers below): lets tests prove the dispatch in ops.ts
+ * really took the kernel, rather than comparing the JS loop with itself.
+ */
+export const exactKernelCalls = {
+  exp: 0,
+  swigluF: 0,
+  swigluB: 0,
+  rmsF: 0,
+  rmsB: 0,
+  causalSoftmax: 0,
+  decodeAttention: 0,
+};
+
+/**
+ * The CPU engine's switch for its exact kernels: off, the JS loops run instead (here and in wasmMatmul.ts,
+ * whose epilogue and transpose follow it); on, the kernels. The same bits either way, so it only changes
+ * speed: for the bench's off/on table and the tests that prove the identity.
  */
 export function setExactKernelsEnabled(on: boolean): void {
   enabled = on;
@@ -1094,9 +1095,9 @@ export function exactKernels(): ExactKernels | null {
 const padded = (n: number) => Math.ceil(n / (2 * LANES)) * 2 * LANES;
 
 /** Room for `arrays` float32 arrays of n elements each, 16-byte aligned: their byte offsets. */
-function layoutF32(k: ExactKernels, arrays: number, n: number): { heap: Float32Array; at: number[] } {
+function layoutF32(k: ExactKernels, arrays: number, n: number): { heap: Float32Array; at: number[] } | null {
   const stride = padded(n); // elements: a multiple of 4, so every array starts 16-byte aligned
-  ensureMemory(k.memory, arrays * stride * 4);
+  if (!ensureMemory(k.memory, arrays * stride * 4)) return null;
   const at = Array.from({ length: arrays }, (_, i) => i * stride);
   return { heap: new Float32Array(k.memory.buffer), at };
 }
@@ -1110,9 +1111,12 @@ export function swigluForwardWasm(
 ): boolean {
   const k = exactKernels();
   if (!k) return false;
-  const { heap, at } = layoutF32(k, 3, n);
+  const layout = layoutF32(k, 3, n);
+  if (!layout) return false;
+  const { heap, at } = layout;
   heap.set(gate.subarray(0, n), at[0]);
   heap.set(up.subarray(0, n), at[1]);
+  exactKernelCalls.swigluF++;
   k.swigluF(at[0] * 4, at[1] * 4, at[2] * 4, padded(n));
   out.set(heap.subarray(at[2], at[2] + n));
   return true;
@@ -1129,10 +1133,13 @@ export function swigluBackwardWasm(
 ): boolean {
   const k = exactKernels();
   if (!k) return false;
-  const { heap, at } = layoutF32(k, 5, n);
+  const layout = layoutF32(k, 5, n);
+  if (!layout) return false;
+  const { heap, at } = layout;
   heap.set(dout.subarray(0, n), at[0]);
   heap.set(gate.subarray(0, n), at[1]);
   heap.set(up.subarray(0, n), at[2]);
+  exactKernelCalls.swigluB++;
   k.swigluB(at[0] * 4, at[1] * 4, at[2] * 4, at[3] * 4, at[4] * 4, padded(n));
   dgate.set(heap.subarray(at[3], at[3] + n));
   dup.set(heap.subarray(at[4], at[4] + n));
@@ -1147,9 +1154,10 @@ export function causalSoftmaxWasm(scores: Float32Array, rows: number, len: numbe
   const k = exactKernels();
   if (!k) return false;
   const n = rows * len;
-  ensureMemory(k.memory, n * 4);
+  if (!ensureMemory(k.memory, n * 4)) return false;
   const heap = new Float32Array(k.memory.buffer);
   heap.set(scores.subarray(0, n));
+  exactKernelCalls.causalSoftmax++;
   k.causalSoftmax(0, rows, len, scale);
   scores.set(heap.subarray(0, n));
   return true;
@@ -1167,9 +1175,12 @@ export function rmsnormForwardWasm(
 ): boolean {
   const k = exactKernels();
   if (!k) return false;
-  const { heap, at } = layoutF32(k, 4, N * C); // inp, out, weight, rstd (each fits N * C)
+  const layout = layoutF32(k, 4, N * C); // inp, out, weight, rstd (each fits N * C)
+  if (!layout) return false;
+  const { heap, at } = layout;
   heap.set(inp.subarray(0, N * C), at[0]);
   heap.set(weight.subarray(0, C), at[2]);
+  exactKernelCalls.rmsF++;
   k.rmsF(at[1] * 4, at[3] * 4, at[0] * 4, at[2] * 4, N, C, eps);
   out.set(heap.subarray(at[1], at[1] + N * C));
   rstd.set(heap.subarray(at[3], at[3] + N));
@@ -1189,12 +1200,15 @@ export function rmsnormBackwardWasm(
 ): boolean {
   const k = exactKernels();
   if (!k) return false;
-  const { heap, at } = layoutF32(k, 6, N * C); // dout, inp, dinp, weight, dweight, rstd
+  const layout = layoutF32(k, 6, N * C); // dout, inp, dinp, weight, dweight, rstd
+  if (!layout) return false;
+  const { heap, at } = layout;
   heap.set(dout.subarray(0, N * C), at[0]);
   heap.set(inp.subarray(0, N * C), at[1]);
   heap.set(weight.subarray(0, C), at[3]);
   heap.set(dweight.subarray(0, C), at[4]);
   heap.set(rstd.subarray(0, N), at[5]);
+  exactKernelCalls.rmsB++;
   k.rmsB(at[2] * 4, at[4] * 4, at[0] * 4, at[1] * 4, at[3] * 4, at[5] * 4, N, C);
   dinp.set(heap.subarray(at[2], at[2] + N * C));
   dweight.set(heap.subarray(at[4], at[4] + C));
@@ -1211,9 +1225,13 @@ export function expInPlace(values: Float64Array, n: number): void {
     for (let i = 0; i < n; i++) values[i] = fdExp(values[i]);
     return;
   }
-  ensureMemory(k.memory, padded(n) * 8);
+  if (!ensureMemory(k.memory, padded(n) * 8)) {
+    for (let i = 0; i < n; i++) values[i] = fdExp(values[i]);
+    return;
+  }
   const heap = new Float64Array(k.memory.buffer);
   heap.set(values.subarray(0, n));
+  exactKernelCalls.exp++;
   k.exp(0, padded(n));
   values.set(heap.subarray(0, n));
 }
@@ -1241,6 +1259,24 @@ interface DecodeArena {
 
 let decodeArena: DecodeArena | null | undefined;
 
+/** A free arena on the instance `k` (null stays null). */
+function arenaOf(k: ExactKernels | null): DecodeArena | null {
+  return (
+    k && {
+      kernels: k,
+      owner: null,
+      q: 0,
+      out: 0,
+      scores: 0,
+      slots: 0,
+      positions: 0,
+      rows: 0,
+      rowFloats: 0,
+      maxT: 0,
+    }
+  );
+}
+
 /** A KV cache's per-layer key and value arrays in the decode arena; release() hands the arena back. */
 export interface WasmKvCache {
   k: Float32Array[];
@@ -1262,21 +1298,7 @@ export function allocateWasmKvCache(
   headDim: number,
 ): WasmKvCache | null {
   if (!enabled) return null;
-  if (decodeArena === undefined) {
-    const k = instantiate();
-    decodeArena = k && {
-      kernels: k,
-      owner: null,
-      q: 0,
-      out: 0,
-      scores: 0,
-      slots: 0,
-      positions: 0,
-      rows: 0,
-      rowFloats: 0,
-      maxT: 0,
-    };
-  }
+  if (decodeArena === undefined) decodeArena = arenaOf(instantiate());
   const arena = decodeArena;
   if (!arena || arena.owner) return null;
   const align = (x: number) => Math.ceil(x / 4) * 4; // float32 offsets, 16-byte aligned
@@ -1286,10 +1308,12 @@ export function allocateWasmKvCache(
   const scores = align(out + slots * rowFloats);
   const slotsAt = align(scores + heads * maxT + 2);
   const positions = align(slotsAt + slots);
-  ensureMemory(arena.kernels.memory, (positions + slots) * 4);
+  if (!ensureMemory(arena.kernels.memory, (positions + slots) * 4)) return null; // plain arrays instead
   const owner = {};
   Object.assign(arena, { owner, q, out, scores, slots: slotsAt, positions, rows: slots, rowFloats, maxT });
   const buffer = arena.kernels.memory.buffer;
+  // Zeros, as a fresh array would hold, not the previous cache's keys and values.
+  new Float32Array(buffer, 0, 2 * layers * size).fill(0);
   const view = (i: number) => new Float32Array(buffer, i * size * 4, size);
   return {
     k: Array.from({ length: layers }, (_, l) => view(l)),
@@ -1330,6 +1354,7 @@ export function attentionDecodeWasm(
   heap.fill(0, arena.out, arena.out + R * H * D);
   ints.set(slots.subarray(0, R), arena.slots);
   ints.set(positions.subarray(0, R), arena.positions);
+  exactKernelCalls.decodeAttention++;
   arena.kernels.decodeAttention(
     arena.out * 4,
     arena.q * 4,

@@ -12,7 +12,7 @@
 // result rows, adding the bias or the caller's values (accumulate) in wasm: the same bits as the JS loop
 // it replaced, at a fraction of its cost.
 
-import { code, ensureMemory, I32, moduleBytes, op, V128 } from './wasmAssembler';
+import { code, ensureMemory, forRange, I32, moduleBytes, op, V128 } from './wasmAssembler';
 import { exactKernelsEnabled } from './wasmExact';
 
 // Parameters 0..5: aPtr, bPtr, cPtr (bytes), M, N, K (elements).
@@ -107,7 +107,7 @@ function epilogueBody(): number[] {
   const get = op.localGet;
   const set = op.localSet;
   const at = (row: number) => code(get(row), get(n), op.i32Const(2), op.i32Shl, op.i32Add);
-  const element = (load: number[], add: number[], store: number[]) =>
+  const epilogueElement = (load: number[], add: number[], store: number[]) =>
     code(
       at(cRow),
       load,
@@ -172,7 +172,7 @@ function epilogueBody(): number[] {
     get(N),
     op.i32GtU,
     op.brIf(1),
-    element(op.v128Load, op.f32x4Add, op.v128Store),
+    epilogueElement(op.v128Load, op.f32x4Add, op.v128Store),
     get(n),
     op.i32Const(4),
     op.i32Add,
@@ -186,7 +186,7 @@ function epilogueBody(): number[] {
     get(N),
     op.i32GeU,
     op.brIf(1),
-    element(code(op.f32Load, op.f32x4Splat), op.f32x4Add, code(op.f32x4ExtractLane(0), op.f32Store)),
+    epilogueElement(code(op.f32Load, op.f32x4Splat), op.f32x4Add, code(op.f32x4ExtractLane(0), op.f32Store)),
     get(n),
     op.i32Const(1),
     op.i32Add,
@@ -225,25 +225,6 @@ function transposeBody(): number[] {
   const addr = (base: number, row: number[], stride: number, col: number[]) =>
     code(get(base), row, get(stride), op.i32Mul, col, op.i32Add, op.i32Const(2), op.i32Shl, op.i32Add);
   const plus = (local: number, k: number) => code(get(local), op.i32Const(k), op.i32Add);
-  const loop = (i: number, from: number[], to: number, step: number, body: number[]) =>
-    code(
-      from,
-      set(i),
-      op.block,
-      op.loop,
-      get(i),
-      get(to),
-      op.i32GeU,
-      op.brIf(1),
-      body,
-      get(i),
-      op.i32Const(step),
-      op.i32Add,
-      set(i),
-      op.br(0),
-      op.end,
-      op.end,
-    );
   const scalar = (row: number) =>
     code(addr(dst, get(c), rows, get(row)), addr(src, get(row), cols, get(c)), op.f32Load, op.f32Store);
   const block = code(
@@ -288,21 +269,21 @@ function transposeBody(): number[] {
     op.i32Const(-4),
     op.i32And,
     set(cols4),
-    loop(
+    forRange(
       r,
       op.i32Const(0),
       rows4,
       4,
       code(
-        loop(c, op.i32Const(0), cols4, 4, block),
+        forRange(c, op.i32Const(0), cols4, 4, block),
         // The ragged right columns of these four rows.
         plus(r, 4),
         set(d),
-        loop(s, get(r), d, 1, loop(c, get(cols4), cols, 1, scalar(s))),
+        forRange(s, get(r), d, 1, forRange(c, get(cols4), cols, 1, scalar(s))),
       ),
     ),
     // The bottom rows.
-    loop(r, get(rows4), rows, 1, loop(c, op.i32Const(0), cols, 1, scalar(r))),
+    forRange(r, get(rows4), rows, 1, forRange(c, op.i32Const(0), cols, 1, scalar(r))),
   );
 }
 
@@ -428,7 +409,7 @@ export function matmulNTWasm(
   // The result rows are gathered (bias added, out accumulated) in wasm into dAt, then copied out at once.
   const dAt = cAt + Mp * Np;
   const biasAt = dAt + M * N;
-  ensureMemory(k.memory, (biasAt + N) * 4);
+  if (!ensureMemory(k.memory, (biasAt + N) * 4)) return false;
   const heap = new Float32Array(k.memory.buffer);
   // Padded rows of a and b (M..Mp, N..Np) only feed outputs that are never read, so they are not cleared;
   // padded k columns feed real outputs and are zeroed.
@@ -465,7 +446,7 @@ export function transposeWasm(out: Float32Array, inp: Float32Array, rows: number
   if (!k || !exactKernelsEnabled()) return false;
   const n = rows * cols;
   const dstAt = Math.ceil(n / 4) * 4;
-  ensureMemory(k.memory, (dstAt + n) * 4);
+  if (!ensureMemory(k.memory, (dstAt + n) * 4)) return false;
   const heap = new Float32Array(k.memory.buffer);
   heap.set(inp.subarray(0, n), 0);
   k.tr(0, rows, cols, dstAt * 4);
