@@ -2,9 +2,10 @@
 // explicit sizes. These are the oracle for every WGSL kernel and the pretraining engine on CPU, so
 // the hot loops avoid allocation and walk memory contiguously, and every large float32 product
 // (linear layers and attention alike) goes through one matmul that runs on a WebAssembly SIMD kernel
-// (wasmMatmul.ts) with the plain JS loops below as the float64 path and fallback. The loops whose time
-// goes to exp (SwiGLU, the softmaxes) use exact WebAssembly kernels (wasmExact.ts) that return
-// the very bits of the JS loops, so a run replays identically on either path. exp and log are
+// (wasmMatmul.ts, which also transposes) with the plain JS loops below as the float64 path and
+// fallback. SwiGLU, RMSNorm, the causal softmax and the KV-cache attention use exact WebAssembly
+// kernels (wasmExact.ts) that return the very bits of the JS loops, so a run replays identically on
+// either path. exp and log are
 // util/fdlibm.ts's, not Math's: the same bits in every JavaScript engine (Chromium's Math.exp differs).
 //
 // Conventions:
