@@ -2,7 +2,7 @@
 // pause / step / reset / Space, reloads) against the production build. After every action: no page
 // error, the address bar holds the editor's experiment, the run the charts show is one the editor
 // describes (same experiment, a seed of its sweep), and no run that was listed has disappeared.
-import { expect, type Page, test } from '@playwright/test';
+import { expect, type Locator, type Page, test } from '@playwright/test';
 import { seededUniform } from '../src/experiment/syntheticRun';
 import { parseExperimentHash, serializeExperiment } from '../src/experiment/url';
 
@@ -59,6 +59,16 @@ test('two hundred random actions keep the editor, the URL and the shown run in a
   await page.goto(`./${LINKS[0]}`);
   await expect(page.getByTestId('lab-app')).toBeVisible();
 
+  /**
+   * Clicks a control that was enabled a moment ago. A run can start or end in between (Step turns
+   * disabled, Pause goes away): then the click is moot, not a failure. Without this, Playwright waited
+   * for the control to become clickable again, which a 100-step preset run made a 15-minute hang.
+   */
+  const clickIfStillThere = async (control: Locator) => {
+    await control.click({ timeout: 5_000 }).catch(async (err) => {
+      if ((await control.count()) && (await control.isEnabled())) throw err;
+    });
+  };
   const actions: [string, () => Promise<void>][] = [
     ['open a link', async () => page.goto(`./${pick(LINKS)}`).then(() => undefined)],
     ['reload', async () => page.reload().then(() => undefined)],
@@ -66,21 +76,21 @@ test('two hundred random actions keep the editor, the URL and the shown run in a
       'play',
       async () => {
         const play = page.getByRole('button', { name: '▶ Play' });
-        if (await play.isEnabled().catch(() => false)) await play.click();
+        if (await play.isEnabled().catch(() => false)) await clickIfStillThere(play);
       },
     ],
     [
       'pause',
       async () => {
         const pause = page.getByRole('button', { name: '❚❚ Pause' });
-        if (await pause.count()) await pause.click();
+        if (await pause.count()) await clickIfStillThere(pause);
       },
     ],
     [
       'step',
       async () => {
         const step = page.getByRole('button', { name: 'Step' });
-        if (await step.isEnabled()) await step.click();
+        if (await step.isEnabled()) await clickIfStillThere(step);
       },
     ],
     ['reset', async () => page.getByRole('button', { name: 'Reset' }).click()],
