@@ -42,7 +42,8 @@ function fromHighWord(high: number): number {
   return f64[0];
 }
 
-const bits = (hex: bigint) => new Float64Array(new BigInt64Array([hex]).buffer)[0];
+/** The double with these 64 bits. */
+export const bits = (hex: bigint) => new Float64Array(new BigInt64Array([hex]).buffer)[0];
 
 // e_exp.c constants (their bit patterns, as fdlibm lists them); wasmExact.ts's SIMD exp uses them too.
 export const EXP_CONSTANTS = {

@@ -16,7 +16,7 @@ import type {
 } from '../backend';
 import { checkGenerateRequest, checkTokenBatch } from '../validate';
 import { adamwStep } from './adamw';
-import { CpuTransformer, type KvCache } from './model';
+import { CpuTransformer } from './model';
 import { policyLoss } from './policyLoss';
 import { Sampler } from './sampling';
 import { prepareExactKernels } from './wasmExact';
@@ -173,7 +173,9 @@ export class CpuEngineModel implements EngineModel {
   async generate(request: GenerateRequest): Promise<GenerateResult> {
     this.alive();
     checkGenerateRequest(request, this.config);
-    const { prompts, maxNewTokens } = request;
+    const { prompts, maxNewTokens, eosId } = request;
+    const V = this.config.vocab_size;
+    const sampler = new Sampler(V, request);
     const B = prompts.length;
     const promptLengths = prompts.map((p) => p.length);
     const completions: number[][] = prompts.map(() => []);
@@ -183,65 +185,57 @@ export class CpuEngineModel implements EngineModel {
 
     const maxPrompt = Math.max(...promptLengths);
     const cache = this.transformer.createKvCache(B, maxPrompt + maxNewTokens - 1);
+    // The cache is released however decoding ends: a float32 cache holds the decode kernel's memory.
     try {
-      return this.decode(request, cache, completions, logprobs, truncated);
+      // (B, V) next-token logits of every sequence, refreshed row by row as sequences advance.
+      const logits = new Float32Array(B * V);
+      for (let start = 0; start < B; start += PREFILL_CHUNK) {
+        const chunk = prompts.slice(start, start + PREFILL_CHUNK);
+        const T = Math.max(...chunk.map((p) => p.length));
+        const tokens = new Int32Array(chunk.length * T).fill(this.config.pad_token_id);
+        chunk.forEach((p, i) => {
+          tokens.set(p, i * T);
+        });
+        const lengths = Int32Array.from(chunk, (p) => p.length);
+        logits.set(
+          this.transformer.prefill(this.params, cache, tokens, lengths, chunk.length, T, start),
+          start * V,
+        );
+      }
+
+      let active = Array.from({ length: B }, (_, b) => b);
+      for (let step = 0; step < maxNewTokens && active.length > 0; step++) {
+        const next: number[] = [];
+        for (const b of active) {
+          const position = promptLengths[b] + step;
+          const { token, logprob } = sampler.sampleAt(
+            logits,
+            b * V,
+            request.seed,
+            request.stream,
+            b,
+            position,
+          );
+          completions[b].push(token);
+          logprobs[b].push(logprob);
+          if (token === eosId) truncated[b] = false;
+          else if (step + 1 < maxNewTokens) next.push(b);
+        }
+        active = next;
+        if (active.length === 0) break;
+        const R = active.length;
+        const slots = Int32Array.from(active);
+        const tokens = Int32Array.from(active, (b) => completions[b][step]);
+        const positions = Int32Array.from(active, (b) => promptLengths[b] + step);
+        const rowLogits = this.transformer.decodeStep(this.params, cache, tokens, slots, positions, R);
+        active.forEach((b, r) => {
+          logits.set(rowLogits.subarray(r * V, (r + 1) * V), b * V);
+        });
+      }
+      return pack(completions, logprobs, truncated);
     } finally {
       cache.release();
     }
-  }
-
-  /** generate's prefill and decode loop, writing into completions, logprobs and truncated. */
-  private decode(
-    request: GenerateRequest,
-    cache: KvCache,
-    completions: number[][],
-    logprobs: number[][],
-    truncated: boolean[],
-  ): GenerateResult {
-    const { prompts, maxNewTokens, eosId } = request;
-    const V = this.config.vocab_size;
-    const sampler = new Sampler(V, request);
-    const B = prompts.length;
-    const promptLengths = prompts.map((p) => p.length);
-    // (B, V) next-token logits of every sequence, refreshed row by row as sequences advance.
-    const logits = new Float32Array(B * V);
-    for (let start = 0; start < B; start += PREFILL_CHUNK) {
-      const chunk = prompts.slice(start, start + PREFILL_CHUNK);
-      const T = Math.max(...chunk.map((p) => p.length));
-      const tokens = new Int32Array(chunk.length * T).fill(this.config.pad_token_id);
-      chunk.forEach((p, i) => {
-        tokens.set(p, i * T);
-      });
-      const lengths = Int32Array.from(chunk, (p) => p.length);
-      logits.set(
-        this.transformer.prefill(this.params, cache, tokens, lengths, chunk.length, T, start),
-        start * V,
-      );
-    }
-
-    let active = Array.from({ length: B }, (_, b) => b);
-    for (let step = 0; step < maxNewTokens && active.length > 0; step++) {
-      const next: number[] = [];
-      for (const b of active) {
-        const position = promptLengths[b] + step;
-        const { token, logprob } = sampler.sampleAt(logits, b * V, request.seed, request.stream, b, position);
-        completions[b].push(token);
-        logprobs[b].push(logprob);
-        if (token === eosId) truncated[b] = false;
-        else if (step + 1 < maxNewTokens) next.push(b);
-      }
-      active = next;
-      if (active.length === 0) break;
-      const R = active.length;
-      const slots = Int32Array.from(active);
-      const tokens = Int32Array.from(active, (b) => completions[b][step]);
-      const positions = Int32Array.from(active, (b) => promptLengths[b] + step);
-      const rowLogits = this.transformer.decodeStep(this.params, cache, tokens, slots, positions, R);
-      active.forEach((b, r) => {
-        logits.set(rowLogits.subarray(r * V, (r + 1) * V), b * V);
-      });
-    }
-    return pack(completions, logprobs, truncated);
   }
 
   async readOptimizerState(): Promise<{ step: number; m: Float32Array; v: Float32Array }> {

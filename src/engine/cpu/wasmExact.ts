@@ -17,7 +17,7 @@
 // Tests compare every kernel with the JS loop bit for bit (wasmExact.test.ts), and exp with fdExp;
 // setExactKernelsEnabled(false) runs the JS loops instead (the bench's "before").
 
-import { EXP_CONSTANTS, fdExp } from '../../util/fdlibm';
+import { bits, EXP_CONSTANTS, fdExp } from '../../util/fdlibm';
 import {
   code,
   ensureMemory,
@@ -32,7 +32,6 @@ import {
 
 // fdlibm's e_exp.c constants, as util/fdlibm.ts's fdExp uses them.
 const { LN2_HI, LN2_LO, INV_LN2, P1, P2, P3, P4, P5 } = EXP_CONSTANTS;
-const bits = (hex: bigint) => new Float64Array(new BigInt64Array([hex]).buffer)[0];
 /** |x| from here on (and NaN) goes to fdExp in JS: overflow, underflow and 2^k scaling limits. */
 const SLOW_ABOVE = 707;
 
@@ -213,7 +212,7 @@ const set = op.localSet;
 const LANES = 4;
 const HOST_EXP = 0; // function index of the imported fdExp
 
-/** exp(ptr: bytes, n: count): n float64 values in place; n even. */
+/** exp(ptr: bytes, n: count): n float64 values in place; n a multiple of 2 LANES (the caller pads). */
 function expFunction(): FunctionSpec {
   const [ptr, n, offset, end] = [0, 1, 2, 3];
   const locals = new Locals(4);
@@ -1094,12 +1093,19 @@ export function exactKernels(): ExactKernels | null {
 /** n rounded up to what a kernel iteration consumes (2 LANES values; a multiple of 4). */
 const padded = (n: number) => Math.ceil(n / (2 * LANES)) * 2 * LANES;
 
-/** Room for `arrays` float32 arrays of n elements each, 16-byte aligned: their byte offsets. */
-function layoutF32(k: ExactKernels, arrays: number, n: number): { heap: Float32Array; at: number[] } | null {
+/**
+ * The kernels and room in their memory for `arrays` float32 arrays of n elements each, 16-byte aligned
+ * (their element offsets), or null when the kernels are unavailable or off or the memory cannot grow.
+ */
+function kernelLayout(
+  arrays: number,
+  n: number,
+): { k: ExactKernels; heap: Float32Array; at: number[] } | null {
+  const k = exactKernels();
   const stride = padded(n); // elements: a multiple of 4, so every array starts 16-byte aligned
-  if (!ensureMemory(k.memory, arrays * stride * 4)) return null;
+  if (!k || !ensureMemory(k.memory, arrays * stride * 4)) return null;
   const at = Array.from({ length: arrays }, (_, i) => i * stride);
-  return { heap: new Float32Array(k.memory.buffer), at };
+  return { k, heap: new Float32Array(k.memory.buffer), at };
 }
 
 /** swigluForward on the kernel; false (nothing done) when it is unavailable. */
@@ -1109,11 +1115,9 @@ export function swigluForwardWasm(
   up: Float32Array,
   n: number,
 ): boolean {
-  const k = exactKernels();
-  if (!k) return false;
-  const layout = layoutF32(k, 3, n);
+  const layout = kernelLayout(3, n);
   if (!layout) return false;
-  const { heap, at } = layout;
+  const { k, heap, at } = layout;
   heap.set(gate.subarray(0, n), at[0]);
   heap.set(up.subarray(0, n), at[1]);
   exactKernelCalls.swigluF++;
@@ -1131,11 +1135,9 @@ export function swigluBackwardWasm(
   up: Float32Array,
   n: number,
 ): boolean {
-  const k = exactKernels();
-  if (!k) return false;
-  const layout = layoutF32(k, 5, n);
+  const layout = kernelLayout(5, n);
   if (!layout) return false;
-  const { heap, at } = layout;
+  const { k, heap, at } = layout;
   heap.set(dout.subarray(0, n), at[0]);
   heap.set(gate.subarray(0, n), at[1]);
   heap.set(up.subarray(0, n), at[2]);
@@ -1173,11 +1175,9 @@ export function rmsnormForwardWasm(
   C: number,
   eps: number,
 ): boolean {
-  const k = exactKernels();
-  if (!k) return false;
-  const layout = layoutF32(k, 4, N * C); // inp, out, weight, rstd (each fits N * C)
+  const layout = kernelLayout(4, N * C); // inp, out, weight, rstd (each fits N * C)
   if (!layout) return false;
-  const { heap, at } = layout;
+  const { k, heap, at } = layout;
   heap.set(inp.subarray(0, N * C), at[0]);
   heap.set(weight.subarray(0, C), at[2]);
   exactKernelCalls.rmsF++;
@@ -1198,11 +1198,9 @@ export function rmsnormBackwardWasm(
   N: number,
   C: number,
 ): boolean {
-  const k = exactKernels();
-  if (!k) return false;
-  const layout = layoutF32(k, 6, N * C); // dout, inp, dinp, weight, dweight, rstd
+  const layout = kernelLayout(6, N * C); // dout, inp, dinp, weight, dweight, rstd
   if (!layout) return false;
-  const { heap, at } = layout;
+  const { k, heap, at } = layout;
   heap.set(dout.subarray(0, N * C), at[0]);
   heap.set(inp.subarray(0, N * C), at[1]);
   heap.set(weight.subarray(0, C), at[3]);
