@@ -1,6 +1,8 @@
 // RoPE cos/sin tables, the Hugging Face rotate_half convention, shared by both engines (the CPU ops
 // and the WGSL kernels read the same f32 tables, so the engines rotate identically).
 
+import { fdPow } from '../util/fdlibm';
+
 export interface RopeTables {
   /** (maxPositions, D/2) cos and sin of position * inv_freq[j]. */
   cos: Float32Array;
@@ -19,7 +21,7 @@ export function ropeTables(D: number, theta: number, maxPositions: number): Rope
   const cos = new Float32Array(maxPositions * half);
   const sin = new Float32Array(maxPositions * half);
   for (let j = 0; j < half; j++) {
-    const invFreq = Math.fround(1 / Math.fround(theta ** Math.fround((2 * j) / D)));
+    const invFreq = Math.fround(1 / Math.fround(fdPow(theta, Math.fround((2 * j) / D))));
     for (let p = 0; p < maxPositions; p++) {
       const angle = Math.fround(p * invFreq);
       cos[p * half + j] = Math.cos(angle);

@@ -1,4 +1,4 @@
-// exp, log and log1p as fdlibm computes them (e_exp.c, e_log.c, s_log1p.c), in plain float64 JavaScript,
+// exp, log, log1p and pow as fdlibm computes them (e_exp.c, e_log.c, s_log1p.c, e_pow.c), in plain float64 JavaScript,
 // so the CPU engine's results do not depend on the JavaScript engine that runs it. Why: Math.exp and
 // Math.log are not the same function everywhere. Measured on 2026-12-06 over 200,000 arguments each,
 // Chromium 156 disagreed with Node 20 (whose V8 uses fdlibm, as Node 22 and 24 do for these three) in the
@@ -223,4 +223,224 @@ export function fdLog1p(x: number): number {
   const R = z * (LG1 + z * (LG2 + z * (LG3 + z * (LG4 + z * (LG5 + z * (LG6 + z * LG7))))));
   if (k === 0) return f - (hfsq - s * (hfsq + R));
   return k * LN2_HI - (hfsq - (s * (hfsq + R) + (k * LN2_LO + c)) - f);
+}
+
+/** x with its low word replaced (the high word kept). */
+function withLowWord(x: number, low: number): number {
+  f64[0] = x;
+  i32[LO] = low;
+  return f64[0];
+}
+
+// e_pow.c constants (bit patterns as fdlibm lists them).
+const DP_H1 = bits(0x3fe2b80340000000n); // log2(1.5), high part
+const DP_L1 = bits(0x3e4cfdeb43cfd006n); // log2(1.5), tail
+const TWO53 = 2 ** 53;
+const HUGE = 1.0e300;
+const TINY = 1.0e-300;
+const PL1 = bits(0x3fe3333333333303n);
+const PL2 = bits(0x3fdb6db6db6fabffn);
+const PL3 = bits(0x3fd55555518f264dn);
+const PL4 = bits(0x3fd17460a91d4101n);
+const PL5 = bits(0x3fcd864a93c9db65n);
+const PL6 = bits(0x3fca7e284a454eefn);
+const POW_LN2 = bits(0x3fe62e42fefa39efn);
+const LG2_H = bits(0x3fe62e4300000000n);
+const LG2_L = bits(0xbe205c610ca86c39n);
+const OVT = 8.008566259537294e-17; // -(1024 - log2(overflow + 0.5 ulp)); fdlibm writes 8.0085662595372944372e-17
+const CP = bits(0x3feec709dc3a03fdn); // 2 / (3 ln 2)
+const CP_H = bits(0x3feec709e0000000n);
+const CP_L = bits(0xbe3e2fe0145b01f5n);
+const IVLN2 = bits(0x3ff71547652b82fen); // 1 / ln 2
+const IVLN2_H = bits(0x3ff7154760000000n);
+const IVLN2_L = bits(0x3e54ae0bf85ddf44n);
+
+/**
+ * x ** y, fdlibm's e_pow.c as V8 has it (legacy::pow: Math.pow and `**` in Node 20, whose results the
+ * study records hold; Chromium 156 and Node 24 round some of them differently, 0.9 ** 4 among them).
+ */
+export function fdPow(x: number, y: number): number {
+  const hx = highWord(x);
+  const lx = lowWord(x) >>> 0;
+  const hy = highWord(y);
+  const ly = lowWord(y) >>> 0;
+  let ix = hx & 0x7fffffff;
+  const iy = hy & 0x7fffffff;
+
+  if ((iy | ly) === 0) return 1; // x ** ±0 = 1, even for NaN x
+  if (
+    ix > 0x7ff00000 ||
+    (ix === 0x7ff00000 && lx !== 0) ||
+    iy > 0x7ff00000 ||
+    (iy === 0x7ff00000 && ly !== 0)
+  ) {
+    return x + y; // NaN
+  }
+
+  // For x < 0: is y an integer, odd (1) or even (2)? 0 = not an integer.
+  let yisint = 0;
+  if (hx < 0) {
+    if (iy >= 0x43400000)
+      yisint = 2; // |y| >= 2^53: an even integer
+    else if (iy >= 0x3ff00000) {
+      const k = (iy >> 20) - 0x3ff;
+      if (k > 20) {
+        const j = ly >>> (52 - k);
+        if (j << (52 - k) === (ly | 0)) yisint = 2 - (j & 1);
+      } else if (ly === 0) {
+        const j = iy >> (20 - k);
+        if (j << (20 - k) === iy) yisint = 2 - (j & 1);
+      }
+    }
+  }
+
+  if (ly === 0) {
+    if (iy === 0x7ff00000) {
+      // y = ±Infinity
+      if (((ix - 0x3ff00000) | lx) === 0) return y - y; // (±1) ** ±Infinity = NaN
+      if (ix >= 0x3ff00000) return hy >= 0 ? y : 0;
+      return hy < 0 ? -y : 0;
+    }
+    if (iy === 0x3ff00000) return hy < 0 ? 1 / x : x; // y = ±1
+    if (hy === 0x40000000) return x * x; // y = 2
+    if (hy === 0x3fe00000 && hx >= 0) return Math.sqrt(x); // y = 0.5, x >= +0
+  }
+
+  let ax = Math.abs(x);
+  if (lx === 0 && (ix === 0x7ff00000 || ix === 0 || ix === 0x3ff00000)) {
+    // x = ±0, ±Infinity, ±1
+    let z = ax;
+    if (hy < 0) z = 1 / z;
+    if (hx < 0) {
+      if (((ix - 0x3ff00000) | yisint) === 0)
+        z = Number.NaN; // (-1) ** non-integer
+      else if (yisint === 1) z = -z;
+    }
+    return z;
+  }
+
+  let n = (hx >> 31) + 1; // 0 for negative x
+  if ((n | yisint) === 0) return Number.NaN; // (x < 0) ** non-integer
+  const s = (n | (yisint - 1)) === 0 ? -1 : 1; // the sign of (negative x) ** odd integer
+
+  let t1: number;
+  let t2: number;
+  if (iy > 0x41e00000) {
+    // |y| > 2^31
+    if (iy > 0x43f00000) {
+      // |y| > 2^64: overflows or underflows
+      if (ix <= 0x3fefffff) return hy < 0 ? HUGE * HUGE : TINY * TINY;
+      if (ix >= 0x3ff00000) return hy > 0 ? HUGE * HUGE : TINY * TINY;
+    }
+    if (ix < 0x3fefffff) return hy < 0 ? s * HUGE * HUGE : s * TINY * TINY;
+    if (ix > 0x3ff00000) return hy > 0 ? s * HUGE * HUGE : s * TINY * TINY;
+    // |1 - x| <= 2^-20: log(x) by x - x^2/2 + x^3/3 - x^4/4.
+    const t = ax - 1;
+    const w = t * t * (0.5 - t * (0.3333333333333333 - t * 0.25));
+    const u = IVLN2_H * t;
+    const v = t * IVLN2_L - w * IVLN2;
+    t1 = withLowWord(u + v, 0);
+    t2 = v - (t1 - u);
+  } else {
+    n = 0;
+    if (ix < 0x00100000) {
+      // subnormal x
+      ax *= TWO53;
+      n -= 53;
+      ix = highWord(ax);
+    }
+    n += (ix >> 20) - 0x3ff;
+    const j = ix & 0x000fffff;
+    ix = j | 0x3ff00000; // normalise
+    let k = 0; // |x| < sqrt(3/2): log around 1
+    if (j > 0x3988e) {
+      if (j < 0xbb67a) {
+        k = 1; // |x| < sqrt(3): log around 1.5
+      } else {
+        n += 1; // log around 2 = 1 + log around 1
+        ix -= 0x00100000;
+      }
+    }
+    ax = withHighWord(ax, ix);
+    const bp = k === 0 ? 1.0 : 1.5;
+    const dpH = k === 0 ? 0 : DP_H1;
+    const dpL = k === 0 ? 0 : DP_L1;
+    // ss = s_h + s_l = (x - 1) / (x + 1) or (x - 1.5) / (x + 1.5)
+    let u = ax - bp;
+    let v = 1 / (ax + bp);
+    const ss = u * v;
+    const sH = withLowWord(ss, 0);
+    let tH = fromHighWord((((ix >> 1) | 0x20000000) + 0x00080000 + (k << 18)) | 0);
+    let tL = ax - (tH - bp);
+    const sL = v * (u - sH * tH - sH * tL);
+    // log(ax)
+    let s2 = ss * ss;
+    let r = s2 * s2 * (PL1 + s2 * (PL2 + s2 * (PL3 + s2 * (PL4 + s2 * (PL5 + s2 * PL6)))));
+    r += sL * (sH + ss);
+    s2 = sH * sH;
+    tH = withLowWord(3.0 + s2 + r, 0);
+    tL = r - (tH - 3.0 - s2);
+    u = sH * tH;
+    v = sL * tH + tL * ss;
+    const pH = withLowWord(u + v, 0);
+    const pL = v - (pH - u);
+    const zH = CP_H * pH;
+    const zL = CP_L * pH + pL * CP + dpL;
+    // log2(ax) = n + dp_h + z_h + z_l
+    const t = n;
+    t1 = withLowWord(zH + zL + dpH + t, 0);
+    t2 = zL - (t1 - t - dpH - zH);
+  }
+
+  // (y1 + y2) * (t1 + t2)
+  const y1 = withLowWord(y, 0);
+  const pL = (y - y1) * t1 + y * t2;
+  let pH = y1 * t1;
+  let z = pL + pH;
+  let j = highWord(z);
+  const i = lowWord(z);
+  if (j >= 0x40900000) {
+    // z >= 1024
+    if (((j - 0x40900000) | i) !== 0) return s * HUGE * HUGE;
+    if (pL + OVT > z - pH) return s * HUGE * HUGE;
+  } else if ((j & 0x7fffffff) >= 0x4090cc00) {
+    // z <= -1075
+    if (((j - 0xc090cc00) | i) !== 0) return s * TINY * TINY;
+    if (pL <= z - pH) return s * TINY * TINY;
+  }
+  // 2 ** (pH + pL)
+  const iz = j & 0x7fffffff;
+  let k = (iz >> 20) - 0x3ff;
+  n = 0;
+  if (iz > 0x3fe00000) {
+    // |z| > 0.5: n = [z + 0.5]
+    n = (j + (0x00100000 >> (k + 1))) | 0;
+    k = ((n & 0x7fffffff) >> 20) - 0x3ff;
+    const t = fromHighWord(n & ~(0x000fffff >> k));
+    n = ((n & 0x000fffff) | 0x00100000) >> (20 - k);
+    if (j < 0) n = -n;
+    pH -= t;
+  }
+  const t = withLowWord(pL + pH, 0);
+  const u = t * LG2_H;
+  const v = (pL - (t - pH)) * POW_LN2 + t * LG2_L;
+  z = u + v;
+  const w = v - (z - u);
+  const tt = z * z;
+  const tt1 = z - tt * (P1 + tt * (P2 + tt * (P3 + tt * (P4 + tt * P5))));
+  const r = (z * tt1) / (tt1 - 2 - (w + z * w));
+  z = 1 - (r - z);
+  j = (highWord(z) + (n << 20)) | 0;
+  if (j >> 20 <= 0)
+    z = scalbn(z, n); // a subnormal result
+  else z = withHighWord(z, j);
+  return s * z;
+}
+
+/** x * 2^n for the subnormal results of fdPow, with fdlibm's s_scalbn.c rounding (one rounding). */
+function scalbn(x: number, n: number): number {
+  const hx = highWord(x);
+  const k = ((hx & 0x7ff00000) >> 20) + n; // x is normal and positive here (about 1)
+  if (k > -54) return withHighWord(x, (hx & 0x800fffff) | ((k + 54) << 20)) * 2 ** -54;
+  return TINY * TINY * Math.sign(x); // underflow
 }

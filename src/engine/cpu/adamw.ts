@@ -1,6 +1,8 @@
 // AdamW with global grad-norm clipping over one flat parameter array (llm.c style: one loop over the
 // whole model since params, grads and both moments share src/model/layout.ts's layout). Matches
 // torch.optim.AdamW (decoupled weight decay, bias correction) after clip_grad_norm_.
+
+import { fdPow } from '../../util/fdlibm';
 import type { AdamWConfig } from '../backend';
 import { validateAdamWConfig } from '../validate';
 import type { FloatArray } from './ops';
@@ -45,8 +47,10 @@ export function adamwStep(
   if (!Number.isFinite(gradNorm)) return { gradNorm };
   const scale = gradNorm > config.maxGradNorm ? config.maxGradNorm / gradNorm : 1;
   const { lr, beta1, beta2, eps, weightDecay } = config;
-  const bc1 = 1 - beta1 ** step;
-  const bc2 = 1 - beta2 ** step;
+  // fdlibm's pow, not `**`: engines round beta ** step differently (Chromium: 0.9 ** 4 = 0.6561, Node 20:
+  // 0.6561000000000001), which the page and the CLI must not.
+  const bc1 = 1 - fdPow(beta1, step);
+  const bc2 = 1 - fdPow(beta2, step);
   const decay = 1 - lr * weightDecay;
   for (let i = 0; i < n; i++) {
     const g = grads[i] * scale;

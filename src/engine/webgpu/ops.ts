@@ -1,6 +1,7 @@
 // Descriptors of the non-matmul kernels (embedding, RMSNorm, RoPE, SwiGLU, residual add, log-softmax,
 // grad norm, AdamW) and small encode helpers with the same argument order as src/engine/cpu/ops.ts,
 // so the WebGPU model reads like the CPU one. Every helper only records into a Step.
+import { fdPow } from '../../util/fdlibm';
 import { defineKernel, type GpuTensor, grid1d, kernelFamily, type Step } from './kernel';
 
 const WG = 64;
@@ -478,8 +479,9 @@ export function adamwUpdate(
       beta2: c.beta2,
       eps: c.eps,
       decay: 1 - c.lr * c.weightDecay,
-      bc1: 1 - c.beta1 ** c.step,
-      bc2: 1 - c.beta2 ** c.step,
+      // The same bias corrections as the CPU engine's, whichever JavaScript engine computes them.
+      bc1: 1 - fdPow(c.beta1, c.step),
+      bc2: 1 - fdPow(c.beta2, c.step),
     },
   );
 }
