@@ -1,7 +1,7 @@
 // RoPE cos/sin tables, the Hugging Face rotate_half convention, shared by both engines (the CPU ops
 // and the WGSL kernels read the same f32 tables, so the engines rotate identically).
 
-import { fdPow } from '../util/fdlibm';
+import { fdCos, fdPow, fdSin } from '../util/fdlibm';
 
 export interface RopeTables {
   /** (maxPositions, D/2) cos and sin of position * inv_freq[j]. */
@@ -24,8 +24,8 @@ export function ropeTables(D: number, theta: number, maxPositions: number): Rope
     const invFreq = Math.fround(1 / Math.fround(fdPow(theta, Math.fround((2 * j) / D))));
     for (let p = 0; p < maxPositions; p++) {
       const angle = Math.fround(p * invFreq);
-      cos[p * half + j] = Math.cos(angle);
-      sin[p * half + j] = Math.sin(angle);
+      cos[p * half + j] = fdCos(angle);
+      sin[p * half + j] = fdSin(angle);
     }
   }
   return { cos, sin, maxPositions, halfDim: half };

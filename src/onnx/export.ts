@@ -14,6 +14,7 @@
 import type { ModelConfig } from '../model/config';
 import { headDim, validateConfig } from '../model/config';
 import { layoutEntry, parameterLayout, paramView } from '../model/layout';
+import { fdCos, fdPow, fdSin } from '../util/fdlibm';
 import { GraphBuilder } from './graph-builder';
 import { DataType, encodeModel, type ModelDef } from './onnx-proto';
 
@@ -44,11 +45,11 @@ export function ropeTablesFull(
   const cos = new Float32Array(maxPositions * D);
   const sin = new Float32Array(maxPositions * D);
   for (let j = 0; j < half; j++) {
-    const invFreq = Math.fround(1 / Math.fround(theta ** Math.fround((2 * j) / D)));
+    const invFreq = Math.fround(1 / Math.fround(fdPow(theta, Math.fround((2 * j) / D))));
     for (let p = 0; p < maxPositions; p++) {
       const angle = Math.fround(p * invFreq);
-      const c = Math.cos(angle);
-      const s = Math.sin(angle);
+      const c = fdCos(angle);
+      const s = fdSin(angle);
       cos[p * D + j] = c;
       cos[p * D + j + half] = c;
       sin[p * D + j] = s;

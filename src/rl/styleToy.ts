@@ -9,6 +9,7 @@
 // It runs in milliseconds, so the Learn panel runs 40 paired seeds live. It is a model of the argument
 // (a clip that binds one-sidedly on likely tokens), not of the lab's language models: their measured
 // runs are in docs/science.md.
+import { fdExp, fdLog, fdPow } from '../util/fdlibm';
 import { Random } from '../util/random';
 
 export interface StyleToySettings {
@@ -52,8 +53,8 @@ export const STYLE_TOY_DEFAULTS: StyleToySettings = {
   beta2: 0.95,
 };
 
-const logit = (p: number) => Math.log(p / (1 - p));
-const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+const logit = (p: number) => fdLog(p / (1 - p));
+const sigmoid = (z: number) => 1 / (1 + fdExp(-z));
 
 export interface StyleToyRun {
   seed: number;
@@ -136,8 +137,8 @@ export function runStyleToy(settings: StyleToySettings, seed: number): StyleToyR
         grad[1 + prompt[k]] += g;
       }
       t++;
-      const c1 = 1 - s.beta1 ** t;
-      const c2 = 1 - s.beta2 ** t;
+      const c1 = 1 - fdPow(s.beta1, t);
+      const c2 = 1 - fdPow(s.beta2, t);
       for (let q = 0; q <= s.prompts; q++) {
         m[q] = s.beta1 * m[q] + (1 - s.beta1) * grad[q];
         v[q] = s.beta2 * v[q] + (1 - s.beta2) * grad[q] * grad[q];

@@ -15,6 +15,7 @@ import type {
 import { extractBoxedAnswer, gradeAnswer } from '../tasks/answer';
 import { STYLE_OPENINGS } from '../tasks/minimath';
 import { responseStyle } from '../tasks/style';
+import { fdCos } from '../util/fdlibm';
 import { Random } from '../util/random';
 import { groupAdvantages, type StdScaling } from './advantages';
 import {
@@ -112,7 +113,7 @@ export function learningRate(
   if (s.lrSchedule === 'constant') return s.lr;
   const span = Math.max(1, s.totalSteps - s.warmupSteps);
   const progress = Math.min(1, Math.max(0, (step - s.warmupSteps) / span));
-  return 0.5 * s.lr * (1 + Math.cos(Math.PI * progress));
+  return 0.5 * s.lr * (1 + fdCos(Math.PI * progress)); // fdlibm's cos: the same lr in every engine
 }
 
 /**

@@ -4,6 +4,7 @@
 // same loop runs in the CLI (CPU engine) and in the browser (WebGPU).
 import type { AdamWConfig, EngineModel, TokenBatch } from '../engine/backend';
 import type { CharTokenizer } from '../model/tokenizer';
+import { fdCos } from '../util/fdlibm';
 import { Random } from '../util/random';
 import { type CorpusExample, type CorpusKnobs, CorpusStream } from './corpus';
 
@@ -105,7 +106,7 @@ export function pretrainLearningRate(step: number, schedule: PretrainSchedule): 
   const { peakLr, warmupSteps, totalSteps, minLrRatio } = schedule;
   if (step < warmupSteps) return (peakLr * (step + 1)) / warmupSteps;
   const progress = Math.min(1, (step - warmupSteps) / Math.max(1, totalSteps - warmupSteps));
-  const cosine = 0.5 * (1 + Math.cos(Math.PI * progress));
+  const cosine = 0.5 * (1 + fdCos(Math.PI * progress));
   return peakLr * (minLrRatio + (1 - minLrRatio) * cosine);
 }
 

@@ -1,10 +1,11 @@
-// Tests of the fdlibm exp, log, log1p and pow: their results over 1.2 million arguments (every magnitude,
-// random bit patterns, specials; 611,000 pairs for pow) hash to the values Node 20's Math.exp / Math.log /
-// Math.log1p / ** gave for the same arguments (V8's fdlibm, measured on 2026-12-06), whatever engine runs
-// the test; and the special cases by name.
+// Tests of the fdlibm exp, log, log1p, pow, sin and cos: their results over 1.2 million arguments (every
+// magnitude, random bit patterns, specials; 611,000 pairs for pow; 605,000 arguments for sin and cos) hash
+// to the values Node 20's Math.exp / Math.log / Math.log1p / ** / Math.sin / Math.cos gave for the same
+// arguments (V8's fdlibm, measured on 2026-12-06), whatever engine runs the test; and the special cases by
+// name.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { fdExp, fdLog, fdLog1p, fdPow } from './fdlibm';
+import { fdCos, fdExp, fdLog, fdLog1p, fdPow, fdSin } from './fdlibm';
 import { Random } from './random';
 
 const fromBits = (hex: bigint) => new Float64Array(new BigInt64Array([hex]).buffer)[0];
@@ -92,6 +93,36 @@ function powArguments(): { xs: Float64Array; ys: Float64Array } {
   return { xs: Float64Array.from(xs), ys: Float64Array.from(ys) };
 }
 
+/** Arguments for sin and cos: the primary range, RoPE angles and schedule phases, magnitudes up to the
+ * largest fdSin/fdCos reduce themselves (2^19 pi/2), multiples of pi/2 (where the reduction cancels),
+ * tiny ones, specials. */
+function trigArguments(): Float64Array {
+  const rng = new Random(13);
+  const xs: number[] = [];
+  for (let i = 0; i < 100_000; i++) {
+    xs.push(
+      rng.next() * 8 - 4,
+      (rng.next() * 2 - 1) * 10 ** (rng.next() * 5.9),
+      (rng.next() * 2 - 1) * 823_000,
+    );
+    xs.push(Math.fround(Math.floor(rng.next() * 4096) * Math.fround(10_000 ** -Math.fround(rng.next()))));
+    xs.push(10 ** (rng.next() * 30 - 30));
+  }
+  for (let k = 1; k < 50_000; k++) xs.push((k * Math.PI) / 2, (-k * Math.PI) / 2);
+  for (let total = 1; total <= 100; total++) for (let s = 0; s <= total; s++) xs.push((Math.PI * s) / total);
+  // fdlibm's thresholds: pi/4, 3pi/4, 2^-27, 0.3, 0.78125, 2^19 pi/2, and their neighbours.
+  for (const high of [0x3fe921fb, 0x4002d97c, 0x3e400000, 0x3fd33333, 0x3fe90000, 0x413921fb, 0x3ff921fb]) {
+    for (const h of [high - 1, high, high + 1]) {
+      for (const low of [0n, 1n, 0x54442d18n, 0xffffffffn]) {
+        const x = fromBits(BigInt.asIntN(64, (BigInt(h >>> 0) << 32n) | low));
+        xs.push(x, -x);
+      }
+    }
+  }
+  xs.push(0, -0, Infinity, -Infinity, Number.NaN, 5e-324, -5e-324, 1e-300);
+  return Float64Array.from(xs);
+}
+
 describe('fdlibm exp, log, log1p', () => {
   const xs = argumentsList();
   // Computed with Node 20.20.2's Math.exp, Math.log and Math.log1p over the same arguments.
@@ -100,6 +131,8 @@ describe('fdlibm exp, log, log1p', () => {
     log: 'ba9cfd3f160ca9e2d33893befdedae842507c5e79a2c354d5326c3274c080a15',
     log1p: 'c572ee5f6014678902128d6744b3a61391fee7968ff1b1c066ac4e1cd3127626',
     pow: '2ce971501904b56934af89ba81ad063719329f65711acfe5a5fc3f901dd015a5', // Node 20's `**`
+    sin: 'a7aa08b449d18f86d5ac6514aa7a920f2fa1acb22c181954ed4d4bc78a90734a', // Node 20's Math.sin
+    cos: '43a9d1c830ac342f4f1fdbc176fdf44ab3469d47e434e9b1d5c31178551adcf4', // Node 20's Math.cos
   };
 
   it("give Node 20 V8's bits on 1.2 million arguments and at every branch threshold", () => {
@@ -145,6 +178,25 @@ describe('fdlibm exp, log, log1p', () => {
     expect(fdPow(0.9, 4)).toBe(0.6561000000000001);
   });
 
+  it("sin and cos give Node 20 V8's bits on 605,000 arguments and at every threshold", () => {
+    const angles = trigArguments();
+    for (const [name, fd, math] of [
+      ['sin', fdSin, Math.sin],
+      ['cos', fdCos, Math.cos],
+    ] as const) {
+      const hash = hashOf(fd, angles);
+      const differing =
+        hash === NODE20[name]
+          ? ''
+          : Array.from(angles)
+              .filter((x) => !Object.is(fd(x), math(x)))
+              .slice(0, 5)
+              .map((x) => `${name}(${x}) = ${fd(x)}, Math: ${math(x)}`)
+              .join('; ');
+      expect(hash, differing).toBe(NODE20[name]);
+    }
+  });
+
   it('handle the special cases as IEEE 754 and fdlibm do', () => {
     expect(fdExp(0)).toBe(1);
     expect(fdExp(1)).toBe(Math.E);
@@ -175,5 +227,12 @@ describe('fdlibm exp, log, log1p', () => {
     expect(fdPow(2, 1024)).toBe(Infinity);
     expect(fdPow(2, -1074)).toBe(5e-324);
     expect(fdPow(2, -1076)).toBe(0);
+    expect(fdSin(0)).toBe(0);
+    expect(Object.is(fdSin(-0), -0)).toBe(true);
+    expect(fdCos(0)).toBe(1);
+    expect(fdSin(Infinity)).toBeNaN();
+    expect(fdCos(Number.NaN)).toBeNaN();
+    expect(fdSin(1e-300)).toBe(1e-300);
+    expect(fdCos(Math.PI)).toBe(-1);
   });
 });

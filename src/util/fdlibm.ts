@@ -1,12 +1,14 @@
-// exp, log, log1p and pow as fdlibm computes them (e_exp.c, e_log.c, s_log1p.c, e_pow.c), in plain float64 JavaScript,
-// so the CPU engine's results do not depend on the JavaScript engine that runs it. Why: Math.exp and
-// Math.log are not the same function everywhere. Measured on 2026-12-06 over 200,000 arguments each,
-// Chromium 156 disagreed with Node 20 (whose V8 uses fdlibm, as Node 22 and 24 do for these three) in the
-// last bit of 6.5% of exps, 4.5% of logs and 0.05% of log1ps. A run computed in the page then differed
+// exp, log, log1p, pow, sin and cos as fdlibm computes them (e_exp.c, e_log.c, s_log1p.c, e_pow.c,
+// s_sin.c/s_cos.c with k_sin.c, k_cos.c and e_rem_pio2.c's small and medium cases), in plain float64
+// JavaScript, so the CPU engine's results do not depend on the JavaScript engine that runs it. Why: Math's
+// functions are not the same everywhere. Measured on 2026-12-06, Chromium 156 (whose V8 takes them from
+// LLVM's libc) disagreed with Node 20 in the last bit of 6.5% of exps, 4.5% of logs, 0.05% of log1ps, and
+// of some of AdamW's beta ** step, RoPE's frequencies and cos/sin and the cosine schedule's phases
+// (docs/measurements/cpu-2026-12-06-night/engine-math.log). A run computed in the page then could differ
 // from the same link run by `npm run lab`, and neither could replay the other's study records exactly.
-// These functions return Node 20's bits in any engine: they port V8's src/base/ieee754.cc (fdlibm via
-// FreeBSD's msun, with V8's changes such as exp(1) = E exactly), same operations in the same order. The
-// SIMD exp of wasmExact.ts is the same algorithm.
+// These functions return Node 20's bits in any engine: they port V8 11.3's src/base/ieee754.cc (fdlibm
+// via FreeBSD's msun, with V8's changes such as exp(1) = E exactly), same operations in the same order.
+// The SIMD exp of wasmExact.ts is the same algorithm.
 //
 // The words of a double are read through a shared Float64Array/Int32Array pair (little-endian, as every
 // platform that runs the lab is).
@@ -443,4 +445,163 @@ function scalbn(x: number, n: number): number {
   const k = ((hx & 0x7ff00000) >> 20) + n; // x is normal and positive here (about 1)
   if (k > -54) return withHighWord(x, (hx & 0x800fffff) | ((k + 54) << 20)) * 2 ** -54;
   return TINY * TINY * Math.sign(x); // underflow
+}
+
+// k_sin.c / k_cos.c / e_rem_pio2.c constants.
+const S1 = bits(0xbfc5555555555549n);
+const S2 = bits(0x3f8111111110f8a6n);
+const S3 = bits(0xbf2a01a019c161d5n);
+const S4 = bits(0x3ec71de357b1fe7dn);
+const S5 = bits(0xbe5ae5e68a2b9cebn);
+const S6 = bits(0x3de5d93a5acfd57cn);
+const C1 = bits(0x3fa555555555554cn);
+const C2 = bits(0xbf56c16c16c15177n);
+const C3 = bits(0x3efa01a019cb1590n);
+const C4 = bits(0xbe927e4f809c52adn);
+const C5 = bits(0x3e21ee9ebdb4b1c4n);
+const C6 = bits(0xbda8fae9be8838d4n);
+const INV_PIO2 = bits(0x3fe45f306dc9c883n);
+const PIO2_1 = bits(0x3ff921fb54400000n); // the first 33 bits of pi/2
+const PIO2_1T = bits(0x3dd0b4611a626331n); // pi/2 - PIO2_1
+const PIO2_2 = bits(0x3dd0b4611a600000n); // the next 33 bits
+const PIO2_2T = bits(0x3ba3198a2e037073n);
+const PIO2_3 = bits(0x3ba3198a2e000000n); // and the next 33
+const PIO2_3T = bits(0x397b839a252049c1n);
+/** High words of n * pi/2 for n = 1..32: arguments whose reduction cancels may need more bits of pi/2. */
+const NPIO2_HW = [
+  0x3ff921fb, 0x400921fb, 0x4012d97c, 0x401921fb, 0x401f6a7a, 0x4022d97c, 0x4025fdbb, 0x402921fb, 0x402c463a,
+  0x402f6a7a, 0x4031475c, 0x4032d97c, 0x40346b9c, 0x4035fdbb, 0x40378fdb, 0x403921fb, 0x403ab41b, 0x403c463a,
+  0x403dd85a, 0x403f6a7a, 0x40407e4c, 0x4041475c, 0x4042106c, 0x4042d97c, 0x4043a28c, 0x40446b9c, 0x404534ac,
+  0x4045fdbb, 0x4046c6cb, 0x40478fdb, 0x404858eb, 0x404921fb,
+];
+
+/** sin(x + y) for |x| <= pi/4, y the tail of x (tail = false: y is 0). */
+function kernelSin(x: number, y: number, tail: boolean): number {
+  if ((highWord(x) & 0x7fffffff) < 0x3e400000 && Math.trunc(x) === 0) return x; // |x| < 2^-27
+  const z = x * x;
+  const v = z * x;
+  const r = S2 + z * (S3 + z * (S4 + z * (S5 + z * S6)));
+  if (!tail) return x + v * (S1 + z * r);
+  return x - (z * (0.5 * y - v * r) - y - v * S1);
+}
+
+/** cos(x + y) for |x| <= pi/4, y the tail of x. */
+function kernelCos(x: number, y: number): number {
+  const ix = highWord(x) & 0x7fffffff;
+  if (ix < 0x3e400000 && Math.trunc(x) === 0) return 1; // |x| < 2^-27
+  const z = x * x;
+  const r = z * (C1 + z * (C2 + z * (C3 + z * (C4 + z * (C5 + z * C6)))));
+  if (ix < 0x3fd33333) return 1 - (0.5 * z - (z * r - x * y)); // |x| < 0.3
+  const qx = ix > 0x3fe90000 ? 0.28125 : fromHighWord(ix - 0x00200000); // x/4, or 0.28125 past 0.78125
+  const hz = 0.5 * z - qx;
+  const a = 1 - qx;
+  return a - (hz - (z * r - x * y));
+}
+
+/** The reduced argument of fdSin/fdCos: x = n * pi/2 + (y0 + y1), |y0 + y1| <= pi/4. */
+const reduced = { y0: 0, y1: 0 };
+
+/**
+ * n, with x - n * pi/2 in `reduced`, for |x| <= 2^19 * pi/2 (e_rem_pio2.c's small and medium cases). Larger
+ * arguments return null: fdlibm reduces them with hundreds of bits of 2/pi (k_rem_pio2.c), not ported,
+ * since the lab never asks (RoPE angles stay below its longest context, schedules below pi).
+ */
+function remPio2(x: number): number | null {
+  const hx = highWord(x);
+  const ix = hx & 0x7fffffff;
+  if (ix < 0x4002d97c) {
+    // |x| < 3pi/4: n = ±1
+    const sign = hx > 0 ? 1 : -1;
+    let z = x - sign * PIO2_1;
+    if (ix !== 0x3ff921fb) {
+      reduced.y0 = z - sign * PIO2_1T;
+      reduced.y1 = z - reduced.y0 - sign * PIO2_1T;
+    } else {
+      // x is near pi/2: 33 more bits of it
+      z -= sign * PIO2_2;
+      reduced.y0 = z - sign * PIO2_2T;
+      reduced.y1 = z - reduced.y0 - sign * PIO2_2T;
+    }
+    return sign;
+  }
+  if (ix > 0x413921fb) return null;
+  const t = Math.abs(x);
+  const n = Math.trunc(t * INV_PIO2 + 0.5);
+  const fn = n;
+  let r = t - fn * PIO2_1;
+  let w = fn * PIO2_1T; // the first round, good to 85 bits
+  let y0: number;
+  if (n < 32 && ix !== NPIO2_HW[n - 1]) y0 = r - w;
+  else {
+    const j = ix >> 20;
+    y0 = r - w;
+    if (j - ((highWord(y0) >> 20) & 0x7ff) > 16) {
+      // cancellation: a second round, good to 118 bits
+      let u = r;
+      w = fn * PIO2_2;
+      r = u - w;
+      w = fn * PIO2_2T - (u - r - w);
+      y0 = r - w;
+      if (j - ((highWord(y0) >> 20) & 0x7ff) > 49) {
+        // and a third, 151 bits
+        u = r;
+        w = fn * PIO2_3;
+        r = u - w;
+        w = fn * PIO2_3T - (u - r - w);
+        y0 = r - w;
+      }
+    }
+  }
+  const y1 = r - y0 - w;
+  if (hx < 0) {
+    reduced.y0 = -y0;
+    reduced.y1 = -y1;
+    return -n;
+  }
+  reduced.y0 = y0;
+  reduced.y1 = y1;
+  return n;
+}
+
+/**
+ * sin x, fdlibm's s_sin.c as Node 20's V8 has it (Chromium 156 and newer V8 use LLVM's libc instead:
+ * different last bits). Arguments past 2^19 * pi/2 fall back to Math.sin.
+ */
+export function fdSin(x: number): number {
+  const ix = highWord(x) & 0x7fffffff;
+  if (ix <= 0x3fe921fb) return kernelSin(x, 0, false); // |x| <= pi/4
+  if (ix >= 0x7ff00000) return x - x; // NaN, ±Infinity
+  const n = remPio2(x);
+  if (n === null) return Math.sin(x);
+  const { y0, y1 } = reduced;
+  switch (n & 3) {
+    case 0:
+      return kernelSin(y0, y1, true);
+    case 1:
+      return kernelCos(y0, y1);
+    case 2:
+      return -kernelSin(y0, y1, true);
+    default:
+      return -kernelCos(y0, y1);
+  }
+}
+
+/** cos x, fdlibm's s_cos.c as Node 20's V8 has it; past 2^19 * pi/2, Math.cos. */
+export function fdCos(x: number): number {
+  const ix = highWord(x) & 0x7fffffff;
+  if (ix <= 0x3fe921fb) return kernelCos(x, 0);
+  if (ix >= 0x7ff00000) return x - x;
+  const n = remPio2(x);
+  if (n === null) return Math.cos(x);
+  const { y0, y1 } = reduced;
+  switch (n & 3) {
+    case 0:
+      return kernelCos(y0, y1);
+    case 1:
+      return -kernelSin(y0, y1, true);
+    case 2:
+      return -kernelCos(y0, y1);
+    default:
+      return kernelSin(y0, y1, true);
+  }
 }

@@ -1,6 +1,8 @@
 // Seeded pseudo-random numbers for everything host-side (init, data order, random rewards): a small,
 // fast generator (sfc32 seeded through splitmix32) so runs replay exactly from a seed.
 
+import { fdCos, fdLog } from './fdlibm';
+
 function splitmix32(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
@@ -54,7 +56,8 @@ export class Random {
   normal(): number {
     let u = 0;
     while (u === 0) u = this.next();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
+    // fdlibm's log and cos: Math's differ between JavaScript engines, and fresh weights must not.
+    return Math.sqrt(-2 * fdLog(u)) * fdCos(2 * Math.PI * this.next());
   }
 
   bernoulli(p: number): boolean {

@@ -7,7 +7,8 @@ import { chromium } from 'playwright';
 
 const probe = () => {
   const parts = { pow: [], ropeFreq: [], ropeTable: [], cosineLr: [] };
-  for (const beta of [0.9, 0.95, 0.98, 0.99, 0.999, 0.9999]) for (let t = 1; t <= 20000; t++) parts.pow.push(beta ** t);
+  for (const beta of [0.9, 0.95, 0.98, 0.99, 0.999, 0.9999])
+    for (let t = 1; t <= 20000; t++) parts.pow.push(beta ** t);
   for (const theta of [10000, 500000, 1000000]) {
     for (const D of [8, 16, 32, 64, 128]) {
       for (let j = 0; j < D / 2; j++) {
@@ -21,7 +22,8 @@ const probe = () => {
       }
     }
   }
-  for (let total = 1; total <= 1000; total++) for (let s = 0; s <= total; s++) parts.cosineLr.push(Math.cos((Math.PI * s) / total));
+  for (let total = 1; total <= 1000; total++)
+    for (let s = 0; s <= total; s++) parts.cosineLr.push(Math.cos((Math.PI * s) / total));
   return parts;
 };
 
@@ -44,5 +46,7 @@ for (const part of Object.keys(node)) {
     if (Math.fround(a[i]) !== Math.fround(b[i])) f32++;
     if (examples.length < 2) examples.push(`${a[i]} vs ${b[i]}`);
   }
-  console.log(`${part}: ${a.length} values, ${f64} differ in float64, ${f32} after rounding to float32 (e.g. ${examples.join('; ')})`);
+  console.log(
+    `${part}: ${a.length} values, ${f64} differ in float64, ${f32} after rounding to float32 (e.g. ${examples.join('; ')})`,
+  );
 }
