@@ -1,8 +1,8 @@
 // exp, log, log1p, pow, sin and cos as fdlibm computes them (e_exp.c, e_log.c, s_log1p.c, e_pow.c,
 // s_sin.c/s_cos.c with k_sin.c, k_cos.c and e_rem_pio2.c's small and medium cases), in plain float64
 // JavaScript, so the CPU engine's results do not depend on the JavaScript engine that runs it. Why: Math's
-// functions are not the same everywhere. Measured on 2026-12-06, Chromium 156 (whose V8 takes them from
-// LLVM's libc) disagreed with Node 20 in the last bit of 6.5% of exps, 4.5% of logs, 0.05% of log1ps, and
+// functions are not the same everywhere (newer V8 takes several from LLVM's libc, per its
+// src/base/ieee754.cc). Measured on 2026-12-06, Chromium 156 disagreed with Node 20 in the last bit of 6.5% of exps, 4.5% of logs, 0.05% of log1ps, and
 // of some of AdamW's beta ** step, RoPE's frequencies and cos/sin and the cosine schedule's phases
 // (docs/measurements/cpu-2026-12-06-night/engine-math.log). A run computed in the page then could differ
 // from the same link run by `npm run lab`, and neither could replay the other's study records exactly.
@@ -259,7 +259,7 @@ const IVLN2_L = bits(0x3e54ae0bf85ddf44n);
 
 /**
  * x ** y, fdlibm's e_pow.c as V8 has it (legacy::pow: Math.pow and `**` in Node 20, whose results the
- * study records hold; Chromium 156 and Node 24 round some of them differently, 0.9 ** 4 among them).
+ * study records hold; Chromium 156 rounds some of them differently, 0.9 ** 4 among them).
  */
 export function fdPow(x: number, y: number): number {
   const hx = highWord(x);
@@ -407,6 +407,7 @@ export function fdPow(x: number, y: number): number {
     if (pL + OVT > z - pH) return s * HUGE * HUGE;
   } else if ((j & 0x7fffffff) >= 0x4090cc00) {
     // z <= -1075
+    // (C computes j - 0xc090cc00 in uint32: `|` takes the difference modulo 2^32, so 0 only when equal.)
     if (((j - 0xc090cc00) | i) !== 0) return s * TINY * TINY;
     if (pL <= z - pH) return s * TINY * TINY;
   }
@@ -502,7 +503,7 @@ function kernelCos(x: number, y: number): number {
 const reduced = { y0: 0, y1: 0 };
 
 /**
- * n, with x - n * pi/2 in `reduced`, for |x| <= 2^19 * pi/2 (e_rem_pio2.c's small and medium cases). Larger
+ * n, with x - n * pi/2 in `reduced`, for |x| <= 2^20 * pi/2, about 1,647,099 (e_rem_pio2.c's small and medium cases). Larger
  * arguments return null: fdlibm reduces them with hundreds of bits of 2/pi (k_rem_pio2.c), not ported,
  * since the lab never asks (RoPE angles stay below its longest context, schedules below pi).
  */
@@ -564,8 +565,8 @@ function remPio2(x: number): number | null {
 }
 
 /**
- * sin x, fdlibm's s_sin.c as Node 20's V8 has it (Chromium 156 and newer V8 use LLVM's libc instead:
- * different last bits). Arguments past 2^19 * pi/2 fall back to Math.sin.
+ * sin x, fdlibm's s_sin.c as Node 20's V8 has it (Chromium 156 gives
+ * different last bits). Arguments past 2^20 * pi/2 fall back to Math.sin.
  */
 export function fdSin(x: number): number {
   const ix = highWord(x) & 0x7fffffff;
@@ -586,7 +587,7 @@ export function fdSin(x: number): number {
   }
 }
 
-/** cos x, fdlibm's s_cos.c as Node 20's V8 has it; past 2^19 * pi/2, Math.cos. */
+/** cos x, fdlibm's s_cos.c as Node 20's V8 has it; past 2^20 * pi/2, Math.cos. */
 export function fdCos(x: number): number {
   const ix = highWord(x) & 0x7fffffff;
   if (ix <= 0x3fe921fb) return kernelCos(x, 0);
