@@ -216,6 +216,10 @@ describe('loadCheckpoint', () => {
       expect(loadError({ configJson: bad, safetensorsBytes: buildSafetensors(good) }).problems).toEqual([
         'config.json: num_key_value_heads (3) must divide num_attention_heads (4)',
       ]);
+      const huge = JSON.stringify({ ...toHfConfigJson(tied), max_position_embeddings: 2_000_000_000 });
+      expect(loadError({ configJson: huge, safetensorsBytes: buildSafetensors(good) }).problems).toEqual([
+        'config.json: max_position_embeddings must be at most 1048576 (got 2000000000): the lab builds RoPE tables for every position',
+      ]);
       expect(loadError({ configJson: '{', safetensorsBytes: buildSafetensors(good) }).message).toMatch(
         /config.json: not valid JSON/,
       );

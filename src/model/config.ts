@@ -65,6 +65,9 @@ export function headDim(config: ModelConfig): number {
   return config.hidden_size / config.num_attention_heads;
 }
 
+/** The most positions a config may ask RoPE tables for (2^20). */
+export const MAX_POSITIONS = 1_048_576;
+
 /** All problems with a config, empty when valid. */
 export function configProblems(config: ModelConfig): string[] {
   const problems: string[] = [];
@@ -83,6 +86,14 @@ export function configProblems(config: ModelConfig): string[] {
       problems.push(`${key} must be a positive integer (got ${String(v)})`);
   }
   if (problems.length) return problems;
+  // RoPE tables are built for every position (no weights bound this field, so a config could ask for
+  // billions); 2^20 covers every Qwen2 release (at most 131,072) and stays inside the range fdlibm's
+  // sin and cos reduce exactly (2^20 pi/2).
+  if (config.max_position_embeddings > MAX_POSITIONS) {
+    problems.push(
+      `max_position_embeddings must be at most ${MAX_POSITIONS} (got ${config.max_position_embeddings}): the lab builds RoPE tables for every position`,
+    );
+  }
   if (config.hidden_size % config.num_attention_heads !== 0) {
     problems.push(
       `num_attention_heads (${config.num_attention_heads}) must divide hidden_size (${config.hidden_size})`,
