@@ -12,6 +12,16 @@
 //
 // The words of a double are read through a shared Float64Array/Int32Array pair (little-endian, as every
 // platform that runs the lab is).
+//
+// fdlibm's notice, which its licence asks every copy and modification to keep:
+// ====================================================
+// Copyright (C) 1993 by Sun Microsystems, Inc. All rights reserved.
+//
+// Developed at SunSoft, a Sun Microsystems, Inc. business.
+// Permission to use, copy, modify, and distribute this
+// software is freely granted, provided that this notice
+// is preserved.
+// ====================================================
 
 const f64 = new Float64Array(1);
 const i32 = new Int32Array(f64.buffer);

@@ -11,6 +11,7 @@
 //   written with the same float64 operations in the same order, two lanes at a time (no fused
 //   multiply-add exists in wasm SIMD, and none is used by that C code on x86-64). Arguments outside its
 //   main path (|x| >= 707, NaN, and x = 1, which V8's fdlibm special-cases) call fdExp itself.
+//   (fdlibm is Sun's, free to use and modify with its notice kept: see util/fdlibm.ts.)
 // - Everything around exp is the JS loop's float64 arithmetic in its order: float32 inputs widened
 //   exactly, results rounded to float32 once on store (as a Float32Array store does), every sum
 //   accumulated in the loop's order (SIMD only across independent elements, never inside a sum).
