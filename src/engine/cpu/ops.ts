@@ -5,8 +5,8 @@
 // (wasmMatmul.ts, which also transposes) with the plain JS loops below as the float64 path and
 // fallback. SwiGLU, RMSNorm, the causal softmax and the KV-cache attention use exact WebAssembly
 // kernels (wasmExact.ts) that return the very bits of the JS loops, so a run replays identically on
-// either path. exp and log are
-// util/fdlibm.ts's, not Math's: the same bits in every JavaScript engine (Chromium's Math.exp differs).
+// either path. exp and log are util/fdlibm.ts's, not Math's: the same bits in every JavaScript engine
+// (Chromium's Math.exp differs).
 //
 // Conventions:
 // - Every function works on Float32Array (production) or Float64Array (finite-difference tests).
@@ -38,14 +38,7 @@ const scratch32 = new Map<string, Float32Array>();
 const scratch64 = new Map<string, Float64Array>();
 
 function scratchLike(like: FloatArray, key: string, size: number): FloatArray {
-  if (like instanceof Float64Array) {
-    let buf = scratch64.get(key);
-    if (!buf || buf.length < size) {
-      buf = new Float64Array(size);
-      scratch64.set(key, buf);
-    }
-    return buf.subarray(0, size);
-  }
+  if (like instanceof Float64Array) return pooledFloat64(key, size).subarray(0, size);
   let buf = scratch32.get(key);
   if (!buf || buf.length < size) {
     buf = new Float32Array(size);

@@ -308,19 +308,31 @@ function elementwiseFunction(
 
 const pairs = () => Array.from({ length: LANES }, (_, i) => i);
 
+/** Both SwiGLU directions start alike: load each pair's gate g (kept), then e = exp(-g). */
+function expOfNegatedGate(
+  v: { g: number; negG: number; e: number }[],
+  gate: number,
+  offset: number,
+  locals: Locals,
+): number[] {
+  return code(
+    ...v.map((p, i) => code(loadPair(gate, offset, i), op.localTee(p.g), op.f64x2Neg, set(p.negG))),
+    expInstructions(
+      v.map((p) => p.negG),
+      v.map((p) => p.e),
+      HOST_EXP,
+      locals,
+    ),
+  );
+}
+
 /** swigluF(gate, up, out: bytes, n): out = (g / (1 + exp(-g))) * u. */
 function swigluForwardFunction(): FunctionSpec {
   const [gate, up, out] = [0, 1, 2];
   return elementwiseFunction('swigluF', 3, (locals, offset) => {
     const v = pairs().map(() => ({ g: locals.v128(), negG: locals.v128(), e: locals.v128() }));
     return code(
-      ...v.map((p, i) => code(loadPair(gate, offset, i), op.localTee(p.g), op.f64x2Neg, set(p.negG))),
-      expInstructions(
-        v.map((p) => p.negG),
-        v.map((p) => p.e),
-        HOST_EXP,
-        locals,
-      ),
+      expOfNegatedGate(v, gate, offset, locals),
       ...v.map((p, i) =>
         code(
           get(p.g),
@@ -353,13 +365,7 @@ function swigluBackwardFunction(): FunctionSpec {
       d: locals.v128(),
     }));
     return code(
-      ...v.map((p, i) => code(loadPair(gate, offset, i), op.localTee(p.g), op.f64x2Neg, set(p.negG))),
-      expInstructions(
-        v.map((p) => p.negG),
-        v.map((p) => p.e),
-        HOST_EXP,
-        locals,
-      ),
+      expOfNegatedGate(v, gate, offset, locals),
       ...v.map((p, i) =>
         code(
           locals.f64(1),
