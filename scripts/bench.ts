@@ -4,7 +4,9 @@
 //   2. one training step (forward + backward + AdamW) of the zoo model and a ~200K-parameter model,
 //      WebGPU vs CPU engine, tokens/s;
 //   3. batched decoding tokens/s, WebGPU and CPU, with the KV cache and without (full forward per token);
-//      WebGPU also with one decode step per submission, to show what chunked decoding saves.
+//      WebGPU also with one decode step per submission, to show what chunked decoding saves; then
+//      WebGPU decoding with 12 kernels per layer vs the fused decode layer (decode_layer.wgsl), 16 and
+//      128 rows, dispatches per token counted;
 //   0. the adapter's ceiling: GFLOP/s of register-only multiply-adds, the bound for every kernel;
 //   4. one seed's GRPO step on the CPU engine with its exp-heavy loops in JS vs the exact WebAssembly
 //      kernels (wasmExact.ts), phase by phase, checking both give the same metrics;
@@ -24,7 +26,7 @@ import { CpuBackend } from '../src/engine/cpu/backend';
 import { CpuTransformer } from '../src/engine/cpu/model';
 import { matmulNT } from '../src/engine/cpu/ops';
 import { WebGpuBackend, type WebGpuModel } from '../src/engine/webgpu/backend';
-import { KernelRunner } from '../src/engine/webgpu/kernel';
+import { gpuWorkTotals, KernelRunner } from '../src/engine/webgpu/kernel';
 import {
   MATMUL_VARIANTS,
   type MatmulLayout,
@@ -35,6 +37,7 @@ import {
 } from '../src/engine/webgpu/matmul';
 import { acquireNodeGpu, nodeGpu } from '../src/engine/webgpu/node-gpu';
 import { shaderSource } from '../src/engine/webgpu/shaders';
+import { median } from '../src/experiment/paired';
 import type { ModelConfig } from '../src/model/config';
 import { initParameters } from '../src/model/layout';
 import { ZOO_MODEL_CONFIG } from '../src/tasks/zoo';
@@ -444,7 +447,7 @@ async function benchDecoding(gpu: WebGpuBackend): Promise<void> {
     `decoding, zoo model, ${R} sequences, prompt ${promptLen}, ${newTokens} new tokens each (new tokens/s)`,
     [
       'engine',
-      `with KV cache (WebGPU: ${chunk} steps per submission)`,
+      `with KV cache (WebGPU: ${chunk} steps per submission, ${g.net.fusedDecode ? 'fused' : '12 kernels per'} layer)`,
       'KV cache, 1 step per submission',
       'without (full forward per token)',
       'cache speed-up',
@@ -459,6 +462,77 @@ async function benchDecoding(gpu: WebGpuBackend): Promise<void> {
       ],
       ['CPU', fmt(cpuCache, 0), '-', fmt(cpuNoCache, 0), `${fmt(cpuCache / cpuNoCache, 1)}x`],
     ],
+  );
+}
+
+/**
+ * Before/after the fused decode layer (decode_layer.wgsl) in one process: KV-cache decoding of the zoo
+ * model with 12 kernels per layer and with one, at a preset's 16 rows and a GRPO rollout's 128 (8 prompts
+ * x 16), the two timed in alternating order, three times each (median), dispatches counted.
+ */
+async function benchDecodeLayers(gpu: WebGpuBackend): Promise<void> {
+  const config = ZOO_MODEL_CONFIG;
+  const params = initParameters(config, 3);
+  const [promptLen, newTokens] = QUICK ? [8, 4] : [32, 48];
+  const g = (await gpu.createModel(config, params)) as WebGpuModel;
+  const byDefault = g.net.fusedDecode;
+  const rows: (string | number)[][] = [];
+  if (g.net.fusedDecodeUnfit) {
+    console.log(`\n(fused decode layer: ${g.net.fusedDecodeUnfit}; no table)`);
+    g.dispose();
+    return;
+  }
+  for (const R of QUICK ? [16] : [16, 128]) {
+    const rng = new Random(4);
+    const prompts = Array.from({ length: R }, () =>
+      Int32Array.from({ length: promptLen }, () => rng.int(3, config.vocab_size - 1)),
+    );
+    // eos = pad id 0, which the random prompts never contain: every row runs all newTokens steps.
+    const request = {
+      prompts,
+      maxNewTokens: newTokens,
+      temperature: 1,
+      topK: 0,
+      topP: 1,
+      seed: 1,
+      stream: 0,
+      eosId: 0,
+    };
+    const rates = { fused: [] as number[], unfused: [] as number[] };
+    const dispatches = { fused: 0, unfused: 0 };
+    for (let rep = 0; rep < (QUICK ? 1 : 3); rep++) {
+      for (const fused of rep % 2 === 0 ? [false, true] : [true, false]) {
+        g.net.fusedDecode = fused;
+        if (rep === 0) await g.generate(request); // warm-up: pipelines compile on first use
+        const d0 = gpuWorkTotals.dispatches;
+        const t0 = performance.now();
+        await g.generate(request);
+        const key = fused ? 'fused' : 'unfused';
+        rates[key].push((R * newTokens) / ((performance.now() - t0) / 1000));
+        dispatches[key] = (gpuWorkTotals.dispatches - d0) / newTokens;
+      }
+    }
+    const [unfused, fused] = [median(rates.unfused), median(rates.fused)];
+    rows.push([
+      R,
+      `${fmt(unfused, 0)} (${rates.unfused.map((r) => fmt(r, 0)).join(', ')})`,
+      `${fmt(fused, 0)} (${rates.fused.map((r) => fmt(r, 0)).join(', ')})`,
+      `${fmt(fused / unfused, 2)}x`,
+      `${fmt(dispatches.unfused, 1)} / ${fmt(dispatches.fused, 1)}`,
+    ]);
+  }
+  g.net.fusedDecode = byDefault;
+  g.dispose();
+  table(
+    `decode layers, zoo model, prompt ${promptLen}, ${newTokens} new tokens (new tokens/s: median (each of 3, alternating order)); this adapter's default: ${byDefault ? 'fused' : '12 kernels'}`,
+    [
+      'rows',
+      '12 kernels per layer',
+      'fused layer (one dispatch)',
+      'fused / 12 kernels',
+      'dispatches per token: 12 kernels / fused',
+    ],
+    rows,
   );
 }
 
@@ -491,7 +565,10 @@ async function main(): Promise<void> {
   if (PARTS.has('matmul')) await benchMatmul(runner, probe.variant);
   const gpu = await WebGpuBackend.create(ctx);
   if (PARTS.has('training')) await benchTraining(gpu, peak, ctx.info.isSoftware);
-  if (PARTS.has('decoding')) await benchDecoding(gpu);
+  if (PARTS.has('decoding')) {
+    await benchDecoding(gpu);
+    await benchDecodeLayers(gpu);
+  }
   if (PARTS.has('onnx')) {
     // Forward latency of a fixed batch: our engines vs onnxruntime-web (wasm) in this process.
     const { DEFAULT_ONNX_BENCH_OPTIONS, formatOnnxBench, runOnnxBench } = await import('./bench-onnx');

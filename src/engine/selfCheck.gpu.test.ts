@@ -19,7 +19,8 @@ it('every check passes on SwiftShader (tiny model, one matmul variant)', async (
     'GRPO loss',
     'GRPO gradients (vs float64)',
     '3-step AdamW losses',
-    'greedy decoding (KV cache)',
+    'greedy decoding (KV cache, fused layer)',
+    'greedy decoding (KV cache, 12 kernels per layer)',
   ]);
   expect(rows.filter((r) => !r.pass)).toEqual([]);
 });

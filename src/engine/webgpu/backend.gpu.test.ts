@@ -28,7 +28,12 @@ const cpu = new CpuBackend();
 beforeAll(async () => {
   // A fixed variant skips the start-up probe (tested in matmul.gpu.test.ts). vec4 also exercises its
   // scalar fallback here: the tied config has I = 37 and the untied one V = 29.
-  gpu = await WebGpuBackend.create(await acquireNodeGpu(), { matmul: { kind: 'vec4', wgX: 8, wgY: 8 } });
+  // fusedDecode: the fused decode layer is off by default on software adapters; on here so that a
+  // model starts with it wherever it fits (the generate tests switch between the two paths).
+  gpu = await WebGpuBackend.create(await acquireNodeGpu(), {
+    matmul: { kind: 'vec4', wgX: 8, wgY: 8 },
+    fusedDecode: true,
+  });
 });
 
 /**
@@ -61,7 +66,7 @@ function expectGradsClose(config: ModelConfig, got: Float32Array, want: Float32A
   }
 }
 
-async function pair(config: ModelConfig, seed = 1): Promise<[EngineModel, EngineModel]> {
+async function pairOf(config: ModelConfig, seed = 1): Promise<[EngineModel, EngineModel]> {
   const params = initParameters(config, seed);
   // Larger than the 0.02 init so attention and the softmax are far from uniform.
   for (let i = 0; i < params.length; i++) params[i] *= 5;
@@ -73,7 +78,7 @@ describe.each([
   ['untied', UNTIED],
 ] as const)('WebGpuBackend vs CpuBackend (%s embeddings)', (_name, config) => {
   it('round-trips parameters through the padded GPU layout', async () => {
-    const [g] = await pair(config, 2);
+    const [g] = await pairOf(config, 2);
     expect(g.numParams).toBe(parameterLayout(config).total);
     const params = randomArray(g.numParams, 3);
     await g.writeParameters(params);
@@ -84,7 +89,7 @@ describe.each([
   });
 
   it.each([1, 0.7])('scores tokens like the CPU engine at temperature %s', async (temperature) => {
-    const [g, c] = await pair(config);
+    const [g, c] = await pairOf(config);
     const batch = makeBatch(config, 4);
     const want = await c.scoreTokens(batch, temperature);
     const got = await g.scoreTokens(batch, temperature);
@@ -94,7 +99,7 @@ describe.each([
   });
 
   it('nllStep gives the same loss and every parameter gradient (accumulated over two calls)', async () => {
-    const [g, c] = await pair(config);
+    const [g, c] = await pairOf(config);
     const batch = makeBatch(config, 5);
     const other = makeBatch(config, 6);
     for (const m of [g, c]) m.zeroGradients();
@@ -111,7 +116,7 @@ describe.each([
   });
 
   it('policyStep gives the same stats and gradients (clip, KL k3, entropy bonus)', async () => {
-    const [g, c] = await pair(config);
+    const [g, c] = await pairOf(config);
     const batch = makeBatch(config, 7);
     const scored = await c.scoreTokens(batch, 0.9);
     // Old log-probs near the current ones so some ratios leave the clip range, others do not.
@@ -163,7 +168,7 @@ describe.each([
 describe('training trajectory', () => {
   it('10 AdamW nllSteps follow the CPU loss curve; optimizer state round-trips', async () => {
     const config = TIED;
-    const [g, c] = await pair(config, 9);
+    const [g, c] = await pairOf(config, 9);
     const batch = makeBatch(config, 10);
     const adam: AdamWConfig = {
       lr: 3e-3,
@@ -216,15 +221,33 @@ describe('training trajectory', () => {
   });
 });
 
-describe('generate', () => {
+// Every generate test runs both decode paths: the fused layer kernel (decode_layer.wgsl, the default
+// where it fits) and the 12 kernels per layer it replaces; and the untied config (6 heads over 3 KV
+// heads, D 4, one layer) beside the tied one.
+describe.each([
+  ['fused decode layer', TIED, true],
+  ['unfused decode layer', TIED, false],
+  ['fused decode layer, untied', UNTIED, true],
+] as const)('generate (%s)', (_name, config, fused) => {
+  // Six rows: the fused kernel's second workgroup of four holds two real rows and two missing ones.
   const prompts = [
     new Int32Array([1, 5, 9, 12]),
     new Int32Array([1, 7]),
     new Int32Array([1, 3, 3, 8, 20, 4]),
+    new Int32Array([1, 11]),
+    new Int32Array([1, 4, 6, 13, 2]),
+    new Int32Array([1, 9, 9]),
   ];
+  const pair = async (seed: number) => {
+    const [g, c] = await pairOf(config, seed);
+    const net = (g as WebGpuModel).net;
+    expect(net.fusedDecode, 'the fused layer fits this config').toBe(true);
+    net.fusedDecode = fused;
+    return [g, c] as const;
+  };
 
   it('greedy KV-cache decoding produces the CPU engine tokens', async () => {
-    const [g, c] = await pair(TIED, 11);
+    const [g, c] = await pair(11);
     const request = {
       prompts,
       maxNewTokens: 8,
@@ -252,7 +275,7 @@ describe('generate', () => {
   });
 
   it('seeded sampling matches the CPU engine, with log-probs, and stops at eos', async () => {
-    const [g, c] = await pair(TIED, 12);
+    const [g, c] = await pair(12);
     const request = {
       prompts,
       maxNewTokens: 12,
@@ -276,7 +299,7 @@ describe('generate', () => {
   });
 
   it('every decode chunk size (steps per submission) gives the CPU engine tokens, stopping mid-chunk', async () => {
-    const [g, c] = await pair(TIED, 14);
+    const [g, c] = await pair(14);
     const request = {
       prompts,
       maxNewTokens: 11,
@@ -311,8 +334,34 @@ describe('generate', () => {
     g.dispose();
   });
 
+  it('a model the fused layer does not fit decodes with the 12 kernels, and refuses to be forced', async () => {
+    // Head dim 24 / 4 = 6: the fused layer needs multiples of 4.
+    const odd = { ...TIED, hidden_size: 24 };
+    const [g, c] = await pairOf(odd, 15);
+    const net = (g as WebGpuModel).net;
+    expect(net.fusedDecodeUnfit).toMatch(/head dim 6/);
+    expect(net.fusedDecode).toBe(false);
+    const request = {
+      prompts,
+      maxNewTokens: 6,
+      temperature: 0,
+      topK: 0,
+      topP: 1,
+      seed: 1,
+      stream: 0,
+      eosId: 2,
+    };
+    const want = await c.generate(request);
+    expect((await g.generate(request)).completions.map((x) => [...x])).toEqual(
+      want.completions.map((x) => [...x]),
+    );
+    net.fusedDecode = true;
+    await expect(g.generate(request)).rejects.toThrow(/fused decode layer: head dim 6/);
+    g.dispose();
+  });
+
   it('rejects prompts that do not fit the positions', async () => {
-    const [g] = await pair(TIED, 13);
+    const [g] = await pair(13);
     const request = {
       prompts: [new Int32Array(60).fill(3)],
       maxNewTokens: 10,

@@ -33,6 +33,12 @@ export interface WebGpuBackendOptions {
   matmul?: MatmulProbe['variant'];
   /** Decode steps per GPU submission during generation (default DEFAULT_DECODE_CHUNK). */
   decodeChunk?: number;
+  /**
+   * Decode each layer in one dispatch (decode_layer.wgsl) where the model fits it. Default: on hardware
+   * adapters, off on software ones, where the 12 separate kernels measured faster (SwiftShader, zoo
+   * model, 128 rows: about 0.5x; README "Speed").
+   */
+  fusedDecode?: boolean;
 }
 
 /**
@@ -52,8 +58,10 @@ export class WebGpuBackend implements Backend {
     readonly probe: MatmulProbe,
     readonly ctx: Pick<GpuContext, 'info'>,
     private readonly decodeChunk: number,
+    private readonly fusedDecode: boolean,
   ) {
-    this.description = `WebGPU on ${ctx.info.label} (matmul ${variantName(probe.variant)})`;
+    const decode = fusedDecode ? ', fused decode layers' : '';
+    this.description = `WebGPU on ${ctx.info.label} (matmul ${variantName(probe.variant)}${decode})`;
   }
 
   /** Builds the runner and picks the matmul variant for this adapter (probe cached per adapter). */
@@ -67,12 +75,14 @@ export class WebGpuBackend implements Backend {
       throw new RangeError(`decodeChunk must be an integer >= 1 (got ${decodeChunk})`);
     }
     await runner.prepare(kernelsIn(ops));
-    return new WebGpuBackend(runner, probe, ctx, decodeChunk);
+    const fusedDecode = options.fusedDecode ?? !ctx.info.isSoftware;
+    return new WebGpuBackend(runner, probe, ctx, decodeChunk, fusedDecode);
   }
 
   async createModel(config: ModelConfig, params: Float32Array): Promise<EngineModel> {
     const model = new WebGpuModel(this.runner, new MatmulOps(this.runner, this.probe.variant), config);
     model.decodeChunk = this.decodeChunk;
+    model.net.fusedDecode &&= this.fusedDecode; // it starts as whether the model fits the kernel
     await model.writeParameters(params);
     return model;
   }

@@ -18,7 +18,8 @@ import {
   encodeAttentionForward,
   encodeKvCacheWrite,
 } from './attention';
-import { BufferPool, type GpuTensor, type KernelRunner, type Step } from './kernel';
+import { encodeDecodeLayer, fusedDecodeUnfit } from './decodeLayer';
+import { BufferPool, GpuCapacityError, type GpuTensor, type KernelRunner, type Step } from './kernel';
 import type { MatmulOps } from './matmul';
 import * as ops from './ops';
 import { encodeSample, type SamplingParams, samplingRows, samplingScratchElements } from './sampling';
@@ -150,6 +151,13 @@ export class GpuTransformer {
   readonly pool: BufferPool;
   readonly ropeCos: GpuTensor;
   readonly ropeSin: GpuTensor;
+  /** Why this model cannot decode with the fused layer kernel (decode_layer.wgsl), or null when it can. */
+  readonly fusedDecodeUnfit: string | null;
+  /**
+   * Decode each layer in one dispatch (decode_layer.wgsl) rather than 12. Starts as whether the model
+   * fits that kernel; WebGpuBackend turns it off on software adapters, tests and the bench toggle it.
+   */
+  fusedDecode: boolean;
 
   constructor(
     readonly runner: KernelRunner,
@@ -179,6 +187,9 @@ export class GpuTransformer {
     this.ropeSin = runner.tensor('rope.sin', tables.sin.length);
     runner.write(this.ropeCos, tables.cos);
     runner.write(this.ropeSin, tables.sin);
+    const shape = { C: this.C, H: this.H, KVH: this.KVH, D: this.D, I: this.I };
+    this.fusedDecodeUnfit = fusedDecodeUnfit(shape, runner.limits.maxComputeWorkgroupStorageSize);
+    this.fusedDecode = this.fusedDecodeUnfit === null;
   }
 
   /** Named views of one of the flat buffers. */
@@ -581,6 +592,11 @@ export class GpuTransformer {
       return perStep[j];
     };
     let generated = 0;
+    // Read once per decoder, so a caller that toggles fusedDecode never mixes the two paths in one run.
+    const fused = this.fusedDecode;
+    if (fused && this.fusedDecodeUnfit) {
+      throw new GpuCapacityError(`fused decode layer: ${this.fusedDecodeUnfit}`);
+    }
 
     const advance = async (count: number): Promise<SampledTokens[]> => {
       if (!(Number.isInteger(count) && count >= 1)) {
@@ -596,7 +612,23 @@ export class GpuTransformer {
         runner.write(st.positions, pos);
         runner.write(st.rows, attentionRows(new Int32Array(R).fill(1), pos, slots));
         ops.embeddingForward(s, x, sampled, w.embed, R, V, C);
-        for (let l = 0; l < L; l++) {
+        for (let l = 0; l < L && fused; l++) {
+          encodeDecodeLayer(
+            s,
+            {
+              params: this.params,
+              layer: w.layers[l],
+              cos: this.ropeCos,
+              sin: this.ropeSin,
+              rows: st.rows,
+              x,
+              kCache: kCache[l],
+              vCache: vCache[l],
+            },
+            { R, Tmax, eps, shape: { C, H, KVH, D, I } },
+          );
+        }
+        for (let l = 0; l < L && !fused; l++) {
           const lw = w.layers[l];
           ops.rmsnormForward(s, ln, rstd, x, lw.inputNorm, R, C, eps);
           mm.linearForward(s, q, ln, lw.qWeight, lw.qBias, R, C, H * D);
