@@ -1,9 +1,11 @@
 // e2e: the fused decode layer (shaders/decode_layer.wgsl) compiles in Chromium's WebGPU. The page runs it
 // only on hardware adapters (on SwiftShader the 12 separate kernels are faster), so no run of this suite
-// reaches it through the page; the kernel tier checks its results under Node's Dawn, whose WGSL compiler
-// is not Chromium's. This catches a shader that one compiler takes and the other refuses: the module's
-// compilation messages and pipeline creation, with the constants of three model shapes the engine uses it
-// for (the zoo model, the tests' tiny model, an untied GQA 6/3 model with head dim 4).
+// reaches it through the page; the kernel tier checks its results under Node's Dawn (the `webgpu`
+// package), a different build of the WGSL compiler than Chromium's. This catches a shader that one build
+// takes and the other refuses: the module's compilation messages and pipeline creation, with the
+// constants of three model shapes the engine uses it for (the zoo model, the tests' tiny model, an untied
+// GQA 6/3 model with head dim 4). Here both go through Vulkan/SPIR-V (SwiftShader); the Metal and D3D12
+// backends compile it only on users' machines, where a refusal falls back to the 12 kernels.
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { expandWgsl } from '../src/engine/webgpu/wgslTemplate';

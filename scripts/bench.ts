@@ -404,14 +404,17 @@ function argmax(x: ArrayLike<number>, offset: number, n: number): number {
   return best;
 }
 
+/** R prompts of random ids >= 3 (no pad, bos or eos), the same for a given (R, length). */
+function randomPrompts(R: number, length: number, vocab: number): Int32Array[] {
+  const rng = new Random(4);
+  return Array.from({ length: R }, () => Int32Array.from({ length }, () => rng.int(3, vocab - 1)));
+}
+
 async function benchDecoding(gpu: WebGpuBackend): Promise<void> {
   const config = ZOO_MODEL_CONFIG;
   const params = initParameters(config, 3);
   const [R, promptLen, newTokens] = QUICK ? [2, 8, 4] : [16, 32, 48];
-  const rng = new Random(4);
-  const prompts = Array.from({ length: R }, () =>
-    Int32Array.from({ length: promptLen }, () => rng.int(3, config.vocab_size - 1)),
-  );
+  const prompts = randomPrompts(R, promptLen, config.vocab_size);
   // eos = pad id 0, which the random prompts never contain and greedy decoding of a fresh model rarely
   // emits; every row runs the full newTokens so rates compare like with like.
   const request = {
@@ -483,10 +486,7 @@ async function benchDecodeLayers(gpu: WebGpuBackend): Promise<void> {
     return;
   }
   for (const R of QUICK ? [16] : [16, 128]) {
-    const rng = new Random(4);
-    const prompts = Array.from({ length: R }, () =>
-      Int32Array.from({ length: promptLen }, () => rng.int(3, config.vocab_size - 1)),
-    );
+    const prompts = randomPrompts(R, promptLen, config.vocab_size);
     // eos = pad id 0, which the random prompts never contain: every row runs all newTokens steps.
     const request = {
       prompts,

@@ -67,7 +67,10 @@ const ROWS: u32 = 4u; // rows per workgroup: the components of every vec4 below
 var<workgroup> xs: array<vec4<f32>, C>;              // the residual rows
 var<workgroup> ln: array<vec4<f32>, C>;              // the normed rows
 var<workgroup> qkv: array<vec4<f32>, HD + 2u * KVD>; // q, then k, then v of this position
-var<workgroup> att: array<vec4<f32>, HD>;            // attention output, heads side by side
+// Attention output, heads side by side: element i of row k at 4 * i + k. Scalars, not vec4s: the four
+// rows are written by different invocations at once, and a store to one component of a vec4 may be
+// compiled as a read-modify-write of the whole vector (Dawn's HLSL backend does so), which would race.
+var<workgroup> att: array<f32, 4u * HD>;
 var<workgroup> act: array<vec4<f32>, I>;             // silu(gate) * up
 
 // RMSNorm of xs into ln, summing in order like rmsnorm.wgsl, each row in its component (every
@@ -88,6 +91,19 @@ fn rmsnorm(lid: u32, weight: u32) {
 // Four consecutive outputs for the four rows (a0..a3: output j, rows in the components).
 struct Acc4 { a0: vec4<f32>, a1: vec4<f32>, a2: vec4<f32>, a3: vec4<f32> }
 
+// The four rows' element i of each projection input.
+fn load_ln(i: u32) -> vec4<f32> {
+  return ln[i];
+}
+
+fn load_act(i: u32) -> vec4<f32> {
+  return act[i];
+}
+
+fn load_att(i: u32) -> vec4<f32> {
+  return vec4<f32>(att[4u * i], att[4u * i + 1u], att[4u * i + 2u], att[4u * i + 3u]);
+}
+
 //#for src in ln, att, act
 // Σ_k ${src}[k] * W[o + j, k] for j < 4, where output o's weight row of K elements starts at vec4
 // index w4 and the rows follow each other.
@@ -98,10 +114,10 @@ fn proj_${src}(w4: u32, K: u32) -> Acc4 {
   //#end
   for (var k4 = 0u; k4 < K4; k4++) {
     let k = 4u * k4;
-    let x0 = ${src}[k];
-    let x1 = ${src}[k + 1u];
-    let x2 = ${src}[k + 2u];
-    let x3 = ${src}[k + 3u];
+    let x0 = load_${src}(k);
+    let x1 = load_${src}(k + 1u);
+    let x2 = load_${src}(k + 2u);
+    let x3 = load_${src}(k + 3u);
     //#for j in 0..3
     let w${j} = weights[w4 + ${j}u * K4 + k4];
     acc${j} += x0 * w${j}.x + x1 * w${j}.y + x2 * w${j}.z + x3 * w${j}.w;
@@ -219,8 +235,7 @@ fn decode_layer(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation
         m = m_new;
       }
       let inv_l = 1.0 / l;
-      // Each invocation writes its own row's component; the other components belong to other rows.
-      for (var d = 0u; d < HEAD_DIM; d++) { att[h * HEAD_DIM + d][k] = acc[d] * inv_l; }
+      for (var d = 0u; d < HEAD_DIM; d++) { att[4u * (h * HEAD_DIM + d) + k] = acc[d] * inv_l; }
     }
   }
   workgroupBarrier();

@@ -158,6 +158,7 @@ async function checkModel(
   const params = initParameters(config, 5);
   // Larger than the 0.02 init, so attention and the softmax are far from uniform.
   for (let i = 0; i < params.length; i++) params[i] *= 5;
+  varyNormsAndBiases(config, params, 5, 5);
   const batch = selfCheckBatch(config, B, T, 6);
   const g = await gpuBackend.createModel(config, params);
   const c: EngineModel = await new CpuBackend().createModel(config, params);
@@ -264,6 +265,25 @@ async function checkModel(
     g.dispose();
   }
   return rows;
+}
+
+/**
+ * Random RMSNorm weights (normScale x U(0.5, 1.5)) and biases (U(-0.5, 0.5)) in place of their 1 / 0
+ * initialisation, so a check sees a kernel that drops a bias or reads the wrong norm weight.
+ */
+export function varyNormsAndBiases(
+  config: ModelConfig,
+  params: Float32Array,
+  seed: number,
+  normScale = 1,
+): void {
+  const rng = new Random(seed, 7);
+  for (const e of parameterLayout(config).entries) {
+    if (e.init === 'normal') continue;
+    for (let i = e.offset; i < e.offset + e.size; i++) {
+      params[i] = e.init === 'ones' ? normScale * (0.5 + rng.next()) : rng.next() - 0.5;
+    }
+  }
 }
 
 export interface SelfCheckOptions {

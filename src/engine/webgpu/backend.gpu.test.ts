@@ -2,11 +2,12 @@
 // GQA, ragged lengths, odd intermediate size): token log-probs and entropies, every parameter
 // gradient of nllStep and policyStep, a 10-step AdamW loss trajectory, optimizer state round trip,
 // and KV-cache generation (greedy and seeded sampling) token for token.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_TINY_CONFIG, type ModelConfig } from '../../model/config';
 import { initParameters, parameterLayout } from '../../model/layout';
 import type { AdamWConfig, Backend, EngineModel, PolicyLossConfig, TokenBatch } from '../backend';
 import { CpuBackend } from '../cpu/backend';
+import { varyNormsAndBiases } from '../selfCheck';
 import { WebGpuBackend, type WebGpuModel } from './backend';
 import { expectClose, mismatches, randomArray, randomInts } from './kernelTestKit';
 import { acquireNodeGpu } from './node-gpu';
@@ -66,10 +67,17 @@ function expectGradsClose(config: ModelConfig, got: Float32Array, want: Float32A
   }
 }
 
-async function pairOf(config: ModelConfig, seed = 1): Promise<[EngineModel, EngineModel]> {
+/** A greedy generate request (eos id 2, the tiny configs' eos). */
+function greedyRequest(prompts: Int32Array[], maxNewTokens: number) {
+  return { prompts, maxNewTokens, temperature: 0, topK: 0, topP: 1, seed: 1, stream: 0, eosId: 2 };
+}
+
+async function pairOf(config: ModelConfig, seed = 1, varied = false): Promise<[EngineModel, EngineModel]> {
   const params = initParameters(config, seed);
   // Larger than the 0.02 init so attention and the softmax are far from uniform.
   for (let i = 0; i < params.length; i++) params[i] *= 5;
+  // Random norm weights and biases (else 5 and 0): the decode tests must see a dropped bias.
+  if (varied) varyNormsAndBiases(config, params, seed, 5);
   return [await gpu.createModel(config, params), await cpu.createModel(config, params)];
 }
 
@@ -221,6 +229,30 @@ describe('training trajectory', () => {
   });
 });
 
+it('a fused decode layer the adapter fails to compile falls back to the 12 kernels, keeping the reason', async () => {
+  const runner = (gpu as WebGpuBackend).runner;
+  const prepare = runner.prepare;
+  const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+  runner.prepare = async () => {
+    throw new Error('kernel decode_layer failed to compile: (refused by this test)');
+  };
+  try {
+    const [g, c] = await pairOf(TIED, 16, true);
+    const net = (g as WebGpuModel).net;
+    expect(net.fusedDecode).toBe(false);
+    expect(net.fusedDecodeUnfit).toMatch(/refused by this test/);
+    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/12 kernels per layer: .*refused by this test/));
+    const request = greedyRequest([new Int32Array([1, 5, 9]), new Int32Array([1, 7])], 6);
+    expect((await g.generate(request)).completions.map((x) => [...x])).toEqual(
+      (await c.generate(request)).completions.map((x) => [...x]),
+    );
+    g.dispose();
+  } finally {
+    runner.prepare = prepare;
+    warn.mockRestore();
+  }
+});
+
 // Every generate test runs both decode paths: the fused layer kernel (decode_layer.wgsl, the default
 // where it fits) and the 12 kernels per layer it replaces; and the untied config (6 heads over 3 KV
 // heads, D 4, one layer) beside the tied one.
@@ -239,7 +271,7 @@ describe.each([
     new Int32Array([1, 9, 9]),
   ];
   const pair = async (seed: number) => {
-    const [g, c] = await pairOf(config, seed);
+    const [g, c] = await pairOf(config, seed, true);
     const net = (g as WebGpuModel).net;
     expect(net.fusedDecode, 'the fused layer fits this config').toBe(true);
     net.fusedDecode = fused;
@@ -248,16 +280,7 @@ describe.each([
 
   it('greedy KV-cache decoding produces the CPU engine tokens', async () => {
     const [g, c] = await pair(11);
-    const request = {
-      prompts,
-      maxNewTokens: 8,
-      temperature: 0,
-      topK: 0,
-      topP: 1,
-      seed: 1,
-      stream: 0,
-      eosId: 2,
-    };
+    const request = greedyRequest(prompts, 8);
     const want = await c.generate(request);
     const got = await g.generate(request);
     expect(got.completions.map((x) => [...x])).toEqual(want.completions.map((x) => [...x]));
@@ -341,16 +364,7 @@ describe.each([
     const net = (g as WebGpuModel).net;
     expect(net.fusedDecodeUnfit).toMatch(/head dim 6/);
     expect(net.fusedDecode).toBe(false);
-    const request = {
-      prompts,
-      maxNewTokens: 6,
-      temperature: 0,
-      topK: 0,
-      topP: 1,
-      seed: 1,
-      stream: 0,
-      eosId: 2,
-    };
+    const request = greedyRequest(prompts, 6);
     const want = await c.generate(request);
     expect((await g.generate(request)).completions.map((x) => [...x])).toEqual(
       want.completions.map((x) => [...x]),

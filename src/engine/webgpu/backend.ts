@@ -21,6 +21,7 @@ import type {
   TokenBatch,
 } from '../backend';
 import { checkGenerateRequest, checkTokenBatch, validateAdamWConfig } from '../validate';
+import { decodeLayerKernel } from './decodeLayer';
 import type { GpuContext } from './device';
 import { encodePolicyLoss, POLICY_STATS, packPolicyTokenInputs, policyLossStats } from './grpoLoss';
 import { type GpuTensor, KernelRunner, kernelsIn } from './kernel';
@@ -60,7 +61,7 @@ export class WebGpuBackend implements Backend {
     private readonly decodeChunk: number,
     private readonly fusedDecode: boolean,
   ) {
-    const decode = fusedDecode ? ', fused decode layers' : '';
+    const decode = fusedDecode ? ', fused decode layers where they fit' : '';
     this.description = `WebGPU on ${ctx.info.label} (matmul ${variantName(probe.variant)}${decode})`;
   }
 
@@ -83,6 +84,17 @@ export class WebGpuBackend implements Backend {
     const model = new WebGpuModel(this.runner, new MatmulOps(this.runner, this.probe.variant), config);
     model.decodeChunk = this.decodeChunk;
     model.net.fusedDecode &&= this.fusedDecode; // it starts as whether the model fits the kernel
+    if (model.net.fusedDecode) {
+      // Compiled now, asynchronously, so an adapter whose compiler refuses it falls back to the 12
+      // kernels with the reason kept (a synchronous compile at the first decode would only raise a
+      // device error). The choice is per adapter, so a run still replays the same way there.
+      try {
+        await this.runner.prepare([decodeLayerKernel(model.net.decodeLayerShape)]);
+      } catch (err) {
+        model.net.refuseFusedDecode(err instanceof Error ? err.message : String(err));
+        console.warn(`WebGPU: decoding with 12 kernels per layer: ${model.net.fusedDecodeUnfit}`);
+      }
+    }
     await model.writeParameters(params);
     return model;
   }

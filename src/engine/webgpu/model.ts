@@ -18,7 +18,7 @@ import {
   encodeAttentionForward,
   encodeKvCacheWrite,
 } from './attention';
-import { encodeDecodeLayer, fusedDecodeUnfit } from './decodeLayer';
+import { type DecodeLayerShape, encodeDecodeLayer, fusedDecodeUnfit } from './decodeLayer';
 import { BufferPool, GpuCapacityError, type GpuTensor, type KernelRunner, type Step } from './kernel';
 import type { MatmulOps } from './matmul';
 import * as ops from './ops';
@@ -151,8 +151,10 @@ export class GpuTransformer {
   readonly pool: BufferPool;
   readonly ropeCos: GpuTensor;
   readonly ropeSin: GpuTensor;
+  /** The model shape the fused decode layer is specialised for. */
+  readonly decodeLayerShape: DecodeLayerShape;
   /** Why this model cannot decode with the fused layer kernel (decode_layer.wgsl), or null when it can. */
-  readonly fusedDecodeUnfit: string | null;
+  fusedDecodeUnfit: string | null;
   /**
    * Decode each layer in one dispatch (decode_layer.wgsl) rather than 12. Starts as whether the model
    * fits that kernel; WebGpuBackend turns it off on software adapters, tests and the bench toggle it.
@@ -187,9 +189,18 @@ export class GpuTransformer {
     this.ropeSin = runner.tensor('rope.sin', tables.sin.length);
     runner.write(this.ropeCos, tables.cos);
     runner.write(this.ropeSin, tables.sin);
-    const shape = { C: this.C, H: this.H, KVH: this.KVH, D: this.D, I: this.I };
-    this.fusedDecodeUnfit = fusedDecodeUnfit(shape, runner.limits.maxComputeWorkgroupStorageSize);
+    this.decodeLayerShape = { C: this.C, H: this.H, KVH: this.KVH, D: this.D, I: this.I };
+    this.fusedDecodeUnfit = fusedDecodeUnfit(
+      this.decodeLayerShape,
+      runner.limits.maxComputeWorkgroupStorageSize,
+    );
     this.fusedDecode = this.fusedDecodeUnfit === null;
+  }
+
+  /** Decodes with the 12 kernels from now on, keeping `why` (e.g. the adapter's compiler refused the kernel). */
+  refuseFusedDecode(why: string): void {
+    this.fusedDecodeUnfit = why;
+    this.fusedDecode = false;
   }
 
   /** Named views of one of the flat buffers. */
@@ -625,7 +636,7 @@ export class GpuTransformer {
               kCache: kCache[l],
               vCache: vCache[l],
             },
-            { R, Tmax, eps, shape: { C, H, KVH, D, I } },
+            { R, Tmax, eps, shape: this.decodeLayerShape },
           );
         }
         for (let l = 0; l < L && !fused; l++) {
