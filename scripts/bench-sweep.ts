@@ -3,7 +3,8 @@
 // threads (the default). Part `gpusweep` (hardware adapters by default): the same on WebGPU, one seed
 // after another vs all seeds at once on one shared device (what `lab run --jobs N` does on WebGPU) vs
 // one worker thread and device per seed (which spreads the seeds' host work over the cores). Part
-// `cpustep`: one seed's GRPO step on the CPU engine before/after the exact WebAssembly kernels.
+// `cpustep`: one seed's GRPO step on the CPU engine before/after the exact WebAssembly kernels; part
+// `gpustep` (hardware adapters by default): the same on WebGPU before/after the fused decode layer.
 // Each table is timed in one process, so the ratios are what counts on a noisy machine.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -17,6 +18,7 @@ import {
   type SeedTask,
 } from '../src/cli/runCommand';
 import { setExactKernelsEnabled } from '../src/engine/cpu/wasmExact';
+import { WebGpuBackend } from '../src/engine/webgpu/backend';
 import type { GpuContext } from '../src/engine/webgpu/device';
 import { gpuWorkTotals } from '../src/engine/webgpu/kernel';
 import type { RunResources } from '../src/experiment/assemble';
@@ -293,19 +295,115 @@ export async function runCpuStepBench(quick: boolean): Promise<{ rows: CpuStepRo
     setExactKernelsEnabled(true);
     rmSync(scratch, { recursive: true, force: true });
   }
-  const row = (kernels: CpuStepRow['kernels'], s: SeedOutcome['steps']): CpuStepRow => {
-    const rolloutMs = median(s.map((m) => m.timeRolloutMs));
-    const logprobsMs = median(s.map((m) => m.timeLogprobsMs));
-    const updateMs = median(s.map((m) => m.timeUpdateMs));
-    const stepMs = median(
-      s.map((m) => m.timeRolloutMs + m.timeScoringMs + m.timeLogprobsMs + m.timeUpdateMs),
-    );
-    return { kernels, rolloutMs, logprobsMs, updateMs, stepMs };
-  };
   return {
-    rows: [row('off (JS loops)', samples.before), row('on (exact wasm kernels)', samples.after)],
+    rows: [
+      { kernels: 'off (JS loops)', ...stepPhases(samples.before) },
+      { kernels: 'on (exact wasm kernels)', ...stepPhases(samples.after) },
+    ],
     identical: firstRun.before === firstRun.after,
   };
+}
+
+/** Median time of a GRPO step's phases over the given steps. */
+function stepPhases(s: SeedOutcome['steps']) {
+  return {
+    rolloutMs: median(s.map((m) => m.timeRolloutMs)),
+    logprobsMs: median(s.map((m) => m.timeLogprobsMs)),
+    updateMs: median(s.map((m) => m.timeUpdateMs)),
+    stepMs: median(s.map((m) => m.timeRolloutMs + m.timeScoringMs + m.timeLogprobsMs + m.timeUpdateMs)),
+  };
+}
+
+export interface GpuStepRow {
+  decode: '12 kernels per layer' | 'fused layer';
+  rolloutMs: number;
+  logprobsMs: number;
+  updateMs: number;
+  stepMs: number;
+  dispatchesPerStep: number;
+}
+
+/**
+ * One seed's GRPO step on WebGPU (the sweep's preset-sized step), rollout decoding with 12 kernels per
+ * layer and with the fused decode layer (decode_layer.wgsl), after an untimed warm-up of each, in
+ * alternating order. The two round differently (the fused projections sum in another order), so their
+ * metrics are not compared; the kernel tier checks both against the CPU engine.
+ */
+export async function runGpuStepBench(ctx: GpuContext, quick: boolean): Promise<GpuStepRow[]> {
+  const steps = quick ? 2 : 4;
+  const rounds = quick ? 1 : 2;
+  const config = sweepExperiment(steps, 'webgpu');
+  const base = nodeRunResources({ log: () => {} });
+  const hostFor = (fusedDecode: boolean): RunResources => ({
+    ...base,
+    createBackend: () => WebGpuBackend.create(ctx, { fusedDecode }),
+  });
+  const scratch = mkdtempSync(join(tmpdir(), 'lab-bench-gpustep-'));
+  const samples = { unfused: [] as SeedOutcome['steps'], fused: [] as SeedOutcome['steps'] };
+  const dispatches = { unfused: [] as number[], fused: [] as number[] };
+  try {
+    for (const fused of [false, true]) {
+      await runSeed(
+        sweepExperiment(1, 'webgpu'),
+        2,
+        join(scratch, `warm-${fused}`),
+        hostFor(fused),
+        () => {},
+        {
+          quiet: true,
+          resume: false,
+        },
+      );
+    }
+    for (let round = 0; round < rounds; round++) {
+      for (const arm of round % 2 === 0 ? (['unfused', 'fused'] as const) : (['fused', 'unfused'] as const)) {
+        const marks: number[] = [];
+        const outcome = await runSeed(
+          config,
+          1,
+          join(scratch, `${arm}-${round}`),
+          hostFor(arm === 'fused'),
+          () => {},
+          {
+            quiet: true,
+            resume: false,
+            onStep: () => marks.push(gpuWorkTotals.dispatches),
+          },
+        );
+        if (outcome.result !== 'finished') throw new Error(`${arm}: ${outcome.error ?? outcome.result}`);
+        samples[arm].push(...outcome.steps);
+        for (let i = 1; i < marks.length; i++) dispatches[arm].push(marks[i] - marks[i - 1]);
+      }
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  return [
+    {
+      decode: '12 kernels per layer',
+      ...stepPhases(samples.unfused),
+      dispatchesPerStep: median(dispatches.unfused),
+    },
+    { decode: 'fused layer', ...stepPhases(samples.fused), dispatchesPerStep: median(dispatches.fused) },
+  ];
+}
+
+export function formatGpuStepBench(rows: GpuStepRow[], adapter: string): string {
+  const [before, after] = rows;
+  const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+  return [
+    `## One GRPO step on WebGPU (${adapter}), rollout decoding with 12 kernels per layer and with the fused layer (zoo model, B ${SWEEP_PROMPTS} x G 16, 8 updates, 128 new tokens; medians of the steps)`,
+    '',
+    '| decode | rollout | old log-probs | 8 updates | whole step | dispatches per step (median) |',
+    '|---|---|---|---|---|---|',
+    ...rows.map(
+      (r) =>
+        `| ${r.decode} | ${r.rolloutMs.toFixed(0)} ms | ${r.logprobsMs.toFixed(0)} ms | ${r.updateMs.toFixed(0)} ms | ${r.stepMs.toFixed(0)} ms | ${Math.round(r.dispatchesPerStep)} |`,
+    ),
+    `| speed-up | ${ratio(before.rolloutMs, after.rolloutMs)} | ${ratio(before.logprobsMs, after.logprobsMs)} | ${ratio(before.updateMs, after.updateMs)} | ${ratio(before.stepMs, after.stepMs)} | |`,
+    '',
+    'Only decoding differs between the rows; "12 kernels" is the same code with the fusedDecode option off, not an older commit.',
+  ].join('\n');
 }
 
 export function formatCpuStepBench(result: { rows: CpuStepRow[]; identical: boolean }): string {

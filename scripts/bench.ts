@@ -11,9 +11,11 @@
 //   4. one seed's GRPO step on the CPU engine with its exp-heavy loops in JS vs the exact WebAssembly
 //      kernels (wasmExact.ts), phase by phase, checking both give the same metrics;
 //   5. seed sweeps on the CPU engine: S seeds one after another vs in parallel worker threads;
-//   6. seed sweeps on WebGPU: S seeds one after another vs all at once on one shared device vs a
+//   6. one seed's GRPO step on WebGPU, rollout decoding with 12 kernels per layer vs the fused layer
+//      (hardware adapters by default), phase by phase, dispatches per step counted;
+//   7. seed sweeps on WebGPU: S seeds one after another vs all at once on one shared device vs a
 //      worker thread and device per seed;
-// Environment: BENCH_SIZES=256,512 to choose matmul sizes, BENCH_PARTS=matmul,training,decoding,onnx,cpustep,sweep,gpusweep to
+// Environment: BENCH_SIZES=256,512 to choose matmul sizes, BENCH_PARTS=matmul,training,decoding,onnx,cpustep,sweep,gpustep,gpusweep to
 // choose sections, BENCH_QUICK=1 for a short smoke run, BENCH_MODELS=zoo,wide,large to choose the
 // training-step models ('large', ~3M parameters at B x T = 16x128, is for real GPUs and on by default
 // there: on SwiftShader one step takes minutes), BENCH_PROFILE=1 to print the GPU time per kernel of
@@ -46,7 +48,7 @@ import { LARGE_BENCH_CONFIG } from './benchModels';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const PARTS = new Set(
-  (process.env.BENCH_PARTS ?? 'matmul,training,decoding,onnx,cpustep,sweep,gpusweep').split(','),
+  (process.env.BENCH_PARTS ?? 'matmul,training,decoding,onnx,cpustep,sweep,gpustep,gpusweep').split(','),
 );
 const SIZES = (process.env.BENCH_SIZES ?? (QUICK ? '128' : '256,512,1024')).split(',').map(Number);
 /** BENCH_MODELS, or the default for the adapter: 'large' only on hardware GPUs (minutes per step on SwiftShader). */
@@ -582,6 +584,11 @@ async function main(): Promise<void> {
   if (PARTS.has('sweep')) {
     const { formatSweepBench, runSweepBench } = await import('./bench-sweep');
     console.log(`\n${formatSweepBench(await runSweepBench(QUICK))}`);
+  }
+  // One WebGPU GRPO step both ways: on SwiftShader a step takes 10-20 s, so only on request there.
+  if (PARTS.has('gpustep') && (!ctx.info.isSoftware || process.env.BENCH_PARTS)) {
+    const { formatGpuStepBench, runGpuStepBench } = await import('./bench-sweep');
+    console.log(`\n${formatGpuStepBench(await runGpuStepBench(ctx, QUICK), ctx.info.label)}`);
   }
   // Seeds on one shared device: on SwiftShader a step takes minutes, so only on request there.
   if (PARTS.has('gpusweep') && (!ctx.info.isSoftware || process.env.BENCH_PARTS)) {

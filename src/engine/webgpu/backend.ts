@@ -37,7 +37,7 @@ export interface WebGpuBackendOptions {
   /**
    * Decode each layer in one dispatch (decode_layer.wgsl) where the model fits it. Default: on hardware
    * adapters, off on software ones, where the 12 separate kernels measured faster (SwiftShader, zoo
-   * model, 128 rows: about 0.5x; README "Speed").
+   * model, 128 rows: about 0.5x; README "Performance").
    */
   fusedDecode?: boolean;
 }
