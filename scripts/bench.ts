@@ -4,7 +4,7 @@
 //   2. one training step (forward + backward + AdamW) of the zoo model and a ~200K-parameter model,
 //      WebGPU vs CPU engine, tokens/s;
 //   3. batched decoding tokens/s, WebGPU and CPU, with the KV cache and without (full forward per token);
-//      WebGPU also with one decode step per submission, to show what chunked decoding saves; then
+//      WebGPU also with 1 and 32 decode steps per submission, to show what chunked decoding saves; then
 //      WebGPU decoding with 12 kernels per layer vs the fused decode layer (decode_layer.wgsl), 16 and
 //      128 rows, dispatches per token counted;
 //   0. the adapter's ceiling: GFLOP/s of register-only multiply-adds, the bound for every kernel;
@@ -440,6 +440,9 @@ async function benchDecoding(gpu: WebGpuBackend): Promise<void> {
   const chunk = g.decodeChunk;
   g.decodeChunk = 1;
   const gpuCacheOneStep = await rate(() => g.generate(request));
+  // Longer chunks: fewer round trips, up to chunk - 1 steps computed past the last eos (none here).
+  g.decodeChunk = 32;
+  const gpuCacheChunk32 = await rate(() => g.generate(request));
   g.decodeChunk = chunk;
   const gpuCache = await rate(() => g.generate(request));
   const gpuNoCache = await rate(() => decodeNoCache(gpuForward(g), config.vocab_size, prompts, newTokens));
@@ -454,6 +457,7 @@ async function benchDecoding(gpu: WebGpuBackend): Promise<void> {
       'engine',
       `with KV cache (WebGPU: ${chunk} steps per submission, ${g.net.fusedDecode ? 'fused' : '12 kernels per'} layer)`,
       'KV cache, 1 step per submission',
+      'KV cache, 32 steps per submission',
       'without (full forward per token)',
       'cache speed-up',
     ],
@@ -462,10 +466,11 @@ async function benchDecoding(gpu: WebGpuBackend): Promise<void> {
         'WebGPU',
         fmt(gpuCache, 0),
         fmt(gpuCacheOneStep, 0),
+        fmt(gpuCacheChunk32, 0),
         fmt(gpuNoCache, 0),
         `${fmt(gpuCache / gpuNoCache, 1)}x`,
       ],
-      ['CPU', fmt(cpuCache, 0), '-', fmt(cpuNoCache, 0), `${fmt(cpuCache / cpuNoCache, 1)}x`],
+      ['CPU', fmt(cpuCache, 0), '-', '-', fmt(cpuNoCache, 0), `${fmt(cpuCache / cpuNoCache, 1)}x`],
     ],
   );
 }
