@@ -1,8 +1,9 @@
 // The sweep tables of `npm run bench`. Part `sweep`: S seeds x N GRPO steps of the zoo model on the CPU
 // engine, run one after another in this process (what `lab run --jobs 1` does) and in parallel worker
 // threads (the default). Part `gpusweep` (hardware adapters by default): the same on WebGPU, one seed
-// after another vs all seeds at once on one shared device (what `lab run --jobs N` does on WebGPU) vs
-// one worker thread and device per seed (which spreads the seeds' host work over the cores). Part
+// after another vs all seeds at once on one shared device (what `lab run --jobs N` does on WebGPU) vs a
+// device (and queue) per seed in this thread vs one worker thread and device per seed (which also
+// spreads the seeds' host work over the cores). Part
 // `cpustep`: one seed's GRPO step on the CPU engine before/after the exact WebAssembly kernels; part
 // `gpustep` (hardware adapters by default): the same on WebGPU before/after the fused decode layer.
 // Each table is timed in one process, so the ratios are what counts on a noisy machine.
@@ -21,6 +22,7 @@ import { setExactKernelsEnabled } from '../src/engine/cpu/wasmExact';
 import { WebGpuBackend } from '../src/engine/webgpu/backend';
 import type { GpuContext } from '../src/engine/webgpu/device';
 import { gpuWorkTotals } from '../src/engine/webgpu/kernel';
+import { acquireNodeGpu } from '../src/engine/webgpu/node-gpu';
 import type { RunResources } from '../src/experiment/assemble';
 import type { ExperimentConfig } from '../src/experiment/config/schema';
 import { validateExperiment } from '../src/experiment/config/validate';
@@ -157,6 +159,8 @@ export interface GpuSweepRow {
   promptsPerStep: number;
   sequentialSeconds: number;
   sharedSeconds: number;
+  /** All at once in this thread, each seed on a device (and queue) of its own. */
+  devicePerSeedSeconds: number;
   workerSeconds: number;
   /** Recorded by the first seed between its first and last step events, per step. */
   dispatchesPerStep: number;
@@ -181,6 +185,22 @@ export async function runGpuSweepBench(ctx: GpuContext, quick: boolean): Promise
   const rows: GpuSweepRow[] = [];
   const scratch = mkdtempSync(join(tmpdir(), 'lab-bench-gpusweep-'));
   const host = onSharedGpu(nodeRunResources({ log: () => {} }), ctx);
+  // Each seed opens a device of its own in this thread (destroyed with the seed's backend): the seeds
+  // no longer share a queue, but one thread still records every seed's work. Set beside the shared
+  // device and the workers, this separates the queue from the host thread as the limit.
+  const devicePerSeed: RunResources = {
+    ...host,
+    async createBackend() {
+      const own = await acquireNodeGpu();
+      const backend = await WebGpuBackend.create(own);
+      const dispose = backend.dispose.bind(backend);
+      backend.dispose = () => {
+        dispose();
+        own.device.destroy();
+      };
+      return backend;
+    },
+  };
   try {
     // One untimed step first: pipelines compile on first use, and neither arm should pay for that.
     await runSeed(sweepExperiment(1, 'webgpu'), 99, join(scratch, 'warm'), host, () => {}, {
@@ -208,13 +228,21 @@ export async function runGpuSweepBench(ctx: GpuContext, quick: boolean): Promise
       const outcomes = await runOnSharedGpu(tasks, seeds, host, { log: () => {}, quiet: true });
       const sharedSeconds = (performance.now() - t0) / 1000;
       t0 = performance.now();
+      const ownDevices = await runOnSharedGpu(
+        tasks.map((t) => ({ ...t, dir: `${t.dir}-own-device` })),
+        seeds,
+        devicePerSeed,
+        { log: () => {}, quiet: true },
+      );
+      const devicePerSeedSeconds = (performance.now() - t0) / 1000;
+      t0 = performance.now();
       const inWorkers = await runInWorkers(
         tasks.map((t) => ({ ...t, dir: `${t.dir}-worker` })),
         seeds,
         { log: () => {}, quiet: true },
       );
       const workerSeconds = (performance.now() - t0) / 1000;
-      const failed = [...outcomes, ...inWorkers].find((o) => o.result !== 'finished');
+      const failed = [...outcomes, ...ownDevices, ...inWorkers].find((o) => o.result !== 'finished');
       if (failed) throw new Error(`seed ${failed.seed}: ${failed.error ?? failed.result}`);
       rows.push({
         seeds,
@@ -222,6 +250,7 @@ export async function runGpuSweepBench(ctx: GpuContext, quick: boolean): Promise
         promptsPerStep: prompts,
         sequentialSeconds,
         sharedSeconds,
+        devicePerSeedSeconds,
         workerSeconds,
         dispatchesPerStep,
         submissionsPerStep,
@@ -237,17 +266,20 @@ export function formatGpuSweepBench(rows: GpuSweepRow[], adapter: string): strin
   return [
     `## Seed sweeps on WebGPU (${adapter}; zoo model, G 16, 8 updates per step, 128 new tokens)`,
     '',
-    '| seeds x steps | prompts per step | one after another | all at once, one device | speed-up | a worker and device per seed | speed-up | per GRPO step of one seed: dispatches, submissions |',
-    '|---|---|---|---|---|---|---|---|',
-    ...rows.map(
-      (r) =>
-        `| ${r.seeds} x ${r.steps} | ${r.promptsPerStep} | ${r.sequentialSeconds.toFixed(1)} s | ${r.sharedSeconds.toFixed(1)} s | ${(r.sequentialSeconds / r.sharedSeconds).toFixed(2)}x | ${r.workerSeconds.toFixed(1)} s | ${(r.sequentialSeconds / r.workerSeconds).toFixed(2)}x | ${Math.round(r.dispatchesPerStep)}, ${Math.round(r.submissionsPerStep)} |`,
-    ),
+    '| seeds x steps | prompts per step | one after another | all at once, one device | speed-up | a device per seed, one thread | speed-up | a worker and device per seed | speed-up | per GRPO step of one seed: dispatches, submissions |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...rows.map((r) => {
+      const up = (seconds: number) =>
+        `${seconds.toFixed(1)} s | ${(r.sequentialSeconds / seconds).toFixed(2)}x`;
+      return `| ${r.seeds} x ${r.steps} | ${r.promptsPerStep} | ${r.sequentialSeconds.toFixed(1)} s | ${up(r.sharedSeconds)} | ${up(r.devicePerSeedSeconds)} | ${up(r.workerSeconds)} | ${Math.round(r.dispatchesPerStep)}, ${Math.round(r.submissionsPerStep)} |`;
+    }),
     '',
     'Target: 8 seeds at least 4x faster than 8 sequential runs on a hardware GPU. The seeds share the device',
     "and its queue but not their submissions: each seed's steps are its own kernels, interleaved with the others',",
     "and one JavaScript thread does every seed's host work (recording each dispatch, one round trip per",
-    'submission), so on one device the sweep is bound by that thread; workers start with loading the sources and the model.',
+    'submission). A device per seed in one thread gives each seed its own queue but keeps the one thread;',
+    'workers give each seed both, and start by loading the sources and the model. Which of the three is',
+    'fastest says whether the queue or the host thread limits the shared device.',
   ].join('\n');
 }
 
