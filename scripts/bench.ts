@@ -531,7 +531,7 @@ async function benchDecodeLayers(gpu: WebGpuBackend): Promise<void> {
   g.net.fusedDecode = byDefault;
   g.dispose();
   table(
-    `decode layers, zoo model, prompt ${promptLen}, ${newTokens} new tokens (new tokens/s: median (each of 3, alternating order)); this adapter's default: ${byDefault ? 'fused' : '12 kernels'}`,
+    `decode layers, zoo model, prompt ${promptLen}, ${newTokens} new tokens (new tokens/s: median (each of ${QUICK ? 1 : 3}, alternating order)); this adapter's default: ${byDefault ? 'fused' : '12 kernels'}`,
     [
       'rows',
       '12 kernels per layer',
