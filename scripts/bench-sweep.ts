@@ -291,49 +291,82 @@ export interface CpuStepRow {
   stepMs: number;
 }
 
+/** One arm's timed runs of the two-way step benches: every step's metrics, and dispatches per step. */
+interface ArmRuns {
+  steps: SeedOutcome['steps'];
+  /** The first run's step metrics, wall-clock fields aside (JSON), to compare the arms' numbers. */
+  firstRun: string;
+  dispatchesPerStep: number[];
+}
+
 /**
- * One seed's GRPO step on the CPU engine (the sweep's preset-sized step) with the exact WebAssembly
- * kernels off (their JS loops, the matmul's JS epilogue and transpose) and on (wasmExact.ts), after an
- * untimed warm-up of each, in alternating order (off-on, then on-off) so neither arm gets the JIT's or the
- * machine's better minutes. Also checks that both produce the same step metrics (wall-clock fields aside).
+ * One seed's GRPO step (the sweep's preset-sized step) two ways, 'before' and 'after': an untimed
+ * one-step warm-up of each, then `rounds` runs of `steps` steps in alternating order (before-after, then
+ * after-before) so neither arm gets the JIT's or the machine's better minutes. `hostFor(arm)` readies the
+ * arm and returns the run's resources.
  */
-export async function runCpuStepBench(quick: boolean): Promise<{ rows: CpuStepRow[]; identical: boolean }> {
-  const steps = quick ? 1 : 4;
-  const rounds = quick ? 1 : 2;
-  const config = sweepExperiment(steps);
-  const host = nodeRunResources({ log: () => {} });
-  const scratch = mkdtempSync(join(tmpdir(), 'lab-bench-cpustep-'));
-  const samples = { before: [] as SeedOutcome['steps'], after: [] as SeedOutcome['steps'] };
-  const firstRun: Partial<Record<'before' | 'after', string>> = {};
+async function twoWayStepRuns(
+  backend: 'cpu' | 'webgpu',
+  steps: number,
+  rounds: number,
+  hostFor: (arm: 'before' | 'after') => RunResources,
+): Promise<Record<'before' | 'after', ArmRuns>> {
+  const scratch = mkdtempSync(join(tmpdir(), `lab-bench-${backend}step-`));
+  const runs: Record<'before' | 'after', ArmRuns> = {
+    before: { steps: [], firstRun: '', dispatchesPerStep: [] },
+    after: { steps: [], firstRun: '', dispatchesPerStep: [] },
+  };
   try {
-    for (const on of [false, true]) {
-      setExactKernelsEnabled(on);
-      await runSeed(sweepExperiment(1), 2, join(scratch, `warm-${on}`), host, () => {}, {
+    for (const arm of ['before', 'after'] as const) {
+      await runSeed(sweepExperiment(1, backend), 2, join(scratch, `warm-${arm}`), hostFor(arm), () => {}, {
         quiet: true,
         resume: false,
       });
     }
+    const config = sweepExperiment(steps, backend);
     for (let round = 0; round < rounds; round++) {
       for (const arm of round % 2 === 0 ? (['before', 'after'] as const) : (['after', 'before'] as const)) {
-        setExactKernelsEnabled(arm === 'after');
-        const dir = join(scratch, `${arm}-${round}`);
-        const outcome = await runSeed(config, 1, dir, host, () => {}, { quiet: true, resume: false });
+        const marks: number[] = [];
+        const outcome = await runSeed(config, 1, join(scratch, `${arm}-${round}`), hostFor(arm), () => {}, {
+          quiet: true,
+          resume: false,
+          onStep: () => marks.push(gpuWorkTotals.dispatches),
+        });
         if (outcome.result !== 'finished') throw new Error(`${arm}: ${outcome.error ?? outcome.result}`);
-        samples[arm].push(...outcome.steps);
-        firstRun[arm] ??= JSON.stringify(outcome.steps.map(deterministicPart));
+        const r = runs[arm];
+        r.steps.push(...outcome.steps);
+        r.firstRun ||= JSON.stringify(outcome.steps.map(deterministicPart));
+        for (let i = 1; i < marks.length; i++) r.dispatchesPerStep.push(marks[i] - marks[i - 1]);
       }
     }
   } finally {
-    setExactKernelsEnabled(true);
     rmSync(scratch, { recursive: true, force: true });
   }
-  return {
-    rows: [
-      { kernels: 'off (JS loops)', ...stepPhases(samples.before) },
-      { kernels: 'on (exact wasm kernels)', ...stepPhases(samples.after) },
-    ],
-    identical: firstRun.before === firstRun.after,
-  };
+  return runs;
+}
+
+/**
+ * One seed's GRPO step on the CPU engine with the exact WebAssembly kernels off (their JS loops, the
+ * matmul's JS epilogue and transpose) and on (wasmExact.ts), two ways as twoWayStepRuns times them. Also
+ * checks that both produce the same step metrics (wall-clock fields aside).
+ */
+export async function runCpuStepBench(quick: boolean): Promise<{ rows: CpuStepRow[]; identical: boolean }> {
+  const host = nodeRunResources({ log: () => {} });
+  try {
+    const runs = await twoWayStepRuns('cpu', quick ? 1 : 4, quick ? 1 : 2, (arm) => {
+      setExactKernelsEnabled(arm === 'after');
+      return host;
+    });
+    return {
+      rows: [
+        { kernels: 'off (JS loops)', ...stepPhases(runs.before.steps) },
+        { kernels: 'on (exact wasm kernels)', ...stepPhases(runs.after.steps) },
+      ],
+      identical: runs.before.firstRun === runs.after.firstRun,
+    };
+  } finally {
+    setExactKernelsEnabled(true);
+  }
 }
 
 /** Median time of a GRPO step's phases over the given steps. */
@@ -356,68 +389,23 @@ export interface GpuStepRow {
 }
 
 /**
- * One seed's GRPO step on WebGPU (the sweep's preset-sized step), rollout decoding with 12 kernels per
- * layer and with the fused decode layer (decode_layer.wgsl), after an untimed warm-up of each, in
- * alternating order. The two round differently (the fused projections sum in another order), so their
- * metrics are not compared; the kernel tier checks both against the CPU engine.
+ * One seed's GRPO step on WebGPU, rollout decoding with 12 kernels per layer and with the fused decode
+ * layer (decode_layer.wgsl), two ways as twoWayStepRuns times them. The two round differently (the fused
+ * projections sum in another order), so their metrics are not compared; the kernel tier checks both
+ * against the CPU engine.
  */
 export async function runGpuStepBench(ctx: GpuContext, quick: boolean): Promise<GpuStepRow[]> {
-  const steps = quick ? 2 : 4;
-  const rounds = quick ? 1 : 2;
-  const config = sweepExperiment(steps, 'webgpu');
   const base = nodeRunResources({ log: () => {} });
-  const hostFor = (fusedDecode: boolean): RunResources => ({
+  const runs = await twoWayStepRuns('webgpu', quick ? 2 : 4, quick ? 1 : 2, (arm) => ({
     ...base,
-    createBackend: () => WebGpuBackend.create(ctx, { fusedDecode }),
+    createBackend: () => WebGpuBackend.create(ctx, { fusedDecode: arm === 'after' }),
+  }));
+  const row = (decode: GpuStepRow['decode'], r: ArmRuns): GpuStepRow => ({
+    decode,
+    ...stepPhases(r.steps),
+    dispatchesPerStep: median(r.dispatchesPerStep),
   });
-  const scratch = mkdtempSync(join(tmpdir(), 'lab-bench-gpustep-'));
-  const samples = { unfused: [] as SeedOutcome['steps'], fused: [] as SeedOutcome['steps'] };
-  const dispatches = { unfused: [] as number[], fused: [] as number[] };
-  try {
-    for (const fused of [false, true]) {
-      await runSeed(
-        sweepExperiment(1, 'webgpu'),
-        2,
-        join(scratch, `warm-${fused}`),
-        hostFor(fused),
-        () => {},
-        {
-          quiet: true,
-          resume: false,
-        },
-      );
-    }
-    for (let round = 0; round < rounds; round++) {
-      for (const arm of round % 2 === 0 ? (['unfused', 'fused'] as const) : (['fused', 'unfused'] as const)) {
-        const marks: number[] = [];
-        const outcome = await runSeed(
-          config,
-          1,
-          join(scratch, `${arm}-${round}`),
-          hostFor(arm === 'fused'),
-          () => {},
-          {
-            quiet: true,
-            resume: false,
-            onStep: () => marks.push(gpuWorkTotals.dispatches),
-          },
-        );
-        if (outcome.result !== 'finished') throw new Error(`${arm}: ${outcome.error ?? outcome.result}`);
-        samples[arm].push(...outcome.steps);
-        for (let i = 1; i < marks.length; i++) dispatches[arm].push(marks[i] - marks[i - 1]);
-      }
-    }
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
-  }
-  return [
-    {
-      decode: '12 kernels per layer',
-      ...stepPhases(samples.unfused),
-      dispatchesPerStep: median(dispatches.unfused),
-    },
-    { decode: 'fused layer', ...stepPhases(samples.fused), dispatchesPerStep: median(dispatches.fused) },
-  ];
+  return [row('12 kernels per layer', runs.before), row('fused layer', runs.after)];
 }
 
 export function formatGpuStepBench(rows: GpuStepRow[], adapter: string): string {

@@ -412,23 +412,20 @@ function randomPrompts(R: number, length: number, vocab: number): Int32Array[] {
   return Array.from({ length: R }, () => Int32Array.from({ length }, () => rng.int(3, vocab - 1)));
 }
 
+/**
+ * A generate request whose rows all run the full newTokens, so rates compare like with like: eos = pad
+ * id 0, which the random prompts never contain and decoding a fresh model rarely emits.
+ */
+function decodeRequest(prompts: Int32Array[], newTokens: number, temperature: number) {
+  return { prompts, maxNewTokens: newTokens, temperature, topK: 0, topP: 1, seed: 1, stream: 0, eosId: 0 };
+}
+
 async function benchDecoding(gpu: WebGpuBackend): Promise<void> {
   const config = ZOO_MODEL_CONFIG;
   const params = initParameters(config, 3);
   const [R, promptLen, newTokens] = QUICK ? [2, 8, 4] : [16, 32, 48];
   const prompts = randomPrompts(R, promptLen, config.vocab_size);
-  // eos = pad id 0, which the random prompts never contain and greedy decoding of a fresh model rarely
-  // emits; every row runs the full newTokens so rates compare like with like.
-  const request = {
-    prompts,
-    maxNewTokens: newTokens,
-    temperature: 0,
-    topK: 0,
-    topP: 1,
-    seed: 1,
-    stream: 0,
-    eosId: 0,
-  };
+  const request = decodeRequest(prompts, newTokens, 0);
   const g = (await gpu.createModel(config, params)) as WebGpuModel;
   const c = await new CpuBackend().createModel(config, params);
   const rate = async (fn: () => Promise<unknown> | unknown) => {
@@ -493,18 +490,7 @@ async function benchDecodeLayers(gpu: WebGpuBackend): Promise<void> {
     return;
   }
   for (const R of QUICK ? [16] : [16, 128]) {
-    const prompts = randomPrompts(R, promptLen, config.vocab_size);
-    // eos = pad id 0, which the random prompts never contain: every row runs all newTokens steps.
-    const request = {
-      prompts,
-      maxNewTokens: newTokens,
-      temperature: 1,
-      topK: 0,
-      topP: 1,
-      seed: 1,
-      stream: 0,
-      eosId: 0,
-    };
+    const request = decodeRequest(randomPrompts(R, promptLen, config.vocab_size), newTokens, 1);
     const rates = { fused: [] as number[], unfused: [] as number[] };
     const dispatches = { fused: 0, unfused: 0 };
     for (let rep = 0; rep < (QUICK ? 1 : 3); rep++) {

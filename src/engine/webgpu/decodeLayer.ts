@@ -2,6 +2,7 @@
 // the 12 of the unfused path (norm, q, k, v, RoPE, cache write, attention, o_proj, norm, gate, up,
 // SwiGLU, down), one workgroup per four sequence rows. It applies when four rows' vectors fit the
 // adapter's workgroup memory (fusedDecodeUnfit); larger models keep the unfused path.
+import type { LayerTensors } from '../../model/layout';
 import { MAX_HEAD_DIM } from './attention';
 import { defineKernel, type GpuTensor, type Kernel, type Step } from './kernel';
 
@@ -120,20 +121,51 @@ export function decodeLayerKernel(shape: DecodeLayerShape): DecodeLayerKernel {
   return kernel;
 }
 
-/** One layer's weights as views of the flat parameter tensor (model.ts's ModelWeights layer). */
-export interface DecodeLayerWeights {
-  inputNorm: GpuTensor;
-  qWeight: GpuTensor;
-  qBias: GpuTensor;
-  kWeight: GpuTensor;
-  kBias: GpuTensor;
-  vWeight: GpuTensor;
-  vBias: GpuTensor;
-  oWeight: GpuTensor;
-  postNorm: GpuTensor;
-  gateWeight: GpuTensor;
-  upWeight: GpuTensor;
-  downWeight: GpuTensor;
+/**
+ * What every dispatch of one layer shares: the kernel for the model's shape and the uniforms the weights
+ * fix (their element offsets in the parameters, eps, the attention scale). Made once per decoder, so a
+ * decoded token records the dispatch and nothing else.
+ */
+export interface DecodeLayerPlan {
+  kernel: DecodeLayerKernel;
+  uniforms: Omit<Record<DecodeLayerUniform, number>, 'R' | 'Tmax'>;
+}
+
+/** The plan of one layer whose weights are views of the flat parameter tensor `params`. */
+export function decodeLayerPlan(
+  shape: DecodeLayerShape,
+  params: GpuTensor,
+  layer: LayerTensors<GpuTensor>,
+  eps: number,
+): DecodeLayerPlan {
+  const at = (w: GpuTensor) => {
+    if (w.buffer !== params.buffer)
+      throw new Error(`decode layer: ${w.label} is not a view of the parameters`);
+    const at = (w.offset - params.offset) / 4;
+    // The shader reads the parameters as vec4s.
+    if (at % 4 !== 0)
+      throw new Error(`decode layer: ${w.label} starts at element ${at}, not a multiple of 4`);
+    return at;
+  };
+  return {
+    kernel: decodeLayerKernel(shape),
+    uniforms: {
+      eps,
+      scale: 1 / Math.sqrt(shape.D),
+      in_norm: at(layer.inputNorm),
+      q_w: at(layer.qWeight),
+      q_b: at(layer.qBias),
+      k_w: at(layer.kWeight),
+      k_b: at(layer.kBias),
+      v_w: at(layer.vWeight),
+      v_b: at(layer.vBias),
+      o_w: at(layer.oWeight),
+      post_norm: at(layer.postNorm),
+      gate_w: at(layer.gateWeight),
+      up_w: at(layer.upWeight),
+      down_w: at(layer.downWeight),
+    },
+  };
 }
 
 /**
@@ -142,9 +174,9 @@ export interface DecodeLayerWeights {
  */
 export function encodeDecodeLayer(
   step: Step,
+  plan: DecodeLayerPlan,
   t: {
     params: GpuTensor;
-    layer: DecodeLayerWeights;
     cos: GpuTensor;
     sin: GpuTensor;
     rows: GpuTensor;
@@ -152,21 +184,11 @@ export function encodeDecodeLayer(
     kCache: GpuTensor;
     vCache: GpuTensor;
   },
-  u: { R: number; Tmax: number; eps: number; shape: DecodeLayerShape },
+  R: number,
+  Tmax: number,
 ): void {
-  const at = (w: GpuTensor) => {
-    if (w.buffer !== t.params.buffer)
-      throw new Error(`decode layer: ${w.label} is not a view of the parameters`);
-    const at = (w.offset - t.params.offset) / 4;
-    // The shader reads the parameters as vec4s.
-    if (at % 4 !== 0)
-      throw new Error(`decode layer: ${w.label} starts at element ${at}, not a multiple of 4`);
-    return at;
-  };
-  const l = t.layer;
-  const kernel = decodeLayerKernel(u.shape);
   step.dispatch(
-    kernel,
+    plan.kernel,
     {
       weights: t.params,
       cos: t.cos,
@@ -176,23 +198,6 @@ export function encodeDecodeLayer(
       kCache: t.kCache,
       vCache: t.vCache,
     },
-    {
-      R: u.R,
-      Tmax: u.Tmax,
-      eps: u.eps,
-      scale: 1 / Math.sqrt(u.shape.D),
-      in_norm: at(l.inputNorm),
-      q_w: at(l.qWeight),
-      q_b: at(l.qBias),
-      k_w: at(l.kWeight),
-      k_b: at(l.kBias),
-      v_w: at(l.vWeight),
-      v_b: at(l.vBias),
-      o_w: at(l.oWeight),
-      post_norm: at(l.postNorm),
-      gate_w: at(l.gateWeight),
-      up_w: at(l.upWeight),
-      down_w: at(l.downWeight),
-    },
+    { ...plan.uniforms, R, Tmax },
   );
 }

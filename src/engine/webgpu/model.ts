@@ -18,7 +18,7 @@ import {
   encodeAttentionForward,
   encodeKvCacheWrite,
 } from './attention';
-import { type DecodeLayerShape, encodeDecodeLayer, fusedDecodeUnfit } from './decodeLayer';
+import { type DecodeLayerShape, decodeLayerPlan, encodeDecodeLayer, fusedDecodeUnfit } from './decodeLayer';
 import { BufferPool, GpuCapacityError, type GpuTensor, type KernelRunner, type Step } from './kernel';
 import type { MatmulOps } from './matmul';
 import * as ops from './ops';
@@ -608,6 +608,9 @@ export class GpuTransformer {
     if (fused && this.fusedDecodeUnfit) {
       throw new GpuCapacityError(`fused decode layer: ${this.fusedDecodeUnfit}`);
     }
+    const plans = fused
+      ? w.layers.map((lw) => decodeLayerPlan(this.decodeLayerShape, this.params, lw, eps))
+      : [];
 
     const advance = async (count: number): Promise<SampledTokens[]> => {
       if (!(Number.isInteger(count) && count >= 1)) {
@@ -623,23 +626,25 @@ export class GpuTransformer {
         runner.write(st.positions, pos);
         runner.write(st.rows, attentionRows(new Int32Array(R).fill(1), pos, slots));
         ops.embeddingForward(s, x, sampled, w.embed, R, V, C);
-        for (let l = 0; l < L && fused; l++) {
-          encodeDecodeLayer(
-            s,
-            {
-              params: this.params,
-              layer: w.layers[l],
-              cos: this.ropeCos,
-              sin: this.ropeSin,
-              rows: st.rows,
-              x,
-              kCache: kCache[l],
-              vCache: vCache[l],
-            },
-            { R, Tmax, eps, shape: this.decodeLayerShape },
-          );
-        }
-        for (let l = 0; l < L && !fused; l++) {
+        for (let l = 0; l < L; l++) {
+          if (fused) {
+            encodeDecodeLayer(
+              s,
+              plans[l],
+              {
+                params: this.params,
+                cos: this.ropeCos,
+                sin: this.ropeSin,
+                rows: st.rows,
+                x,
+                kCache: kCache[l],
+                vCache: vCache[l],
+              },
+              R,
+              Tmax,
+            );
+            continue;
+          }
           const lw = w.layers[l];
           ops.rmsnormForward(s, ln, rstd, x, lw.inputNorm, R, C, eps);
           mm.linearForward(s, q, ln, lw.qWeight, lw.qBias, R, C, H * D);
