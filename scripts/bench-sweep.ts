@@ -21,7 +21,7 @@ import {
 import { setExactKernelsEnabled } from '../src/engine/cpu/wasmExact';
 import { WebGpuBackend } from '../src/engine/webgpu/backend';
 import type { GpuContext } from '../src/engine/webgpu/device';
-import { gpuWorkTotals } from '../src/engine/webgpu/kernel';
+import { gpuWorkOptions, gpuWorkTotals } from '../src/engine/webgpu/kernel';
 import { acquireNodeGpu } from '../src/engine/webgpu/node-gpu';
 import type { RunResources } from '../src/experiment/assemble';
 import type { ExperimentConfig } from '../src/experiment/config/schema';
@@ -153,24 +153,67 @@ export function formatSweepBench(rows: SweepBenchRow[]): string {
   return lines.join('\n');
 }
 
+/** One way of running a gpusweep size: its wall-clock time and what was busy during it. */
+export interface GpuSweepArm {
+  seconds: number;
+  /**
+   * GPU time inside compute passes (gpuWorkOptions.measure: kernels and the barriers between them) over
+   * wall-clock time, summed over every device of this thread; null without timestamp-query or when the
+   * work ran in other threads (the workers).
+   */
+  gpuBusy: number | null;
+  /**
+   * Host time recording and uploading the GPU's work in this thread (Step.dispatch, Step.submit,
+   * KernelRunner.write) over wall-clock time; null when the seeds ran in workers. The trainer's own work
+   * (rewards, tokenizing, bookkeeping) comes on top: Dawn's event-loop polling keeps Node's
+   * event-loop utilization near 100% while it waits for the GPU, so that is no measure of it.
+   */
+  recording: number | null;
+}
+
 export interface GpuSweepRow {
   seeds: number;
   steps: number;
   promptsPerStep: number;
-  sequentialSeconds: number;
-  sharedSeconds: number;
+  sequential: GpuSweepArm;
+  shared: GpuSweepArm;
   /** All at once in this thread, each seed on a device (and queue) of its own. */
-  devicePerSeedSeconds: number;
-  workerSeconds: number;
+  devicePerSeed: GpuSweepArm;
+  workers: GpuSweepArm;
   /** Recorded by the first seed between its first and last step events, per step. */
   dispatchesPerStep: number;
   submissionsPerStep: number;
 }
 
+/** Times `run` with the GPU's busy time (pass timestamps, where the adapter has them) and the host's recording time. */
+async function timedArm(
+  ctx: GpuContext,
+  run: () => Promise<unknown>,
+  inThisThread = true,
+): Promise<GpuSweepArm> {
+  const gpu0 = gpuWorkTotals.gpuMs;
+  const host0 = gpuWorkTotals.hostMs;
+  const t0 = performance.now();
+  gpuWorkOptions.measure = true;
+  try {
+    await run();
+  } finally {
+    gpuWorkOptions.measure = false;
+  }
+  const ms = performance.now() - t0;
+  return {
+    seconds: ms / 1000,
+    gpuBusy: inThisThread && ctx.hasTimestampQuery ? (gpuWorkTotals.gpuMs - gpu0) / ms : null,
+    recording: inThisThread ? (gpuWorkTotals.hostMs - host0) / ms : null,
+  };
+}
+
 /**
  * S seeds x N steps on WebGPU: one seed after another and all at once (runOnSharedGpu), every engine on
- * `ctx`'s device, then a worker thread and device per seed (runInWorkers). Also one row at the paper's
- * 64 prompts x 16 per step (mini-batches of 128: A10's shape), 2 seeds.
+ * `ctx`'s device, then a device per seed in this thread, then a worker thread and device per seed
+ * (runInWorkers). Also one row at the paper's 64 prompts x 16 per step (mini-batches of 128: A10's
+ * shape), 2 seeds. Every way is timed with its GPU busy share and this thread's busy share (timedArm),
+ * which say what limits it.
  */
 export async function runGpuSweepBench(ctx: GpuContext, quick: boolean): Promise<GpuSweepRow[]> {
   // Two steps even when quick: the GPU work per GRPO step is counted between them.
@@ -201,6 +244,10 @@ export async function runGpuSweepBench(ctx: GpuContext, quick: boolean): Promise
       return backend;
     },
   };
+  const mustFinish = (outcomes: SeedOutcome[]) => {
+    const failed = outcomes.find((o) => o.result !== 'finished');
+    if (failed) throw new Error(`seed ${failed.seed}: ${failed.error ?? failed.result}`);
+  };
   try {
     // One untimed step first: pipelines compile on first use, and neither arm should pay for that.
     await runSeed(sweepExperiment(1, 'webgpu'), 99, join(scratch, 'warm'), host, () => {}, {
@@ -212,48 +259,49 @@ export async function runGpuSweepBench(ctx: GpuContext, quick: boolean): Promise
       // GPU work of one GRPO step: the totals between the first seed's first and last step events (so
       // neither its evals nor its set-up count).
       const marks: (typeof gpuWorkTotals)[] = [];
-      const sequentialSeconds = await oneAfterAnother(
-        config,
-        seeds,
-        host,
-        join(scratch, `seq-${seeds}-${prompts}`),
-        { onStep: (done) => done <= steps && marks.length < steps && marks.push({ ...gpuWorkTotals }) },
+      const sequential = await timedArm(ctx, () =>
+        oneAfterAnother(config, seeds, host, join(scratch, `seq-${seeds}-${prompts}`), {
+          onStep: (done) => done <= steps && marks.length < steps && marks.push({ ...gpuWorkTotals }),
+        }),
       );
       const perStep = (key: keyof typeof gpuWorkTotals) =>
         (marks[steps - 1][key] - marks[0][key]) / (steps - 1);
-      const dispatchesPerStep = perStep('dispatches');
-      const submissionsPerStep = perStep('submissions');
-      let t0 = performance.now();
       const tasks = seedTasks(config, seeds, join(scratch, `shared-${seeds}-${prompts}`));
-      const outcomes = await runOnSharedGpu(tasks, seeds, host, { log: () => {}, quiet: true });
-      const sharedSeconds = (performance.now() - t0) / 1000;
-      t0 = performance.now();
-      const ownDevices = await runOnSharedGpu(
-        tasks.map((t) => ({ ...t, dir: `${t.dir}-own-device` })),
-        seeds,
-        devicePerSeed,
-        { log: () => {}, quiet: true },
+      const shared = await timedArm(ctx, async () =>
+        mustFinish(await runOnSharedGpu(tasks, seeds, host, { log: () => {}, quiet: true })),
       );
-      const devicePerSeedSeconds = (performance.now() - t0) / 1000;
-      t0 = performance.now();
-      const inWorkers = await runInWorkers(
-        tasks.map((t) => ({ ...t, dir: `${t.dir}-worker` })),
-        seeds,
-        { log: () => {}, quiet: true },
+      const ownDevices = await timedArm(ctx, async () =>
+        mustFinish(
+          await runOnSharedGpu(
+            tasks.map((t) => ({ ...t, dir: `${t.dir}-own-device` })),
+            seeds,
+            devicePerSeed,
+            { log: () => {}, quiet: true },
+          ),
+        ),
       );
-      const workerSeconds = (performance.now() - t0) / 1000;
-      const failed = [...outcomes, ...ownDevices, ...inWorkers].find((o) => o.result !== 'finished');
-      if (failed) throw new Error(`seed ${failed.seed}: ${failed.error ?? failed.result}`);
+      const workers = await timedArm(
+        ctx,
+        async () =>
+          mustFinish(
+            await runInWorkers(
+              tasks.map((t) => ({ ...t, dir: `${t.dir}-worker` })),
+              seeds,
+              { log: () => {}, quiet: true },
+            ),
+          ),
+        false,
+      );
       rows.push({
         seeds,
         steps,
         promptsPerStep: prompts,
-        sequentialSeconds,
-        sharedSeconds,
-        devicePerSeedSeconds,
-        workerSeconds,
-        dispatchesPerStep,
-        submissionsPerStep,
+        sequential,
+        shared,
+        devicePerSeed: ownDevices,
+        workers,
+        dispatchesPerStep: perStep('dispatches'),
+        submissionsPerStep: perStep('submissions'),
       });
     }
   } finally {
@@ -263,24 +311,53 @@ export async function runGpuSweepBench(ctx: GpuContext, quick: boolean): Promise
 }
 
 export function formatGpuSweepBench(rows: GpuSweepRow[], adapter: string): string {
-  return [
+  const pct = (share: number | null) => (share === null ? '-' : `${Math.round(100 * share)}%`);
+  const ways: [keyof Pick<GpuSweepRow, 'sequential' | 'shared' | 'devicePerSeed' | 'workers'>, string][] = [
+    ['sequential', 'one after another'],
+    ['shared', 'all at once, one device'],
+    ['devicePerSeed', 'a device per seed, one thread'],
+    ['workers', 'a worker and device per seed'],
+  ];
+  const lines = [
     `## Seed sweeps on WebGPU (${adapter}; zoo model, G 16, 8 updates per step, 128 new tokens)`,
     '',
-    '| seeds x steps | prompts per step | one after another | all at once, one device | speed-up | a device per seed, one thread | speed-up | a worker and device per seed | speed-up | per GRPO step of one seed: dispatches, submissions |',
-    '|---|---|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => {
-      const up = (seconds: number) =>
-        `${seconds.toFixed(1)} s | ${(r.sequentialSeconds / seconds).toFixed(2)}x`;
-      return `| ${r.seeds} x ${r.steps} | ${r.promptsPerStep} | ${r.sequentialSeconds.toFixed(1)} s | ${up(r.sharedSeconds)} | ${up(r.devicePerSeedSeconds)} | ${up(r.workerSeconds)} | ${Math.round(r.dispatchesPerStep)}, ${Math.round(r.submissionsPerStep)} |`;
-    }),
+    '| seeds x steps | prompts per step | way | wall | speed-up | GPU busy | host recording |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  for (const r of rows) {
+    for (const [key, name] of ways) {
+      const arm = r[key];
+      lines.push(
+        `| ${r.seeds} x ${r.steps} | ${r.promptsPerStep} | ${name} | ${arm.seconds.toFixed(1)} s | ${(r.sequential.seconds / arm.seconds).toFixed(2)}x | ${pct(arm.gpuBusy)} | ${pct(arm.recording)} |`,
+      );
+    }
+  }
+  lines.push('');
+  for (const r of rows) {
+    const b = r.sequential.gpuBusy;
+    lines.push(
+      `${r.seeds} x ${r.steps} at ${r.promptsPerStep} prompts: one seed's GRPO step records ${Math.round(r.dispatchesPerStep)} dispatches in ${Math.round(r.submissionsPerStep)} submissions` +
+        (b
+          ? `; one seed alone kept the GPU busy ${pct(b)} of the time, so if sharing leaves the GPU's time per dispatch as it is, seeds on one queue (which runs their work one dispatch after another) can be at most ${(1 / b).toFixed(1)}x faster than one after another (on a software adapter the "GPU" is the host's cores, and sharing changes its speed).`
+          : '.'),
+    );
+  }
+  lines.push(
     '',
     'Target: 8 seeds at least 4x faster than 8 sequential runs on a hardware GPU. The seeds share the device',
     "and its queue but not their submissions: each seed's steps are its own kernels, interleaved with the others',",
     "and one JavaScript thread does every seed's host work (recording each dispatch, one round trip per",
     'submission). A device per seed in one thread gives each seed its own queue but keeps the one thread;',
-    'workers give each seed both, and start by loading the sources and the model. Which of the three is',
-    'fastest says whether the queue or the host thread limits the shared device.',
-  ].join('\n');
+    'workers give each seed both, and start by loading the sources and the model.',
+    'GPU busy: time inside compute passes by GPU timestamps (kernels and the barriers between them) over',
+    "wall-clock time, summed over this thread's devices (over 100% when queues overlap). Host recording: time",
+    "this thread spent recording, submitting and uploading GPU work, over wall-clock time (the trainer's own",
+    'work comes on top). With the GPU busy near 100%, the queue is the limit, and only more work per dispatch',
+    '(seeds batched in the kernels) or fewer dispatches help; with the GPU idle much of the time, the host',
+    "thread's work and the round trips are, and workers or fewer submissions help. Every way is timed with",
+    'the measurement on (one extra readback per submission).',
+  );
+  return lines.join('\n');
 }
 
 export interface CpuStepRow {
@@ -441,5 +518,82 @@ export function formatCpuStepBench(result: { rows: CpuStepRow[]; identical: bool
     `| speed-up | ${ratio(before.rolloutMs, after.rolloutMs)} | ${ratio(before.logprobsMs, after.logprobsMs)} | ${ratio(before.updateMs, after.updateMs)} | ${ratio(before.stepMs, after.stepMs)} |`,
     '',
     `Same step metrics both ways (wall-clock fields aside): ${result.identical ? 'yes, bit for bit' : 'NO (a bug: the kernels must be exact)'}. "Off" is the same code with the switch off (wasmExact.ts setExactKernelsEnabled), not an older commit.`,
+  ].join('\n');
+}
+
+export interface GpuProfile {
+  /** GPU time per kernel of one profiled GRPO step, slowest first. */
+  kernels: { label: string; count: number; ms: number }[];
+  /** Wall-clock time of the step before it, unprofiled. */
+  unprofiledStepMs: number;
+  dispatches: number;
+}
+
+/**
+ * GPU time per kernel of one seed's GRPO step (the sweep's preset-sized step), every dispatch timed by
+ * GPU timestamps (KernelRunner.profiling: a pass per dispatch). Three steps: the first compiles, the
+ * second is timed unprofiled, the third profiled. Says which kernels a step's GPU time goes to at the
+ * shapes the lab really runs (the training table's profile uses one nllStep).
+ */
+export async function runGpuProfileBench(ctx: GpuContext): Promise<GpuProfile | null> {
+  if (!ctx.hasTimestampQuery) return null;
+  const base = nodeRunResources({ log: () => {} });
+  let runner: WebGpuBackend['runner'] | undefined;
+  const host: RunResources = {
+    ...base,
+    async createBackend() {
+      const backend = await WebGpuBackend.create(ctx);
+      runner = backend.runner;
+      return backend;
+    },
+  };
+  const scratch = mkdtempSync(join(tmpdir(), 'lab-bench-gpuprofile-'));
+  const marks: { t: number; dispatches: number }[] = [];
+  let profile: GpuProfile['kernels'] = [];
+  try {
+    const outcome = await runSeed(sweepExperiment(3, 'webgpu'), 1, scratch, host, () => {}, {
+      quiet: true,
+      resume: false,
+      onStep: (done) => {
+        if (!runner) throw new Error('the run did not build its backend through this host');
+        marks.push({ t: performance.now(), dispatches: gpuWorkTotals.dispatches });
+        if (done === 2) {
+          runner.timings(true);
+          runner.profiling = true;
+        } else if (done === 3) {
+          runner.profiling = false;
+          profile = runner.timings(true);
+        }
+      },
+    });
+    if (outcome.result !== 'finished') throw new Error(outcome.error ?? outcome.result);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  return {
+    kernels: profile,
+    unprofiledStepMs: marks[1].t - marks[0].t,
+    dispatches: marks[2].dispatches - marks[1].dispatches,
+  };
+}
+
+export function formatGpuProfileBench(profile: GpuProfile | null, adapter: string): string {
+  const title = `## GPU time per kernel, one GRPO step on WebGPU (${adapter}; zoo model, B ${SWEEP_PROMPTS} x G 16, 8 updates, 128 new tokens)`;
+  if (!profile) return `${title}\n\n(no profile: the adapter has no timestamp-query)`;
+  const total = profile.kernels.reduce((sum, k) => sum + k.ms, 0);
+  const timed = profile.kernels.reduce((sum, k) => sum + k.count, 0);
+  return [
+    title,
+    '',
+    '| kernel | dispatches | GPU ms | per dispatch | share |',
+    '|---|---|---|---|---|',
+    ...profile.kernels.map(
+      (k) =>
+        `| ${k.label} | ${k.count} | ${k.ms.toFixed(2)} | ${((1000 * k.ms) / k.count).toFixed(1)} us | ${((100 * k.ms) / total).toFixed(1)}% |`,
+    ),
+    '',
+    `${timed} of the step's ${profile.dispatches} dispatches timed (at most 2048 per submission), ${total.toFixed(1)} ms of GPU time in kernels;`,
+    `the step before, unprofiled, took ${profile.unprofiledStepMs.toFixed(0)} ms of wall-clock time, so the kernels alone would keep the GPU`,
+    `busy about ${Math.round((100 * total) / profile.unprofiledStepMs)}% of a step (profiling puts each dispatch in a pass of its own, which adds time of its own).`,
   ].join('\n');
 }

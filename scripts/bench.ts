@@ -13,9 +13,12 @@
 //   5. seed sweeps on the CPU engine: S seeds one after another vs in parallel worker threads;
 //   6. one seed's GRPO step on WebGPU, rollout decoding with 12 kernels per layer vs the fused layer
 //      (hardware adapters by default), phase by phase, dispatches per step counted;
-//   7. seed sweeps on WebGPU: S seeds one after another vs all at once on one shared device vs a
-//      worker thread and device per seed;
-// Environment: BENCH_SIZES=256,512 to choose matmul sizes, BENCH_PARTS=matmul,training,decoding,onnx,cpustep,sweep,gpustep,gpusweep to
+//   7. GPU time per kernel of one seed's GRPO step on WebGPU (hardware adapters by default), every
+//      dispatch timed (part gpuprofile);
+//   8. seed sweeps on WebGPU: S seeds one after another vs all at once on one shared device vs a device
+//      per seed in one thread vs a worker thread and device per seed, each with the share of its time
+//      the GPU and this thread were busy;
+// Environment: BENCH_SIZES=256,512 to choose matmul sizes, BENCH_PARTS=matmul,training,decoding,onnx,cpustep,sweep,gpustep,gpuprofile,gpusweep to
 // choose sections, BENCH_QUICK=1 for a short smoke run, BENCH_MODELS=zoo,wide,large to choose the
 // training-step models ('large', ~3M parameters at B x T = 16x128, is for real GPUs and on by default
 // there: on SwiftShader one step takes minutes), BENCH_PROFILE=1 to print the GPU time per kernel of
@@ -48,7 +51,9 @@ import { LARGE_BENCH_CONFIG } from './benchModels';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const PARTS = new Set(
-  (process.env.BENCH_PARTS ?? 'matmul,training,decoding,onnx,cpustep,sweep,gpustep,gpusweep').split(','),
+  (
+    process.env.BENCH_PARTS ?? 'matmul,training,decoding,onnx,cpustep,sweep,gpustep,gpuprofile,gpusweep'
+  ).split(','),
 );
 const SIZES = (process.env.BENCH_SIZES ?? (QUICK ? '128' : '256,512,1024')).split(',').map(Number);
 /** BENCH_MODELS, or the default for the adapter: 'large' only on hardware GPUs (minutes per step on SwiftShader). */
@@ -580,6 +585,11 @@ async function main(): Promise<void> {
   if (PARTS.has('gpustep') && (!ctx.info.isSoftware || process.env.BENCH_PARTS)) {
     const { formatGpuStepBench, runGpuStepBench } = await import('./bench-sweep');
     console.log(`\n${formatGpuStepBench(await runGpuStepBench(ctx, QUICK), ctx.info.label)}`);
+  }
+  // GPU time per kernel of one GRPO step: on SwiftShader three steps take a minute, so only on request there.
+  if (PARTS.has('gpuprofile') && (!ctx.info.isSoftware || process.env.BENCH_PARTS)) {
+    const { formatGpuProfileBench, runGpuProfileBench } = await import('./bench-sweep');
+    console.log(`\n${formatGpuProfileBench(await runGpuProfileBench(ctx), ctx.info.label)}`);
   }
   // Seeds on one shared device: on SwiftShader a step takes minutes, so only on request there.
   if (PARTS.has('gpusweep') && (!ctx.info.isSoftware || process.env.BENCH_PARTS)) {

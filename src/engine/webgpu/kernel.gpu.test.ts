@@ -2,7 +2,14 @@
 // (crossing a uniform-arena chunk), bind-group and pipeline reuse, readback, pooled buffers, and the
 // clear errors for configs that do not fit or buffers that alias a writable binding.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { defineKernel, GpuCapacityError, grid1d, KernelRunner } from './kernel';
+import {
+  defineKernel,
+  GpuCapacityError,
+  gpuWorkOptions,
+  gpuWorkTotals,
+  grid1d,
+  KernelRunner,
+} from './kernel';
 import { acquireNodeGpu } from './node-gpu';
 
 const ADD = defineKernel({
@@ -107,6 +114,51 @@ describe('KernelRunner', () => {
       expect(timings[0].ms).toBeGreaterThanOrEqual(0);
     } else {
       expect(timings).toEqual([]);
+    }
+  });
+
+  it('adds GPU time in passes and host recording time to gpuWorkTotals when measure is on', async () => {
+    const n = 4096;
+    const [a, b, out] = ['w.a', 'w.b', 'w.out'].map((name) => runner.pool.tensor(name, n));
+    // Two passes (the read in the middle ends the first), 200 dispatches each, from the same inputs.
+    const record = () => {
+      runner.write(a, new Float32Array(n).fill(1));
+      runner.write(b, new Float32Array(n).fill(2));
+      const step = runner.begin('busy');
+      for (let i = 0; i < 200; i++) step.dispatch(ADD, { a, b, out }, { n, alpha: 1 });
+      const mid = step.read(out, 4);
+      for (let i = 0; i < 200; i++) step.dispatch(ADD, { a: out, b, out: a }, { n, alpha: 0 });
+      return { step, mid, last: step.read(a, 4) };
+    };
+    const before = gpuWorkTotals.gpuMs;
+    const hostBefore = gpuWorkTotals.hostMs;
+    const untimed = record();
+    await untimed.step.submit();
+    expect(gpuWorkTotals.gpuMs).toBe(before);
+    expect(gpuWorkTotals.hostMs).toBe(hostBefore);
+    gpuWorkOptions.measure = true;
+    try {
+      const t0 = performance.now();
+      const timed = record();
+      await timed.step.submit();
+      const wallMs = performance.now() - t0;
+      // The results are the same with the timestamps in the passes.
+      expect([...(await timed.mid)]).toEqual([...(await untimed.mid)]);
+      expect([...(await timed.last)]).toEqual([...(await untimed.last)]);
+      const gpuMs = gpuWorkTotals.gpuMs - before;
+      // Recording 400 dispatches and two uploads takes some host time, less than the whole submission.
+      const hostMs = gpuWorkTotals.hostMs - hostBefore;
+      expect(hostMs).toBeGreaterThan(0);
+      expect(hostMs).toBeLessThanOrEqual(wallMs);
+      if (runner.hasTimestampQuery) {
+        // Nanosecond ticks read as milliseconds: some GPU time, and no more than the submission took.
+        expect(gpuMs).toBeGreaterThan(0);
+        expect(gpuMs).toBeLessThanOrEqual(wallMs);
+      } else {
+        expect(gpuMs).toBe(0);
+      }
+    } finally {
+      gpuWorkOptions.measure = false;
     }
   });
 

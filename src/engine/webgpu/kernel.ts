@@ -177,7 +177,20 @@ export function kernelKey(kernel: Kernel): string {
  * it to tell host-bound from GPU-bound work: each dispatch costs host time to record and each submission
  * with readbacks a round trip, whatever the GPU.
  */
-export const gpuWorkTotals = { dispatches: 0, submissions: 0 };
+export const gpuWorkTotals = { dispatches: 0, submissions: 0, gpuMs: 0, hostMs: 0 };
+
+/**
+ * Thread-wide switch for benchmarks. With `measure` on:
+ * - every compute pass a Step records is bracketed by GPU timestamps (when the adapter has
+ *   timestamp-query) and the time between them is added to `gpuWorkTotals.gpuMs`: time in passes, i.e.
+ *   kernels and the barriers between them, copies and idle gaps excluded. One query pair per pass, not
+ *   per dispatch (that is `KernelRunner.profiling`, whose dispatch times are added too), so it costs one
+ *   extra readback per submission and leaves the dispatches as they are;
+ * - the host time spent in Step.dispatch, the synchronous part of Step.submit and KernelRunner.write
+ *   (recording and uploading the GPU's work) is added to `gpuWorkTotals.hostMs`.
+ * Their shares of a benchmark's wall-clock time say whether the GPU or the host's recording limits it.
+ */
+export const gpuWorkOptions = { measure: false };
 
 const kernelLabel = (kernel: Kernel) => kernel.label ?? `${kernel.shader}.${kernel.entryPoint}`;
 
@@ -270,7 +283,8 @@ export class Step {
   private pass: GPUComputePassEncoder | null = null;
   private uniformSlots = 0;
   private readonly reads: PendingRead[] = [];
-  private readonly timed: { label: string; index: number }[] = [];
+  /** Timestamp pairs of this step: a profiled dispatch (label) or a whole compute pass (null). */
+  private readonly timed: { label: string | null; index: number }[] = [];
   private closed = false;
   /** Dispatches recorded so far. */
   dispatches = 0;
@@ -287,6 +301,23 @@ export class Step {
     kernel: Kernel<B, U>,
     tensors: Readonly<Record<B, GpuTensor>>,
     uniforms: Readonly<Record<U, number>> = {} as Record<U, number>,
+  ): void {
+    if (!gpuWorkOptions.measure) {
+      this.record(kernel, tensors, uniforms);
+      return;
+    }
+    const t0 = performance.now();
+    try {
+      this.record(kernel, tensors, uniforms);
+    } finally {
+      gpuWorkTotals.hostMs += performance.now() - t0;
+    }
+  }
+
+  private record<B extends string, U extends string>(
+    kernel: Kernel<B, U>,
+    tensors: Readonly<Record<B, GpuTensor>>,
+    uniforms: Readonly<Record<U, number>>,
   ): void {
     this.assertOpen();
     const runner = this.runner;
@@ -326,11 +357,28 @@ export class Step {
       pass.end();
       this.timed.push({ label: kernelLabel(kernel), index: timestampIndex });
     } else {
-      this.pass ??= this.encoder.beginComputePass({ label: this.label });
+      this.pass ??= this.beginPass();
       this.encodeInto(this.pass, pipeline, bindGroup, uniformOffset, x, y, z);
     }
     this.dispatches++;
     gpuWorkTotals.dispatches++;
+  }
+
+  /** The step's shared compute pass, bracketed by timestamps when gpuWorkOptions.measure is on. */
+  private beginPass(): GPUComputePassEncoder {
+    const runner = this.runner;
+    const index =
+      gpuWorkOptions.measure && !runner.profiling ? runner.reserveTimestamps(this.timed.length) : -1;
+    if (index < 0) return this.encoder.beginComputePass({ label: this.label });
+    this.timed.push({ label: null, index });
+    return this.encoder.beginComputePass({
+      label: this.label,
+      timestampWrites: {
+        querySet: runner.querySet!,
+        beginningOfPassWriteIndex: index,
+        endOfPassWriteIndex: index + 1,
+      },
+    });
   }
 
   private encodeInto(
@@ -398,6 +446,7 @@ export class Step {
 
   /** Submits everything recorded; resolves once all scheduled readbacks (and timings) are available. */
   async submit(): Promise<void> {
+    const t0 = gpuWorkOptions.measure ? performance.now() : 0;
     this.assertOpen();
     this.endPass();
     this.closed = true;
@@ -415,6 +464,7 @@ export class Step {
     runner.device.queue.submit([this.encoder.finish()]);
     gpuWorkTotals.submissions++;
     runner.endStep(this);
+    if (gpuWorkOptions.measure) gpuWorkTotals.hostMs += performance.now() - t0;
     const maps = this.reads.map(async (r) => {
       try {
         await r.staging.mapAsync(GPUMapMode.READ, 0, Math.max(4, r.bytes));
@@ -436,7 +486,9 @@ export class Step {
           staging.unmap();
           runner.returnStaging(staging);
           timed.forEach((t, i) => {
-            runner.recordTiming(t.label, Number(ticks[2 * i + 1] - ticks[2 * i]) / 1e6);
+            const ms = Math.max(0, Number(ticks[2 * i + 1] - ticks[2 * i]) / 1e6);
+            gpuWorkTotals.gpuMs += ms;
+            if (t.label !== null) runner.recordTiming(t.label, ms);
           });
         })(),
       );
@@ -566,6 +618,7 @@ export class KernelRunner {
     if (elementOffset + data.length > t.elements) {
       throw new RangeError(`write ${t.label}: ${data.length} elements at ${elementOffset} > ${t.elements}`);
     }
+    const t0 = gpuWorkOptions.measure ? performance.now() : 0;
     this.device.queue.writeBuffer(
       t.buffer,
       t.offset + elementOffset * 4,
@@ -573,6 +626,7 @@ export class KernelRunner {
       data.byteOffset,
       data.byteLength,
     );
+    if (gpuWorkOptions.measure) gpuWorkTotals.hostMs += performance.now() - t0;
   }
 
   /** Reads a tensor back in its own one-copy step. */
@@ -829,11 +883,11 @@ export class KernelRunner {
     this.staging.set(buf.size, list);
   }
 
-  /** @internal first query index of the `n`-th timed dispatch of a step, or -1 when not timing. */
+  /** @internal first query index of the `n`-th timed dispatch or pass of a step, or -1 when not timing. */
   reserveTimestamps(n: number): number {
     if (!this.hasTimestampQuery) return -1;
     // One fixed query set, made on first use: growing it would destroy a set the open step already
-    // recorded into. Dispatches beyond its capacity simply go untimed.
+    // recorded into. Dispatches or passes beyond its capacity (2048 per step) simply go untimed.
     if (!this.querySet) {
       this.queryCapacity = 4096;
       this.querySet = this.device.createQuerySet({ type: 'timestamp', count: this.queryCapacity });
