@@ -253,6 +253,52 @@ it('a fused decode layer the adapter fails to compile falls back to the 12 kerne
   }
 });
 
+it("the rollout sampler's workgroup size, set per adapter, never changes a token or a log-prob bit", async () => {
+  const ctx = await acquireNodeGpu();
+  const net = (g: EngineModel) => (g as WebGpuModel).net;
+  const [g] = await pairOf(TIED, 17, true);
+  // This suite's backend takes the default: 4 invocations per row on a software adapter, 64 on hardware.
+  expect(net(g).samplerWorkgroupSize).toBe(ctx.info.isSoftware ? 4 : 64);
+  const request = {
+    prompts: [new Int32Array([1, 5, 9, 12]), new Int32Array([1, 7]), new Int32Array([1, 3, 3, 8])],
+    maxNewTokens: 10,
+    temperature: 1,
+    topK: 0,
+    topP: 1,
+    seed: 5,
+    stream: 2,
+    eosId: 2,
+  };
+  const runs = [];
+  // Which sampler each generate really dispatches: the pipelines it asks the runner for.
+  const pipeline = vi.spyOn((gpu as WebGpuBackend).runner, 'pipeline');
+  for (const size of [1, 4, 64]) {
+    net(g).samplerWorkgroupSize = size;
+    pipeline.mockClear();
+    for (const topP of [1, 0.9]) runs.push({ size, topP, out: await g.generate({ ...request, topP }) });
+    const samplers = pipeline.mock.calls.map(([k]) => k).filter((k) => k.entryPoint === 'sample_forward');
+    expect(samplers.length).toBeGreaterThan(0);
+    expect(new Set(samplers.map((k) => k.constants?.WORKGROUP_SIZE))).toEqual(new Set([size]));
+  }
+  pipeline.mockRestore();
+  for (const run of runs) {
+    const ref = runs.find((r) => r.size === 64 && r.topP === run.topP)?.out;
+    const label = `size ${run.size}, top-p ${run.topP}`;
+    expect(
+      run.out.completions.map((x) => [...x]),
+      label,
+    ).toEqual(ref?.completions.map((x) => [...x]));
+    expect(
+      run.out.logprobs.map((x) => [...x]),
+      label,
+    ).toEqual(ref?.logprobs.map((x) => [...x]));
+  }
+  g.dispose();
+  await expect(
+    WebGpuBackend.create(ctx, { matmul: { kind: 'vec4', wgX: 8, wgY: 8 }, samplerWorkgroupSize: 48 }),
+  ).rejects.toThrow(/workgroup size 48 must be a power of two/);
+});
+
 // Every generate test runs both decode paths: the fused layer kernel (decode_layer.wgsl, the default
 // where it fits) and the 12 kernels per layer it replaces; and the untied config (6 heads over 3 KV
 // heads, D 4, one layer) beside the tied one.

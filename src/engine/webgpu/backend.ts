@@ -28,6 +28,7 @@ import { type GpuTensor, KernelRunner, kernelsIn } from './kernel';
 import { MatmulOps, type MatmulProbe, probeMatmul, variantName } from './matmul';
 import { checkTemperature, GpuTransformer, padFlat, type SampledTokens, unpadFlat } from './model';
 import * as ops from './ops';
+import { sampleKernel } from './sampling';
 
 export interface WebGpuBackendOptions {
   /** Skip the probe and use this matmul variant (tests, benchmarks). */
@@ -40,6 +41,12 @@ export interface WebGpuBackendOptions {
    * model, 128 rows: about 0.5x; README "Performance").
    */
   fusedDecode?: boolean;
+  /**
+   * Invocations per row of the rollout sampler (sampling.wgsl; tokens and log-probs are bit-identical
+   * for every size). Default: 64 on hardware adapters, 4 on software ones, where 128 rows of 100 ids
+   * sampled about 7x faster with 4 than with 64 (docs/measurements/cpu-2026-12-07).
+   */
+  samplerWorkgroupSize?: number;
 }
 
 /**
@@ -60,6 +67,7 @@ export class WebGpuBackend implements Backend {
     readonly ctx: Pick<GpuContext, 'info'>,
     private readonly decodeChunk: number,
     private readonly fusedDecode: boolean,
+    private readonly samplerWorkgroupSize: number,
   ) {
     const decode = fusedDecode ? ', fused decode layers where they fit' : '';
     this.description = `WebGPU on ${ctx.info.label} (matmul ${variantName(probe.variant)}${decode})`;
@@ -77,12 +85,16 @@ export class WebGpuBackend implements Backend {
     }
     await runner.prepare(kernelsIn(ops));
     const fusedDecode = options.fusedDecode ?? !ctx.info.isSoftware;
-    return new WebGpuBackend(runner, probe, ctx, decodeChunk, fusedDecode);
+    const samplerWorkgroupSize = options.samplerWorkgroupSize ?? (ctx.info.isSoftware ? 4 : 64);
+    // Checked and compiled now: a bad size fails here with sampleKernel's message, not mid-rollout.
+    await runner.prepare([sampleKernel(samplerWorkgroupSize)]);
+    return new WebGpuBackend(runner, probe, ctx, decodeChunk, fusedDecode, samplerWorkgroupSize);
   }
 
   async createModel(config: ModelConfig, params: Float32Array): Promise<EngineModel> {
     const model = new WebGpuModel(this.runner, new MatmulOps(this.runner, this.probe.variant), config);
     model.decodeChunk = this.decodeChunk;
+    model.net.samplerWorkgroupSize = this.samplerWorkgroupSize;
     model.net.fusedDecode &&= this.fusedDecode; // it starts as whether the model fits the kernel
     if (model.net.fusedDecode) {
       // Compiled now, asynchronously, so an adapter whose compiler refuses it falls back to the 12

@@ -160,6 +160,8 @@ export class GpuTransformer {
    * fits that kernel; WebGpuBackend turns it off on software adapters, tests and the bench toggle it.
    */
   fusedDecode: boolean;
+  /** Invocations per row of the rollout sampler; any size gives the same tokens (WebGpuBackend sets it per adapter). */
+  samplerWorkgroupSize = 64;
 
   constructor(
     readonly runner: KernelRunner,
@@ -559,7 +561,7 @@ export class GpuTransformer {
         { logits, rows, weights: sampleScratch, tokens: sampled, logprobs: sampledLogprobs },
         R,
         V,
-        sampling,
+        { ...sampling, workgroupSize: this.samplerWorkgroupSize },
       );
     };
     sample(
