@@ -5,6 +5,9 @@
 # (the NVIDIA Vulkan ICD needs both) in .gl/. About 35 MB; both folders are git-ignored. There, run
 #   bash .dev/device.sh node .dev/b/gpu-check.mjs
 #   bash .dev/device.sh node .dev/b/study.mjs run --arms A10 --jobs 8   (A10's CPU-engine runs on its cores)
+#   BENCH_PARTS=decoding,gpustep,gpuprofile,gpusweep bash .dev/device.sh node .dev/b/bench.mjs
+#     (issue 16's open question: the gpusweep table's GPU-busy and host-recording shares say whether the
+#     shared queue or the host limits 8 seeds; gpuprofile says which kernels a GRPO step's GPU time goes to)
 # device.sh unpacks everything, points Vulkan at the NVIDIA driver and runs its arguments with `node`
 # on the PATH. It unpacks the .debs into / (root; the versions the GPU image lacks, as the lending
 # tool's notes prescribe for these GL packages). The 2026-12-06 session (docs/measurements/
