@@ -17,7 +17,7 @@
 //      dispatch timed (part gpuprofile);
 //   8. seed sweeps on WebGPU: S seeds one after another vs all at once on one shared device vs a device
 //      per seed in one thread vs a worker thread and device per seed, each with the share of its time
-//      the GPU and this thread were busy;
+//      the GPU was busy and this thread spent recording GPU work;
 // Environment: BENCH_SIZES=256,512 to choose matmul sizes, BENCH_PARTS=matmul,training,decoding,onnx,cpustep,sweep,gpustep,gpuprofile,gpusweep to
 // choose sections, BENCH_QUICK=1 for a short smoke run, BENCH_MODELS=zoo,wide,large to choose the
 // training-step models ('large', ~3M parameters at B x T = 16x128, is for real GPUs and on by default
