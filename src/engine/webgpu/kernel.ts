@@ -173,9 +173,10 @@ export function kernelKey(kernel: Kernel): string {
 }
 
 /**
- * Dispatches recorded and submissions made by every KernelRunner of this thread so far. Benchmarks read
- * it to tell host-bound from GPU-bound work: each dispatch costs host time to record and each submission
- * with readbacks a round trip, whatever the GPU.
+ * Dispatches recorded and submissions made by every KernelRunner of this thread so far, and, while
+ * gpuWorkOptions.measure is on, GPU milliseconds in compute passes and host milliseconds recording.
+ * Benchmarks read it to tell host-bound from GPU-bound work: each dispatch costs host time to record and
+ * each submission with readbacks a round trip, whatever the GPU.
  */
 export const gpuWorkTotals = { dispatches: 0, submissions: 0, gpuMs: 0, hostMs: 0 };
 
