@@ -15,7 +15,8 @@ const USAGE = `Spurious Rewards Lab CLI
       --steps N             override the number of GRPO steps
       --set key=value       override any experiment field (URL keys as in shared links), repeatable
       --dataset-file ID=PATH  a JSONL dataset for 'dataset=ID'
-      --resume DIR          continue an interrupted run from its last checkpoint
+      --resume DIR          continue the run in DIR from its last checkpoint (every seed); with
+                            --steps N, extend it to N steps
       --quiet               no progress bar
   npm run lab -- export --engine verl|openrlhf (--preset ID | --url '...' | --config FILE) --out DIR
   npm run lab -- logits CHECKPOINT_DIR ['QUESTION']
@@ -106,6 +107,10 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'run':
+      if (rest.includes('--help') || rest.includes('-h')) {
+        console.log(USAGE);
+        return 0;
+      }
       return runCommand(parseRunArgs(rest));
     case 'export': {
       const { runExportCommand } = await import('./exportCommand');

@@ -1,7 +1,7 @@
 // The sweep's progress line: runs done / failed / running / left with their steps, and an ETA from the
 // steps finished so far (a failed run's remaining steps leave the total).
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SweepProgress } from './progress';
+import { ProgressBar, SweepProgress } from './progress';
 
 const sink = { write: () => true } as unknown as NodeJS.WriteStream;
 
@@ -38,5 +38,43 @@ describe('SweepProgress', () => {
     vi.setSystemTime(40_000);
     p.step('seed 7', 32);
     expect(p.line()).toMatch(/32\/100 steps · 40s elapsed, ETA 22m40s$/);
+  });
+
+  it('a run resumed at its last step, or said resumed before it computes, adds nothing to the speed', () => {
+    vi.useFakeTimers();
+    vi.setSystemTime(0);
+    const runs = ['seed 1', 'seed 2', 'seed 3'].map((label) => ({ label, steps: 12 }));
+    const p = new SweepProgress(runs, sink);
+    // seed 1 had finished before the interruption: it ends at once, computing nothing.
+    p.start('seed 1');
+    p.finish('seed 1');
+    // seed 2 resumes at step 3 and is shown there before its first step.
+    p.start('seed 2');
+    p.resumed('seed 2', 3);
+    expect(p.line()).toMatch(
+      /1 done, 1 running \(seed 2 3\/12\), 1 left · 15\/36 steps · 0s elapsed, ETA --$/,
+    );
+    vi.setSystemTime(10_000);
+    p.step('seed 2', 4);
+    // One step computed in 10 s, 20 left: 3m20s (not 16 steps in 10 s, which would say 13s).
+    expect(p.line()).toMatch(/16\/36 steps · 10s elapsed, ETA 3m20s$/);
+  });
+});
+
+describe('ProgressBar', () => {
+  it('on a terminal, ends its drawn line before another line is printed, and only then', () => {
+    const written: string[] = [];
+    const tty = { isTTY: true, columns: 80, write: (t: string) => written.push(t) };
+    const bar = new ProgressBar('seed 1', 4, tty as unknown as NodeJS.WriteStream);
+    bar.update(1);
+    expect(written.join('')).not.toContain('\n');
+    bar.breakLine(); // an eval line is about to be printed
+    expect(written.join('').endsWith('\n')).toBe(true);
+    const count = written.length;
+    bar.breakLine(); // nothing drawn since: no empty line
+    expect(written).toHaveLength(count);
+    bar.update(4); // the last step ends its own line
+    bar.breakLine();
+    expect(written.join('').match(/\n/g)).toHaveLength(2);
   });
 });

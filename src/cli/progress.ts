@@ -4,6 +4,8 @@
 export class ProgressBar {
   private readonly started = Date.now();
   private lastPrinted = -1;
+  /** A terminal line is drawn and not yet ended (another line printed now would be glued to it). */
+  private open = false;
 
   constructor(
     private readonly label: string,
@@ -23,7 +25,8 @@ export class ProgressBar {
       this.stream.write(
         `\r${line.slice(0, (this.stream.columns ?? 120) - 1).padEnd(Math.min(119, this.stream.columns ?? 120))}`,
       );
-      if (done >= this.total) this.stream.write('\n');
+      this.open = done < this.total;
+      if (!this.open) this.stream.write('\n');
       return;
     }
     const percent = Math.floor(fraction * 20);
@@ -31,6 +34,13 @@ export class ProgressBar {
       this.lastPrinted = percent;
       this.stream.write(`${line}\n`);
     }
+  }
+
+  /** Ends the drawn line, so a log line printed next starts on a line of its own. */
+  breakLine(): void {
+    if (!this.open) return;
+    this.stream.write('\n');
+    this.open = false;
   }
 }
 
@@ -51,9 +61,10 @@ export class SweepProgress {
   private readonly stepsOf = new Map<string, number>();
   private readonly stepsDone = new Map<string, number>();
   /**
-   * Steps a run restored from a checkpoint rather than computed here: a run reports every step it
-   * computes, so its first report (step k + 1 after resuming at k) tells. They count as done, not as
-   * speed, or the ETA right after a resume would be far too short.
+   * Steps a run restored from a checkpoint rather than computed here: said by resumed(), or else by its
+   * first report (a run reports every step it computes, so step k + 1 after resuming at k), or, for a
+   * run that ends without computing a step, all of them. They count as done, not as speed, or the ETA
+   * right after a resume would be far too short.
    */
   private readonly restored = new Map<string, number>();
   private readonly running = new Set<string>();
@@ -80,11 +91,22 @@ export class SweepProgress {
     this.print(false);
   }
 
+  /** The run continues from a checkpoint after `done` steps, which it does not compute again. */
+  resumed(label: string, done: number): void {
+    this.restored.set(label, done);
+    this.stepsDone.set(label, done);
+    this.print(false);
+  }
+
   /** A failed run counts as failed, and its remaining steps leave the ETA. */
   finish(label: string, failed = false): void {
     this.running.delete(label);
     (failed ? this.failed : this.finished).add(label);
-    if (!failed) this.stepsDone.set(label, this.stepsOf.get(label) ?? 0);
+    if (!failed) {
+      const steps = this.stepsOf.get(label) ?? 0;
+      if (!this.restored.has(label)) this.restored.set(label, steps);
+      this.stepsDone.set(label, steps);
+    }
     this.print(true);
   }
 

@@ -1,7 +1,7 @@
 // CLI run command end to end on a tiny random model (CPU engine): the output files are written and
 // consistent, bad experiments are refused with every problem listed, and `--resume --steps N` on a
 // finished run continues with exactly the steps an uninterrupted longer run takes.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import { initParameters } from '../model/layout';
 import { CharTokenizer } from '../model/tokenizer';
 import type { StepMetrics } from '../rl/metrics';
 import { deterministicPart } from '../rl/trainerFixtures';
-import { CliError, type RunArgs, runCommand, runSeed } from './runCommand';
+import { CliError, metricsBefore, type RunArgs, runCommand, runSeed } from './runCommand';
 
 const config = { ...DEFAULT_TINY_CONFIG, vocab_size: 100, max_position_embeddings: 128 };
 const host: RunResources = {
@@ -103,6 +103,120 @@ describe('lab run', () => {
     expect(readFileSync(join(resumed, 'checkpoint', 'model.safetensors'))).toEqual(
       readFileSync(join(straight, 'checkpoint', 'model.safetensors')),
     );
+  }, 180_000);
+
+  it('a resume keeps everything written before the checkpoint (rollout samples too) and NaN as written', async () => {
+    const straight = tempDir();
+    await runCommand(args({ out: straight, steps: '4' }), quietLog, () => host);
+    const resumed = tempDir();
+    await runCommand(args({ out: resumed, steps: '2' }), quietLog, () => host);
+    // A crash while writing a line leaves it cut off: the resume drops it and says so.
+    const jsonl = join(resumed, 'metrics.jsonl');
+    writeFileSync(jsonl, `${readFileSync(jsonl, 'utf8')}{"type":"samples","samp`);
+    const lines: string[] = [];
+    await runCommand(
+      args({ resume: resumed, steps: '4', set: [] }),
+      (l) => lines.push(l),
+      () => host,
+    );
+    expect(lines.join('\n')).toMatch(/metrics\.jsonl: line \d+ was cut off .*dropped/);
+    const events = (dir: string, type: string) =>
+      readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith(`{"type":"${type}"`));
+    // Every step's samples once, as the uninterrupted run wrote them (they hold no wall-clock times).
+    expect(events(resumed, 'samples')).toHaveLength(4);
+    expect(events(resumed, 'samples')).toEqual(events(straight, 'samples'));
+    expect(stepLines(resumed)).toEqual(stepLines(straight));
+    // The tiny run's evals have no code answers: accuracy-with-code is NaN, written "NaN" both times.
+    const summary = JSON.parse(readFileSync(join(resumed, 'summary.json'), 'utf8'));
+    const straightSummary = JSON.parse(readFileSync(join(straight, 'summary.json'), 'utf8'));
+    expect(summary.result).toBe('finished');
+    const { engine: _a, ...rest } = summary;
+    const { engine: _b, ...straightRest } = straightSummary;
+    expect(rest).toEqual(straightRest);
+    // A damaged line that is not the last is an error naming the file and the line.
+    writeFileSync(jsonl, `{"type":"step",\n${readFileSync(jsonl, 'utf8')}`);
+    const failed: string[] = [];
+    expect(
+      await runCommand(
+        args({ resume: resumed, steps: '5', set: [] }),
+        (l) => failed.push(l),
+        () => host,
+      ),
+    ).toBe(1);
+    expect(failed.join('\n')).toMatch(/seed 1: failed: .*metrics\.jsonl: line 1 is not valid JSON/);
+    expect(failed.join('\n')).toMatch(/1 of 1 seed\(s\) failed: 1/);
+  }, 240_000);
+
+  it('metricsBefore keeps the lines before a checkpoint as written and reads NaN back as a number', () => {
+    const file = join(tempDir(), 'metrics.jsonl');
+    const lines = [
+      '{"type":"status","state":"running","step":0}',
+      '{"type":"eval","metrics":{"step":0,"accuracyWithCode":"NaN"}}',
+      '{"type":"step","metrics":{"step":0,"ratioMax":"Infinity"}}',
+      '{"type":"samples","samples":[{"step":0,"question":"NaN"}]}',
+      '{"type":"step","metrics":{"step":1,"ratioMax":1}}',
+      '{"type":"samples","samples":[{"step":1,"question":"q"}]}',
+      '{"type":"eval","metrics":{"step":2,"accuracyWithCode":0.5}}',
+      '{"type":"status","state":"finished","step":2}',
+    ];
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const at1 = metricsBefore(file, 1, quietLog);
+    expect(at1.lines).toEqual(lines.slice(0, 4));
+    expect(at1.steps).toEqual([{ step: 0, ratioMax: Number.POSITIVE_INFINITY }]);
+    expect(at1.evals).toEqual([{ step: 0, accuracyWithCode: Number.NaN }]);
+    // At the end of the run everything but the final status is kept (the resumed run writes its own).
+    expect(metricsBefore(file, 2, quietLog).lines).toEqual(lines.slice(0, 7));
+  });
+
+  it('refuses, changing nothing, what would lose or misstate a run', async () => {
+    const out = tempDir();
+    await runCommand(args({ out, steps: '3' }), quietLog, () => host);
+    const saved = readFileSync(join(out, 'experiment.json'), 'utf8');
+    const refused = async (over: Partial<RunArgs>, why: RegExp) => {
+      await expect(runCommand(args(over), quietLog, () => host)).rejects.toThrow(why);
+      expect(readFileSync(join(out, 'experiment.json'), 'utf8')).toBe(saved);
+    };
+    // Fewer steps than it has trained: nothing to resume, and the folder must keep saying 3.
+    await refused(
+      { resume: out, steps: '2', set: [] },
+      /already trained 3 steps; --steps 2 cannot undo them/,
+    );
+    // A bad --jobs is refused before the folder is written.
+    await refused({ resume: out, steps: '5', jobs: '0', set: [] }, /--jobs needs a whole number >= 1/);
+    // The same command again, without --resume, would overwrite the finished run.
+    await refused({ out, steps: '3' }, /already holds a run; continue it with --resume/);
+    // --resume takes the experiment and the folder from the run itself.
+    await refused({ resume: out, url: '#v=1&seed=9' }, /--url cannot be combined with it/);
+    await refused({ resume: out, out: tempDir() }, /--out cannot be combined with it/);
+    const fresh = tempDir();
+    await expect(runCommand(args({ out: fresh, jobs: 'abc' }), quietLog, () => host)).rejects.toThrow(
+      /--jobs/,
+    );
+    expect(existsSync(join(fresh, 'experiment.json'))).toBe(false);
+  }, 120_000);
+
+  it('a seed that cannot resume fails alone, with its reason, and the sweep goes on', async () => {
+    const out = tempDir();
+    await runCommand(args({ out, steps: '2', seeds: '2', jobs: '1' }), quietLog, () => host);
+    const model = join(out, 'seed-2', 'checkpoint', 'model.safetensors');
+    writeFileSync(model, readFileSync(model).subarray(0, 100));
+    const lines: string[] = [];
+    expect(
+      await runCommand(
+        args({ resume: out, steps: '3', jobs: '1', set: [] }),
+        (l) => lines.push(l),
+        () => host,
+      ),
+    ).toBe(1);
+    const log = lines.join('\n');
+    expect(log).toMatch(/seed 2: failed: .*model\.safetensors/);
+    expect(log).toMatch(/\(1 seed\(s\) with data\).*1 of 2 seed\(s\) failed: 2/);
+    const summary = JSON.parse(readFileSync(join(out, 'sweep-summary.json'), 'utf8'));
+    expect(summary.seeds.map((x: { result: string }) => x.result)).toEqual(['finished', 'error']);
+    expect(summary.seeds[1].error).toMatch(/model\.safetensors/);
+    expect(stepLines(join(out, 'seed-1'))).toHaveLength(3);
   }, 180_000);
 
   it('keeps the saved checkpoint within two steps of training, so a long run can stop at any time', async () => {

@@ -125,6 +125,13 @@ export async function runCommand(
   const resumeDir = args.resume ? resolve(args.resume) : undefined;
   let config: ExperimentConfig;
   if (resumeDir) {
+    const ignored = (['preset', 'url', 'config', 'out'] as const).filter((k) => args[k] !== undefined);
+    if (ignored.length) {
+      throw new CliError(
+        `--resume continues the run saved in ${resumeDir} (its experiment.json, into the same folder); ` +
+          `${ignored.map((k) => `--${k}`).join(', ')} cannot be combined with it (change fields with --steps or --set)`,
+      );
+    }
     const experimentFile = join(resumeDir, 'experiment.json');
     if (!existsSync(experimentFile))
       throw new CliError(`${resumeDir} is not a run folder (no experiment.json)`);
@@ -143,16 +150,33 @@ export async function runCommand(
   }
   const outDir =
     resumeDir ?? resolve(args.out ?? join('runs', `run-${new Date().toISOString().replace(/[:.]/g, '-')}`));
+  const seeds = Array.from({ length: config.seeds }, (_, i) => config.seed + i);
+  const seedDir = (seed: number) => (config.seeds > 1 ? join(outDir, `seed-${seed}`) : outDir);
+  // Every argument is checked before the folder is touched: a refused command changes nothing.
+  const jobs = sweepJobs(args.jobs, seeds.length);
+  const resume = resumeDir !== undefined;
+  if (!resume && existsSync(join(outDir, 'experiment.json'))) {
+    throw new CliError(
+      `${outDir} already holds a run; continue it with --resume ${outDir}, or choose a new --out (nothing was changed)`,
+    );
+  }
+  if (resume) {
+    for (const seed of seeds) {
+      const trained = checkpointStep(join(seedDir(seed), 'checkpoint'));
+      if (trained > config.steps) {
+        throw new CliError(
+          `seed ${seed} in ${outDir} has already trained ${trained} steps; --steps ${config.steps} cannot undo them ` +
+            '(give at least that many steps, or start a shorter run in a new --out; nothing was changed)',
+        );
+      }
+    }
+  }
   mkdirSync(outDir, { recursive: true });
   const hash = serializeExperiment(config);
   writeFileSync(join(outDir, 'experiment.json'), `${JSON.stringify({ hash, config }, null, 2)}\n`);
   log(`experiment: #${hash}`);
   log(`updates per rollout batch: ${updatesPerRolloutBatch(config)}; output: ${outDir}`);
 
-  const seeds = Array.from({ length: config.seeds }, (_, i) => config.seed + i);
-  const seedDir = (seed: number) => (config.seeds > 1 ? join(outDir, `seed-${seed}`) : outDir);
-  const jobs = sweepJobs(args.jobs, seeds.length);
-  const resume = resumeDir !== undefined;
   let outcomes: SeedOutcome[];
   const sharedGpu = jobs > 1 ? await openSharedNodeGpu(config.backend) : null;
   if (sharedGpu) {
@@ -182,15 +206,25 @@ export async function runCommand(
         : null;
     outcomes = [];
     for (const seed of seeds) {
-      sweep?.start(`seed ${seed}`);
-      outcomes.push(
-        await runSeed(config, seed, seedDir(seed), host, log, {
+      const label = `seed ${seed}`;
+      sweep?.start(label);
+      // A seed that cannot run (a damaged checkpoint, say) is that seed's error, as in the other two
+      // ways of running a sweep: the other seeds still run, and the reason is said here.
+      let outcome: SeedOutcome;
+      try {
+        outcome = await runSeed(config, seed, seedDir(seed), host, log, {
           quiet: args.quiet || sweep !== null,
           resume,
-          onStep: (step) => sweep?.step(`seed ${seed}`, step),
-        }),
-      );
-      sweep?.finish(`seed ${seed}`, outcomes[outcomes.length - 1].result === 'error');
+          onStep: (step) => sweep?.step(label, step),
+          onResume: (step) => sweep?.resumed(label, step),
+        });
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        log(`${label}: failed: ${message}`);
+        outcome = { seed, result: 'error', steps: [], evals: [], error: message };
+      }
+      outcomes.push(outcome);
+      sweep?.finish(label, outcome.result === 'error');
     }
   }
 
@@ -215,14 +249,21 @@ export async function runCommand(
     },
   };
   // With one seed, the run's own summary.json (written by runSeed) is the summary.
+  // NaN (a seed with no data) is written as in summary.json, whether the metrics were computed now or
+  // read back on a resume.
   if (config.seeds > 1)
-    writeFileSync(join(outDir, 'sweep-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    writeFileSync(join(outDir, 'sweep-summary.json'), `${JSON.stringify(summary, replacer, 2)}\n`);
   const m = summary.mean;
+  const failed = outcomes.filter((o) => o.result === 'error');
   log(
-    `done: greedy accuracy change ${m.greedyAccuracyChange.mean.toFixed(1)} ± ${m.greedyAccuracyChange.se.toFixed(1)} points, ` +
-      `code frequency change ${m.codeFrequencyChange.mean.toFixed(1)} ± ${m.codeFrequencyChange.se.toFixed(1)} points over ${outcomes.length} seed(s)`,
+    `done: greedy accuracy change ${m.greedyAccuracyChange.mean.toFixed(1)} ± ${m.greedyAccuracyChange.se.toFixed(1)} points ` +
+      `(${m.greedyAccuracyChange.n} seed(s) with data), code frequency change ${m.codeFrequencyChange.mean.toFixed(1)} ± ` +
+      `${m.codeFrequencyChange.se.toFixed(1)} points (${m.codeFrequencyChange.n})` +
+      (failed.length
+        ? `; ${failed.length} of ${outcomes.length} seed(s) failed: ${failed.map((o) => o.seed).join(', ')} (reasons above and in ${config.seeds > 1 ? 'sweep-summary.json' : 'summary.json'})`
+        : ''),
   );
-  return outcomes.some((o) => o.result === 'error') ? 1 : 0;
+  return failed.length ? 1 : 0;
 }
 
 /** --jobs as a number of parallel seeds: default one per core, never more than the seeds. */
@@ -239,12 +280,15 @@ export interface SeedRunOptions {
   resume: boolean;
   /** Called after every training step with the number of steps done. */
   onStep?: (stepsDone: number) => void;
+  /** Called once when the seed resumes from a checkpoint, with the steps it had already trained. */
+  onResume?: (stepsDone: number) => void;
 }
 
 /** Messages from a seed worker (src/cli/seedWorker.ts) to the sweep. */
 export type SeedWorkerMessage =
   | { type: 'log'; line: string }
   | { type: 'step'; stepsDone: number }
+  | { type: 'resumed'; stepsDone: number }
   | { type: 'done'; outcome: SeedOutcome }
   | { type: 'failed'; message: string };
 
@@ -291,7 +335,7 @@ export async function runInWorkers(
   const gpuChoice = tasks.find((t) => t.config.backend !== 'cpu')?.config.backend;
   if (gpuChoice) prepareVulkanEnv();
   const matmul = gpuChoice ? await probeNodeGpuVariant(gpuChoice) : undefined;
-  const runOne = (i: number, onStep: (stepsDone: number) => void) =>
+  const runOne = (i: number, report: LaneReport) =>
     new Promise<SeedOutcome>((done) => {
       const { config, seed, dir } = tasks[i];
       const data: SeedWorkerData = {
@@ -309,9 +353,13 @@ export async function runInWorkers(
         (outcome ??= { seed, result: 'error', steps: [], evals: [], error: message });
       worker.on('message', (message: SeedWorkerMessage) => {
         if (message.type === 'log') options.log(message.line);
-        else if (message.type === 'step') onStep(message.stepsDone);
+        else if (message.type === 'step') report.step(message.stepsDone);
+        else if (message.type === 'resumed') report.resumed(message.stepsDone);
         else if (message.type === 'done') outcome = message.outcome;
-        else fail(message.message);
+        else {
+          options.log(`${labelOf(tasks[i])}: failed: ${message.message}`);
+          fail(message.message);
+        }
       });
       worker.on('error', (error: Error) => {
         options.log(`${labelOf(tasks[i])}: worker failed: ${error.message}`);
@@ -332,10 +380,16 @@ const labelOf = (task: SeedTask) => task.label ?? `seed ${task.seed}`;
  * The sweep's scheduler, whatever computes a seed: `jobs` lanes take the tasks in order, each reports
  * its steps to one progress line (unless quiet) and its outcome as it ends.
  */
+/** What a running seed tells its lane: each step trained, and the step it resumed at. */
+interface LaneReport {
+  step(stepsDone: number): void;
+  resumed(stepsDone: number): void;
+}
+
 async function runInLanes(
   tasks: readonly SeedTask[],
   jobs: number,
-  runOne: (index: number, onStep: (stepsDone: number) => void) => Promise<SeedOutcome>,
+  runOne: (index: number, report: LaneReport) => Promise<SeedOutcome>,
   options: { quiet?: boolean; onOutcome?: (index: number, outcome: SeedOutcome) => void },
 ): Promise<SeedOutcome[]> {
   const progress = options.quiet
@@ -347,7 +401,10 @@ async function runInLanes(
     for (let i = next++; i < tasks.length; i = next++) {
       const label = labelOf(tasks[i]);
       progress?.start(label);
-      outcomes[i] = await runOne(i, (stepsDone) => progress?.step(label, stepsDone));
+      outcomes[i] = await runOne(i, {
+        step: (stepsDone) => progress?.step(label, stepsDone),
+        resumed: (stepsDone) => progress?.resumed(label, stepsDone),
+      });
       progress?.finish(label, outcomes[i].result === 'error');
       options.onOutcome?.(i, outcomes[i]);
     }
@@ -368,13 +425,14 @@ export async function runOnSharedGpu(
   host: RunResources,
   options: { resume?: boolean; quiet?: boolean; log: (line: string) => void },
 ): Promise<SeedOutcome[]> {
-  const runOne = async (i: number, onStep: (stepsDone: number) => void): Promise<SeedOutcome> => {
+  const runOne = async (i: number, report: LaneReport): Promise<SeedOutcome> => {
     const { config, seed, dir } = tasks[i];
     try {
       return await runSeed(config, seed, dir, host, options.log, {
         quiet: true,
         resume: tasks[i].resume ?? options.resume ?? false,
-        onStep,
+        onStep: report.step,
+        onResume: report.resumed,
       });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -405,24 +463,12 @@ export async function runSeed(
     let checkpoint: RunCheckpoint | null = null;
     if (resume && existsSync(join(checkpointDir, 'state.json'))) {
       checkpoint = await readRunCheckpoint(checkpointDir, assembled.policy.numParams);
-      // Metrics after the checkpoint are re-run; keep only what the checkpoint had seen.
-      for (const line of readFileSync(jsonl, 'utf8').split('\n').filter(Boolean)) {
-        const event = JSON.parse(line) as RunEvent;
-        if (event.type === 'step' && event.metrics.step < checkpoint.step) steps.push(event.metrics);
-        if (event.type === 'eval' && event.metrics.step <= checkpoint.step) evals.push(event.metrics);
-      }
-      writeFileSync(
-        jsonl,
-        [
-          ...evals.map((metrics) => ({ type: 'eval', metrics })),
-          ...steps.map((metrics) => ({ type: 'step', metrics })),
-        ]
-          .sort((a, b) => a.metrics.step - b.metrics.step)
-          .map((e) => JSON.stringify(e))
-          .join('\n')
-          .concat(steps.length || evals.length ? '\n' : ''),
-      );
+      const kept = metricsBefore(jsonl, checkpoint.step, log);
+      steps.push(...kept.steps);
+      evals.push(...kept.evals);
+      writeFileSync(jsonl, kept.lines.map((l) => `${l}\n`).join(''));
       log(`seed ${seed}: resuming at step ${checkpoint.step}`);
+      options.onResume?.(checkpoint.step);
     } else {
       writeFileSync(jsonl, '');
     }
@@ -439,6 +485,7 @@ export async function runSeed(
         );
       } else if (event.type === 'eval') {
         evals.push(event.metrics);
+        bar?.breakLine();
         log(
           `seed ${seed} eval @${event.metrics.step}: greedy ${(100 * event.metrics.greedyAccuracy).toFixed(1)}%, avg@${event.metrics.k} ${(100 * event.metrics.sampledAccuracy).toFixed(1)}%, code ${(100 * event.metrics.codeFrequency).toFixed(1)}%`,
         );
@@ -448,6 +495,7 @@ export async function runSeed(
         writeRunCheckpoint(checkpointDir, event.checkpoint, assembled);
       } else if (event.type === 'error') {
         errorMessage = event.message;
+        bar?.breakLine();
         log(
           `seed ${seed}: ${event.message} The last good checkpoint and all metrics so far are kept in ${dir}.`,
         );
@@ -464,6 +512,70 @@ export async function runSeed(
   } finally {
     releaseRun(assembled);
   }
+}
+
+/** Steps trained by the run whose checkpoint folder this is (0 when it has none). */
+function checkpointStep(dir: string): number {
+  const file = join(dir, 'state.json');
+  if (!existsSync(file)) return 0;
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as { step: number }).step;
+  } catch (err) {
+    throw new CliError(`${file} is damaged: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** Metrics files write NaN and Infinity as strings (replacer); read them back as the numbers they were. */
+function reviveNumbers(_key: string, value: unknown): unknown {
+  if (value === 'NaN') return Number.NaN;
+  if (value === 'Infinity') return Number.POSITIVE_INFINITY;
+  if (value === '-Infinity') return Number.NEGATIVE_INFINITY;
+  return value;
+}
+
+/**
+ * What a run's metrics.jsonl recorded before its checkpoint at `step`: the lines to keep, as written
+ * (rollout samples and status events included), and the step and eval metrics among them. What came
+ * after the checkpoint is trained again on resume, so it is dropped. A cut-off last line (a crash while
+ * writing it) is dropped with a note; a damaged line elsewhere is an error naming the file and line.
+ */
+export function metricsBefore(
+  file: string,
+  step: number,
+  log: (line: string) => void,
+): { lines: string[]; steps: StepMetrics[]; evals: EvalMetrics[] } {
+  const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n') : [];
+  while (lines.length && lines[lines.length - 1] === '') lines.pop();
+  const kept: string[] = [];
+  const steps: StepMetrics[] = [];
+  const evals: EvalMetrics[] = [];
+  lines.forEach((line, i) => {
+    let event: RunEvent;
+    try {
+      // Samples carry free text, so only the metrics objects get their NaN strings turned back.
+      event = JSON.parse(line) as RunEvent;
+    } catch (err) {
+      if (i === lines.length - 1) {
+        log(`${file}: line ${i + 1} was cut off (the run stopped while writing it); dropped`);
+        return;
+      }
+      throw new CliError(
+        `${file}: line ${i + 1} is not valid JSON (${err instanceof Error ? err.message : String(err)})`,
+      );
+    }
+    let before: boolean;
+    if (event.type === 'step') {
+      before = event.metrics.step < step;
+      if (before) steps.push(JSON.parse(JSON.stringify(event.metrics), reviveNumbers));
+    } else if (event.type === 'eval') {
+      before = event.metrics.step <= step;
+      if (before) evals.push(JSON.parse(JSON.stringify(event.metrics), reviveNumbers));
+    } else if (event.type === 'samples') before = (event.samples[0]?.step ?? 0) < step;
+    else if (event.type === 'status' || event.type === 'error') before = event.step < step;
+    else before = true;
+    if (before) kept.push(line);
+  });
+  return { lines: kept, steps, evals };
 }
 
 function summariseLabels(labels: { label: string | null; correct: boolean }[]) {

@@ -15,6 +15,7 @@ try {
     quiet: true,
     resume: data.resume,
     onStep: (stepsDone) => post({ type: 'step', stepsDone }),
+    onResume: (stepsDone) => post({ type: 'resumed', stepsDone }),
   });
   post({ type: 'done', outcome });
 } catch (error) {
