@@ -1,7 +1,7 @@
 // CLI run command end to end on a tiny random model (CPU engine): the output files are written and
 // consistent, bad experiments are refused with every problem listed, and `--resume --steps N` on a
 // finished run continues with exactly the steps an uninterrupted longer run takes.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -169,6 +169,35 @@ describe('lab run', () => {
     // At the end of the run everything but the final status is kept (the resumed run writes its own).
     expect(metricsBefore(file, 2, quietLog).lines).toEqual(lines.slice(0, 7));
   });
+
+  it('a run stopped in the middle of swapping its checkpoint resumes from the new one', async () => {
+    const straight = tempDir();
+    await runCommand(args({ out: straight, steps: '3' }), quietLog, () => host);
+    const out = tempDir();
+    await runCommand(args({ out, steps: '2' }), quietLog, () => host);
+    // The old checkpoint deleted, the new one (state.json written last) not yet renamed into place.
+    renameSync(join(out, 'checkpoint'), join(out, 'checkpoint.tmp'));
+    const lines: string[] = [];
+    await runCommand(
+      args({ resume: out, steps: '3', set: [] }),
+      (l) => lines.push(l),
+      () => host,
+    );
+    expect(lines.join('\n')).toMatch(/completed the checkpoint swap.*\n.*resuming at step 2/);
+    expect(stepLines(out)).toEqual(stepLines(straight));
+    // Without any checkpoint the seed starts again, and says what it replaces.
+    rmSync(join(out, 'checkpoint'), { recursive: true });
+    const again: string[] = [];
+    await runCommand(
+      args({ resume: out, steps: '3', set: [] }),
+      (l) => again.push(l),
+      () => host,
+    );
+    expect(again.join('\n')).toMatch(
+      /no checkpoint in .*starts at step 0 \(the 3 step\(s\) metrics\.jsonl recorded/,
+    );
+    expect(stepLines(out)).toEqual(stepLines(straight));
+  }, 180_000);
 
   it('refuses, changing nothing, what would lose or misstate a run', async () => {
     const out = tempDir();

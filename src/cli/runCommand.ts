@@ -461,6 +461,14 @@ export async function runSeed(
     const jsonl = join(dir, 'metrics.jsonl');
     const checkpointDir = join(dir, 'checkpoint');
     let checkpoint: RunCheckpoint | null = null;
+    // writeRunCheckpoint writes the new checkpoint beside the old one (state.json last), then swaps
+    // them: a run stopped between the two steps of the swap left a complete checkpoint.tmp and none.
+    const pending = `${checkpointDir}.tmp`;
+    if (resume && !existsSync(join(checkpointDir, 'state.json')) && existsSync(join(pending, 'state.json'))) {
+      rmSync(checkpointDir, { recursive: true, force: true });
+      renameSync(pending, checkpointDir);
+      log(`seed ${seed}: completed the checkpoint swap the run was stopped in`);
+    }
     if (resume && existsSync(join(checkpointDir, 'state.json'))) {
       checkpoint = await readRunCheckpoint(checkpointDir, assembled.policy.numParams);
       const kept = metricsBefore(jsonl, checkpoint.step, log);
@@ -470,6 +478,18 @@ export async function runSeed(
       log(`seed ${seed}: resuming at step ${checkpoint.step}`);
       options.onResume?.(checkpoint.step);
     } else {
+      if (resume) {
+        let recorded = 0;
+        try {
+          recorded = metricsBefore(jsonl, Number.POSITIVE_INFINITY, () => {}).steps.length;
+        } catch {
+          // A damaged file: it is replaced all the same, and the note below says so without a count.
+        }
+        log(
+          `seed ${seed}: no checkpoint in ${checkpointDir}, so it starts at step 0` +
+            (recorded ? ` (the ${recorded} step(s) metrics.jsonl recorded without one are replaced)` : ''),
+        );
+      }
       writeFileSync(jsonl, '');
     }
     const bar = quiet ? null : new ProgressBar(`seed ${seed}`, config.steps);
