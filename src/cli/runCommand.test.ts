@@ -91,6 +91,8 @@ describe('lab run', () => {
     ).rejects.toBeInstanceOf(CliError);
     expect(lines.join('\n')).toMatch(/reward/);
     expect(lines.join('\n')).toMatch(/lr/);
+    // Nothing runs, so no "— using <default>" as the page's banner says when it falls back.
+    expect(lines.join('\n')).not.toMatch(/using/);
   });
 
   it('--resume with more steps continues exactly like an uninterrupted run', async () => {

@@ -46,8 +46,10 @@ export function formatNumber(value: number): string {
   return String(value);
 }
 
-/** One line per error, for the CLI and logs. */
+/**
+ * One line per error, for the CLI and logs, where an invalid experiment is refused: the default the page
+ * would fall back to (FieldError.defaultUsed, shown in its banner) is not mentioned, since nothing runs.
+ */
 export function formatFieldError(error: FieldError): string {
-  const used = error.defaultUsed === null ? '' : ` — using ${error.defaultUsed}`;
-  return `${error.field} = "${error.value}": ${error.why}${used}`;
+  return `${error.field} = "${error.value}": ${error.why}`;
 }
