@@ -6,7 +6,8 @@ import { CliError, type RunArgs, runCommand } from './runCommand';
 
 const USAGE = `Spurious Rewards Lab CLI
 
-  npm run lab -- run (--preset ID | --url 'EXPERIMENT URL' | --config FILE.json) [options]
+  npm run lab -- run [--preset ID | --url 'EXPERIMENT URL' | --config FILE.json] [options]
+      (none of the three: the lab's default experiment, as the page opens with)
       --out DIR             output folder (default runs/run-<time>)
       --backend B           auto | webgpu | cpu (auto: a hardware GPU if Dawn finds one, else CPU)
       --seeds N             seed sweep: seeds seed..seed+N-1, mean ± standard error in sweep-summary.json
