@@ -109,18 +109,29 @@ test('a 3-seed sweep two seeds at once, reloaded mid-sweep, matches the sequenti
 
   // The same sweep again (a new run of each seed), two seeds side by side, reloaded while they compute.
   await page.getByTestId('seeds-at-once').selectOption('2');
-  await page.getByRole('button', { name: '▶ Play' }).click();
-  await expect(page.getByTestId('progress-text')).toContainText('(2 running)', { timeout: 120_000 });
-  // Reload as soon as the shown seed is past its first step (checked every frame in the page, so a fast
-  // machine cannot finish the sweep in between).
-  await page.waitForFunction(
-    () =>
-      /Step ([1-9]|10) \/ 12 · running/.test(
-        document.querySelector('[data-testid="progress-text"]')?.textContent ?? '',
-      ),
+  // Reload as soon as the shown seed is past its first step while two seeds run and the third has not
+  // started, checked every frame from before Play is pressed: a check begun after the sweep had started
+  // could come too late on a fast machine, and without the third condition the page could show the third
+  // seed with the other two finished (seen once in 14 runs: paused, finished, finished), leaving no seed
+  // that never started to test.
+  const midSweep = page.waitForFunction(
+    () => {
+      const text = document.querySelector('[data-testid="progress-text"]')?.textContent ?? '';
+      // This sweep's three rows, newest first, in the Runs tab that is open.
+      const states = [...document.querySelectorAll('[data-testid="run-row"] td:nth-child(4)')]
+        .slice(0, 3)
+        .map((cell) => cell.textContent);
+      return (
+        /Step ([1-9]|10) \/ 12 · running/.test(text) &&
+        states.filter((state) => state === 'running').length === 2 &&
+        states.includes('idle')
+      );
+    },
     undefined,
     { polling: 'raf', timeout: 120_000 },
   );
+  await page.getByRole('button', { name: '▶ Play' }).click();
+  await midSweep;
   await page.reload();
   // The saved runs load from IndexedDB after the page starts: wait for all six rows before reading them
   // (read at once, a slow machine saw an empty or partial list).
@@ -138,13 +149,18 @@ test('a 3-seed sweep two seeds at once, reloaded mid-sweep, matches the sequenti
     2,
   );
   await expect(page.getByTestId('seeds-at-once')).toHaveValue('2'); // the preference survives too
+  // The page says it resumes (or restarts a seed without a checkpoint): watched every frame from before
+  // Play, since on a fast machine the note can come and go between two polls of an assertion.
+  const resumeNote = page.waitForFunction(
+    () =>
+      [...document.querySelectorAll('[role="status"]')].some((el) =>
+        /Resuming from the checkpoint|restarting/.test(el.textContent ?? ''),
+      ),
+    undefined,
+    { polling: 'raf', timeout: 60_000 },
+  );
   await page.getByRole('button', { name: '▶ Play' }).click();
-  await expect(
-    page
-      .getByRole('status')
-      .filter({ hasText: /Resuming from the checkpoint|restarting/ })
-      .first(),
-  ).toBeVisible();
+  await resumeNote;
   await expect
     .poll(() => runStates(page), { timeout: 300_000 })
     .toEqual(['finished', 'finished', 'finished', 'finished', 'finished', 'finished']);
