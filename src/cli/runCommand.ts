@@ -255,12 +255,14 @@ export async function runCommand(
     writeFileSync(join(outDir, 'sweep-summary.json'), `${JSON.stringify(summary, replacer, 2)}\n`);
   const m = summary.mean;
   const failed = outcomes.filter((o) => o.result === 'error');
+  const change = (name: string, c: { mean: number; se: number; n: number }) =>
+    c.n
+      ? `${name} ${c.mean.toFixed(1)} ± ${c.se.toFixed(1)} points (${c.n} seed(s) with data)`
+      : `no ${name}`;
   log(
-    `done: greedy accuracy change ${m.greedyAccuracyChange.mean.toFixed(1)} ± ${m.greedyAccuracyChange.se.toFixed(1)} points ` +
-      `(${m.greedyAccuracyChange.n} seed(s) with data), code frequency change ${m.codeFrequencyChange.mean.toFixed(1)} ± ` +
-      `${m.codeFrequencyChange.se.toFixed(1)} points (${m.codeFrequencyChange.n})` +
+    `done: ${change('greedy accuracy change', m.greedyAccuracyChange)}, ${change('code frequency change', m.codeFrequencyChange)}` +
       (failed.length
-        ? `; ${failed.length} of ${outcomes.length} seed(s) failed: ${failed.map((o) => o.seed).join(', ')} (reasons above and in ${config.seeds > 1 ? 'sweep-summary.json' : 'summary.json'})`
+        ? `; ${failed.length} of ${outcomes.length} seed(s) failed: ${failed.map((o) => o.seed).join(', ')} (reasons above${config.seeds > 1 ? ' and in sweep-summary.json' : ''})`
         : ''),
   );
   return failed.length ? 1 : 0;
