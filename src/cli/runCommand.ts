@@ -219,9 +219,7 @@ export async function runCommand(
           onResume: (step) => sweep?.resumed(label, step),
         });
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        log(`${label}: failed: ${message}`);
-        outcome = { seed, result: 'error', steps: [], evals: [], error: message };
+        outcome = seedFailure(label, seed, error, log);
       }
       outcomes.push(outcome);
       sweep?.finish(label, outcome.result === 'error');
@@ -375,6 +373,13 @@ export async function runInWorkers(
   return runInLanes(tasks, jobs, runOne, options);
 }
 
+/** A seed that could not run: its reason logged, and its outcome an error carrying that reason. */
+function seedFailure(label: string, seed: number, error: unknown, log: (line: string) => void): SeedOutcome {
+  const message = error instanceof Error ? error.message : String(error);
+  log(`${label}: failed: ${message}`);
+  return { seed, result: 'error', steps: [], evals: [], error: message };
+}
+
 /** How progress lines and logs name a task. */
 const labelOf = (task: SeedTask) => task.label ?? `seed ${task.seed}`;
 
@@ -437,9 +442,7 @@ export async function runOnSharedGpu(
         onResume: report.resumed,
       });
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      options.log(`${labelOf(tasks[i])}: failed: ${message}`);
-      return { seed, result: 'error', steps: [], evals: [], error: message };
+      return seedFailure(labelOf(tasks[i]), seed, error, options.log);
     }
   };
   return runInLanes(tasks, jobs, runOne, options);
@@ -574,8 +577,9 @@ export function metricsBefore(
   lines.forEach((line, i) => {
     let event: RunEvent;
     try {
-      // Samples carry free text, so only the metrics objects get their NaN strings turned back.
-      event = JSON.parse(line) as RunEvent;
+      // The reviver also turns a sample's text "NaN" into a number, harmlessly: lines are kept as
+      // written, and only the metrics and the steps of events are read from the parsed objects.
+      event = JSON.parse(line, reviveNumbers) as RunEvent;
     } catch (err) {
       if (i === lines.length - 1) {
         log(`${file}: line ${i + 1} was cut off (the run stopped while writing it); dropped`);
@@ -588,10 +592,10 @@ export function metricsBefore(
     let before: boolean;
     if (event.type === 'step') {
       before = event.metrics.step < step;
-      if (before) steps.push(JSON.parse(JSON.stringify(event.metrics), reviveNumbers));
+      if (before) steps.push(event.metrics);
     } else if (event.type === 'eval') {
       before = event.metrics.step <= step;
-      if (before) evals.push(JSON.parse(JSON.stringify(event.metrics), reviveNumbers));
+      if (before) evals.push(event.metrics);
     } else if (event.type === 'samples') before = (event.samples[0]?.step ?? 0) < step;
     else if (event.type === 'status' || event.type === 'error') before = event.step < step;
     else before = true;
